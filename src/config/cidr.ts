@@ -1,0 +1,169 @@
+/**
+ * IPv4/IPv6 address and CIDR syntax for the config file: strict parsing (no octal-looking IPv4
+ * octets, no zone ids) and one canonical text form, so that the feature stage and the allow-list
+ * can compare CIDRs as strings.
+ */
+
+/** A parsed CIDR: address bytes (4 or 16), prefix length, and its canonical text. */
+export interface ParsedCidr {
+  version: 4 | 6;
+  bytes: Uint8Array;
+  prefix: number;
+  /** Canonical `address/prefix` (IPv6 compressed as RFC 5952 describes). */
+  text: string;
+}
+
+/** Why an address or CIDR text was refused (a phrase that fits after "config: key: "). */
+export type CidrResult = { ok: true; cidr: ParsedCidr } | { ok: false; reason: string };
+
+const IPV4_OCTET = /^(0|[1-9][0-9]{0,2})$/;
+
+/** Parses dotted-quad IPv4 text into 4 bytes, or null. Leading zeros are refused (octal?). */
+export function parseIpv4(text: string): Uint8Array | null {
+  const parts = text.split('.');
+  if (parts.length !== 4) return null;
+  const bytes = new Uint8Array(4);
+  for (let i = 0; i < 4; i++) {
+    const part = parts[i] ?? '';
+    if (!IPV4_OCTET.test(part)) return null;
+    const value = Number(part);
+    if (value > 255) return null;
+    bytes[i] = value;
+  }
+  return bytes;
+}
+
+/** Parses IPv6 text (with `::` and an optional dotted IPv4 tail) into 16 bytes, or null. */
+export function parseIpv6(text: string): Uint8Array | null {
+  if (text.includes('%')) return null;
+  const halves = text.split('::');
+  if (halves.length > 2) return null;
+  const groupsOf = (part: string): number[] | null => {
+    if (part === '') return [];
+    const out: number[] = [];
+    const pieces = part.split(':');
+    for (let i = 0; i < pieces.length; i++) {
+      const piece = pieces[i] ?? '';
+      if (i === pieces.length - 1 && piece.includes('.')) {
+        const v4 = parseIpv4(piece);
+        if (v4 === null) return null;
+        out.push(((v4[0] ?? 0) << 8) | (v4[1] ?? 0), ((v4[2] ?? 0) << 8) | (v4[3] ?? 0));
+        continue;
+      }
+      if (!/^[0-9a-fA-F]{1,4}$/.test(piece)) return null;
+      out.push(parseInt(piece, 16));
+    }
+    return out;
+  };
+  const head = groupsOf(halves[0] ?? '');
+  const tail = halves.length === 2 ? groupsOf(halves[1] ?? '') : [];
+  if (head === null || tail === null) return null;
+  let groups: number[];
+  if (halves.length === 2) {
+    const fill = 8 - head.length - tail.length;
+    // `::` stands for at least one zero group.
+    if (fill < 1) return null;
+    groups = [...head, ...new Array<number>(fill).fill(0), ...tail];
+  } else {
+    groups = head;
+  }
+  if (groups.length !== 8) return null;
+  const bytes = new Uint8Array(16);
+  groups.forEach((group, i) => {
+    bytes[2 * i] = group >> 8;
+    bytes[2 * i + 1] = group & 0xff;
+  });
+  return bytes;
+}
+
+/** Canonical text of 4 or 16 address bytes (RFC 5952 for IPv6: lower case, longest zero run). */
+export function formatAddress(bytes: Uint8Array): string {
+  if (bytes.length === 4) return Array.from(bytes).join('.');
+  const groups: number[] = [];
+  for (let i = 0; i < 16; i += 2) groups.push(((bytes[i] ?? 0) << 8) | (bytes[i + 1] ?? 0));
+  let bestStart = -1;
+  let bestLength = 0;
+  for (let i = 0; i < 8; ) {
+    if (groups[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > bestLength) {
+      bestStart = i;
+      bestLength = j - i;
+    }
+    i = j;
+  }
+  const hex = groups.map((g) => g.toString(16));
+  // RFC 5952 §4.2.2: a single zero group is not shortened to `::`.
+  if (bestLength < 2) return hex.join(':');
+  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLength).join(':')}`;
+}
+
+/** Parses an address of either version. */
+export function parseAddress(text: string): { version: 4 | 6; bytes: Uint8Array } | null {
+  const v4 = parseIpv4(text);
+  if (v4 !== null) return { version: 4, bytes: v4 };
+  const v6 = parseIpv6(text);
+  if (v6 !== null) return { version: 6, bytes: v6 };
+  return null;
+}
+
+/**
+ * Parses `address/prefix` or a bare address (a /32 or /128). Host bits below the prefix must be
+ * zero: `10.1.2.3/8` is refused with the network it probably meant, because silently masking it
+ * would hide a typo in a department map.
+ */
+export function parseCidr(text: string): CidrResult {
+  const slash = text.indexOf('/');
+  const addressText = slash === -1 ? text : text.slice(0, slash);
+  const address = parseAddress(addressText);
+  if (address === null) {
+    return { ok: false, reason: `'${addressText}' is not an IPv4 or IPv6 address` };
+  }
+  const maxPrefix = address.version === 4 ? 32 : 128;
+  let prefix = maxPrefix;
+  if (slash !== -1) {
+    const prefixText = text.slice(slash + 1);
+    if (!/^(0|[1-9][0-9]{0,2})$/.test(prefixText) || Number(prefixText) > maxPrefix) {
+      return {
+        ok: false,
+        reason: `prefix '/${prefixText}' is out of range, expected /0 to /${maxPrefix} for IPv${address.version}`,
+      };
+    }
+    prefix = Number(prefixText);
+  }
+  const network = maskBytes(address.bytes, prefix);
+  if (!network.every((byte, i) => byte === address.bytes[i])) {
+    const suggestion = `${formatAddress(network)}/${prefix}`;
+    return { ok: false, reason: `'${text}' has host bits set (did you mean ${suggestion}?)` };
+  }
+  return {
+    ok: true,
+    cidr: {
+      version: address.version,
+      bytes: network,
+      prefix,
+      text: `${formatAddress(network)}/${prefix}`,
+    },
+  };
+}
+
+/** Copy of `bytes` with every bit after the first `prefix` bits cleared. */
+export function maskBytes(bytes: Uint8Array, prefix: number): Uint8Array {
+  const out = new Uint8Array(bytes.length);
+  for (let i = 0; i < bytes.length; i++) {
+    const bitsHere = Math.max(0, Math.min(8, prefix - 8 * i));
+    const mask = bitsHere === 0 ? 0 : (0xff << (8 - bitsHere)) & 0xff;
+    out[i] = (bytes[i] ?? 0) & mask;
+  }
+  return out;
+}
+
+/** True for 127.0.0.0/8 and ::1, the addresses a metrics endpoint may listen on unexposed. */
+export function isLoopback(bytes: Uint8Array): boolean {
+  if (bytes.length === 4) return bytes[0] === 127;
+  return bytes.every((byte, i) => byte === (i === 15 ? 1 : 0));
+}

@@ -1,0 +1,163 @@
+/**
+ * The typed configuration the rest of the daemon codes against. Names are camelCase with units
+ * in them; the INI spelling (snake_case) lives only in schema.ts.
+ */
+
+/** Feature names the configuration accepts, in the order the docs list them. */
+export const FEATURE_NAMES = [
+  'endpoint',
+  'named_pipe',
+  'operation',
+  'orig_ip_group',
+  'resp_ip_group',
+  'time_of_day_bin',
+  'day_of_week',
+  'weekday_weekend',
+  'resp_port',
+] as const;
+
+/** One feature name from FEATURE_NAMES. */
+export type FeatureName = (typeof FEATURE_NAMES)[number];
+
+/** How an address that no configured CIDR contains is grouped. */
+export type IpGroupFallback =
+  | { kind: 'label'; label: string }
+  | { kind: 'subnet' }
+  | { kind: 'internal-external' };
+
+/** Everything that decides how a record becomes a feature vector (mirrors src/features/options.ts). */
+export interface FeatureOptions {
+  /** Ordered feature names. */
+  features: string[];
+  /** In file order; CIDRs in canonical text. */
+  ipGroups: { name: string; cidrs: string[] }[];
+  ipGroupFallback: IpGroupFallback;
+  /** Inclusive hours; together they cover 0..23 exactly once. */
+  timeBins: { fromHour: number; toHour: number; label: string }[];
+  /** IANA time zone. */
+  timeZone: string;
+  missingToken: string;
+  foldNamedPipeCase: boolean;
+}
+
+/** One `[allow.NAME]` rule: a record matching every given matcher is not reported. */
+export interface AllowRule {
+  name: string;
+  origGroup?: string;
+  respGroup?: string;
+  /** Canonical CIDR text (a bare address becomes /32 or /128). */
+  origHost?: string;
+  respHost?: string;
+  endpoint?: string;
+  operation?: string;
+  namedPipe?: string;
+  reason: string;
+  /** Epoch ms after which the rule no longer applies. */
+  expiresAt?: number;
+}
+
+/** `[input]`: which logs to follow and how. */
+export interface InputOptions {
+  paths: string[];
+  pollIntervalMs: number;
+  maxLineBytes: number;
+  bootstrap: string[];
+  stateDirectory: string;
+}
+
+/** `[training]`: how the training window is sampled. */
+export interface TrainingOptions {
+  sampleEvery: number;
+  sampleMode: 'deterministic' | 'random';
+  windowMaxRows: number;
+  windowMaxAgeMs: number;
+  minRows: number;
+}
+
+/** `[model]`: K-Modes fitting and retraining. */
+export interface ModelOptions {
+  k: number;
+  nInit: number;
+  init: 'huang' | 'cao';
+  /** null = a fresh seed per training run. */
+  seed: number | null;
+  maxIter: number;
+  keepModels: number;
+  /** node-cron expression. */
+  retrainSchedule: string;
+  retrainTimeZone: string;
+  /** null = no sanity bound on a new model's mean cost per row. */
+  maxCostPerRow: number | null;
+}
+
+/** `[scoring]`: when a record is an anomaly. */
+export interface ScoringOptions {
+  rule: 'rate' | 'rarity' | 'distance';
+  distanceThreshold: number;
+  /** null = let the scoring stage derive it from alertRate. */
+  rarityThreshold: number | null;
+  /** Fraction of records expected to be flagged (0.0005 = 0.05 %). */
+  alertRate: number;
+}
+
+/** `[output]`: where and how anomalies.log is written. */
+export interface OutputOptions {
+  directory: string;
+  format: 'json' | 'zeek';
+  fieldNames: 'zeek' | 'ecs';
+  /** 0 = never rotate (leave it to logrotate). */
+  rotateIntervalMs: number;
+  flushIntervalMs: number;
+}
+
+/** `[logging]`: the daemon's own log. */
+export interface LoggingOptions {
+  level: 'error' | 'warn' | 'info' | 'debug';
+  statsIntervalMs: number;
+}
+
+/** `[metrics]`: the optional Prometheus endpoint. */
+export interface MetricsOptions {
+  enabled: boolean;
+  listenHost: string;
+  listenPort: number;
+}
+
+/** One thing wrong (or suspicious) in a config file. */
+export interface ConfigProblem {
+  file: string;
+  /** 1-based; null for file-level problems (unreadable file…). */
+  line: number | null;
+  /** `section.key`, `section`, or '' when no key applies. */
+  key: string;
+  message: string;
+  severity: 'error' | 'warning';
+}
+
+/** Effective settings as INI text, section → key → value (defaults filled in), for --print and diffs. */
+export type EffectiveIni = Record<string, Record<string, string>>;
+
+/** The whole validated configuration. */
+export interface Config {
+  /** The file it came from, or null for the built-in defaults. */
+  sourceFile: string | null;
+  input: InputOptions;
+  features: FeatureOptions;
+  training: TrainingOptions;
+  model: ModelOptions;
+  scoring: ScoringOptions;
+  /** In file order. */
+  allow: AllowRule[];
+  output: OutputOptions;
+  logging: LoggingOptions;
+  metrics: MetricsOptions;
+  /** Problems that do not stop the config from loading (expired allow rules…). */
+  warnings: ConfigProblem[];
+  effective: EffectiveIni;
+}
+
+/** The environment variables the loader reads (systemd's StateDirectory=/LogsDirectory=). */
+export interface ConfigEnv {
+  STATE_DIRECTORY?: string | undefined;
+  LOGS_DIRECTORY?: string | undefined;
+}
