@@ -1,0 +1,225 @@
+/**
+ * Categorical encoding as kmodes does it (one code space per feature, codes in code-point order
+ * of the values, because every tie in the algorithm goes to the smaller code), plus the
+ * deduplication that makes fitting fast: dce_rpc feature rows repeat heavily, so the batch passes
+ * run over weighted distinct rows and only the online pass walks every row.
+ */
+import { DaemonError } from '../errors.js';
+
+/** Largest vocabulary one feature may have: codes are stored as Uint16. */
+export const MAX_VOCABULARY_SIZE = 0xffff;
+
+/** Rows encoded and deduplicated, in the layout the fitting loops want. */
+export interface EncodedMatrix {
+  /** Number of features (columns). */
+  readonly featureCount: number;
+  /** Per feature, the values in code order (`vocabularies[f][code]` decodes). */
+  readonly vocabularies: string[][];
+  /** Number of input rows. */
+  readonly rowCount: number;
+  /** Number of distinct rows. */
+  readonly distinctCount: number;
+  /** Distinct rows in first-occurrence order, row-major, `distinctCount × featureCount` codes. */
+  readonly distinctCodes: Uint16Array;
+  /** How many input rows each distinct row stands for. */
+  readonly distinctWeights: Uint32Array;
+  /** For every input row, the index of its distinct row. */
+  readonly rowToDistinct: Uint32Array;
+}
+
+/**
+ * Code-point order, which is what `np.unique` gives for Python str. JS `<` compares UTF-16 code
+ * units, which differs from code points only for astral characters; handle those exactly.
+ */
+export function compareCodePoints(a: string, b: string): number {
+  const length = Math.min(a.length, b.length);
+  for (let i = 0; i < length; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    const xSurrogate = x >= 0xd800 && x <= 0xdfff;
+    const ySurrogate = y >= 0xd800 && y <= 0xdfff;
+    if (xSurrogate !== ySurrogate) return xSurrogate ? 1 : -1;
+    return x - y;
+  }
+  return a.length - b.length;
+}
+
+/**
+ * Incremental encoder: feed rows in order (possibly in slices), then `finish()`. One pass: each
+ * value gets a provisional code on first sight and each row is deduplicated through an
+ * open-addressing table over its codes; `finish()` sorts the vocabularies and renumbers the few
+ * distinct rows, which keeps them distinct and in first-occurrence order.
+ */
+export class MatrixEncoder {
+  readonly #featureCount: number;
+  readonly #codeMaps: Map<string, number>[] = [];
+  readonly #values: string[][] = [];
+  readonly #rowToDistinct: Uint32Array;
+  #distinctCodes: Uint16Array;
+  #distinctWeights: Uint32Array;
+  #distinctCount = 0;
+  #rowCount = 0;
+  /** Hash slots holding distinct row id + 1 (0 = empty); capacity is a power of two. */
+  #slots: Int32Array;
+  readonly #scratch: Uint16Array;
+
+  /**
+   * @param featureCount values per row
+   * @param totalRows how many rows will be fed
+   */
+  constructor(featureCount: number, totalRows: number) {
+    this.#featureCount = featureCount;
+    for (let f = 0; f < featureCount; f++) {
+      this.#codeMaps.push(new Map<string, number>());
+      this.#values.push([]);
+    }
+    this.#rowToDistinct = new Uint32Array(totalRows);
+    const initial = 1024;
+    this.#distinctCodes = new Uint16Array(initial * featureCount);
+    this.#distinctWeights = new Uint32Array(initial);
+    this.#slots = new Int32Array(initial * 4);
+    this.#scratch = new Uint16Array(featureCount);
+  }
+
+  /** Encodes rows[from, to) as the next input rows; throws ERR_TRAIN on a malformed row. */
+  add(rows: readonly (readonly string[])[], from: number, to: number): void {
+    const m = this.#featureCount;
+    const scratch = this.#scratch;
+    if (to - from > this.#rowToDistinct.length - this.#rowCount) {
+      throw new DaemonError('ERR_TRAIN', 'model: more rows fed than announced');
+    }
+    for (let r = from; r < to; r++) {
+      const row = rows[r];
+      if (row?.length !== m) {
+        throw new DaemonError('ERR_TRAIN', `model: row ${r} has ${row?.length ?? 0} values, expected ${m}`, {
+          meta: { row: r },
+        });
+      }
+      let hash = 0x811c9dc5;
+      for (let f = 0; f < m; f++) {
+        const value = row[f];
+        const codeMap = this.#codeMaps[f] as Map<string, number>;
+        let code = codeMap.get(value as string);
+        if (code === undefined) {
+          if (typeof value !== 'string') {
+            throw new DaemonError('ERR_TRAIN', `model: row ${r} feature ${f} is not a string`, { meta: { row: r } });
+          }
+          code = codeMap.size;
+          if (code >= MAX_VOCABULARY_SIZE) {
+            throw new DaemonError('ERR_TRAIN', `model: feature ${f} has more than ${MAX_VOCABULARY_SIZE} distinct values`);
+          }
+          codeMap.set(value, code);
+          (this.#values[f] as string[]).push(value);
+        }
+        scratch[f] = code;
+        hash = Math.imul(hash ^ code, 0x01000193);
+      }
+      this.#rowToDistinct[this.#rowCount++] = this.#findOrInsert(scratch, hash);
+    }
+  }
+
+  #findOrInsert(codes: Uint16Array, hash: number): number {
+    const m = this.#featureCount;
+    const X = this.#distinctCodes;
+    let slots = this.#slots;
+    let mask = slots.length - 1;
+    let slot = (hash ^ (hash >>> 15)) & mask;
+    for (;;) {
+      const entry = slots[slot] as number;
+      if (entry === 0) break;
+      const id = entry - 1;
+      let equal = true;
+      for (let f = 0; f < m; f++) {
+        if (X[id * m + f] !== codes[f]) {
+          equal = false;
+          break;
+        }
+      }
+      if (equal) {
+        this.#distinctWeights[id] = (this.#distinctWeights[id] as number) + 1;
+        return id;
+      }
+      slot = (slot + 1) & mask;
+    }
+    const id = this.#appendDistinct(codes);
+    if (this.#distinctCount * 2 > slots.length) {
+      this.#rehash(slots.length * 2);
+      slots = this.#slots;
+      mask = slots.length - 1;
+      slot = (hash ^ (hash >>> 15)) & mask;
+      while (slots[slot] !== 0) slot = (slot + 1) & mask;
+    }
+    slots[slot] = id + 1;
+    return id;
+  }
+
+  #rehash(capacity: number): void {
+    const m = this.#featureCount;
+    const slots = new Int32Array(capacity);
+    const mask = capacity - 1;
+    // The newest row (the caller inserts it) is left out.
+    for (let id = 0; id < this.#distinctCount - 1; id++) {
+      let hash = 0x811c9dc5;
+      for (let f = 0; f < m; f++) hash = Math.imul(hash ^ (this.#distinctCodes[id * m + f] as number), 0x01000193);
+      let slot = (hash ^ (hash >>> 15)) & mask;
+      while (slots[slot] !== 0) slot = (slot + 1) & mask;
+      slots[slot] = id + 1;
+    }
+    this.#slots = slots;
+  }
+
+  #appendDistinct(codes: Uint16Array): number {
+    const m = this.#featureCount;
+    const id = this.#distinctCount++;
+    if (id >= this.#distinctWeights.length) {
+      const capacity = this.#distinctWeights.length * 2;
+      const grownCodes = new Uint16Array(capacity * m);
+      grownCodes.set(this.#distinctCodes);
+      this.#distinctCodes = grownCodes;
+      const grownWeights = new Uint32Array(capacity);
+      grownWeights.set(this.#distinctWeights);
+      this.#distinctWeights = grownWeights;
+    }
+    this.#distinctCodes.set(codes, id * m);
+    this.#distinctWeights[id] = 1;
+    return id;
+  }
+
+  /** The finished matrix, codes renumbered into code-point order of the values. */
+  finish(): EncodedMatrix {
+    const m = this.#featureCount;
+    const vocabularies: string[][] = [];
+    const renumber: Uint16Array[] = [];
+    for (let f = 0; f < m; f++) {
+      const values = this.#values[f] as string[];
+      const sorted = [...values].sort(compareCodePoints);
+      const finalCode = new Map(sorted.map((v, code) => [v, code]));
+      renumber.push(Uint16Array.from(values, (v) => finalCode.get(v) as number));
+      vocabularies.push(sorted);
+    }
+    const distinctCodes = this.#distinctCodes.slice(0, this.#distinctCount * m);
+    for (let i = 0; i < distinctCodes.length; i++) {
+      distinctCodes[i] = (renumber[i % m] as Uint16Array)[distinctCodes[i] as number] as number;
+    }
+    return {
+      featureCount: m,
+      vocabularies,
+      rowCount: this.#rowCount,
+      distinctCount: this.#distinctCount,
+      distinctCodes,
+      distinctWeights: this.#distinctWeights.slice(0, this.#distinctCount),
+      rowToDistinct:
+        this.#rowCount === this.#rowToDistinct.length
+          ? this.#rowToDistinct
+          : this.#rowToDistinct.slice(0, this.#rowCount),
+    };
+  }
+}
+
+/** Encodes and deduplicates rows in one go (synchronous). */
+export function encodeRows(rows: readonly (readonly string[])[], featureCount: number): EncodedMatrix {
+  const encoder = new MatrixEncoder(featureCount, rows.length);
+  encoder.add(rows, 0, rows.length);
+  return encoder.finish();
+}

@@ -1,0 +1,17 @@
+/**
+ * K-Modes model: the API the rest of the daemon uses. See docs/model.md.
+ */
+export { fitKModes, fitKModesDetailed, DEFAULT_MAX_ITER } from './fit.js';
+export type { FitOptions, FitOutcome, ExplicitCentroids } from './fit.js';
+export { fitKModesInWorkers } from './workers.js';
+export type { WorkerFitOptions } from './workers.js';
+export {
+  MODEL_FORMAT,
+  MODEL_SCHEMA_VERSION,
+  parseModel,
+  serializeModel,
+} from './model.js';
+export type { KModesModel, ValueCounts, TimeInput } from './model.js';
+export { saveModel, loadModel } from './store.js';
+export { ModelIndex } from './model-index.js';
+export type { Assignment } from './model-index.js';

@@ -1,0 +1,351 @@
+/**
+ * The trained model as a versioned JSON document: everything needed to score (vocabularies,
+ * centroids as values) and to explain a score (cluster sizes and per-cluster per-feature value
+ * counts), plus how it was trained. Building, serialising and validating are pure; the file I/O
+ * is in store.ts.
+ */
+import { createHash } from 'node:crypto';
+import { DaemonError } from '../errors.js';
+import { compareCodePoints, type EncodedMatrix } from './encoding.js';
+import type { RunPlan, RunResult } from './kmodes.js';
+
+/** The `format` tag every model document carries. */
+export const MODEL_FORMAT = 'zeek-anomalyd/kmodes-model';
+/** The document layout version this code reads and writes. */
+export const MODEL_SCHEMA_VERSION = 1;
+
+/** One feature's value counts inside one cluster: `[value, count]` pairs in code order, count > 0. */
+export type ValueCounts = [value: string, count: number][];
+
+/** The persisted K-Modes model. */
+export interface KModesModel {
+  format: typeof MODEL_FORMAT;
+  schemaVersion: typeof MODEL_SCHEMA_VERSION;
+  /**
+   * `km-<createdAt as yyyymmddThhmmssZ>-<first 12 hex of sha256(content)>`, where content is the
+   * serialised document without `modelId` and `createdAt`: two fits of the same data with the
+   * same parameters share the hash part, and the id still tells when each was made.
+   */
+  modelId: string;
+  /** ISO 8601 UTC time the model was built. */
+  createdAt: string;
+  algorithm: { name: 'k-modes'; compatibleWith: 'kmodes 0.12.2'; dissimilarity: 'matching' };
+  /** What was asked for (`init: 'explicit'` when centroids were given). */
+  params: { k: number; nInit: number; init: 'huang' | 'cao' | 'explicit'; seed: number; maxIter: number };
+  featureNames: string[];
+  /** Per feature, the training values in code-point order (the code is the index). */
+  vocabularies: string[][];
+  /** Final centroids as values, one per cluster. */
+  centroids: string[][];
+  /** Training rows whose nearest final centroid (lowest index on ties) is each cluster. */
+  clusterSizes: number[];
+  /** `valueCounts[cluster][feature]`: the training values of that cluster's rows with counts. */
+  valueCounts: ValueCounts[][];
+  /** Σ over training rows of the Hamming distance to the nearest centroid (best run). */
+  cost: number;
+  /** Iterations of the best run. */
+  iterations: number;
+  /** Cost after the first update and after each iteration of the best run. */
+  epochCosts: number[];
+  /** Index of the best run; its cost is `runCosts[bestRun]`. */
+  bestRun: number;
+  runCosts: number[];
+  training: {
+    rows: number;
+    distinctRows: number;
+    /** Clusters actually used: `params.k`, or the distinct-row count when that is not more. */
+    effectiveK: number;
+    /** kmodes' shortcut fired: no more distinct rows than k, so the centroids are those rows. */
+    distinctRowsAtMostK: boolean;
+    /** First and last record time of the training data (ISO 8601), when the caller knows it. */
+    timeSpan: { from: string; to: string } | null;
+  };
+}
+
+/** A time as the caller may have it: Date, ISO string, or Zeek epoch seconds. */
+export type TimeInput = Date | string | number;
+
+/** What the model records about the fit besides the algorithm's result. */
+export interface ModelMeta {
+  params: KModesModel['params'];
+  featureNames: string[];
+  createdAt: Date;
+  timeSpan?: { from: TimeInput; to: TimeInput } | undefined;
+}
+
+function isoTime(value: TimeInput, what: string): string {
+  const date = value instanceof Date ? value : new Date(typeof value === 'number' ? value * 1000 : value);
+  if (Number.isNaN(date.getTime())) {
+    throw new DaemonError('ERR_TRAIN', `model: ${what} is not a valid time: ${String(value)}`);
+  }
+  return date.toISOString();
+}
+
+/** Builds the document from the encoded data, the plan and every run's result. */
+export function buildModel(
+  matrix: EncodedMatrix,
+  plan: RunPlan,
+  results: readonly RunResult[],
+  best: RunResult,
+  meta: ModelMeta,
+): KModesModel {
+  const { featureCount: m, distinctCodes: X, distinctWeights: W, vocabularies } = matrix;
+  const k = plan.k;
+  const clusterSizes = new Array<number>(k).fill(0);
+  const counts: Float64Array[][] = [];
+  for (let c = 0; c < k; c++) {
+    counts.push(vocabularies.map((values) => new Float64Array(values.length)));
+  }
+  for (let u = 0; u < matrix.distinctCount; u++) {
+    const c = best.distinctLabels[u] as number;
+    const w = W[u] as number;
+    clusterSizes[c] = (clusterSizes[c] as number) + w;
+    const perFeature = counts[c] as Float64Array[];
+    for (let f = 0; f < m; f++) {
+      const table = perFeature[f] as Float64Array;
+      const v = X[u * m + f] as number;
+      table[v] = (table[v] as number) + w;
+    }
+  }
+  const valueCounts = counts.map((perFeature) =>
+    perFeature.map((table, f) => {
+      const pairs: ValueCounts = [];
+      table.forEach((count, v) => {
+        if (count > 0) pairs.push([(vocabularies[f] as string[])[v] as string, count]);
+      });
+      return pairs;
+    }),
+  );
+  const centroids: string[][] = [];
+  for (let c = 0; c < k; c++) {
+    const centroid: string[] = [];
+    for (let f = 0; f < m; f++) {
+      centroid.push((vocabularies[f] as string[])[best.centroids[c * m + f] as number] as string);
+    }
+    centroids.push(centroid);
+  }
+  const sortedRuns = [...results].sort((a, b) => a.runIndex - b.runIndex);
+  const model: KModesModel = {
+    format: MODEL_FORMAT,
+    schemaVersion: MODEL_SCHEMA_VERSION,
+    modelId: '',
+    createdAt: meta.createdAt.toISOString(),
+    algorithm: { name: 'k-modes', compatibleWith: 'kmodes 0.12.2', dissimilarity: 'matching' },
+    params: meta.params,
+    featureNames: [...meta.featureNames],
+    vocabularies: vocabularies.map((values) => [...values]),
+    centroids,
+    clusterSizes,
+    valueCounts,
+    cost: best.cost,
+    iterations: best.iterations,
+    epochCosts: [...best.epochCosts],
+    bestRun: best.runIndex,
+    runCosts: sortedRuns.map((r) => r.cost),
+    training: {
+      rows: matrix.rowCount,
+      distinctRows: matrix.distinctCount,
+      effectiveK: k,
+      distinctRowsAtMostK: plan.distinctRowsAtMostK,
+      timeSpan:
+        meta.timeSpan === undefined
+          ? null
+          : {
+              from: isoTime(meta.timeSpan.from, 'trainingTimeSpan.from'),
+              to: isoTime(meta.timeSpan.to, 'trainingTimeSpan.to'),
+            },
+    },
+  };
+  model.modelId = computeModelId(model);
+  return model;
+}
+
+/** The content hash part of the id: sha256 over the document without `modelId`/`createdAt`. */
+export function contentHash(model: KModesModel): string {
+  const { modelId: _id, createdAt: _created, ...content } = model;
+  return createHash('sha256').update(JSON.stringify(content)).digest('hex').slice(0, 12);
+}
+
+/** `km-<yyyymmddThhmmssZ>-<contentHash>`; see {@link KModesModel.modelId}. */
+export function computeModelId(model: KModesModel): string {
+  const stamp = model.createdAt.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return `km-${stamp}-${contentHash(model)}`;
+}
+
+/** The document as JSON text (2-space indent, trailing newline); deterministic for a given model. */
+export function serializeModel(model: KModesModel): string {
+  return `${JSON.stringify(model, null, 2)}\n`;
+}
+
+type Json = unknown;
+
+/** Thrown inside validation with the JSON path of the problem. */
+class Invalid extends Error {}
+
+function fail(path: string, problem: string): never {
+  throw new Invalid(`${path}: ${problem}`);
+}
+
+function asObject(value: Json, path: string): Record<string, Json> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(path, 'expected an object');
+  return value as Record<string, Json>;
+}
+
+function asArray(value: Json, path: string, length?: number): Json[] {
+  if (!Array.isArray(value)) fail(path, 'expected an array');
+  if (length !== undefined && value.length !== length) {
+    fail(path, `expected ${length} entries, found ${value.length}`);
+  }
+  return value;
+}
+
+function asString(value: Json, path: string): string {
+  if (typeof value !== 'string') fail(path, 'expected a string');
+  return value;
+}
+
+function asCount(value: Json, path: string): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+    fail(path, 'expected a non-negative integer');
+  }
+  return value;
+}
+
+function asStringArray(value: Json, path: string, length?: number): string[] {
+  return asArray(value, path, length).map((v, i) => asString(v, `${path}[${i}]`));
+}
+
+/** Checks every field and every cross-field invariant; throws {@link Invalid} on the first problem. */
+function validate(doc: Record<string, Json>): KModesModel {
+  const modelId = asString(doc.modelId, 'modelId');
+  const createdAt = asString(doc.createdAt, 'createdAt');
+  if (Number.isNaN(Date.parse(createdAt))) fail('createdAt', 'not an ISO 8601 time');
+  const algorithm = asObject(doc.algorithm, 'algorithm');
+  if (algorithm.name !== 'k-modes' || algorithm.dissimilarity !== 'matching') {
+    fail('algorithm', 'expected k-modes with matching dissimilarity');
+  }
+  const params = asObject(doc.params, 'params');
+  const k = asCount(params.k, 'params.k');
+  asCount(params.nInit, 'params.nInit');
+  asCount(params.seed, 'params.seed');
+  asCount(params.maxIter, 'params.maxIter');
+  if (params.init !== 'huang' && params.init !== 'cao' && params.init !== 'explicit') {
+    fail('params.init', 'expected "huang", "cao" or "explicit"');
+  }
+  const featureNames = asStringArray(doc.featureNames, 'featureNames');
+  const m = featureNames.length;
+  if (m === 0) fail('featureNames', 'no features');
+  const vocabularies = asArray(doc.vocabularies, 'vocabularies', m).map((v, f) => {
+    const values = asStringArray(v, `vocabularies[${f}]`);
+    if (values.length === 0) fail(`vocabularies[${f}]`, 'empty vocabulary');
+    for (let i = 1; i < values.length; i++) {
+      if (compareCodePoints(values[i - 1] as string, values[i] as string) >= 0) {
+        fail(`vocabularies[${f}]`, 'values are not unique and in code-point order');
+      }
+    }
+    return values;
+  });
+  const vocabSets = vocabularies.map((values) => new Set(values));
+  const centroids = asArray(doc.centroids, 'centroids');
+  const effectiveK = centroids.length;
+  if (effectiveK === 0 || effectiveK > k) fail('centroids', `expected 1..${k} centroids, found ${effectiveK}`);
+  centroids.forEach((centroid, c) => {
+    asStringArray(centroid, `centroids[${c}]`, m).forEach((value, f) => {
+      if (!(vocabSets[f] as Set<string>).has(value)) {
+        fail(`centroids[${c}][${f}]`, `value ${JSON.stringify(value)} is not in the vocabulary`);
+      }
+    });
+  });
+  const clusterSizes = asArray(doc.clusterSizes, 'clusterSizes', effectiveK).map((v, c) =>
+    asCount(v, `clusterSizes[${c}]`),
+  );
+  asArray(doc.valueCounts, 'valueCounts', effectiveK).forEach((perFeature, c) => {
+    asArray(perFeature, `valueCounts[${c}]`, m).forEach((pairs, f) => {
+      let total = 0;
+      const seenValues = new Set<string>();
+      asArray(pairs, `valueCounts[${c}][${f}]`).forEach((pair, i) => {
+        const path = `valueCounts[${c}][${f}][${i}]`;
+        const [value, count] = asArray(pair, path, 2);
+        const name = asString(value, `${path}[0]`);
+        if (!(vocabSets[f] as Set<string>).has(name) || seenValues.has(name)) {
+          fail(path, `value ${JSON.stringify(name)} is unknown or repeated`);
+        }
+        seenValues.add(name);
+        total += asCount(count, `${path}[1]`);
+      });
+      if (total !== clusterSizes[c]) {
+        fail(`valueCounts[${c}][${f}]`, `counts sum to ${total}, cluster size is ${clusterSizes[c]}`);
+      }
+    });
+  });
+  const cost = asCount(doc.cost, 'cost');
+  asCount(doc.iterations, 'iterations');
+  asArray(doc.epochCosts, 'epochCosts').forEach((v, i) => asCount(v, `epochCosts[${i}]`));
+  const runCosts = asArray(doc.runCosts, 'runCosts').map((v, i) => asCount(v, `runCosts[${i}]`));
+  const bestRun = asCount(doc.bestRun, 'bestRun');
+  if (runCosts[bestRun] !== cost) fail('bestRun', 'does not point at a run with the model cost');
+  const training = asObject(doc.training, 'training');
+  const rows = asCount(training.rows, 'training.rows');
+  asCount(training.distinctRows, 'training.distinctRows');
+  if (training.effectiveK !== effectiveK) fail('training.effectiveK', `expected ${effectiveK}`);
+  if (typeof training.distinctRowsAtMostK !== 'boolean') fail('training.distinctRowsAtMostK', 'expected a boolean');
+  if (training.timeSpan !== null) {
+    const span = asObject(training.timeSpan, 'training.timeSpan');
+    asString(span.from, 'training.timeSpan.from');
+    asString(span.to, 'training.timeSpan.to');
+  }
+  const sizeTotal = clusterSizes.reduce((a, b) => a + b, 0);
+  if (sizeTotal !== rows) fail('clusterSizes', `sum to ${sizeTotal}, training.rows is ${rows}`);
+  const model = doc as unknown as KModesModel;
+  if (computeModelId(model) !== modelId) {
+    fail('modelId', 'does not match the content (the file was edited or corrupted)');
+  }
+  return model;
+}
+
+/**
+ * Parses and validates a model document. Throws DaemonError `ERR_MODEL_INCOMPATIBLE` when it is
+ * not a model of this format/schema version, `ERR_MODEL_INVALID` when it is corrupt or truncated;
+ * the message names `fileNameForErrors` and the problem.
+ */
+export function parseModel(text: string, fileNameForErrors: string): KModesModel {
+  let doc: Json;
+  try {
+    doc = JSON.parse(text);
+  } catch (error) {
+    throw new DaemonError(
+      'ERR_MODEL_INVALID',
+      `model: ${fileNameForErrors}: not valid JSON (truncated or corrupt): ${(error as Error).message}`,
+      { cause: error, meta: { file: fileNameForErrors } },
+    );
+  }
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
+    throw new DaemonError('ERR_MODEL_INVALID', `model: ${fileNameForErrors}: not a JSON object`, {
+      meta: { file: fileNameForErrors },
+    });
+  }
+  const record = doc as Record<string, Json>;
+  if (record.format !== MODEL_FORMAT) {
+    throw new DaemonError(
+      'ERR_MODEL_INCOMPATIBLE',
+      `model: ${fileNameForErrors}: format is ${JSON.stringify(record.format)}, expected "${MODEL_FORMAT}"`,
+      { meta: { file: fileNameForErrors } },
+    );
+  }
+  if (record.schemaVersion !== MODEL_SCHEMA_VERSION) {
+    throw new DaemonError(
+      'ERR_MODEL_INCOMPATIBLE',
+      `model: ${fileNameForErrors}: schema version ${JSON.stringify(record.schemaVersion)}, this program reads ${MODEL_SCHEMA_VERSION}`,
+      { meta: { file: fileNameForErrors, schemaVersion: record.schemaVersion } },
+    );
+  }
+  try {
+    return validate(record);
+  } catch (error) {
+    if (!(error instanceof Invalid)) throw error;
+    throw new DaemonError('ERR_MODEL_INVALID', `model: ${fileNameForErrors}: ${error.message}`, {
+      cause: error,
+      meta: { file: fileNameForErrors },
+    });
+  }
+}
