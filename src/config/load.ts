@@ -400,6 +400,7 @@ function buildConfig(parsed: ParsedFile, sourceFile: string | null, warnings: Co
     },
     scoring: {
       rule: scoring.rule,
+      minSupport: scoring.min_support,
       distanceThreshold: scoring.distance_threshold,
       rarityThreshold: scoring.rarity_threshold,
       alertRate: scoring.alert_rate,

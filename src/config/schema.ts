@@ -222,9 +222,14 @@ const model = {
 };
 
 const scoring = {
-  rule: key(oneOf(['rate', 'rarity', 'distance'] as const), 'rate', {
-    doc: 'How a record is judged anomalous: rate = the alert_rate most distant records (threshold calibrated on the training window); rarity = rarity score above rarity_threshold; distance = mismatching features to the nearest mode above distance_threshold (the notebook rule). The default is provisional until measured.',
+  rule: key(oneOf(['technique', 'rate', 'rarity', 'distance'] as const), 'technique', {
+    doc: 'How a record is judged anomalous: technique = an operation of a known attack technique (DCSync, PsExec, remote tasks, WMI, coercion, PrintNightmare, registry dumps, session enumeration) by a who-group that training saw doing it fewer than min_support times, or an endpoint/operation never seen in training; rate = the rarest alert_rate fraction of records (threshold calibrated on the training rows); rarity = rarity above rarity_threshold; distance = more than distance_threshold features differ from the nearest centroid (the notebook rule). docs/detection.md has the measurements behind the default.',
     example: 'distance',
+  }),
+  min_support: key(decimal(0, Infinity), '1', {
+    doc: 'For rule = technique: a technique operation is flagged when the training rows in which its group did it (estimated from the clusters) are fewer than this.',
+    units: 'training rows',
+    example: '3',
   }),
   distance_threshold: key(decimal(0, Infinity), '5', {
     doc: 'For rule = distance: a record is anomalous when its distance to the nearest mode is greater than this (notebook: distance > 5).',

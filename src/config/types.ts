@@ -92,7 +92,9 @@ export interface ModelOptions {
 
 /** `[scoring]`: when a record is an anomaly. */
 export interface ScoringOptions {
-  rule: 'rate' | 'rarity' | 'distance';
+  rule: 'technique' | 'rate' | 'rarity' | 'distance';
+  /** rule = technique: flag technique operations with less training support than this. */
+  minSupport: number;
   distanceThreshold: number;
   /** null = let the scoring stage derive it from alertRate. */
   rarityThreshold: number | null;

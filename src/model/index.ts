@@ -13,5 +13,6 @@ export {
 } from './model.js';
 export type { KModesModel, ValueCounts, TimeInput } from './model.js';
 export { saveModel, loadModel } from './store.js';
+export { computeModelId } from './model.js';
 export { ModelIndex } from './model-index.js';
 export type { Assignment } from './model-index.js';

@@ -23,6 +23,7 @@ export class ModelIndex {
   readonly #k: number;
   readonly #m: number;
   readonly #codes: Int32Array;
+  readonly #distance = new Int32Array(1);
 
   constructor(model: KModesModel) {
     this.#m = model.featureNames.length;
@@ -42,21 +43,34 @@ export class ModelIndex {
     return this.#m;
   }
 
-  /** Nearest cluster of `row` (one value per feature, in the model's feature order). */
-  assign(row: readonly string[]): Assignment {
-    const m = this.#m;
-    const codes = this.#codes;
-    const unseen: number[] = [];
-    for (let f = 0; f < m; f++) {
+  /** Number of clusters. */
+  get clusterCount(): number {
+    return this.#k;
+  }
+
+  /**
+   * Encodes `row` into `codes` (one code per feature, -1 for a value never seen in training) and
+   * returns how many values were unseen. Scorers that need the codes for more than the nearest
+   * centroid encode once and call {@link nearest}.
+   */
+  encode(row: readonly string[], codes: Int32Array): number {
+    let unseen = 0;
+    for (let f = 0; f < this.#m; f++) {
       const code = (this.#codeMaps[f] as Map<string, number>).get(row[f] as string);
       // -1 is no centroid's code, so an unseen value mismatches every centroid (kmodes' predict).
       if (code === undefined) {
         codes[f] = -1;
-        unseen.push(f);
+        unseen += 1;
       } else {
         codes[f] = code;
       }
     }
+    return unseen;
+  }
+
+  /** Nearest centroid of encoded `codes`, lowest index on ties; writes its distance to `out[0]`. */
+  nearest(codes: Int32Array, out: Int32Array): number {
+    const m = this.#m;
     const C = this.#centroids;
     let best = m + 1;
     let cluster = 0;
@@ -72,9 +86,28 @@ export class ModelIndex {
         if (d === 0) break;
       }
     }
+    out[0] = best;
+    return cluster;
+  }
+
+  /** Whether feature `f` of `codes` differs from centroid `cluster`. */
+  differs(codes: Int32Array, cluster: number, f: number): boolean {
+    return codes[f] !== this.#centroids[cluster * this.#m + f];
+  }
+
+  /** Nearest cluster of `row` (one value per feature, in the model's feature order). */
+  assign(row: readonly string[]): Assignment {
+    const m = this.#m;
+    const codes = this.#codes;
+    this.encode(row, codes);
+    const distance = this.#distance;
+    const cluster = this.nearest(codes, distance);
+    const unseen: number[] = [];
     const mismatched: number[] = [];
-    const base = cluster * m;
-    for (let f = 0; f < m; f++) if (codes[f] !== C[base + f]) mismatched.push(f);
-    return { cluster, distance: best, mismatched, unseen };
+    for (let f = 0; f < m; f++) {
+      if (codes[f] === -1) unseen.push(f);
+      if (this.differs(codes, cluster, f)) mismatched.push(f);
+    }
+    return { cluster, distance: distance[0] as number, mismatched, unseen };
   }
 }

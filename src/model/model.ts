@@ -50,6 +50,11 @@ export interface KModesModel {
   /** Index of the best run; its cost is `runCosts[bestRun]`. */
   bestRun: number;
   runCosts: number[];
+  /**
+   * How the scoring stage's rarity is distributed over the training rows, for rate-based alert
+   * thresholds: `[rarity, rows]` pairs in ascending rarity. Null until calibrated (score stage).
+   */
+  calibration: { rarity: [rarity: number, rows: number][] } | null;
   training: {
     rows: number;
     distinctRows: number;
@@ -142,6 +147,7 @@ export function buildModel(
     epochCosts: [...best.epochCosts],
     bestRun: best.runIndex,
     runCosts: sortedRuns.map((r) => r.cost),
+    calibration: null,
     training: {
       rows: matrix.rowCount,
       distinctRows: matrix.distinctCount,
@@ -284,6 +290,18 @@ function validate(doc: Record<string, Json>): KModesModel {
   const runCosts = asArray(doc.runCosts, 'runCosts').map((v, i) => asCount(v, `runCosts[${i}]`));
   const bestRun = asCount(doc.bestRun, 'bestRun');
   if (runCosts[bestRun] !== cost) fail('bestRun', 'does not point at a run with the model cost');
+  if (doc.calibration !== null) {
+    const calibration = asObject(doc.calibration, 'calibration');
+    let previous = -Infinity;
+    asArray(calibration.rarity, 'calibration.rarity').forEach((pair, i) => {
+      const [rarity, rows] = asArray(pair, `calibration.rarity[${i}]`, 2);
+      if (typeof rarity !== 'number' || !Number.isFinite(rarity) || rarity <= previous) {
+        fail(`calibration.rarity[${i}][0]`, 'expected finite rarities in ascending order');
+      }
+      previous = rarity;
+      asCount(rows, `calibration.rarity[${i}][1]`);
+    });
+  }
   const training = asObject(doc.training, 'training');
   const rows = asCount(training.rows, 'training.rows');
   asCount(training.distinctRows, 'training.distinctRows');

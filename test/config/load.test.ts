@@ -136,7 +136,7 @@ void test('an empty file gives every default', () => {
   assert.equal(config.model.k, 15);
   assert.equal(config.model.seed, null);
   assert.equal(config.model.retrainSchedule, '17 3 * * *');
-  assert.equal(config.scoring.rule, 'rate');
+  assert.equal(config.scoring.rule, 'technique');
   assert.equal(config.scoring.distanceThreshold, 5);
   assert.equal(config.scoring.alertRate, 0.0005);
   assert.equal(config.scoring.rarityThreshold, null);

@@ -1,0 +1,214 @@
+/**
+ * `zeek-anomalyd eval`: train on the logs, score them under every rule, and measure each rule
+ * against labelled attack uids: recall per scenario, false alerts per 10,000 normal records,
+ * precision and alert rate. This is how the default rule was chosen (docs/detection.md).
+ */
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { DaemonError, EXIT } from '../errors.js';
+import { RecordEvaluator, scoringRuleFrom, type ScoringRule } from '../score/index.js';
+import type { Config } from '../config/index.js';
+import type { DceRpcRecord } from '../zeek/dce-rpc-record.js';
+import { loadConfigOption, Progress, readRecords, runCommand, UsageError } from './_common.js';
+import { TRAIN_OPTIONS, trainFromLogs, trainPlan } from './train.js';
+
+export const summary = 'train, score and measure detection against labelled attack uids';
+
+const USAGE = `usage: zeek-anomalyd eval [-c INI] --labels FILE [--k N] [--n-init N] [--init huang|cao]
+                          [--seed N] [--sample N] [--json] LOG...
+
+Trains on the logs (as 'train'), scores every record under each rule, and prints recall per
+labelled scenario, false alerts per 10,000 normal records, precision and alert rate.
+  --labels FILE   attack uids, one per line: UID [TAB SCENARIO]; '#' starts a comment
+  --json          one JSON object per rule instead of the table
+`;
+
+/** Attack uid → scenario name. */
+export function parseLabels(text: string, file: string): Map<string, string> {
+  const labels = new Map<string, string>();
+  text.split('\n').forEach((raw, index) => {
+    const line = raw.replace(/#.*/, '').trim();
+    if (line === '') return;
+    const [uid, scenario, ...rest] = line.split(/\s+/);
+    if (uid === undefined || rest.length > 0) {
+      throw new DaemonError('ERR_INPUT_UNREADABLE', `eval: ${file}:${index + 1}: expected 'UID [SCENARIO]'`);
+    }
+    labels.set(uid, scenario ?? 'attack');
+  });
+  if (labels.size === 0) throw new DaemonError('ERR_INPUT_UNREADABLE', `eval: ${file}: no labelled uids`);
+  return labels;
+}
+
+/** The rules compared: the configured one, the notebook's, and each rule kind at its configured setting. */
+function rulesToCompare(config: Config): [string, ScoringRule][] {
+  const rules: [string, ScoringRule][] = [
+    ['configured', scoringRuleFrom(config.scoring)],
+    ['notebook: distance > 5', { kind: 'distance', threshold: 5 }],
+    [`technique, support < ${config.scoring.minSupport}`, { kind: 'technique', minSupport: config.scoring.minSupport, alertRate: 0 }],
+    [`technique, support < ${config.scoring.minSupport}, or rate`, { kind: 'technique', minSupport: config.scoring.minSupport, alertRate: config.scoring.alertRate }],
+    [`rate ${(config.scoring.alertRate * 100).toPrecision(2)}%`, { kind: 'rate', alertRate: config.scoring.alertRate }],
+  ];
+  if (config.scoring.rarityThreshold !== null) {
+    rules.push([`rarity > ${config.scoring.rarityThreshold}`, { kind: 'rarity', thresholdBits: config.scoring.rarityThreshold }]);
+  }
+  return rules;
+}
+
+interface RuleTally {
+  name: string;
+  rule: ScoringRule;
+  evaluator: RecordEvaluator;
+  flaggedRecords: number;
+  flaggedAttackRecords: number;
+  suppressed: number;
+  flaggedUids: Set<string>;
+}
+
+/** Measurements of one rule. */
+export interface RuleReport {
+  rule: string;
+  recall: number;
+  attack_uids: number;
+  detected_uids: number;
+  false_alerts: number;
+  false_alerts_per_10k: number;
+  precision: number;
+  alert_rate: number;
+  suppressed: number;
+  scenarios: Record<string, { detected: number; uids: number }>;
+}
+
+export async function run(args: string[]): Promise<number> {
+  return runCommand('eval', USAGE, async () => {
+    let parsed;
+    try {
+      parsed = parseArgs({
+        args,
+        allowPositionals: true,
+        options: {
+          config: { type: 'string', short: 'c' },
+          labels: { type: 'string' },
+          json: { type: 'boolean', default: false },
+          help: { type: 'boolean', short: 'h', default: false },
+          ...TRAIN_OPTIONS,
+        },
+      });
+    } catch (error) {
+      throw new UsageError(error instanceof Error ? error.message : String(error));
+    }
+    const { values, positionals } = parsed;
+    if (values.help) {
+      process.stdout.write(USAGE);
+      return EXIT.ok;
+    }
+    if (values.labels === undefined) throw new UsageError('--labels FILE is required');
+    if (positionals.length === 0) throw new UsageError('no LOG given');
+    let labelText: string;
+    try {
+      labelText = await readFile(values.labels, 'utf8');
+    } catch (error) {
+      throw new DaemonError('ERR_INPUT_UNREADABLE', `eval: cannot read ${values.labels}: ${(error as Error).message}`);
+    }
+    const labels = parseLabels(labelText, values.labels);
+    const config = await loadConfigOption(values.config);
+    const plan = trainPlan(config, values);
+    const { model } = await trainFromLogs(config, plan, positionals);
+
+    const tallies: RuleTally[] = rulesToCompare(config).map(([name, rule]) => ({
+      name,
+      rule,
+      evaluator: new RecordEvaluator({ model, rule, features: config.features, allow: config.allow }),
+      flaggedRecords: 0,
+      flaggedAttackRecords: 0,
+      suppressed: 0,
+      flaggedUids: new Set(),
+    }));
+    const presentAttackUids = new Set<string>();
+    let normalRecords = 0;
+    const totals = await readRecords(
+      positionals,
+      (record: DceRpcRecord) => {
+        const isAttack = record.uid !== null && labels.has(record.uid);
+        if (isAttack) presentAttackUids.add(record.uid as string);
+        else normalRecords += 1;
+        for (const tally of tallies) {
+          const { verdict, suppressedBy } = tally.evaluator.evaluate(record);
+          if (!verdict.anomalous) continue;
+          if (suppressedBy !== undefined) {
+            tally.suppressed += 1;
+            continue;
+          }
+          tally.flaggedRecords += 1;
+          if (isAttack) {
+            tally.flaggedAttackRecords += 1;
+            tally.flaggedUids.add(record.uid as string);
+          }
+        }
+      },
+      new Progress('scoring'),
+    );
+    const reports = tallies.map((tally): RuleReport => {
+      const scenarios: Record<string, { detected: number; uids: number }> = {};
+      for (const uid of presentAttackUids) {
+        const scenario = labels.get(uid) as string;
+        const entry = (scenarios[scenario] ??= { detected: 0, uids: 0 });
+        entry.uids += 1;
+        if (tally.flaggedUids.has(uid)) entry.detected += 1;
+      }
+      const falseAlerts = tally.flaggedRecords - tally.flaggedAttackRecords;
+      return {
+        rule: tally.name,
+        recall: presentAttackUids.size === 0 ? 0 : tally.flaggedUids.size / presentAttackUids.size,
+        attack_uids: presentAttackUids.size,
+        detected_uids: tally.flaggedUids.size,
+        false_alerts: falseAlerts,
+        false_alerts_per_10k: normalRecords === 0 ? 0 : (falseAlerts / normalRecords) * 10_000,
+        precision: tally.flaggedRecords === 0 ? 0 : tally.flaggedAttackRecords / tally.flaggedRecords,
+        alert_rate: totals.records === 0 ? 0 : tally.flaggedRecords / totals.records,
+        suppressed: tally.suppressed,
+        scenarios,
+      };
+    });
+    if (values.json) {
+      for (const report of reports) process.stdout.write(`${JSON.stringify({ model: model.modelId, records: totals.records, ...report })}\n`);
+    } else {
+      process.stdout.write(renderTable(reports, totals.records, normalRecords, model.modelId));
+    }
+    return totals.parseErrors > 0 ? EXIT.dataErrors : EXIT.ok;
+  });
+}
+
+function percent(value: number): string {
+  return `${(value * 100).toFixed(1)}%`;
+}
+
+/** The human-readable report: one row per rule, then recall per scenario. */
+export function renderTable(reports: RuleReport[], records: number, normal: number, modelId: string): string {
+  const lines = [`model ${modelId}: ${records} records, ${records - normal} in labelled attack uids, ${normal} normal`, ''];
+  const header = ['rule', 'recall', 'uids', 'false/10k', 'precision', 'alert rate', 'suppressed'];
+  const rows = reports.map((r) => [
+    r.rule,
+    percent(r.recall),
+    `${r.detected_uids}/${r.attack_uids}`,
+    r.false_alerts_per_10k.toFixed(2),
+    percent(r.precision),
+    `${(r.alert_rate * 100).toFixed(3)}%`,
+    String(r.suppressed),
+  ]);
+  lines.push(...table([header, ...rows]), '', 'recall per scenario (detected/attack uids):');
+  const scenarios = [...new Set(reports.flatMap((r) => Object.keys(r.scenarios)))].sort();
+  const scenarioRows = scenarios.map((s) => [
+    s,
+    ...reports.map((r) => {
+      const entry = r.scenarios[s];
+      return entry === undefined ? '-' : `${entry.detected}/${entry.uids}`;
+    }),
+  ]);
+  lines.push(...table([['scenario', ...reports.map((r) => r.rule)], ...scenarioRows]));
+  return `${lines.join('\n')}\n`;
+}
+
+function table(rows: string[][]): string[] {
+  const widths = (rows[0] as string[]).map((_, c) => Math.max(...rows.map((row) => (row[c] ?? '').length)));
+  return rows.map((row) => row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c] as number) : cell.padStart(widths[c] as number))).join('  ').trimEnd());
+}

@@ -1,0 +1,146 @@
+/**
+ * `zeek-anomalyd train`: logs in, model out. Keeps one record in N (the notebook kept 1 in 20),
+ * extracts the configured features, fits K-Modes and calibrates rarity on the sample.
+ */
+import { parseArgs } from 'node:util';
+import { EXIT } from '../errors.js';
+import { FeatureExtractor, TrainingSampler } from '../features/index.js';
+import { saveModel, type KModesModel } from '../model/index.js';
+import { trainModel } from '../score/index.js';
+import type { Config } from '../config/index.js';
+import { intOption, loadConfigOption, Progress, readRecords, runCommand, UsageError } from './_common.js';
+
+export const summary = 'train a K-Modes model from dce_rpc logs';
+
+const USAGE = `usage: zeek-anomalyd train [-c INI] [-o MODEL] [--k N] [--n-init N] [--init huang|cao]
+                           [--seed N] [--sample N] [--json] LOG...
+
+Reads the logs in the order given (TSV, JSON, .gz), keeps one record in N, and writes a model.
+  -c, --config INI   configuration (features, IP groups, model defaults); default: built-in
+  -o, --output FILE  model file to write (default: model.json); replaced atomically
+  --k N              clusters (default: [model] k, 15)
+  --n-init N         independent Huang runs, best kept (default: [model] n_init, 4)
+  --init huang|cao   initialisation (default: [model] init)
+  --seed N           random seed (default: [model] seed, else 0)
+  --sample N         keep one record in N (default: [training] sample_every, 20)
+  --json             print one JSON summary line on stdout
+`;
+
+/** Training options after the INI and the command line are combined. */
+export interface TrainPlan {
+  k: number;
+  nInit: number;
+  init: 'huang' | 'cao';
+  seed: number;
+  sample: number;
+}
+
+export const TRAIN_OPTIONS = {
+  k: { type: 'string' },
+  'n-init': { type: 'string' },
+  init: { type: 'string' },
+  seed: { type: 'string' },
+  sample: { type: 'string' },
+} as const;
+
+/** Combines `[model]`/`[training]` with command-line overrides. */
+export function trainPlan(config: Config, values: Partial<Record<keyof typeof TRAIN_OPTIONS, string>>): TrainPlan {
+  const init = values.init ?? config.model.init;
+  if (init !== 'huang' && init !== 'cao') throw new UsageError(`--init must be huang or cao, not '${init}'`);
+  return {
+    k: intOption('k', values.k, 1) ?? config.model.k,
+    nInit: intOption('n-init', values['n-init'], 1) ?? config.model.nInit,
+    init,
+    seed: intOption('seed', values.seed) ?? config.model.seed ?? 0,
+    sample: intOption('sample', values.sample, 1) ?? config.training.sampleEvery,
+  };
+}
+
+/** Reads `logs`, samples, fits and calibrates. Shared with `eval`. */
+export async function trainFromLogs(
+  config: Config,
+  plan: TrainPlan,
+  logs: readonly string[],
+): Promise<{ model: KModesModel; records: number; parseErrors: number; fitMs: number }> {
+  const extractor = new FeatureExtractor(config.features);
+  const sampler = new TrainingSampler({ every: plan.sample, mode: config.training.sampleMode, seed: plan.seed });
+  const rows: string[][] = [];
+  let from = Infinity;
+  let to = -Infinity;
+  const totals = await readRecords(
+    logs,
+    (record) => {
+      if (!sampler.take()) return;
+      rows.push(extractor.extract(record));
+      if (record.ts < from) from = record.ts;
+      if (record.ts > to) to = record.ts;
+    },
+    new Progress('reading'),
+  );
+  if (rows.length === 0) {
+    throw new UsageError(`no training rows: the logs hold ${totals.records} records, sampled 1 in ${plan.sample}`);
+  }
+  const started = performance.now();
+  const model = await trainModel(rows, {
+    k: plan.k,
+    nInit: plan.nInit,
+    init: plan.init,
+    seed: plan.seed,
+    maxIter: config.model.maxIter,
+    featureNames: extractor.names,
+    timeSpan: { from, to },
+  });
+  return { model, records: totals.records, parseErrors: totals.parseErrors, fitMs: performance.now() - started };
+}
+
+export async function run(args: string[]): Promise<number> {
+  return runCommand('train', USAGE, async () => {
+    let parsed;
+    try {
+      parsed = parseArgs({
+        args,
+        allowPositionals: true,
+        options: {
+          config: { type: 'string', short: 'c' },
+          output: { type: 'string', short: 'o', default: 'model.json' },
+          json: { type: 'boolean', default: false },
+          help: { type: 'boolean', short: 'h', default: false },
+          ...TRAIN_OPTIONS,
+        },
+      });
+    } catch (error) {
+      throw new UsageError(error instanceof Error ? error.message : String(error));
+    }
+    const { values, positionals } = parsed;
+    if (values.help) {
+      process.stdout.write(USAGE);
+      return EXIT.ok;
+    }
+    if (positionals.length === 0) throw new UsageError('no LOG given');
+    const config = await loadConfigOption(values.config);
+    const plan = trainPlan(config, values);
+    const { model, records, parseErrors, fitMs } = await trainFromLogs(config, plan, positionals);
+    await saveModel(values.output, model);
+    const result = {
+      rows: model.training.rows,
+      distinct_rows: model.training.distinctRows,
+      records,
+      parse_errors: parseErrors,
+      k: model.centroids.length,
+      cost: model.cost,
+      iterations: model.iterations,
+      fit_ms: Math.round(fitMs),
+      model: values.output,
+      model_id: model.modelId,
+    };
+    if (values.json) {
+      process.stdout.write(`${JSON.stringify(result)}\n`);
+    } else {
+      process.stderr.write(
+        `trained ${model.modelId} on ${result.rows} of ${records} records (${result.distinct_rows} distinct), ` +
+          `k=${result.k}, cost ${result.cost}, ${result.iterations} iterations, ${result.fit_ms} ms -> ${values.output}\n`,
+      );
+    }
+    return parseErrors > 0 ? EXIT.dataErrors : EXIT.ok;
+  });
+}

@@ -1,0 +1,100 @@
+/**
+ * Record → verdict: the feature stage, the scorer and the allow-list composed once, so the offline
+ * `score` command and the live daemon take the same path and cannot disagree.
+ */
+import type { AllowRule } from '../config/types.js';
+import { DaemonError } from '../errors.js';
+import { FeatureExtractor, type FeatureOptions } from '../features/index.js';
+import type { KModesModel } from '../model/index.js';
+import type { DceRpcRecord } from '../zeek/dce-rpc-record.js';
+import { AllowList } from './allowlist.js';
+import type { RecordContext } from './anomaly-record.js';
+import { Scorer, type ScoringRule, type Verdict } from './scorer.js';
+
+const CONTEXT_FEATURES = ['orig_ip_group', 'resp_ip_group', 'time_of_day_bin'] as const;
+
+/** One record's outcome. `row` and `context` are reused between calls: copy to keep them. */
+export interface Evaluation {
+  row: string[];
+  context: RecordContext;
+  verdict: Verdict;
+  /** The allow rule that suppressed an anomalous verdict, if any. */
+  suppressedBy: AllowRule | undefined;
+}
+
+export interface EvaluatorOptions {
+  model: KModesModel;
+  rule: ScoringRule;
+  features: FeatureOptions;
+  allow: readonly AllowRule[];
+  /** Wall clock for allow-rule expiry. @default Date.now */
+  nowMs?: () => number;
+}
+
+/** Throws ERR_MODEL_INCOMPATIBLE when the model was trained on other features than configured. */
+export function checkModelFeatures(model: KModesModel, features: readonly string[], modelFile = 'model'): void {
+  const trained = model.featureNames.join(',');
+  if (trained !== features.join(',')) {
+    throw new DaemonError(
+      'ERR_MODEL_INCOMPATIBLE',
+      `score: ${modelFile}: model was trained on features [${trained}], the configuration has [${features.join(',')}]`,
+      { meta: { file: modelFile, trained: model.featureNames, configured: features } },
+    );
+  }
+}
+
+export class RecordEvaluator {
+  readonly scorer: Scorer;
+  readonly extractor: FeatureExtractor;
+  readonly #contextExtractor: FeatureExtractor;
+  readonly #contextFromRow: number[];
+  readonly #allow: AllowList;
+  readonly #nowMs: () => number;
+  readonly #row: string[];
+  readonly #contextRow: string[];
+  readonly #context: RecordContext = { origGroup: '', respGroup: '', timeBin: '' };
+
+  constructor(options: EvaluatorOptions) {
+    this.extractor = new FeatureExtractor(options.features);
+    checkModelFeatures(options.model, this.extractor.names);
+    this.scorer = new Scorer(options.model, options.rule);
+    this.#contextExtractor = new FeatureExtractor({ ...options.features, features: [...CONTEXT_FEATURES] });
+    this.#contextFromRow = CONTEXT_FEATURES.map((name) => this.extractor.names.indexOf(name));
+    this.#allow = new AllowList(options.allow);
+    this.#nowMs = options.nowMs ?? Date.now;
+    this.#row = new Array<string>(this.extractor.names.length).fill('');
+    this.#contextRow = new Array<string>(CONTEXT_FEATURES.length).fill('');
+  }
+
+  get model(): KModesModel {
+    return this.scorer.model;
+  }
+
+  evaluate(record: DceRpcRecord): Evaluation {
+    const row = this.extractor.extractInto(record, this.#row);
+    const verdict = this.scorer.score(row, record.operation);
+    const context = this.#contextOf(record, row);
+    let suppressedBy: AllowRule | undefined;
+    if (verdict.anomalous && this.#allow.size > 0) {
+      suppressedBy = this.#allow.match(
+        record,
+        { origGroup: context.origGroup, respGroup: context.respGroup },
+        this.#nowMs(),
+      );
+    }
+    return { row, context, verdict, suppressedBy };
+  }
+
+  #contextOf(record: DceRpcRecord, row: string[]): RecordContext {
+    const [origAt, respAt, binAt] = this.#contextFromRow as [number, number, number];
+    let contextRow: readonly string[] | null = null;
+    if (origAt < 0 || respAt < 0 || binAt < 0) {
+      contextRow = this.#contextExtractor.extractInto(record, this.#contextRow);
+    }
+    const context = this.#context;
+    context.origGroup = origAt >= 0 ? (row[origAt] as string) : ((contextRow as string[])[0] as string);
+    context.respGroup = respAt >= 0 ? (row[respAt] as string) : ((contextRow as string[])[1] as string);
+    context.timeBin = binAt >= 0 ? (row[binAt] as string) : ((contextRow as string[])[2] as string);
+    return context;
+  }
+}

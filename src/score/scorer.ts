@@ -1,0 +1,245 @@
+/**
+ * The verdict on one feature row: nearest centroid and Hamming distance (the notebook's view), the
+ * features that differ and the centroid's values for them, values never seen in training, a
+ * rarity in bits, the ATT&CK technique the operation serves, and whether the configured rule
+ * flags it.
+ *
+ * Rarity asks "how often did training see WHO do WHAT": for every pair of a what-feature
+ * (endpoint, operation) and a who-feature (orig_ip_group, resp_ip_group) it estimates from the
+ * model's per-cluster value counts how many training rows carried both values,
+ * Σ_c count_c(a)·count_c(b)/size_c, and takes the least supported pair. A workstation calling
+ * DRSGetNCChanges differs from replication traffic in one feature, yet that pair was never seen:
+ * its rarity is high while its distance is 1. Rarity = log2((rows + 1) / (support + 0.5)) bits.
+ */
+import type { KModesModel } from '../model/index.js';
+import { ModelIndex } from '../model/index.js';
+import { techniqueFor, type Technique } from './techniques.js';
+
+/** How a verdict becomes an alert. */
+export type ScoringRule =
+  /** The notebook's rule: more than `threshold` features differ from the nearest centroid. */
+  | { kind: 'distance'; threshold: number }
+  /** Rarity above a fixed number of bits. */
+  | { kind: 'rarity'; thresholdBits: number }
+  /** The rarest `alertRate` fraction of the training rows' rarity (from the model's calibration). */
+  | { kind: 'rate'; alertRate: number }
+  /**
+   * The default: an operation of a known attack technique from an originator group that training
+   * saw doing it fewer than `minSupport` times, or an endpoint/operation never seen in training,
+   * or a rarity among the rarest `alertRate` of the training rows.
+   */
+  | { kind: 'technique'; minSupport: number; alertRate: number };
+
+export const WHAT_FEATURES = ['endpoint', 'operation'] as const;
+export const WHO_FEATURES = ['orig_ip_group', 'resp_ip_group'] as const;
+
+/** Everything known about one row's score. Arrays are feature indexes in model order. */
+export interface Verdict {
+  cluster: number;
+  distance: number;
+  mismatched: readonly number[];
+  unseen: readonly number[];
+  /** Least training support of a who × what pair (estimated rows). */
+  support: number;
+  /** Least training support of a what × originator-group pair: who started this. */
+  originSupport: number;
+  rarity: number;
+  technique: Technique | undefined;
+  anomalous: boolean;
+}
+
+/** Rarity bits for a support estimate out of `rows` training rows. */
+export function rarityBits(support: number, rows: number): number {
+  return Math.log2((rows + 1) / (support + 0.5));
+}
+
+/** Compiles a model and a rule into a fast row scorer. */
+export class Scorer {
+  readonly model: KModesModel;
+  readonly rule: ScoringRule;
+  readonly #index: ModelIndex;
+  readonly #codes: Int32Array;
+  readonly #distanceOut = new Int32Array(1);
+  /** [what feature, who feature] index pairs. */
+  readonly #pairs: [number, number][];
+  /** [what feature, orig_ip_group] index pairs. */
+  readonly #originPairs: [number, number][];
+  readonly #whatFeatures: number[];
+  readonly #operationFeature: number;
+  /** counts[c][f][code] */
+  readonly #counts: Float64Array[][];
+  readonly #sizes: Float64Array;
+  readonly #rows: number;
+  readonly #rarityThreshold: number;
+  /** Verdicts by encoded row: rows repeat heavily, so most rows are one Map lookup. */
+  readonly #cache = new Map<string, Verdict>();
+  static readonly #CACHE_LIMIT = 100_000;
+
+  constructor(model: KModesModel, rule: ScoringRule) {
+    this.model = model;
+    this.rule = rule;
+    this.#index = new ModelIndex(model);
+    const m = model.featureNames.length;
+    this.#codes = new Int32Array(m);
+    const indexOf = (name: string): number => model.featureNames.indexOf(name);
+    this.#operationFeature = indexOf('operation');
+    this.#whatFeatures = WHAT_FEATURES.map(indexOf).filter((i) => i >= 0);
+    const who = WHO_FEATURES.map(indexOf).filter((i) => i >= 0);
+    this.#pairs = [];
+    for (const a of this.#whatFeatures) for (const b of who) this.#pairs.push([a, b]);
+    const origin = indexOf('orig_ip_group');
+    this.#originPairs = origin < 0 ? [] : this.#whatFeatures.map((a): [number, number] => [a, origin]);
+    if (this.#pairs.length === 0) {
+      // Custom feature lists without who/what features: every pair of features.
+      for (let a = 0; a < m; a++) for (let b = a + 1; b < m; b++) this.#pairs.push([a, b]);
+    }
+    const codeMaps = model.vocabularies.map((values) => new Map(values.map((v, code) => [v, code])));
+    this.#counts = model.valueCounts.map((perFeature) =>
+      perFeature.map((pairs, f) => {
+        const table = new Float64Array((model.vocabularies[f] as string[]).length);
+        for (const [value, count] of pairs) table[(codeMaps[f] as Map<string, number>).get(value) as number] = count;
+        return table;
+      }),
+    );
+    this.#sizes = Float64Array.from(model.clusterSizes);
+    this.#rows = model.training.rows;
+    this.#rarityThreshold = thresholdFor(model, rule);
+  }
+
+  /** Feature names, in the order rows must have them. */
+  get featureNames(): readonly string[] {
+    return this.model.featureNames;
+  }
+
+  /** The rarity above which the rule flags (Infinity for rules that do not use rarity). */
+  get rarityThreshold(): number {
+    return this.#rarityThreshold;
+  }
+
+  /** Scores one feature row; `operation` is the raw operation name (for the technique table). */
+  score(row: readonly string[], operation: string | null): Verdict {
+    const codes = this.#codes;
+    const unseenCount = this.#index.encode(row, codes);
+    let key = '';
+    for (let f = 0; f < codes.length; f++) key += String.fromCharCode((codes[f] as number) + 1);
+    // The technique depends on the raw operation, which the codes pin down only when it is a
+    // feature with a known value.
+    if (this.#operationFeature < 0 || codes[this.#operationFeature] === -1) key += `\u0000${operation ?? ''}`;
+    const cached = this.#cache.get(key);
+    if (cached !== undefined) return cached;
+    const verdict = this.#compute(codes, unseenCount, operation);
+    if (this.#cache.size >= Scorer.#CACHE_LIMIT) this.#cache.clear();
+    this.#cache.set(key, verdict);
+    return verdict;
+  }
+
+  /** Least estimated training support of the row's who × what pairs. */
+  supportOf(codes: Int32Array, pairs: readonly [number, number][] = this.#pairs): number {
+    let least = Infinity;
+    const counts = this.#counts;
+    const sizes = this.#sizes;
+    for (const [a, b] of pairs) {
+      const codeA = codes[a] as number;
+      const codeB = codes[b] as number;
+      let support = 0;
+      if (codeA >= 0 && codeB >= 0) {
+        for (let c = 0; c < counts.length; c++) {
+          const size = sizes[c] as number;
+          if (size === 0) continue;
+          const perFeature = counts[c] as Float64Array[];
+          support += ((perFeature[a] as Float64Array)[codeA] as number) * ((perFeature[b] as Float64Array)[codeB] as number) / size;
+        }
+      }
+      if (support < least) least = support;
+    }
+    return least;
+  }
+
+  #compute(codes: Int32Array, unseenCount: number, operation: string | null): Verdict {
+    const m = codes.length;
+    const cluster = this.#index.nearest(codes, this.#distanceOut);
+    const distance = this.#distanceOut[0] as number;
+    const mismatched: number[] = [];
+    const unseen: number[] = [];
+    for (let f = 0; f < m; f++) {
+      if (this.#index.differs(codes, cluster, f)) mismatched.push(f);
+      if (unseenCount > 0 && codes[f] === -1) unseen.push(f);
+    }
+    const support = this.supportOf(codes);
+    const originSupport = this.#originPairs.length === 0 ? support : this.supportOf(codes, this.#originPairs);
+    const rarity = rarityBits(support, this.#rows);
+    const technique = techniqueFor(operation);
+    let anomalous: boolean;
+    const rule = this.rule;
+    switch (rule.kind) {
+      case 'distance':
+        anomalous = distance > rule.threshold;
+        break;
+      case 'rarity':
+      case 'rate':
+        anomalous = rarity > this.#rarityThreshold;
+        break;
+      case 'technique':
+        anomalous =
+          (technique !== undefined && originSupport < rule.minSupport) ||
+          unseen.some((f) => this.#whatFeatures.includes(f)) ||
+          rarity > this.#rarityThreshold;
+        break;
+    }
+    return { cluster, distance, mismatched, unseen, support, originSupport, rarity, technique, anomalous };
+  }
+}
+
+function thresholdFor(model: KModesModel, rule: ScoringRule): number {
+  switch (rule.kind) {
+    case 'rarity':
+      return rule.thresholdBits;
+    case 'rate':
+    case 'technique':
+      return rateThreshold(model, rule.alertRate);
+    case 'distance':
+      return Infinity;
+  }
+}
+
+/**
+ * The rarity that the rarest `alertRate` of training rows exceed, from the model's calibration
+ * (rarity → training rows with it). Rows at exactly the threshold are not flagged, so a tie at the
+ * boundary errs towards fewer alerts.
+ */
+export function rateThreshold(model: KModesModel, alertRate: number): number {
+  const histogram = model.calibration?.rarity;
+  if (histogram === undefined || histogram.length === 0) return Infinity;
+  const total = histogram.reduce((sum, [, count]) => sum + count, 0);
+  const allowed = alertRate * total;
+  let above = 0;
+  // Walk from the rarest value down until flagging the next value would exceed the budget.
+  for (let i = histogram.length - 1; i >= 0; i--) {
+    const [rarity, count] = histogram[i] as [number, number];
+    if (above + count > allowed) return rarity;
+    above += count;
+  }
+  return -Infinity;
+}
+
+/** The rule the `[scoring]` section describes. */
+export function scoringRuleFrom(options: {
+  rule: 'technique' | 'rate' | 'rarity' | 'distance';
+  minSupport: number;
+  distanceThreshold: number;
+  rarityThreshold: number | null;
+  alertRate: number;
+}): ScoringRule {
+  switch (options.rule) {
+    case 'technique':
+      return { kind: 'technique', minSupport: options.minSupport, alertRate: options.alertRate };
+    case 'distance':
+      return { kind: 'distance', threshold: options.distanceThreshold };
+    case 'rarity':
+      return options.rarityThreshold === null
+        ? { kind: 'rate', alertRate: options.alertRate }
+        : { kind: 'rarity', thresholdBits: options.rarityThreshold };
+    case 'rate':
+      return { kind: 'rate', alertRate: options.alertRate };
+  }
+}
