@@ -1,0 +1,12 @@
+/** The output stage: anomalies.log writer, formats, ECS names, batching and crash reconciliation. */
+export { AnomalyLogWriter } from './anomaly-log-writer.js';
+export type { AnomalyLogWriterOptions, FileIdentity, OpenResult } from './anomaly-log-writer.js';
+export { BatchingQueue } from './batching-queue.js';
+export type { BatchingQueueOptions } from './batching-queue.js';
+export { ECS_CONSTANTS, ecsFieldName, ecsView } from './ecs.js';
+export type { EcsView } from './ecs.js';
+export { createAnomalyFormatter, parseZeekLocalTime, tsvOpenTime } from './format.js';
+export type { AnomalyFormatter, AnomalyFormatterOptions, AnomalyLogFormat } from './format.js';
+export { firstDifference, reconcile } from './reconcile.js';
+export type { ReconcileAppend, ReconcileMismatch, ReconcileResult } from './reconcile.js';
+export { nextRotationAt, rotatedFileName } from './rotation.js';

@@ -1,0 +1,669 @@
+/**
+ * The training window: a bounded (rows and age) ring of sampled dce_rpc records, kept as raw
+ * fields so that any feature (which depends on config such as IP groups) can be recomputed at
+ * retrain time, and persisted in the state directory so a restart keeps weeks of learning.
+ *
+ * Memory: string columns are dictionary-encoded (values repeat heavily) into Uint32Array codes,
+ * `ts` is a Float64Array and `respPort` an Int32Array, so a row costs 32 bytes plus its share of
+ * the dictionaries. Code 0 is unset (`null`), distinct from the empty string.
+ *
+ * Persistence (`<stem>.snapshot` + `<stem>.journal` in the state directory):
+ * - The snapshot is binary: magic, version, a JSON header (generation, row count, sequence number
+ *   of the oldest row, the dictionaries) and the columns, with a CRC-32 trailer. It is replaced
+ *   atomically (temp + fsync + rename) at compaction, which also rebuilds the dictionaries from
+ *   the live rows so that values no longer referenced are dropped.
+ * - The journal is append-only text, one line per `persist()`: `<crc32 hex> <json>`. The first
+ *   line names the snapshot generation it extends; each entry holds the rows added since the last
+ *   persist and the sequence number of the oldest live row, so replay reproduces evictions
+ *   exactly. A torn last line (crash mid-append) is ignored with a warning; a journal from another
+ *   generation (crash between snapshot and journal replacement) is ignored, its rows being in the
+ *   snapshot already.
+ * - A corrupt snapshot makes `load()` throw ERR_STATE; `openOrReset()` then sets it aside and
+ *   starts empty, reporting why.
+ *
+ * Age eviction drops rows from the oldest end while they are older than the limit. Zeek logs are
+ * not strictly ts-ordered, so a row slightly older than the limit can outlive it while a newer row
+ * sits before it; it goes with the next eviction past that row.
+ */
+import { open, readFile, rename } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
+import { DaemonError } from '../errors.js';
+import type { DceRpcRecord } from '../zeek/dce-rpc-record.js';
+import { writeFileAtomic } from './atomic-write.js';
+
+/** The raw string fields the window keeps, in storage order. */
+export const WINDOW_STRING_COLUMNS = ['origHost', 'respHost', 'namedPipe', 'endpoint', 'operation'] as const;
+
+/** One of WINDOW_STRING_COLUMNS. */
+export type WindowStringColumn = (typeof WINDOW_STRING_COLUMNS)[number];
+
+/** The fields a window row keeps (the rest of a DceRpcRecord is not needed by any feature). */
+export type WindowRow = Pick<DceRpcRecord, 'ts' | 'respPort' | WindowStringColumn>;
+
+/** Settings of a TrainingWindow. */
+export interface TrainingWindowOptions {
+  /** Maximum rows kept; the oldest go first. */
+  maxRows: number;
+  /** Maximum age in ms relative to the `now` given to `evict()`; 0 = no age limit. */
+  maxAgeMs: number;
+  /** State directory for persistence; omit for a memory-only window. */
+  directory?: string;
+  /** File name stem in the state directory. @default 'training-window' */
+  fileStem?: string;
+  /**
+   * Compact (new snapshot, empty journal) once the journal holds this many rows.
+   * @default max(50_000, maxRows / 4)
+   */
+  compactAfterJournalRows?: number;
+}
+
+/** What `load()` returns: the window and anything worth a warning in the log. */
+export interface LoadedWindow {
+  window: TrainingWindow;
+  warnings: DaemonError[];
+}
+
+/** What `openOrReset()` returns: as LoadedWindow, plus the error when the snapshot was unusable. */
+export interface OpenedWindow extends LoadedWindow {
+  /** Set when the saved window could not be used and an empty one was started. */
+  reset?: DaemonError;
+}
+
+/** Oldest and newest `ts` in the window (epoch seconds). */
+export interface TimeSpan {
+  oldest: number;
+  newest: number;
+}
+
+const SNAPSHOT_MAGIC = Buffer.from('ZAWINDOW', 'latin1');
+const SNAPSHOT_VERSION = 1;
+const JOURNAL_VERSION = 1;
+const NULL_CODE = 0;
+const NULL_PORT = -1;
+const INITIAL_CAPACITY = 1024;
+
+/** Maps strings to small integer codes; code 0 is reserved for unset. */
+class Dictionary {
+  readonly values: (string | null)[] = [null];
+  readonly #codes = new Map<string, number>();
+
+  get size(): number {
+    return this.values.length;
+  }
+
+  encode(value: string | null): number {
+    if (value === null) return NULL_CODE;
+    let code = this.#codes.get(value);
+    if (code === undefined) {
+      code = this.values.length;
+      this.values.push(value);
+      this.#codes.set(value, code);
+    }
+    return code;
+  }
+
+  decode(code: number): string | null {
+    return this.values[code] ?? null;
+  }
+
+  static fromValues(values: readonly string[]): Dictionary {
+    const dictionary = new Dictionary();
+    for (const value of values) dictionary.encode(value);
+    return dictionary;
+  }
+}
+
+interface Columns {
+  ts: Float64Array;
+  respPort: Int32Array;
+  codes: Uint32Array[];
+}
+
+function allocate(capacity: number): Columns {
+  return {
+    ts: new Float64Array(capacity),
+    respPort: new Int32Array(capacity),
+    codes: WINDOW_STRING_COLUMNS.map(() => new Uint32Array(capacity)),
+  };
+}
+
+function encodePort(port: number | null): number {
+  return port !== null && Number.isInteger(port) && port >= 0 && port <= 0x7fffffff ? port : NULL_PORT;
+}
+
+interface JournalEntry {
+  /** Sequence number of the first row in `rows`. */
+  first: number;
+  /** Sequence number of the oldest live row after this persist. */
+  head: number;
+  rows: [number, string | null, string | null, number | null, string | null, string | null, string | null][];
+}
+
+/** A bounded, dictionary-encoded, persistable window of training rows. */
+export class TrainingWindow {
+  readonly #maxRows: number;
+  readonly #maxAgeMs: number;
+  readonly #directory: string | null;
+  readonly #snapshotPath: string | null;
+  readonly #journalPath: string | null;
+  readonly #compactAfterJournalRows: number;
+  #columns: Columns;
+  #capacity: number;
+  #dictionaries: Dictionary[];
+  #head = 0;
+  #size = 0;
+  /** Sequence number (count of rows ever added before it) of the row at `#head`. */
+  #headSeq = 0;
+  /** Rows with a sequence number below this are in the snapshot or journal. */
+  #persistedSeq = 0;
+  /** The `#headSeq` last written to the journal. */
+  #persistedHeadSeq = 0;
+  #generation = 0;
+  #journal: JournalFile | null = null;
+  #journalRows = 0;
+
+  /** A new, empty window (use `load()`/`openOrReset()` to resume a persisted one). */
+  constructor(options: TrainingWindowOptions) {
+    if (!Number.isInteger(options.maxRows) || options.maxRows < 1) {
+      throw new RangeError(`training window: maxRows must be an integer >= 1, got ${options.maxRows}`);
+    }
+    if (!(options.maxAgeMs >= 0)) {
+      throw new RangeError(`training window: maxAgeMs must be >= 0, got ${options.maxAgeMs}`);
+    }
+    this.#maxRows = options.maxRows;
+    this.#maxAgeMs = options.maxAgeMs;
+    this.#directory = options.directory ?? null;
+    const stem = options.fileStem ?? 'training-window';
+    this.#snapshotPath = this.#directory === null ? null : join(this.#directory, `${stem}.snapshot`);
+    this.#journalPath = this.#directory === null ? null : join(this.#directory, `${stem}.journal`);
+    this.#compactAfterJournalRows = options.compactAfterJournalRows ?? Math.max(50_000, Math.floor(options.maxRows / 4));
+    this.#capacity = Math.min(INITIAL_CAPACITY, this.#maxRows);
+    this.#columns = allocate(this.#capacity);
+    this.#dictionaries = WINDOW_STRING_COLUMNS.map(() => new Dictionary());
+  }
+
+  /** Rows in the window. */
+  get size(): number {
+    return this.#size;
+  }
+
+  /** The row limit. */
+  get maxRows(): number {
+    return this.#maxRows;
+  }
+
+  /** Distinct values held per string column (including ones only evicted rows used). */
+  dictionarySizes(): Record<WindowStringColumn, number> {
+    const out = {} as Record<WindowStringColumn, number>;
+    WINDOW_STRING_COLUMNS.forEach((name, i) => (out[name] = (this.#dictionaries[i] as Dictionary).size - 1));
+    return out;
+  }
+
+  /** Adds one row (the oldest is dropped when the window is full). */
+  add(record: WindowRow): void {
+    if (this.#size === this.#maxRows) this.#dropOldest(1);
+    else if (this.#size === this.#capacity) this.#resize(Math.min(this.#maxRows, this.#capacity * 2));
+    const at = (this.#head + this.#size) % this.#capacity;
+    const columns = this.#columns;
+    columns.ts[at] = record.ts;
+    columns.respPort[at] = encodePort(record.respPort);
+    for (let c = 0; c < WINDOW_STRING_COLUMNS.length; c++) {
+      const name = WINDOW_STRING_COLUMNS[c] as WindowStringColumn;
+      (columns.codes[c] as Uint32Array)[at] = (this.#dictionaries[c] as Dictionary).encode(record[name]);
+    }
+    this.#size += 1;
+  }
+
+  /** Drops rows older than the age limit at `nowEpochSeconds`; returns how many went. */
+  evict(nowEpochSeconds: number): number {
+    if (this.#maxAgeMs === 0) return 0;
+    const cutoff = nowEpochSeconds - this.#maxAgeMs / 1000;
+    let n = 0;
+    while (n < this.#size && (this.#columns.ts[(this.#head + n) % this.#capacity] as number) < cutoff) n++;
+    this.#dropOldest(n);
+    return n;
+  }
+
+  /** Oldest and newest `ts` present, or null when empty. */
+  timeSpan(): TimeSpan | null {
+    if (this.#size === 0) return null;
+    let oldest = Number.POSITIVE_INFINITY;
+    let newest = Number.NEGATIVE_INFINITY;
+    for (let n = 0; n < this.#size; n++) {
+      const ts = this.#columns.ts[(this.#head + n) % this.#capacity] as number;
+      if (ts < oldest) oldest = ts;
+      if (ts > newest) newest = ts;
+    }
+    return { oldest, newest };
+  }
+
+  /** The row at position `index` (0 = oldest). */
+  row(index: number): WindowRow {
+    if (!Number.isInteger(index) || index < 0 || index >= this.#size) {
+      throw new RangeError(`training window: row ${index} out of range 0..${this.#size - 1}`);
+    }
+    const at = (this.#head + index) % this.#capacity;
+    const columns = this.#columns;
+    const port = columns.respPort[at] as number;
+    const text = (c: number): string | null =>
+      (this.#dictionaries[c] as Dictionary).decode((columns.codes[c] as Uint32Array)[at] as number);
+    return {
+      ts: columns.ts[at] as number,
+      respPort: port === NULL_PORT ? null : port,
+      origHost: text(0),
+      respHost: text(1),
+      namedPipe: text(2),
+      endpoint: text(3),
+      operation: text(4),
+    };
+  }
+
+  /**
+   * The rows oldest first, as DceRpcRecords (`uid`, `origPort` and `rtt` are not kept and are
+   * null). Do not add or evict while iterating.
+   */
+  *records(): IterableIterator<DceRpcRecord> {
+    const { ts, respPort, codes } = this.#columns;
+    const [origHost, respHost, namedPipe, endpoint, operation] = codes as [Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array];
+    const values = this.#dictionaries.map((d) => d.values) as [
+      (string | null)[],
+      (string | null)[],
+      (string | null)[],
+      (string | null)[],
+      (string | null)[],
+    ];
+    const capacity = this.#capacity;
+    for (let n = 0, at = this.#head; n < this.#size; n++, at = at + 1 === capacity ? 0 : at + 1) {
+      const port = respPort[at] as number;
+      yield {
+        ts: ts[at] as number,
+        uid: null,
+        origHost: values[0][origHost[at] as number] ?? null,
+        origPort: null,
+        respHost: values[1][respHost[at] as number] ?? null,
+        respPort: port === NULL_PORT ? null : port,
+        rtt: null,
+        namedPipe: values[2][namedPipe[at] as number] ?? null,
+        endpoint: values[3][endpoint[at] as number] ?? null,
+        operation: values[4][operation[at] as number] ?? null,
+      };
+    }
+  }
+
+  /**
+   * Makes every row added (and every eviction) so far durable: appends one journal entry and
+   * fsyncs it, compacting into a new snapshot when the journal has grown. The daemon calls it
+   * right before saving checkpoints. A memory-only window does nothing.
+   */
+  async persist(): Promise<void> {
+    if (this.#directory === null) return;
+    const end = this.#headSeq + this.#size;
+    if (this.#persistedSeq === end && this.#persistedHeadSeq === this.#headSeq) return;
+    const needsCompaction =
+      this.#journalRows + (end - Math.max(this.#persistedSeq, this.#headSeq)) >= this.#compactAfterJournalRows ||
+      this.#dictionaryGarbage();
+    if (needsCompaction) {
+      await this.compact();
+      return;
+    }
+    const journal = await this.#openJournal();
+    const first = Math.max(this.#persistedSeq, this.#headSeq);
+    const entry: JournalEntry = { first, head: this.#headSeq, rows: [] };
+    for (let seq = first; seq < end; seq++) {
+      const r = this.row(seq - this.#headSeq);
+      entry.rows.push([r.ts, r.origHost, r.respHost, r.respPort, r.namedPipe, r.endpoint, r.operation]);
+    }
+    try {
+      const bytes = Buffer.from(journalLine(entry), 'utf8');
+      let done = 0;
+      while (done < bytes.length) {
+        const { bytesWritten } = await journal.handle.write(bytes, done, bytes.length - done, journal.end + done);
+        done += bytesWritten;
+      }
+      journal.end += bytes.length;
+      await journal.handle.sync();
+    } catch (error) {
+      throw stateError(`cannot append to ${this.#journalPath ?? ''}`, error, this.#journalPath);
+    }
+    this.#journalRows += entry.rows.length;
+    this.#persistedSeq = end;
+    this.#persistedHeadSeq = this.#headSeq;
+  }
+
+  /**
+   * Writes a new snapshot of the whole window (atomically) and starts an empty journal. Also
+   * rebuilds the dictionaries so values only evicted rows used are forgotten.
+   */
+  async compact(): Promise<void> {
+    if (this.#directory === null || this.#snapshotPath === null || this.#journalPath === null) return;
+    this.#rebuild();
+    const generation = this.#generation + 1;
+    await writeFileAtomic(this.#snapshotPath, this.#encodeSnapshot(generation));
+    // From here a crash leaves the old journal, which load() ignores (other generation).
+    await this.#closeJournal();
+    await writeFileAtomic(this.#journalPath, journalLine({ journal: JOURNAL_VERSION, generation }));
+    this.#generation = generation;
+    this.#journalRows = 0;
+    this.#persistedSeq = this.#headSeq + this.#size;
+    this.#persistedHeadSeq = this.#headSeq;
+  }
+
+  /** Closes the journal file (persist first to keep recent rows). */
+  async close(): Promise<void> {
+    await this.#closeJournal();
+  }
+
+  /**
+   * Loads the window persisted in `options.directory` (empty when nothing was saved).
+   * @throws DaemonError ERR_STATE when the snapshot is corrupt or unreadable.
+   */
+  static async load(options: TrainingWindowOptions & { directory: string }): Promise<LoadedWindow> {
+    const window = new TrainingWindow(options);
+    const warnings: DaemonError[] = [];
+    const snapshotPath = window.#snapshotPath as string;
+    const journalPath = window.#journalPath as string;
+    const snapshot = await readOptional(snapshotPath);
+    if (snapshot !== null) window.#decodeSnapshot(snapshot, snapshotPath);
+    const journal = await readOptional(journalPath);
+    let rewrite = false;
+    if (journal !== null) rewrite = window.#replayJournal(journal, journalPath, warnings);
+    window.#persistedSeq = window.#headSeq + window.#size;
+    window.#persistedHeadSeq = window.#headSeq;
+    // A damaged or foreign journal must not be appended to: fold everything into a new snapshot.
+    if (rewrite) await window.compact();
+    return { window, warnings };
+  }
+
+  /**
+   * `load()`, but a corrupt snapshot is renamed to `<name>.corrupt-<epoch ms>` and an empty
+   * window is started instead; the error is returned in `reset` for the daemon to log.
+   */
+  static async openOrReset(options: TrainingWindowOptions & { directory: string }): Promise<OpenedWindow> {
+    try {
+      return await TrainingWindow.load(options);
+    } catch (error) {
+      if (!(error instanceof DaemonError) || error.code !== 'ERR_STATE') throw error;
+      const window = new TrainingWindow(options);
+      const suffix = `.corrupt-${Date.now()}`;
+      for (const path of [window.#snapshotPath as string, window.#journalPath as string]) {
+        await rename(path, path + suffix).catch((renameError: unknown) => {
+          if ((renameError as NodeJS.ErrnoException).code !== 'ENOENT') throw stateError(`cannot set aside ${path}`, renameError, path);
+        });
+      }
+      return { window, warnings: [], reset: error };
+    }
+  }
+
+  #dropOldest(n: number): void {
+    if (n <= 0) return;
+    this.#head = (this.#head + n) % this.#capacity;
+    this.#size -= n;
+    this.#headSeq += n;
+  }
+
+  /** Copies the rows (oldest first) into fresh arrays of `capacity` slots. */
+  #resize(capacity: number): void {
+    const next = allocate(capacity);
+    const from = this.#columns;
+    const copy = <A extends Float64Array | Int32Array | Uint32Array>(source: A, target: A): void => {
+      const firstPart = Math.min(this.#size, this.#capacity - this.#head);
+      target.set(source.subarray(this.#head, this.#head + firstPart), 0);
+      target.set(source.subarray(0, this.#size - firstPart), firstPart);
+    };
+    copy(from.ts, next.ts);
+    copy(from.respPort, next.respPort);
+    from.codes.forEach((codes, c) => copy(codes, next.codes[c] as Uint32Array));
+    this.#columns = next;
+    this.#capacity = capacity;
+    this.#head = 0;
+  }
+
+  #dictionaryGarbage(): boolean {
+    // Unique-per-row values (hosts on a big network) would grow the dictionaries with every
+    // eviction; compacting once they hold far more than the live rows bounds them.
+    const limit = 2 * this.#size + 65_536;
+    return this.#dictionaries.some((d) => d.size > limit);
+  }
+
+  /** Re-encodes every string column with a dictionary of only the values live rows use. */
+  #rebuild(): void {
+    this.#resize(Math.max(Math.min(this.#size, this.#maxRows), Math.min(INITIAL_CAPACITY, this.#maxRows)));
+    this.#dictionaries = this.#dictionaries.map((old, c) => {
+      const codes = this.#columns.codes[c] as Uint32Array;
+      const fresh = new Dictionary();
+      const remap = new Int32Array(old.size).fill(-1);
+      remap[NULL_CODE] = NULL_CODE;
+      for (let i = 0; i < this.#size; i++) {
+        const code = codes[i] as number;
+        let mapped = remap[code] as number;
+        if (mapped === -1) {
+          mapped = fresh.encode(old.decode(code));
+          remap[code] = mapped;
+        }
+        codes[i] = mapped;
+      }
+      return fresh;
+    });
+  }
+
+  #encodeSnapshot(generation: number): Buffer {
+    // Callers rebuild first, so rows sit at 0..size-1 in order.
+    const rows = this.#size;
+    const header = Buffer.from(
+      JSON.stringify({
+        generation,
+        rows,
+        headSeq: this.#headSeq,
+        columns: WINDOW_STRING_COLUMNS,
+        dictionaries: this.#dictionaries.map((d) => d.values.slice(1)),
+      }),
+      'utf8',
+    );
+    const prefix = 8 + 4 + 4;
+    const headerEnd = align8(prefix + header.length);
+    const columnBytes = rows * 8 + rows * 4 * (1 + WINDOW_STRING_COLUMNS.length);
+    const out = Buffer.alloc(headerEnd + columnBytes + 4);
+    SNAPSHOT_MAGIC.copy(out, 0);
+    out.writeUInt32LE(SNAPSHOT_VERSION, 8);
+    out.writeUInt32LE(header.length, 12);
+    header.copy(out, prefix);
+    let at = headerEnd;
+    const put = (view: Float64Array | Int32Array | Uint32Array): void => {
+      const bytes = Buffer.from(view.buffer, view.byteOffset, rows * view.BYTES_PER_ELEMENT);
+      bytes.copy(out, at);
+      at += bytes.length;
+    };
+    put(this.#columns.ts);
+    put(this.#columns.respPort);
+    for (const codes of this.#columns.codes) put(codes);
+    out.writeUInt32LE(crc32(out.subarray(0, at)), at);
+    return out;
+  }
+
+  #decodeSnapshot(data: Buffer, path: string): void {
+    const corrupt = (why: string): DaemonError =>
+      new DaemonError('ERR_STATE', `state: training window snapshot ${path} is corrupt (${why})`, { meta: { path } });
+    if (data.length < 20 || !data.subarray(0, 8).equals(SNAPSHOT_MAGIC)) throw corrupt('not a snapshot file');
+    const version = data.readUInt32LE(8);
+    if (version !== SNAPSHOT_VERSION) throw corrupt(`unsupported version ${version}`);
+    const stored = data.readUInt32LE(data.length - 4);
+    if (crc32(data.subarray(0, data.length - 4)) !== stored) throw corrupt('checksum mismatch');
+    const headerLength = data.readUInt32LE(12);
+    let header: { generation: number; rows: number; headSeq: number; columns: string[]; dictionaries: string[][] };
+    try {
+      header = JSON.parse(data.subarray(16, 16 + headerLength).toString('utf8')) as typeof header;
+    } catch (error) {
+      throw new DaemonError('ERR_STATE', `state: training window snapshot ${path} is corrupt (bad header)`, {
+        cause: error,
+        meta: { path },
+      });
+    }
+    const rows = header.rows;
+    const expectedLength = align8(16 + headerLength) + rows * 8 + rows * 4 * (1 + WINDOW_STRING_COLUMNS.length) + 4;
+    if (
+      !Number.isInteger(rows) ||
+      data.length !== expectedLength ||
+      header.columns.join() !== WINDOW_STRING_COLUMNS.join() ||
+      header.dictionaries.length !== WINDOW_STRING_COLUMNS.length
+    ) {
+      throw corrupt('layout does not match');
+    }
+    // Copy out of the file buffer: typed-array views need aligned offsets and own their memory.
+    let at = align8(16 + headerLength);
+    const take = <A extends Float64Array | Int32Array | Uint32Array>(make: (n: number) => A): A => {
+      const view = make(rows);
+      const bytes = rows * view.BYTES_PER_ELEMENT;
+      Buffer.from(view.buffer, view.byteOffset, bytes).set(data.subarray(at, at + bytes));
+      at += bytes;
+      return view;
+    };
+    const ts = take((n) => new Float64Array(n));
+    const respPort = take((n) => new Int32Array(n));
+    const codes = WINDOW_STRING_COLUMNS.map(() => take((n) => new Uint32Array(n)));
+    const dictionaries = header.dictionaries.map((values) => Dictionary.fromValues(values));
+    codes.forEach((column, c) => {
+      const limit = (dictionaries[c] as Dictionary).size;
+      for (let i = 0; i < column.length; i++) if ((column[i] as number) >= limit) throw corrupt('code out of range');
+    });
+    this.#generation = header.generation;
+    this.#headSeq = header.headSeq;
+    this.#dictionaries = dictionaries;
+    // Only the newest maxRows rows fit if the limit shrank since the snapshot.
+    const skip = Math.max(0, rows - this.#maxRows);
+    const keep = rows - skip;
+    this.#capacity = Math.max(keep, Math.min(INITIAL_CAPACITY, this.#maxRows));
+    this.#columns = allocate(this.#capacity);
+    this.#columns.ts.set(ts.subarray(skip));
+    this.#columns.respPort.set(respPort.subarray(skip));
+    codes.forEach((column, c) => (this.#columns.codes[c] as Uint32Array).set(column.subarray(skip)));
+    this.#head = 0;
+    this.#size = keep;
+    this.#headSeq += skip;
+  }
+
+  /** Applies the journal; returns true when it should be rewritten (torn, damaged or foreign). */
+  #replayJournal(data: Buffer, path: string, warnings: DaemonError[]): boolean {
+    const text = data.toString('utf8');
+    const lines = text.split('\n');
+    const tornTail = lines.pop() ?? '';
+    if (tornTail.length > 0) {
+      warnings.push(
+        new DaemonError('ERR_STATE', `state: ${path} ends with a partial entry (crash while appending); ignored it`, {
+          meta: { path, bytes: Buffer.byteLength(tornTail) },
+        }),
+      );
+    }
+    const rewrite = tornTail.length > 0;
+    const [first, ...entries] = lines;
+    const head = first === undefined ? null : parseJournalLine(first);
+    if (head === null || typeof head !== 'object' || (head as { journal?: unknown }).journal !== JOURNAL_VERSION) {
+      if (first !== undefined) {
+        warnings.push(new DaemonError('ERR_STATE', `state: ${path} has no valid header; ignored it`, { meta: { path } }));
+      }
+      return true;
+    }
+    const generation = (head as { generation?: unknown }).generation;
+    if (generation !== this.#generation) {
+      // A crash between writing a snapshot and replacing the journal: those rows are in the snapshot.
+      warnings.push(
+        new DaemonError('ERR_STATE', `state: ${path} belongs to snapshot generation ${String(generation)}, not ${this.#generation}; ignored it`, {
+          meta: { path },
+        }),
+      );
+      return true;
+    }
+    for (let i = 0; i < entries.length; i++) {
+      const entry = parseJournalLine(entries[i] as string) as JournalEntry | null;
+      if (entry === null || !Array.isArray(entry.rows)) {
+        warnings.push(
+          new DaemonError('ERR_STATE', `state: ${path} entry ${i + 1} is damaged; ignored it and the ${entries.length - i - 1} after it`, {
+            meta: { path, entry: i + 1 },
+          }),
+        );
+        return true;
+      }
+      this.#applyEntry(entry);
+      this.#journalRows += entry.rows.length;
+    }
+    return rewrite;
+  }
+
+  #applyEntry(entry: JournalEntry): void {
+    const end = this.#headSeq + this.#size;
+    if (entry.first > end) {
+      // Rows between were added and evicted before a persist: everything older went too.
+      this.#dropOldest(this.#size);
+      this.#headSeq = entry.first;
+    }
+    const alreadyHave = Math.max(0, this.#headSeq + this.#size - entry.first);
+    for (let i = alreadyHave; i < entry.rows.length; i++) {
+      const [ts, origHost, respHost, respPort, namedPipe, endpoint, operation] = entry.rows[i] as JournalEntry['rows'][number];
+      this.add({ ts, origHost, respHost, respPort, namedPipe, endpoint, operation });
+    }
+    if (entry.head > this.#headSeq) this.#dropOldest(Math.min(this.#size, entry.head - this.#headSeq));
+  }
+
+  async #openJournal(): Promise<JournalFile> {
+    if (this.#journal !== null) return this.#journal;
+    const path = this.#journalPath as string;
+    let handle: FileHandle;
+    try {
+      handle = await open(path, 'r+');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw stateError(`cannot open ${path}`, error, path);
+      await writeFileAtomic(path, journalLine({ journal: JOURNAL_VERSION, generation: this.#generation }));
+      handle = await open(path, 'r+');
+    }
+    const { size } = await handle.stat();
+    this.#journal = { handle, end: size };
+    return this.#journal;
+  }
+
+  async #closeJournal(): Promise<void> {
+    const journal = this.#journal;
+    this.#journal = null;
+    if (journal !== null) await journal.handle.close();
+  }
+}
+
+/** The open journal: appends go by position to the tracked end (the file was validated first). */
+interface JournalFile {
+  handle: FileHandle;
+  end: number;
+}
+
+function journalLine(value: unknown): string {
+  const json = JSON.stringify(value);
+  return `${crc32(json).toString(16).padStart(8, '0')} ${json}\n`;
+}
+
+function parseJournalLine(line: string): unknown {
+  const space = line.indexOf(' ');
+  if (space !== 8) return null;
+  const json = line.slice(9);
+  if (crc32(json).toString(16).padStart(8, '0') !== line.slice(0, 8)) return null;
+  try {
+    return JSON.parse(json) as unknown;
+  } catch {
+    return null;
+  }
+}
+
+function align8(n: number): number {
+  return Math.ceil(n / 8) * 8;
+}
+
+async function readOptional(path: string): Promise<Buffer | null> {
+  try {
+    return await readFile(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw stateError(`cannot read ${path}`, error, path);
+  }
+}
+
+function stateError(message: string, cause: unknown, path: string | null): DaemonError {
+  return new DaemonError('ERR_STATE', `state: ${message}`, { cause, meta: { path } });
+}

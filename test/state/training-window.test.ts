@@ -1,0 +1,226 @@
+import assert from 'node:assert/strict';
+import { appendFileSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import fc from 'fast-check';
+import { TrainingWindow } from '../../src/state/training-window.js';
+import type { WindowRow } from '../../src/state/training-window.js';
+import { tempDir } from '../helpers/tmp.js';
+
+const text = fc.option(fc.constantFrom('', 'a', 'b', 'svcctl', '\\pipe\\lsass', 'ünï', 'x\ty'), { nil: null });
+const rowArb: fc.Arbitrary<WindowRow> = fc.record({
+  ts: fc.integer({ min: 0, max: 1000 }).map((n) => 1_700_000_000 + n + 0.25),
+  origHost: fc.option(fc.constantFrom('10.0.0.1', '10.0.0.2', 'fe80::1'), { nil: null }),
+  respHost: text,
+  respPort: fc.option(fc.constantFrom(0, 135, 445, 49667), { nil: null }),
+  namedPipe: text,
+  endpoint: text,
+  operation: text,
+});
+
+type Op = { kind: 'add'; rows: WindowRow[] } | { kind: 'evict'; at: number } | { kind: 'persist' } | { kind: 'reload' };
+const opArb: fc.Arbitrary<Op> = fc.oneof(
+  { weight: 3, arbitrary: fc.array(rowArb, { maxLength: 12 }).map((rows) => ({ kind: 'add' as const, rows })) },
+  { weight: 2, arbitrary: fc.integer({ min: 300, max: 1500 }).map((n) => ({ kind: 'evict' as const, at: 1_700_000_000 + n })) },
+  { weight: 2, arbitrary: fc.constant({ kind: 'persist' as const }) },
+  { weight: 1, arbitrary: fc.constant({ kind: 'reload' as const }) },
+);
+
+/** The obvious implementation the window must agree with. */
+class ModelWindow {
+  rows: WindowRow[] = [];
+  constructor(
+    readonly maxRows: number,
+    readonly maxAgeMs: number,
+  ) {}
+  add(row: WindowRow): void {
+    this.rows.push({ ...row });
+    if (this.rows.length > this.maxRows) this.rows.shift();
+  }
+  evict(now: number): void {
+    const cutoff = now - this.maxAgeMs / 1000;
+    while (this.rows.length > 0 && (this.rows[0] as WindowRow).ts < cutoff) this.rows.shift();
+  }
+}
+
+function rowsOf(window: TrainingWindow): WindowRow[] {
+  return [...window.records()].map(({ ts, origHost, respHost, respPort, namedPipe, endpoint, operation }) => ({
+    ts,
+    origHost,
+    respHost,
+    respPort,
+    namedPipe,
+    endpoint,
+    operation,
+  }));
+}
+
+void test('add/evict/persist/reload agree with a plain array model (exact replay of evictions)', async () => {
+  const root = tempDir();
+  let run = 0;
+  await fc.assert(
+    fc.asyncProperty(
+      fc.integer({ min: 1, max: 20 }),
+      fc.integer({ min: 5, max: 200 }),
+      fc.array(opArb, { minLength: 10, maxLength: 40 }),
+      async (maxRows, compactAfterJournalRows, ops) => {
+      const directory = await mkdtemp(join(root, `run-${run++}-`));
+      const options = { maxRows, maxAgeMs: 500_000, directory, compactAfterJournalRows };
+      const model = new ModelWindow(maxRows, options.maxAgeMs);
+      let persisted: WindowRow[] = [];
+      let window = (await TrainingWindow.load(options)).window;
+      for (const op of ops) {
+        switch (op.kind) {
+          case 'add':
+            for (const row of op.rows) {
+              window.add(row);
+              model.add(row);
+            }
+            break;
+          case 'evict':
+            window.evict(op.at);
+            model.evict(op.at);
+            break;
+          case 'persist':
+            await window.persist();
+            persisted = [...model.rows];
+            break;
+          case 'reload': {
+            await window.close();
+            const loaded = await TrainingWindow.load(options);
+            assert.deepEqual(loaded.warnings, []);
+            window = loaded.window;
+            model.rows = [...persisted];
+            break;
+          }
+        }
+        assert.deepEqual(rowsOf(window), model.rows);
+        assert.equal(window.size, model.rows.length);
+      }
+      await window.close();
+    }),
+    { numRuns: 100 },
+  );
+});
+
+void test('unset and empty strings stay distinct; timeSpan covers out-of-order ts', () => {
+  const window = new TrainingWindow({ maxRows: 10, maxAgeMs: 0 });
+  assert.equal(window.timeSpan(), null);
+  const base: WindowRow = { ts: 20, origHost: '10.0.0.1', respHost: null, respPort: null, namedPipe: '', endpoint: null, operation: '' };
+  window.add(base);
+  window.add({ ...base, ts: 5, respHost: '', operation: null, respPort: 135 });
+  assert.deepEqual(window.row(0), base);
+  assert.equal(window.row(1).respHost, '');
+  assert.equal(window.row(1).operation, null);
+  assert.equal(window.row(1).respPort, 135);
+  assert.deepEqual(window.timeSpan(), { oldest: 5, newest: 20 });
+  assert.equal(window.evict(1e12), 0, 'maxAgeMs 0 never evicts by age');
+  const record = [...window.records()][0];
+  assert.equal(record?.uid, null);
+});
+
+function row(i: number, host = `10.0.${i >> 8}.${i & 255}`): WindowRow {
+  return { ts: 1_700_000_000 + i, origHost: host, respHost: '10.1.1.1', respPort: 445, namedPipe: 'svcctl', endpoint: 'svcctl', operation: i % 2 === 0 ? 'OpenSCManagerW' : null };
+}
+
+void test('a torn last journal entry is ignored with a warning and the rest is kept', async () => {
+  const directory = tempDir();
+  const options = { maxRows: 100, maxAgeMs: 0, directory };
+  const { window } = await TrainingWindow.load(options);
+  for (let i = 0; i < 5; i++) window.add(row(i));
+  await window.persist();
+  for (let i = 5; i < 8; i++) window.add(row(i));
+  await window.persist();
+  await window.close();
+  const journal = join(directory, 'training-window.journal');
+  const full = readFileSync(journal);
+  // Crash mid-append of a third entry.
+  appendFileSync(journal, full.subarray(full.indexOf('\n') + 1, full.indexOf('\n') + 40));
+  const loaded = await TrainingWindow.load(options);
+  assert.equal(loaded.warnings.length, 1);
+  assert.equal(loaded.warnings[0]?.code, 'ERR_STATE');
+  assert.deepEqual(rowsOf(loaded.window), [0, 1, 2, 3, 4, 5, 6, 7].map((i) => row(i)));
+  // The damaged journal was folded into a fresh snapshot; the next load is clean.
+  loaded.window.add(row(8));
+  await loaded.window.persist();
+  await loaded.window.close();
+  const again = await TrainingWindow.load(options);
+  assert.deepEqual(again.warnings, []);
+  assert.equal(again.window.size, 9);
+  await again.window.close();
+});
+
+void test('a corrupt snapshot is refused with ERR_STATE; openOrReset sets it aside and starts empty', async () => {
+  const directory = tempDir();
+  const options = { maxRows: 100, maxAgeMs: 0, directory };
+  const { window } = await TrainingWindow.load(options);
+  for (let i = 0; i < 20; i++) window.add(row(i));
+  await window.compact();
+  await window.close();
+  const snapshot = join(directory, 'training-window.snapshot');
+  const bytes = readFileSync(snapshot);
+  bytes[bytes.length - 30] = (bytes[bytes.length - 30] as number) ^ 0xff;
+  writeFileSync(snapshot, bytes);
+  await assert.rejects(TrainingWindow.load(options), (error: unknown) => {
+    const e = error as { code?: string; message?: string };
+    return e.code === 'ERR_STATE' && (e.message ?? '').includes('corrupt');
+  });
+  const opened = await TrainingWindow.openOrReset(options);
+  assert.equal(opened.reset?.code, 'ERR_STATE');
+  assert.equal(opened.window.size, 0);
+  assert.equal(existsSync(snapshot), false);
+  assert.ok(readdirSync(directory).some((f) => f.startsWith('training-window.snapshot.corrupt-')));
+  opened.window.add(row(1));
+  await opened.window.persist();
+  await opened.window.close();
+  assert.equal((await TrainingWindow.load(options)).window.size, 1);
+});
+
+void test('a crash between writing the snapshot and replacing the journal loses and duplicates nothing', async () => {
+  const directory = tempDir();
+  const options = { maxRows: 100, maxAgeMs: 0, directory };
+  const { window } = await TrainingWindow.load(options);
+  for (let i = 0; i < 10; i++) window.add(row(i));
+  await window.persist();
+  const journal = join(directory, 'training-window.journal');
+  const oldJournal = readFileSync(journal);
+  for (let i = 10; i < 12; i++) window.add(row(i));
+  await window.compact();
+  await window.close();
+  writeFileSync(journal, oldJournal); // as if the journal replacement never happened
+  const loaded = await TrainingWindow.load(options);
+  assert.equal(loaded.warnings.length, 1);
+  assert.deepEqual(rowsOf(loaded.window), Array.from({ length: 12 }, (_, i) => row(i)));
+  await loaded.window.close();
+});
+
+void test('compaction forgets dictionary values only evicted rows used', async () => {
+  const directory = tempDir();
+  const { window } = await TrainingWindow.load({ maxRows: 1000, maxAgeMs: 0, directory });
+  for (let i = 0; i < 5000; i++) window.add(row(i));
+  assert.equal(window.dictionarySizes().origHost, 5000);
+  await window.compact();
+  assert.equal(window.dictionarySizes().origHost, 1000);
+  assert.equal(window.dictionarySizes().operation, 1);
+  assert.deepEqual(rowsOf(window), Array.from({ length: 1000 }, (_, i) => row(4000 + i)));
+  await window.close();
+});
+
+void test('a smaller maxRows on load keeps the newest rows', async () => {
+  const directory = tempDir();
+  const first = (await TrainingWindow.load({ maxRows: 50, maxAgeMs: 0, directory })).window;
+  for (let i = 0; i < 40; i++) first.add(row(i));
+  await first.compact();
+  for (let i = 40; i < 45; i++) first.add(row(i));
+  await first.persist();
+  await first.close();
+  const loaded = (await TrainingWindow.load({ maxRows: 10, maxAgeMs: 0, directory })).window;
+  assert.deepEqual(rowsOf(loaded), Array.from({ length: 10 }, (_, i) => row(35 + i)));
+  await loaded.close();
+});
+
+void test('constructor rejects nonsense limits', () => {
+  assert.throws(() => new TrainingWindow({ maxRows: 0, maxAgeMs: 0 }), RangeError);
+  assert.throws(() => new TrainingWindow({ maxRows: 10, maxAgeMs: -1 }), RangeError);
+});
