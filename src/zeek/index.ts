@@ -1,0 +1,34 @@
+/**
+ * The Zeek log codec: schemas, the line decoder (TSV and JSON), the file reader, the
+ * DceRpcRecord mapping and the TSV/JSON writers. Other stages import from here only.
+ */
+export { DCE_RPC_SCHEMA, fieldIndex, typeShape } from './schema.js';
+export type { TypeShape, ValueKind, ZeekField, ZeekScalarType, ZeekSchema, ZeekType, ZeekValue } from './schema.js';
+export { DEFAULT_TSV_FORMAT, ZeekLineDecoder } from './decoder.js';
+export type {
+  DecodeResult,
+  ParseErrorCode,
+  TsvFormat,
+  ZeekHeaderEvent,
+  ZeekLineDecoderOptions,
+  ZeekParseError,
+  ZeekRecord,
+} from './decoder.js';
+export { DCE_RPC_COLUMNS, toDceRpcRecord } from './dce-rpc.js';
+export { primeDecoderFromFile, readZeekLog, scanZeekLog } from './reader.js';
+export type { PrimedDecoder, ReadEvent, ReadStats, ReadZeekLogOptions, ScanHooks } from './reader.js';
+export { inferJsonSchema } from './infer.js';
+export {
+  formatIsoTime,
+  formatJsonDouble,
+  formatJsonRecord,
+  formatJsonString,
+  formatTsvClose,
+  formatTsvHeader,
+  formatTsvRecord,
+  formatZeekDouble,
+  formatZeekLocalTime,
+  formatZeekTime,
+} from './writer.js';
+export type { JsonWriteOptions } from './writer.js';
+export { decodeZeekBytes, encodeZeekString } from './bytes.js';
