@@ -1,0 +1,63 @@
+/**
+ * `zeek-anomalyd run -c INI`: the daemon. Exit 0 after SIGTERM/SIGINT, 78 for a bad
+ * configuration, 1 for an unexpected error (systemd's Restart=on-failure restarts us).
+ */
+import { parseArgs } from 'node:util';
+import { DEFAULT_CONFIG_PATH, loadConfigFile } from '../config/index.js';
+import { EXIT } from '../errors.js';
+import { Daemon } from '../daemon/daemon.js';
+import { createLogger } from '../daemon/logger.js';
+import { runCommand, UsageError } from './_common.js';
+
+export const summary = 'run the daemon: follow dce_rpc.log, score, write anomalies.log';
+
+const USAGE = `usage: zeek-anomalyd run [-c INI]
+
+Follows the configured dce_rpc logs across rotations, scores every record and writes anomalies to
+[output] directory/anomalies.log. SIGHUP reloads the INI (an invalid one is refused and the running
+configuration kept) and reopens anomalies.log; SIGTERM/SIGINT drain, checkpoint and exit 0.
+  -c, --config INI   configuration file (default: ${DEFAULT_CONFIG_PATH})
+`;
+
+export async function run(args: string[]): Promise<number> {
+  return runCommand('run', USAGE, async () => {
+    let parsed;
+    try {
+      parsed = parseArgs({
+        args,
+        options: {
+          config: { type: 'string', short: 'c', default: DEFAULT_CONFIG_PATH },
+          help: { type: 'boolean', short: 'h', default: false },
+        },
+      });
+    } catch (error) {
+      throw new UsageError(error instanceof Error ? error.message : String(error));
+    }
+    if (parsed.values.help) {
+      process.stdout.write(USAGE);
+      return EXIT.ok;
+    }
+    const configPath = parsed.values.config;
+    const config = await loadConfigFile(configPath);
+    const logger = createLogger(config.logging.level);
+    for (const warning of config.warnings) logger.warn(`config: ${warning.message}`, { line: warning.line ?? undefined });
+    const daemon = new Daemon({ configPath, config, logger });
+    process.on('uncaughtException', (error) => {
+      logger.error(`unexpected error: ${error.stack ?? error.message}`);
+      void logger.flush().then(() => process.exit(1));
+    });
+    process.on('unhandledRejection', (reason) => {
+      logger.error(`unexpected error: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`);
+      void logger.flush().then(() => process.exit(1));
+    });
+    try {
+      await daemon.start();
+    } catch (error) {
+      logger.error(`cannot start: ${(error as Error).message}`);
+      await daemon.stop();
+      await logger.flush();
+      return EXIT.dataErrors;
+    }
+    return daemon.finished();
+  });
+}

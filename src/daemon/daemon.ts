@@ -1,0 +1,550 @@
+/**
+ * The composition root of `zeek-anomalyd run`: follows the configured logs, scores every record,
+ * writes anomalies exactly once, keeps a sampled training window, retrains on a schedule, and
+ * behaves as a systemd service (readiness, watchdog, SIGHUP reload, SIGTERM drain).
+ *
+ * Exactly-once output rests on one rule: everything that changes what a restart would do (the
+ * progress document: read positions, the anomalies.log size, the scoring model) is saved
+ * together, between batches, never while one is being handled. See docs/how-it-works.md.
+ */
+import { mkdir } from 'node:fs/promises';
+import { diffConfig, loadConfigFile, type Config } from '../config/index.js';
+import { DaemonError } from '../errors.js';
+import { FeatureExtractor, TrainingSampler } from '../features/index.js';
+import type { KModesModel } from '../model/index.js';
+import { RetrainScheduler } from '../scheduler/index.js';
+import { ANOMALY_SCHEMA, anomalyValues, RecordEvaluator, scoringRuleFrom, trainModel } from '../score/index.js';
+import { AnomalyLogWriter, createAnomalyFormatter } from '../sink/index.js';
+import { acquireStateLock, type StateLock } from '../state/state-lock.js';
+import { TrainingWindow } from '../state/training-window.js';
+import { LogFollower } from '../tail/log-follower.js';
+import type { LineBatch } from '../tail/types.js';
+import { DCE_RPC_COLUMNS, toDceRpcRecord, ZeekLineDecoder } from '../zeek/index.js';
+import type { DceRpcRecord } from '../zeek/dce-rpc-record.js';
+import { bootstrapWindow } from './bootstrap.js';
+import type { DaemonLogger } from './logger.js';
+import { ModelStore } from './model-store.js';
+import { emptyProgress, loadProgress, OutputReplay, saveProgress, type Progress } from './progress.js';
+import { writeStatus, type DaemonStatus } from './status-file.js';
+import { SystemdNotifier } from './systemd.js';
+
+/** Things a caller (the CLI, the demo, tests) may want to observe. */
+export interface DaemonHooks {
+  /** Called for every anomaly written, with its record and explanation. */
+  onAnomaly?: (record: DceRpcRecord, values: readonly unknown[]) => void;
+  /** Called after each handled batch. */
+  onBatch?: () => void;
+}
+
+export interface DaemonOptions {
+  configPath: string;
+  config: Config;
+  logger: DaemonLogger;
+  hooks?: DaemonHooks;
+}
+
+/** A tiny FIFO mutex: batches, saves, swaps, reloads and rotations never interleave. */
+class Exclusive {
+  #tail: Promise<unknown> = Promise.resolve();
+  run<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.#tail.then(work, work);
+    this.#tail = next.catch(() => undefined);
+    return next;
+  }
+}
+
+export class Daemon {
+  #config: Config;
+  readonly #configPath: string;
+  readonly #log: DaemonLogger;
+  readonly #hooks: DaemonHooks;
+  readonly #systemd: SystemdNotifier;
+  readonly #exclusive = new Exclusive();
+  #lock: StateLock | null = null;
+  #models!: ModelStore;
+  #window!: TrainingWindow;
+  #sampler!: TrainingSampler;
+  #writer!: AnomalyLogWriter;
+  #follower: LogFollower | null = null;
+  #scheduler: RetrainScheduler | null = null;
+  #evaluator: RecordEvaluator | null = null;
+  #pendingModel: KModesModel | null = null;
+  #replay: OutputReplay | null = null;
+  #progress: Progress = emptyProgress();
+  #decoders = new Map<string, ZeekLineDecoder>();
+  #dirty = false;
+  #stopping = false;
+  #statsTimer: NodeJS.Timeout | null = null;
+  #saveTimer: NodeJS.Timeout | null = null;
+  #lastRetrain: DaemonStatus['lastRetrain'] = null;
+  #statsBase = { records: 0, at: Date.now() };
+  #stopped: Promise<void>;
+  #resolveStopped!: () => void;
+  #exitCode = 0;
+
+  constructor(options: DaemonOptions) {
+    this.#config = options.config;
+    this.#configPath = options.configPath;
+    this.#log = options.logger;
+    this.#hooks = options.hooks ?? {};
+    this.#systemd = new SystemdNotifier(process.env, (error) => this.#log.warn('systemd-notify failed', { error: error.message }));
+    this.#stopped = new Promise((resolve) => (this.#resolveStopped = resolve));
+  }
+
+  /** Resolves with the exit code once the daemon has stopped (signal, fatal error or stop()). */
+  async finished(): Promise<number> {
+    await this.#stopped;
+    return this.#exitCode;
+  }
+
+  get modelId(): string | null {
+    return this.#evaluator?.model.modelId ?? null;
+  }
+
+  async start(): Promise<void> {
+    const config = this.#config;
+    const stateDirectory = config.input.stateDirectory;
+    await mkdir(stateDirectory, { recursive: true });
+    await mkdir(config.output.directory, { recursive: true });
+    this.#lock = await acquireStateLock(stateDirectory);
+    this.#models = new ModelStore(stateDirectory);
+    this.#progress = await loadProgress(stateDirectory);
+
+    const opened = await TrainingWindow.openOrReset({
+      maxRows: config.training.windowMaxRows,
+      maxAgeMs: config.training.windowMaxAgeMs,
+      directory: stateDirectory,
+    });
+    this.#window = opened.window;
+    for (const warning of opened.warnings) this.#log.warn(warning.message);
+    if (opened.reset !== undefined) this.#log.warn(`training window reset: ${opened.reset.message}`);
+    this.#sampler = new TrainingSampler({
+      every: config.training.sampleEvery,
+      mode: config.training.sampleMode,
+      seed: config.model.seed ?? 0,
+    });
+    this.#sampler.restore({ seen: this.#progress.sampled });
+
+    await this.#loadModelAtStart();
+    await this.#openOutput();
+
+    if (this.#evaluator === null && config.input.bootstrap.length > 0 && this.#window.size === 0) {
+      const added = await bootstrapWindow(config, this.#window, this.#log);
+      await this.#window.persist();
+      if (added > 0) await this.#retrain('bootstrap');
+    }
+    if (this.#evaluator === null) {
+      this.#log.info('learning: no model yet; sampling records until the training window holds enough', {
+        window: this.#window.size,
+        min_rows: config.training.minRows,
+      });
+    }
+
+    this.#scheduler = new RetrainScheduler({
+      expression: config.model.retrainSchedule,
+      timeZone: config.model.retrainTimeZone,
+      job: () => this.#retrain('schedule'),
+      logger: this.#log,
+    });
+    this.#scheduler.start();
+
+    this.#follower = new LogFollower({
+      patterns: config.input.paths,
+      pollIntervalMs: config.input.pollIntervalMs,
+      maxLineBytes: config.input.maxLineBytes,
+      checkpoints: this.#progress.files,
+      wakeWithChokidar: true,
+    });
+    this.#follower.on('rotated', (event) => this.#log.info('input rotated', { path: event.path, reason: event.reason }));
+    this.#follower.on('truncated', (event) =>
+      this.#log.warn('input truncated, reading it again from the start', { path: event.path, reason: event.reason }),
+    );
+    this.#follower.on('file-added', (file) => this.#log.info('following', { path: file.path }));
+    this.#follower.on('overlong', (event) =>
+      this.#log.warn('over-long line skipped', { path: event.path, line: event.line, bytes: event.lengthBytes }),
+    );
+    this.#follower.on('tail-error', (error) => this.#log.warn(error.message));
+    this.#follower.on('fatal', (error) => {
+      this.#log.error(`stopping: ${error.message}`, { cause: causeOf(error) });
+      this.#exitCode = 1;
+      void this.stop();
+    });
+    this.#follower.start((batch) => this.#exclusive.run(() => this.#handle(batch)));
+
+    this.#saveTimer = setInterval(() => void this.#exclusive.run(() => this.#saveIfIdle()), 1000);
+    this.#saveTimer.unref();
+    if (config.logging.statsIntervalMs > 0) this.#startStats(config.logging.statsIntervalMs);
+    this.#installSignals();
+    this.#systemd.startWatchdog();
+    await this.#systemd.ready(this.#statusLine());
+    this.#log.info('started', {
+      inputs: config.input.paths.join(','),
+      output: config.output.directory,
+      model: this.modelId ?? 'none (learning)',
+    });
+  }
+
+  /** Drains, checkpoints and releases everything; safe to call more than once. */
+  async stop(): Promise<void> {
+    if (this.#stopping) return this.#stopped;
+    this.#stopping = true;
+    void this.#systemd.notify('STOPPING=1');
+    this.#systemd.stopWatchdog();
+    if (this.#statsTimer !== null) clearInterval(this.#statsTimer);
+    if (this.#saveTimer !== null) clearInterval(this.#saveTimer);
+    this.#scheduler?.stop();
+    try {
+      await this.#follower?.stop();
+      await this.#exclusive.run(async () => {
+        await this.#save();
+        await this.#window.close();
+        await this.#writer.close();
+      });
+      await this.#writeStatus();
+      this.#log.info('stopped', { records: this.#progress.records, anomalies: this.#progress.anomalies });
+    } catch (error) {
+      this.#exitCode = 1;
+      this.#log.error(`stop failed: ${(error as Error).message}`);
+    } finally {
+      await this.#lock?.release();
+      await this.#log.flush();
+      this.#resolveStopped();
+    }
+  }
+
+  // ---------------------------------------------------------------- batches
+
+  async #handle(batch: LineBatch): Promise<void> {
+    // Everything before this batch is durable: save it as the restart point first.
+    await this.#betweenBatches();
+    let decoder = this.#decoders.get(batch.file.path);
+    if (decoder === undefined || batch.fileStart) {
+      decoder = new ZeekLineDecoder({ file: batch.file.path, columns: DCE_RPC_COLUMNS });
+      this.#decoders.set(batch.file.path, decoder);
+    }
+    const evaluator = this.#evaluator;
+    const lines: string[] = [];
+    let records = 0;
+    let parseErrors = batch.overlong;
+    let sampled = false;
+    for (const line of batch.lines) {
+      const event = decoder.decode(line.bytes, line.line, line.offset);
+      if (event === null || event.kind === 'header' || batch.headerReplay) continue;
+      if (event.kind === 'error') {
+        parseErrors += 1;
+        this.#log.debug('bad line skipped', { file: event.file, line: event.line, reason: event.reason });
+        continue;
+      }
+      const record = toDceRpcRecord(event);
+      if ('kind' in record) {
+        parseErrors += 1;
+        this.#log.debug('bad line skipped', { file: record.file, line: record.line, reason: record.reason });
+        continue;
+      }
+      records += 1;
+      if (this.#sampler.take()) {
+        this.#window.add(record);
+        sampled = true;
+      }
+      if (evaluator === null) continue;
+      const { verdict, context, suppressedBy } = evaluator.evaluate(record);
+      if (!verdict.anomalous) continue;
+      if (suppressedBy !== undefined) {
+        this.#progress.suppressed += 1;
+        continue;
+      }
+      const values = anomalyValues(record, context, verdict, evaluator.model);
+      lines.push(this.#formatter().record(values));
+      this.#hooks.onAnomaly?.(record, values);
+    }
+    if (lines.length > 0) {
+      let bytes: Buffer = Buffer.from(lines.join(''));
+      if (this.#replay !== null) bytes = this.#admitReplay(bytes);
+      if (bytes.length > 0) {
+        await this.#writer.appendBatch(bytes);
+        await this.#writer.sync();
+      }
+      this.#progress.anomalies += lines.length;
+    }
+    if (sampled) await this.#window.persist();
+    this.#progress.records += records;
+    this.#progress.parseErrors += parseErrors;
+    this.#dirty = true;
+    this.#hooks.onBatch?.();
+    if (this.#evaluator === null && this.#window.size >= this.#config.training.minRows) {
+      void this.#scheduler?.runNow();
+    }
+  }
+
+  #admitReplay(bytes: Buffer): Buffer {
+    const replay = this.#replay as OutputReplay;
+    const rest = replay.admit(bytes);
+    if (replay.done) {
+      if (replay.diverged) this.#log.warn('re-scored anomalies differ from those on disk after the restart point; writing them again');
+      else this.#log.info('caught up with anomalies written before the restart');
+      this.#replay = null;
+    }
+    return rest;
+  }
+
+  /** Between two batches: swap in a new model, rotate the output, save progress. */
+  async #betweenBatches(): Promise<void> {
+    if (this.#pendingModel !== null) {
+      this.#endReplay();
+      this.#installEvaluator(this.#pendingModel);
+      this.#pendingModel = null;
+      this.#dirty = true;
+    }
+    if (this.#config.output.rotateIntervalMs > 0 && this.#replay === null) {
+      const rotated = await this.#writer.rotateIfDue();
+      if (rotated !== null) {
+        this.#log.info('anomalies.log rotated', { to: rotated });
+        await this.#writer.prepare();
+        this.#dirty = true;
+      }
+    }
+    if (this.#dirty) await this.#save();
+  }
+
+  async #saveIfIdle(): Promise<void> {
+    if (this.#stopping) return;
+    await this.#betweenBatches();
+  }
+
+  async #save(): Promise<void> {
+    const identity = this.#writer.identity();
+    this.#progress.files = this.#follower?.checkpoints() ?? this.#progress.files;
+    this.#progress.output = identity === null ? this.#progress.output : { dev: identity.dev, ino: identity.ino, size: identity.size };
+    this.#progress.modelId = this.#evaluator?.model.modelId ?? null;
+    this.#progress.sampled = this.#sampler.state().seen;
+    await saveProgress(this.#config.input.stateDirectory, this.#progress);
+    this.#dirty = false;
+  }
+
+  #endReplay(): void {
+    if (this.#replay === null) return;
+    // A model change ends the replay: later lines are scored by another model than before.
+    if (this.#replay.unmatched > 0) this.#log.warn('restart replay ended early', { unmatched_bytes: this.#replay.unmatched });
+    this.#replay = null;
+  }
+
+  // ---------------------------------------------------------------- output
+
+  #formatterCache: ReturnType<typeof createAnomalyFormatter> | null = null;
+  #formatter(): ReturnType<typeof createAnomalyFormatter> {
+    this.#formatterCache ??= createAnomalyFormatter({
+      format: this.#config.output.format,
+      schema: ANOMALY_SCHEMA,
+      fieldNames: this.#config.output.fieldNames,
+    });
+    return this.#formatterCache;
+  }
+
+  async #openOutput(): Promise<void> {
+    this.#writer = new AnomalyLogWriter({
+      directory: this.#config.output.directory,
+      formatter: this.#formatter(),
+      rotateIntervalMs: this.#config.output.rotateIntervalMs,
+    });
+    const opened = await this.#writer.open();
+    if (opened.existing === 'set-aside') this.#log.warn('an unusable anomalies.log was set aside', { path: opened.setAsidePath });
+    const mark = this.#progress.output;
+    const identity = this.#writer.identity();
+    if (mark !== null && identity !== null && identity.dev === mark.dev && identity.ino === mark.ino && identity.size > mark.size) {
+      const present = await this.#writer.readTail(mark.size);
+      this.#replay = new OutputReplay(present);
+      this.#log.info('restart: anomalies written after the last checkpoint will be matched, not repeated', {
+        bytes: present.length,
+      });
+    } else if (mark !== null && identity !== null && (identity.dev !== mark.dev || identity.ino !== mark.ino)) {
+      this.#log.warn('anomalies.log was replaced while we were stopped; anomalies of the last batch may appear in both files');
+    }
+  }
+
+  // ---------------------------------------------------------------- models
+
+  async #loadModelAtStart(): Promise<void> {
+    let model: KModesModel | null = null;
+    const wanted = this.#progress.modelId;
+    try {
+      // The model that scored the lines past the restart point scores them again.
+      model = wanted !== null ? await this.#models.load(wanted).catch(() => this.#models.current()) : await this.#models.current();
+    } catch (error) {
+      this.#log.error(`cannot load the current model, learning again: ${(error as Error).message}`);
+    }
+    if (model === null) return;
+    try {
+      this.#installEvaluator(model);
+    } catch (error) {
+      this.#log.warn(`the saved model does not fit the configuration (${(error as Error).message}); retraining`);
+      this.#evaluator = null;
+    }
+  }
+
+  #installEvaluator(model: KModesModel): void {
+    const config = this.#config;
+    this.#evaluator = new RecordEvaluator({
+      model,
+      rule: scoringRuleFrom(config.scoring),
+      features: config.features,
+      allow: config.allow,
+    });
+    this.#log.info('model in use', { model: model.modelId, clusters: model.centroids.length, rows: model.training.rows });
+  }
+
+  /** Trains from the window off the event loop; installs the result at the next batch boundary. */
+  async #retrain(reason: string): Promise<void> {
+    const config = this.#config;
+    const started = Date.now();
+    const finish = (result: 'installed' | 'failed' | 'skipped', detail: string, modelId?: string): void => {
+      this.#lastRetrain = { at: new Date().toISOString(), reason, result, detail, modelId: modelId ?? null, durationMs: Date.now() - started };
+      void this.#writeStatus();
+    };
+    // Age is measured from the newest record, not the wall clock, so replayed or delayed logs
+    // are not thrown away on arrival.
+    this.#window.evict(this.#window.timeSpan()?.newest ?? Date.now() / 1000);
+    const size = this.#window.size;
+    if (size < config.training.minRows) {
+      const detail = `window holds ${size} rows, fewer than min_rows ${config.training.minRows}`;
+      this.#log.info(`retrain skipped: ${detail}`);
+      finish('skipped', detail);
+      return;
+    }
+    try {
+      const extractor = new FeatureExtractor(config.features);
+      const rows: string[][] = [];
+      for (const record of this.#window.records()) rows.push(extractor.extract(record));
+      const span = this.#window.timeSpan();
+      const model = await trainModel(rows, {
+        k: config.model.k,
+        nInit: config.model.nInit,
+        init: config.model.init,
+        seed: config.model.seed ?? (Date.now() % 2 ** 31),
+        maxIter: config.model.maxIter,
+        featureNames: extractor.names,
+        timeSpan: span === null ? undefined : { from: span.oldest, to: span.newest },
+        inWorkers: true,
+      });
+      const costPerRow = model.cost / model.training.rows;
+      if (config.model.maxCostPerRow !== null && costPerRow > config.model.maxCostPerRow) {
+        throw new DaemonError('ERR_TRAIN', `cost per row ${costPerRow.toFixed(3)} exceeds max_cost_per_row ${config.model.maxCostPerRow}`);
+      }
+      await this.#models.install(model, config.model.keepModels);
+      this.#pendingModel = model;
+      this.#log.info('retrained', { reason, model: model.modelId, rows: model.training.rows, cost: model.cost, ms: Date.now() - started });
+      finish('installed', `${model.training.rows} rows, cost ${model.cost}`, model.modelId);
+      // Swap now if no batch is coming soon; otherwise the next batch swaps it.
+      void this.#exclusive.run(() => this.#saveIfIdle());
+    } catch (error) {
+      this.#log.error(`retrain failed, keeping the current model: ${(error as Error).message}`);
+      finish('failed', (error as Error).message);
+    }
+  }
+
+  // ---------------------------------------------------------------- signals, reload, stats
+
+  #installSignals(): void {
+    const onStop = (signal: string) => () => {
+      this.#log.info(`${signal}: draining and stopping`);
+      void this.stop();
+    };
+    process.once('SIGTERM', onStop('SIGTERM'));
+    process.once('SIGINT', onStop('SIGINT'));
+    process.on('SIGHUP', () => void this.reload());
+  }
+
+  /** SIGHUP: validate the INI first; on any problem keep the running configuration. */
+  async reload(): Promise<void> {
+    await this.#systemd.notify('RELOADING=1');
+    try {
+      let next: Config;
+      try {
+        next = await loadConfigFile(this.#configPath);
+      } catch (error) {
+        this.#log.error(`reload refused, keeping the running configuration: ${(error as Error).message}`);
+        return;
+      }
+      const changes = diffConfig(this.#config, next);
+      await this.#exclusive.run(async () => {
+        const previous = this.#config;
+        this.#config = next;
+        if (changes.some((c) => c.startsWith('input.'))) this.#log.warn('input changes take effect at the next restart');
+        this.#log.setLevel(next.logging.level);
+        if (previous.output.format !== next.output.format || previous.output.fieldNames !== next.output.fieldNames || previous.output.directory !== next.output.directory) {
+          this.#log.warn('output format or directory changes take effect at the next restart');
+          this.#config = { ...next, output: previous.output };
+        }
+        await this.#writer.reopen();
+        if (this.#evaluator !== null) {
+          try {
+            this.#installEvaluator(this.#evaluator.model);
+          } catch (error) {
+            this.#log.warn(`the model does not fit the new features (${(error as Error).message}); retraining now`);
+            this.#config = { ...this.#config, features: previous.features };
+            this.#installEvaluator(this.#evaluator.model);
+            this.#config = next;
+            void this.#scheduler?.runNow();
+          }
+        }
+      });
+      this.#log.info(changes.length === 0 ? 'reloaded: no changes' : `reloaded: ${changes.join('; ')}`);
+    } finally {
+      await this.#systemd.notify('READY=1', `STATUS=${this.#statusLine()}`);
+    }
+  }
+
+  #startStats(intervalMs: number): void {
+    this.#statsTimer = setInterval(() => {
+      const now = Date.now();
+      const rate = ((this.#progress.records - this.#statsBase.records) * 1000) / Math.max(1, now - this.#statsBase.at);
+      this.#statsBase = { records: this.#progress.records, at: now };
+      const lag = (this.#follower?.lag() ?? []).reduce((sum, l) => sum + l.bytes, 0);
+      const model = this.#evaluator?.model;
+      this.#log.info('stats', {
+        records_per_s: Math.round(rate),
+        lag_bytes: lag,
+        records: this.#progress.records,
+        anomalies: this.#progress.anomalies,
+        suppressed: this.#progress.suppressed,
+        parse_errors: this.#progress.parseErrors,
+        model: model?.modelId ?? 'none',
+        model_age_s: model === undefined ? undefined : Math.round((now - Date.parse(model.createdAt)) / 1000),
+        window: this.#window.size,
+      });
+      void this.#systemd.status(this.#statusLine());
+      void this.#writeStatus();
+    }, intervalMs);
+    this.#statsTimer.unref();
+  }
+
+  #statusLine(): string {
+    return this.#evaluator === null
+      ? `learning: window ${this.#window.size}/${this.#config.training.minRows}`
+      : `scoring with ${this.#evaluator.model.modelId}; ${this.#progress.records} records, ${this.#progress.anomalies} anomalies`;
+  }
+
+  async #writeStatus(): Promise<void> {
+    try {
+      await writeStatus(this.#config.input.stateDirectory, {
+        pid: process.pid,
+        updatedAt: new Date().toISOString(),
+        modelId: this.modelId,
+        modelCreatedAt: this.#evaluator?.model.createdAt ?? null,
+        windowRows: this.#window.size,
+        records: this.#progress.records,
+        anomalies: this.#progress.anomalies,
+        suppressed: this.#progress.suppressed,
+        parseErrors: this.#progress.parseErrors,
+        lastRetrain: this.#lastRetrain,
+      });
+    } catch (error) {
+      this.#log.warn(`cannot write status: ${(error as Error).message}`);
+    }
+  }
+}
+
+function causeOf(error: Error): string | undefined {
+  const cause = (error as { cause?: unknown }).cause;
+  if (cause === undefined) return undefined;
+  return cause instanceof Error ? cause.message : JSON.stringify(cause);
+}
