@@ -1,0 +1,44 @@
+/**
+ * Content fingerprint of a log file: the hash of its first data line (the first line not starting
+ * with `#`), at most 1 KiB of it. Zeek's header block is nearly constant across files (the first
+ * line is always `#separator \x09`), so hashing the file's first bytes would make every Zeek log
+ * look alike; the first record carries a timestamp and a uid and tells files apart. The value is
+ * stable once that line is complete, which lets a checkpoint taken early still match later.
+ */
+import { createHash } from 'node:crypto';
+
+/** Longest prefix of the first data line that is hashed. */
+export const FINGERPRINT_MAX_BYTES = 1024;
+
+/** Fingerprint of a file with no complete data line yet. */
+export const EMPTY_FINGERPRINT = '';
+
+/**
+ * Fingerprint from the first bytes of a file (`head` starts at offset 0 and may be any length).
+ * Returns EMPTY_FINGERPRINT while the first data line is neither complete nor 1 KiB long.
+ */
+export function fingerprintFromHead(head: Buffer): string {
+  let position = 0;
+  while (position < head.length) {
+    const newline = head.indexOf(0x0a, position);
+    const lineEnd = newline === -1 ? head.length : newline;
+    if (head[position] !== 0x23 /* # */) {
+      const length = lineEnd - position;
+      if (newline === -1 && length < FINGERPRINT_MAX_BYTES) return EMPTY_FINGERPRINT;
+      const hashed = head.subarray(position, position + Math.min(length, FINGERPRINT_MAX_BYTES));
+      return createHash('sha1').update(hashed).digest('hex');
+    }
+    if (newline === -1) return EMPTY_FINGERPRINT;
+    position = newline + 1;
+  }
+  return EMPTY_FINGERPRINT;
+}
+
+/**
+ * Whether a file whose fingerprint is now `current` can still be the one recorded as `recorded`.
+ * An empty recorded value matches anything (the first line was not complete back then); a filled
+ * one must be equal, and a file that lost its first data line is not the same file.
+ */
+export function fingerprintsCompatible(recorded: string, current: string): boolean {
+  return recorded === EMPTY_FINGERPRINT || recorded === current;
+}

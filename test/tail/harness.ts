@@ -1,0 +1,122 @@
+/**
+ * Test harness for the follower: a Zeek-like writer on real files and a collector that records
+ * every delivered line, so tests assert exactly-once, in-order delivery.
+ */
+import { appendFileSync, writeFileSync } from 'node:fs';
+import type { TestContext } from 'node:test';
+import { LogFollower, type LogFollowerOptions } from '../../src/tail/log-follower.js';
+import type { LineBatch } from '../../src/tail/types.js';
+
+/** A Zeek TSV header block whose #open line makes each file's header distinct. */
+export function zeekHeader(openStamp = new Date().toISOString()): string {
+  return [
+    '#separator \\x09',
+    '#set_separator\t,',
+    '#empty_field\t(empty)',
+    '#unset_field\t-',
+    '#path\tdce_rpc',
+    `#open\t${openStamp}`,
+    '#fields\tts\tuid\toperation',
+    '#types\ttime\tstring\tstring',
+  ].join('\n') + '\n';
+}
+
+/** The data line for sequence number `n` (unique, so fingerprints differ per file). */
+export function dataLine(n: number): string {
+  return `${1700000000 + n}.000000\tC${n.toString(36)}\top${n % 7}`;
+}
+
+/** Zeek's DoInit: create (truncating) with the header, then the given data lines. */
+export function createLog(path: string, from: number, to: number): void {
+  writeFileSync(path, zeekHeader(`stamp-${from}`) + linesText(from, to));
+}
+
+/** Appends data lines `from`..`to`-1. */
+export function appendLines(path: string, from: number, to: number): void {
+  appendFileSync(path, linesText(from, to));
+}
+
+function linesText(from: number, to: number): string {
+  let text = '';
+  for (let n = from; n < to; n += 1) text += `${dataLine(n)}\n`;
+  return text;
+}
+
+/** Sequence number of a data line, or null for a header line. */
+export function sequenceOf(line: string): number | null {
+  if (line.startsWith('#')) return null;
+  const ts = Number(line.slice(0, line.indexOf('\t')));
+  return Math.round(ts - 1700000000);
+}
+
+/** Records everything a follower delivers and lets a test wait for a condition. */
+export class Collector {
+  readonly batches: LineBatch[] = [];
+  /** Data lines (not `#` lines) in delivery order, as text. */
+  readonly data: string[] = [];
+  readonly headerLines: string[] = [];
+  readonly events: string[] = [];
+  overlong = 0;
+  /** Optional delay inside the handler (to exercise backpressure). */
+  handlerDelayMs = 0;
+
+  readonly handle = async (batch: LineBatch): Promise<void> => {
+    this.batches.push(batch);
+    this.overlong += batch.overlong;
+    for (const line of batch.lines) {
+      const text = line.bytes.toString('utf8');
+      if (text.startsWith('#')) this.headerLines.push(text);
+      else this.data.push(text);
+    }
+    if (this.handlerDelayMs > 0) {
+      await new Promise((resolve) => setTimeout(resolve, this.handlerDelayMs));
+    }
+  };
+
+  /** Sequence numbers of the delivered data lines. */
+  sequences(): number[] {
+    return this.data.map((line) => sequenceOf(line) ?? -1);
+  }
+
+  async waitFor(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!condition()) {
+      if (Date.now() > deadline) {
+        throw new Error(`timed out waiting for ${what}; have ${this.data.length} data lines, ` +
+          `events ${this.events.join(',')}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+
+  async waitForData(count: number, timeoutMs = 10_000): Promise<void> {
+    await this.waitFor(() => this.data.length >= count, `${count} data lines`, timeoutMs);
+  }
+}
+
+/** Starts a follower with fast polling and an attached collector (events logged by name). */
+export function follow(
+  t: TestContext,
+  options: Partial<LogFollowerOptions> & { patterns: string[] },
+  collector = new Collector(),
+): { follower: LogFollower; collector: Collector } {
+  const follower = new LogFollower({ pollIntervalMs: 20, ...options });
+  // A failed assertion must not leave the poll loop keeping the test process alive.
+  t.after(() => follower.stop());
+  for (const name of ['file-added', 'file-missing', 'rotated', 'truncated', 'tail-error'] as const) {
+    follower.on(name, () => collector.events.push(name));
+  }
+  follower.on('fatal', (error) => collector.events.push(`fatal:${String(error.cause)}`));
+  follower.start(collector.handle);
+  return { follower, collector };
+}
+
+/** The integers from..to-1. */
+export function range(from: number, to: number): number[] {
+  return Array.from({ length: to - from }, (_, i) => from + i);
+}
+
+/** Sleeps for `ms`. */
+export function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,191 @@
+/**
+ * Rotation cases on real files: every line must arrive exactly once and in order.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { copyFileSync, mkdirSync, renameSync, rmSync, truncateSync, unlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { tempDir } from '../helpers/tmp.js';
+import { appendLines, createLog, delay, follow, range } from './harness.js';
+
+// Port of @logdna/tail-file's log-roll test: N lines, rename halfway, recreate.
+void test('rename halfway and recreate: every line once, in order', async (t) => {
+  const dir = tempDir();
+  const path = join(dir, 'dce_rpc.log');
+  createLog(path, 0, 1);
+  const { follower, collector } = follow(t, { patterns: [path] });
+  await collector.waitForData(1);
+  // Appends race the poll loop, so the rename usually lands while lines are still unread.
+  for (let n = 1; n < 5000; n += 500) {
+    appendLines(path, n, Math.min(n + 500, 5000));
+    await delay(2);
+  }
+  renameSync(path, join(dir, 'dce_rpc.2026-01-01-00-00-00.log'));
+  createLog(path, 5000, 5000);
+  for (let n = 5000; n < 10000; n += 500) {
+    appendLines(path, n, n + 500);
+    await delay(2);
+  }
+  await collector.waitForData(10000);
+  await follower.stop();
+  assert.deepEqual(collector.sequences(), range(0, 10000));
+  assert.ok(collector.events.includes('rotated'));
+});
+
+void test('Zeek rotation storm from a child process: 50,000 lines, rotating every 2,000', async (t) => {
+  const dir = tempDir();
+  const path = join(dir, 'dce_rpc.log');
+  const { follower, collector } = follow(t, { patterns: [path], wakeWithChokidar: true });
+  // The writer behaves like Zeek: write, close, rename, and create the next file only when the
+  // next record comes (after a gap), writing the header first. Each file lives a few poll
+  // intervals: a file created and rotated away entirely between two polls is never seen at the
+  // path (true of any path-following tailer; Zeek rotates hourly).
+  const writer = `
+    const fs = require('node:fs');
+    const path = ${JSON.stringify(path)};
+    let fd = null; let rotation = 0;
+    const line = (n) => (1700000000 + n) + '.000000\\tC' + n.toString(36) + '\\top' + (n % 7) + '\\n';
+    (async (t) => {
+      for (let n = 0; n < 50000; n += 1) {
+        if (fd === null) { fd = fs.openSync(path, 'w'); fs.writeSync(fd, '#separator \\\\x09\\n#open\\t' + rotation + '\\n#fields\\tts\\tuid\\toperation\\n'); }
+        fs.writeSync(fd, line(n));
+        if (n % 2000 === 1999) {
+          fs.closeSync(fd); fd = null; rotation += 1;
+          fs.renameSync(path, path.replace('.log', '.' + rotation + '.log'));
+          await new Promise((r) => setTimeout(r, 5 + (n % 3) * 10));
+        } else if (n % 250 === 0) await new Promise((r) => setTimeout(r, 10));
+      }
+      if (fd !== null) fs.closeSync(fd);
+    })();`;
+  const child = spawn(process.execPath, ['-e', writer], { stdio: 'inherit' });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  assert.equal(await exited, 0);
+  await collector.waitForData(50000, 30_000);
+  await delay(100);
+  await follower.stop();
+  assert.equal(collector.data.length, 50000);
+  assert.deepEqual(collector.sequences(), range(0, 50000));
+});
+
+void test('rotation storm faster than the poll: files never seen at the path are found beside it', async (t) => {
+  const dir = tempDir();
+  const path = join(dir, 'dce_rpc.log');
+  const { follower, collector } = follow(t, { patterns: [path], pollIntervalMs: 100 });
+  // Whole files are created and rotated away between two polls: only their creation time,
+  // between the last file finished and the next one opened, shows they were missed.
+  const writer = `
+    const fs = require('node:fs');
+    const path = ${JSON.stringify(path)};
+    let fd = null; let rotation = 0;
+    const line = (n) => (1700000000 + n) + '.000000\\tC' + n.toString(36) + '\\top' + (n % 7) + '\\n';
+    (async (t) => {
+      for (let n = 0; n < 50000; n += 1) {
+        if (fd === null) { fd = fs.openSync(path, 'w'); fs.writeSync(fd, '#separator \\\\x09\\n#open\\t' + rotation + '\\n#fields\\tts\\tuid\\toperation\\n'); }
+        fs.writeSync(fd, line(n));
+        if (n % 2000 === 1999) {
+          fs.closeSync(fd); fd = null; rotation += 1;
+          fs.renameSync(path, path.replace('.log', '.' + rotation + '.log'));
+          await new Promise((r) => setTimeout(r, 2));
+        } else if (n % 500 === 0) await new Promise((r) => setImmediate(r));
+      }
+      if (fd !== null) fs.closeSync(fd);
+    })();`;
+  const child = spawn(process.execPath, ['-e', writer], { stdio: 'inherit' });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  assert.equal(await exited, 0);
+  await collector.waitForData(50000, 30_000);
+  await delay(100);
+  await follower.stop();
+  assert.equal(collector.data.length, 50000);
+  assert.deepEqual(collector.sequences(), range(0, 50000));
+  assert.ok(collector.events.includes('rotated'));
+});
+
+void test('copytruncate: lines not yet read are recovered from the copy', async (t) => {
+  const dir = tempDir();
+  const path = join(dir, 'dce_rpc.log');
+  createLog(path, 0, 100);
+  const { follower, collector } = follow(t, { patterns: [path], pollIntervalMs: 200 });
+  await collector.waitForData(100);
+  // Between two polls: more lines, then logrotate's copytruncate, then the writer goes on.
+  appendLines(path, 100, 300);
+  copyFileSync(path, `${path}.1`);
+  truncateSync(path, 0);
+  appendLines(path, 300, 400);
+  await collector.waitForData(400);
+  await delay(300);
+  await follower.stop();
+  assert.deepEqual(collector.sequences(), range(0, 400));
+  assert.ok(collector.events.includes('truncated'));
+});
+
+void test('in-place truncation (Zeek restarted without rotation) starts over at 0', async (t) => {
+  const dir = tempDir();
+  const path = join(dir, 'dce_rpc.log');
+  createLog(path, 0, 300);
+  const { follower, collector } = follow(t, { patterns: [path] });
+  await collector.waitForData(300);
+  createLog(path, 1000, 1010); // O_TRUNC on the same inode, smaller than before
+  await collector.waitForData(310);
+  // Truncated and regrown past our offset between polls: caught by the fingerprint.
+  const before = collector.data.length;
+  createLog(path, 2000, 2400);
+  await collector.waitFor(() => collector.data.length >= before + 400, 'regrown file');
+  await delay(100);
+  await follower.stop();
+  assert.deepEqual(collector.sequences(), [...range(0, 300), ...range(1000, 1010), ...range(2000, 2400)]);
+  assert.equal(collector.events.filter((e) => e === 'truncated').length, 2);
+  // Each new reading starts with its header, so a decoder learns the schema again.
+  assert.equal(collector.headerLines.filter((l) => l.startsWith('#fields')).length, 3);
+});
+
+void test('file missing for a while after rotation, then created', async (t) => {
+  const dir = tempDir();
+  const path = join(dir, 'dce_rpc.log');
+  createLog(path, 0, 50);
+  const { follower, collector } = follow(t, { patterns: [path] });
+  await collector.waitForData(50);
+  appendLines(path, 50, 60);
+  renameSync(path, join(dir, 'dce_rpc.old.log'));
+  await delay(300);
+  assert.ok(collector.events.includes('file-missing'));
+  createLog(path, 60, 80);
+  await collector.waitForData(80);
+  await follower.stop();
+  assert.deepEqual(collector.sequences(), range(0, 80));
+});
+
+void test('spool directory moved away and recreated (zeekctl post-terminate)', async (t) => {
+  const root = tempDir();
+  const spool = join(root, 'zeek');
+  mkdirSync(spool);
+  const path = join(spool, 'dce_rpc.log');
+  createLog(path, 0, 40);
+  const { follower, collector } = follow(t, { patterns: [path], wakeWithChokidar: true });
+  await collector.waitForData(40);
+  appendLines(path, 40, 50);
+  renameSync(spool, join(root, 'zeek.post-terminate'));
+  mkdirSync(spool);
+  await delay(100);
+  createLog(path, 50, 70);
+  await collector.waitForData(70);
+  await follower.stop();
+  assert.deepEqual(collector.sequences(), range(0, 70));
+});
+
+void test('deleted and recreated at once (possible inode reuse): nothing lost, nothing repeated', async (t) => {
+  const dir = tempDir();
+  const path = join(dir, 'dce_rpc.log');
+  createLog(path, 0, 30);
+  const { follower, collector } = follow(t, { patterns: [path], pollIntervalMs: 200 });
+  await collector.waitForData(30);
+  appendLines(path, 30, 35);
+  unlinkSync(path);
+  createLog(path, 35, 40);
+  await collector.waitForData(40);
+  await delay(300);
+  await follower.stop();
+  assert.deepEqual(collector.sequences(), range(0, 40));
+  rmSync(path);
+});
