@@ -44,8 +44,8 @@ function rulesToCompare(config: Config): [string, ScoringRule][] {
   const rules: [string, ScoringRule][] = [
     ['configured', scoringRuleFrom(config.scoring)],
     ['notebook: distance > 5', { kind: 'distance', threshold: 5 }],
-    [`technique, support < ${config.scoring.minSupport}`, { kind: 'technique', minSupport: config.scoring.minSupport, alertRate: 0 }],
-    [`technique, support < ${config.scoring.minSupport}, or rate`, { kind: 'technique', minSupport: config.scoring.minSupport, alertRate: config.scoring.alertRate }],
+    ['technique', { kind: 'technique', minSupport: config.scoring.minSupport, alertRate: 0 }],
+    [`technique or rate ${(config.scoring.alertRate * 100).toPrecision(2)}%`, { kind: 'technique', minSupport: config.scoring.minSupport, alertRate: config.scoring.alertRate }],
     [`rate ${(config.scoring.alertRate * 100).toPrecision(2)}%`, { kind: 'rate', alertRate: config.scoring.alertRate }],
   ];
   if (config.scoring.rarityThreshold !== null) {

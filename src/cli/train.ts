@@ -4,11 +4,18 @@
  */
 import { parseArgs } from 'node:util';
 import { EXIT } from '../errors.js';
-import { FeatureExtractor, TrainingSampler } from '../features/index.js';
+import { TrainingSampler } from '../features/index.js';
 import { saveModel, type KModesModel } from '../model/index.js';
-import { trainModel } from '../score/index.js';
+import { TrainingSetBuilder, trainModel, type VettedPair } from '../score/index.js';
 import type { Config } from '../config/index.js';
-import { intOption, loadConfigOption, Progress, readRecords, runCommand, UsageError } from './_common.js';
+import {
+  intOption,
+  loadConfigOption,
+  Progress,
+  readRecords,
+  runCommand,
+  UsageError,
+} from './_common.js';
 
 export const summary = 'train a K-Modes model from dce_rpc logs';
 
@@ -56,41 +63,55 @@ export function trainPlan(config: Config, values: Partial<Record<keyof typeof TR
   };
 }
 
-/** Reads `logs`, samples, fits and calibrates. Shared with `eval`. */
+/** What training produced, and what it left out. */
+export interface TrainResult {
+  model: KModesModel;
+  records: number;
+  parseErrors: number;
+  fitMs: number;
+  /** Sampled rows of technique operations whose group had too few distinct hosts doing them. */
+  withheldRows: number;
+  vetting: VettedPair[];
+}
+
+/**
+ * Reads `logs`, samples, vets technique operations by distinct hosts, fits and calibrates.
+ * Shared with `eval`.
+ */
 export async function trainFromLogs(
   config: Config,
   plan: TrainPlan,
   logs: readonly string[],
-): Promise<{ model: KModesModel; records: number; parseErrors: number; fitMs: number }> {
-  const extractor = new FeatureExtractor(config.features);
+): Promise<TrainResult> {
+  const builder = new TrainingSetBuilder(config.features, {
+    minHosts: config.scoring.techniqueMinHosts,
+    minShare: config.scoring.techniqueMinShare,
+  });
   const sampler = new TrainingSampler({ every: plan.sample, mode: config.training.sampleMode, seed: plan.seed });
-  const rows: string[][] = [];
-  let from = Infinity;
-  let to = -Infinity;
-  const totals = await readRecords(
-    logs,
-    (record) => {
-      if (!sampler.take()) return;
-      rows.push(extractor.extract(record));
-      if (record.ts < from) from = record.ts;
-      if (record.ts > to) to = record.ts;
-    },
-    new Progress('reading'),
-  );
-  if (rows.length === 0) {
+  const totals = await readRecords(logs, (record) => builder.add(record, sampler.take()), new Progress('reading'));
+  const set = builder.build();
+  if (set.rows.length === 0) {
     throw new UsageError(`no training rows: the logs hold ${totals.records} records, sampled 1 in ${plan.sample}`);
   }
   const started = performance.now();
-  const model = await trainModel(rows, {
+  const model = await trainModel(set.rows, {
     k: plan.k,
     nInit: plan.nInit,
     init: plan.init,
     seed: plan.seed,
     maxIter: config.model.maxIter,
-    featureNames: extractor.names,
-    timeSpan: { from, to },
+    featureNames: set.featureNames,
+    timeSpan: set.timeSpan,
+    techniques: set.techniques,
   });
-  return { model, records: totals.records, parseErrors: totals.parseErrors, fitMs: performance.now() - started };
+  return {
+    model,
+    records: totals.records,
+    parseErrors: totals.parseErrors,
+    fitMs: performance.now() - started,
+    withheldRows: set.withheldRows,
+    vetting: set.vetting,
+  };
 }
 
 export async function run(args: string[]): Promise<number> {
@@ -119,7 +140,7 @@ export async function run(args: string[]): Promise<number> {
     if (positionals.length === 0) throw new UsageError('no LOG given');
     const config = await loadConfigOption(values.config);
     const plan = trainPlan(config, values);
-    const { model, records, parseErrors, fitMs } = await trainFromLogs(config, plan, positionals);
+    const { model, records, parseErrors, fitMs, withheldRows } = await trainFromLogs(config, plan, positionals);
     await saveModel(values.output, model);
     const result = {
       rows: model.training.rows,
@@ -129,6 +150,7 @@ export async function run(args: string[]): Promise<number> {
       k: model.centroids.length,
       cost: model.cost,
       iterations: model.iterations,
+      withheld_rows: withheldRows,
       fit_ms: Math.round(fitMs),
       model: values.output,
       model_id: model.modelId,
@@ -138,7 +160,7 @@ export async function run(args: string[]): Promise<number> {
     } else {
       process.stderr.write(
         `trained ${model.modelId} on ${result.rows} of ${records} records (${result.distinct_rows} distinct), ` +
-          `k=${result.k}, cost ${result.cost}, ${result.iterations} iterations, ${result.fit_ms} ms -> ${values.output}\n`,
+          `${withheldRows} unvetted technique rows withheld, k=${result.k}, cost ${result.cost}, ${result.iterations} iterations, ${result.fit_ms} ms -> ${values.output}\n`,
       );
     }
     return parseErrors > 0 ? EXIT.dataErrors : EXIT.ok;

@@ -401,6 +401,9 @@ function buildConfig(parsed: ParsedFile, sourceFile: string | null, warnings: Co
     scoring: {
       rule: scoring.rule,
       minSupport: scoring.min_support,
+      techniqueMinHosts: scoring.technique_min_hosts,
+      techniqueAlertRate: scoring.technique_alert_rate,
+      techniqueMinShare: scoring.technique_min_share,
       distanceThreshold: scoring.distance_threshold,
       rarityThreshold: scoring.rarity_threshold,
       alertRate: scoring.alert_rate,

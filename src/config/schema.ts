@@ -231,6 +231,21 @@ const scoring = {
     units: 'training rows',
     example: '3',
   }),
+  technique_min_hosts: key(integer(1, 1000), '3', {
+    doc: 'For rule = technique, at training: a technique operation counts as normal for an originator group only when at least this many distinct hosts of the group performed it in the training data; rows of other technique pairs are withheld from the model, so one compromised host (or two) cannot teach it that its own attack is normal.',
+    units: 'distinct hosts',
+    example: '2',
+  }),
+  technique_alert_rate: optionalKey(fraction(0.5), {
+    doc: 'For rule = technique: also flag the rarest fraction of records by rarity (threshold calibrated on the training rows), as rule = rate does. Unset: technique operations and unseen endpoints/operations only, the measured default (docs/detection.md: the rate part added 1-6 false alerts per 10,000 records for a few percent recall).',
+    units: 'fraction of records',
+    example: '0.05%',
+  }),
+  technique_min_share: key(fraction(1), '0.25', {
+    doc: 'For rule = technique, at training: besides technique_min_hosts, the share of the originator group\'s active hosts that must have performed a technique operation for it to count as normal for the group (a few compromised hosts in a big group do not make an attack routine).',
+    units: 'fraction of the group\'s hosts',
+    example: '10%',
+  }),
   distance_threshold: key(decimal(0, Infinity), '5', {
     doc: 'For rule = distance: a record is anomalous when its distance to the nearest mode is greater than this (notebook: distance > 5).',
     units: 'mismatching features',

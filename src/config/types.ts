@@ -95,6 +95,12 @@ export interface ScoringOptions {
   rule: 'technique' | 'rate' | 'rarity' | 'distance';
   /** rule = technique: flag technique operations with less training support than this. */
   minSupport: number;
+  /** Training admits a technique operation for a group only when this many distinct hosts did it. */
+  techniqueMinHosts: number;
+  /** rule = technique: also flag this rarest fraction by rarity; null = no rate part. */
+  techniqueAlertRate: number | null;
+  /** ...and at least this share of the group's active hosts. */
+  techniqueMinShare: number;
   distanceThreshold: number;
   /** null = let the scoring stage derive it from alertRate. */
   rarityThreshold: number | null;

@@ -10,10 +10,10 @@
 import { mkdir } from 'node:fs/promises';
 import { diffConfig, loadConfigFile, type Config } from '../config/index.js';
 import { DaemonError } from '../errors.js';
-import { FeatureExtractor, TrainingSampler } from '../features/index.js';
+import { TrainingSampler } from '../features/index.js';
 import type { KModesModel } from '../model/index.js';
 import { RetrainScheduler } from '../scheduler/index.js';
-import { ANOMALY_SCHEMA, anomalyValues, RecordEvaluator, scoringRuleFrom, trainModel } from '../score/index.js';
+import { ANOMALY_SCHEMA, anomalyValues, RecordEvaluator, scoringRuleFrom, trainModel, TrainingSetBuilder } from '../score/index.js';
 import { AnomalyLogWriter, createAnomalyFormatter } from '../sink/index.js';
 import { acquireStateLock, type StateLock } from '../state/state-lock.js';
 import { TrainingWindow } from '../state/training-window.js';
@@ -271,7 +271,7 @@ export class Daemon {
     this.#progress.parseErrors += parseErrors;
     this.#dirty = true;
     this.#hooks.onBatch?.();
-    if (this.#evaluator === null && this.#window.size >= this.#config.training.minRows) {
+    if (this.#evaluator === null && this.#pendingModel === null && this.#window.size >= this.#config.training.minRows && this.#scheduler?.busy !== true) {
       void this.#scheduler?.runNow();
     }
   }
@@ -411,18 +411,22 @@ export class Daemon {
       return;
     }
     try {
-      const extractor = new FeatureExtractor(config.features);
-      const rows: string[][] = [];
-      for (const record of this.#window.records()) rows.push(extractor.extract(record));
-      const span = this.#window.timeSpan();
-      const model = await trainModel(rows, {
+      const builder = new TrainingSetBuilder(config.features, {
+        minHosts: config.scoring.techniqueMinHosts,
+        minShare: config.scoring.techniqueMinShare,
+      });
+      // The window holds sampled records only, so hosts are vetted from the sample.
+      for (const record of this.#window.records()) builder.add(record);
+      const set = builder.build();
+      const model = await trainModel(set.rows, {
         k: config.model.k,
         nInit: config.model.nInit,
         init: config.model.init,
         seed: config.model.seed ?? (Date.now() % 2 ** 31),
         maxIter: config.model.maxIter,
-        featureNames: extractor.names,
-        timeSpan: span === null ? undefined : { from: span.oldest, to: span.newest },
+        featureNames: set.featureNames,
+        timeSpan: set.timeSpan,
+        techniques: set.techniques,
         inWorkers: true,
       });
       const costPerRow = model.cost / model.training.rows;

@@ -24,7 +24,8 @@ export class SystemdNotifier {
     if (!this.enabled) return Promise.resolve();
     return new Promise((resolve) => {
       execFile('systemd-notify', [`--pid=${process.pid}`, ...assignments], (error) => {
-        if (error !== null) this.#onError(error);
+        // While stopping, systemd may already have stopped listening; that is not worth a warning.
+        if (error !== null && !assignments.includes('STOPPING=1')) this.#onError(error);
         resolve();
       });
     });

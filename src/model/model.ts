@@ -55,6 +55,11 @@ export interface KModesModel {
    * thresholds: `[rarity, rows]` pairs in ascending rarity. Null until calibrated (score stage).
    */
   calibration: { rarity: [rarity: number, rows: number][] } | null;
+  /**
+   * Attack-technique operations vetted at training (score stage): for each admitted operation ×
+   * originator group, how many distinct hosts did it. Null when training did not vet.
+   */
+  techniques: { minHosts: number; minShare: number; admitted: [operation: string, origGroup: string, hosts: number][] } | null;
   training: {
     rows: number;
     distinctRows: number;
@@ -148,6 +153,7 @@ export function buildModel(
     bestRun: best.runIndex,
     runCosts: sortedRuns.map((r) => r.cost),
     calibration: null,
+    techniques: null,
     training: {
       rows: matrix.rowCount,
       distinctRows: matrix.distinctCount,
@@ -300,6 +306,19 @@ function validate(doc: Record<string, Json>): KModesModel {
       }
       previous = rarity;
       asCount(rows, `calibration.rarity[${i}][1]`);
+    });
+  }
+  if (doc.techniques !== null) {
+    const techniques = asObject(doc.techniques, 'techniques');
+    asCount(techniques.minHosts, 'techniques.minHosts');
+    if (typeof techniques.minShare !== 'number' || !(techniques.minShare >= 0 && techniques.minShare <= 1)) {
+      fail('techniques.minShare', 'expected a fraction between 0 and 1');
+    }
+    asArray(techniques.admitted, 'techniques.admitted').forEach((entry, i) => {
+      const [operation, group, hosts] = asArray(entry, `techniques.admitted[${i}]`, 3);
+      asString(operation, `techniques.admitted[${i}][0]`);
+      asString(group, `techniques.admitted[${i}][1]`);
+      asCount(hosts, `techniques.admitted[${i}][2]`);
     });
   }
   const training = asObject(doc.training, 'training');

@@ -40,6 +40,8 @@ export interface TrainOptions {
   timeSpan?: { from: number; to: number } | undefined;
   /** Fit in worker threads so the caller's event loop keeps running (the daemon). */
   inWorkers?: boolean;
+  /** Host vetting of technique operations, stored in the model for the scorer. */
+  techniques?: KModesModel['techniques'];
 }
 
 /** Fits K-Modes on `rows` and calibrates the rarity distribution on the same rows. */
@@ -54,5 +56,5 @@ export async function trainModel(rows: string[][], options: TrainOptions): Promi
     ...(options.timeSpan === undefined ? {} : { trainingTimeSpan: options.timeSpan }),
   };
   const model = options.inWorkers === true ? await fitKModesInWorkers(rows, fitOptions) : fitKModes(rows, fitOptions);
-  return calibrateModel(model, rows);
+  return calibrateModel({ ...model, techniques: options.techniques ?? null }, rows);
 }

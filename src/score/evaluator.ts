@@ -72,8 +72,8 @@ export class RecordEvaluator {
 
   evaluate(record: DceRpcRecord): Evaluation {
     const row = this.extractor.extractInto(record, this.#row);
-    const verdict = this.scorer.score(row, record.operation);
     const context = this.#contextOf(record, row);
+    const verdict = this.scorer.score(row, record.operation, context.origGroup);
     let suppressedBy: AllowRule | undefined;
     if (verdict.anomalous && this.#allow.size > 0) {
       suppressedBy = this.#allow.match(

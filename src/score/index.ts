@@ -10,3 +10,7 @@ export { RecordEvaluator, checkModelFeatures } from './evaluator.js';
 export type { Evaluation, EvaluatorOptions } from './evaluator.js';
 export { calibrateModel, trainModel } from './calibrate.js';
 export type { TrainOptions } from './calibrate.js';
+export { TechniqueVetting, indexProfile, profileHosts } from './vetting.js';
+export type { TechniqueProfile, VettedPair } from './vetting.js';
+export { TrainingSetBuilder } from './training-set.js';
+export type { TrainingSet } from './training-set.js';

@@ -14,6 +14,7 @@
 import type { KModesModel } from '../model/index.js';
 import { ModelIndex } from '../model/index.js';
 import { techniqueFor, type Technique } from './techniques.js';
+import { indexProfile, profileHosts } from './vetting.js';
 
 /** How a verdict becomes an alert. */
 export type ScoringRule =
@@ -41,7 +42,11 @@ export interface Verdict {
   unseen: readonly number[];
   /** Least training support of a who × what pair (estimated rows). */
   support: number;
-  /** Least training support of a what × originator-group pair: who started this. */
+  /**
+   * For a technique operation: how many distinct hosts of the originator group did it in
+   * training (from the model's technique profile), or, without a profile, the least estimated
+   * training rows of a what × originator-group pair.
+   */
   originSupport: number;
   rarity: number;
   technique: Technique | undefined;
@@ -71,13 +76,23 @@ export class Scorer {
   readonly #sizes: Float64Array;
   readonly #rows: number;
   readonly #rarityThreshold: number;
+  readonly #techniqueHosts: Map<string, number> | null;
+  readonly #minHosts: number;
+  readonly #origFeature: number;
   /** Verdicts by encoded row: rows repeat heavily, so most rows are one Map lookup. */
   readonly #cache = new Map<string, Verdict>();
   static readonly #CACHE_LIMIT = 100_000;
 
+  /**
+   * The model's `techniques` (distinct-host vetting done at training) drive the technique rule;
+   * a model without them falls back to cluster-estimated row support (smeared, see docs).
+   */
   constructor(model: KModesModel, rule: ScoringRule) {
     this.model = model;
+    const techniques = model.techniques ?? undefined;
     this.rule = rule;
+    this.#techniqueHosts = techniques === undefined ? null : indexProfile(techniques);
+    this.#minHosts = techniques?.minHosts ?? 0;
     this.#index = new ModelIndex(model);
     const m = model.featureNames.length;
     this.#codes = new Int32Array(m);
@@ -88,6 +103,7 @@ export class Scorer {
     this.#pairs = [];
     for (const a of this.#whatFeatures) for (const b of who) this.#pairs.push([a, b]);
     const origin = indexOf('orig_ip_group');
+    this.#origFeature = origin;
     this.#originPairs = origin < 0 ? [] : this.#whatFeatures.map((a): [number, number] => [a, origin]);
     if (this.#pairs.length === 0) {
       // Custom feature lists without who/what features: every pair of features.
@@ -116,8 +132,11 @@ export class Scorer {
     return this.#rarityThreshold;
   }
 
-  /** Scores one feature row; `operation` is the raw operation name (for the technique table). */
-  score(row: readonly string[], operation: string | null): Verdict {
+  /**
+   * Scores one feature row; `operation` is the raw operation name (for the technique table),
+   * `origGroup` the originator's group (needed by the technique profile when it is not a feature).
+   */
+  score(row: readonly string[], operation: string | null, origGroup = ''): Verdict {
     const codes = this.#codes;
     const unseenCount = this.#index.encode(row, codes);
     let key = '';
@@ -125,16 +144,20 @@ export class Scorer {
     // The technique depends on the raw operation, which the codes pin down only when it is a
     // feature with a known value.
     if (this.#operationFeature < 0 || codes[this.#operationFeature] === -1) key += `\u0000${operation ?? ''}`;
+    if (this.#techniqueHosts !== null && (this.#origFeature < 0 || codes[this.#origFeature] === -1)) key += `\u0001${origGroup}`;
     const cached = this.#cache.get(key);
     if (cached !== undefined) return cached;
-    const verdict = this.#compute(codes, unseenCount, operation);
+    const verdict = this.#compute(codes, unseenCount, operation, this.#origFeature >= 0 ? (row[this.#origFeature] as string) : origGroup);
     if (this.#cache.size >= Scorer.#CACHE_LIMIT) this.#cache.clear();
     this.#cache.set(key, verdict);
     return verdict;
   }
 
-  /** Least estimated training support of the row's who × what pairs. */
-  supportOf(codes: Int32Array, pairs: readonly [number, number][] = this.#pairs): number {
+  /**
+   * Least training support of the row's who × what pairs: the estimate (default) or, with
+   * `lowerBound`, the least number of rows the cluster counts guarantee (Fréchet bound per cluster).
+   */
+  supportOf(codes: Int32Array, pairs: readonly [number, number][] = this.#pairs, lowerBound = false): number {
     let least = Infinity;
     const counts = this.#counts;
     const sizes = this.#sizes;
@@ -147,7 +170,14 @@ export class Scorer {
           const size = sizes[c] as number;
           if (size === 0) continue;
           const perFeature = counts[c] as Float64Array[];
-          support += ((perFeature[a] as Float64Array)[codeA] as number) * ((perFeature[b] as Float64Array)[codeB] as number) / size;
+          const countA = (perFeature[a] as Float64Array)[codeA] as number;
+          const countB = (perFeature[b] as Float64Array)[codeB] as number;
+          if (lowerBound) {
+            const atLeast = countA + countB - size;
+            if (atLeast > 0) support += atLeast;
+          } else {
+            support += (countA * countB) / size;
+          }
         }
       }
       if (support < least) least = support;
@@ -155,7 +185,7 @@ export class Scorer {
     return least;
   }
 
-  #compute(codes: Int32Array, unseenCount: number, operation: string | null): Verdict {
+  #compute(codes: Int32Array, unseenCount: number, operation: string | null, origGroup: string): Verdict {
     const m = codes.length;
     const cluster = this.#index.nearest(codes, this.#distanceOut);
     const distance = this.#distanceOut[0] as number;
@@ -166,9 +196,18 @@ export class Scorer {
       if (unseenCount > 0 && codes[f] === -1) unseen.push(f);
     }
     const support = this.supportOf(codes);
-    const originSupport = this.#originPairs.length === 0 ? support : this.supportOf(codes, this.#originPairs);
-    const rarity = rarityBits(support, this.#rows);
+    // Rounded as the calibration histogram is, so a training row at the threshold compares equal.
+    const rarity = Math.round(rarityBits(support, this.#rows) * 1000) / 1000;
     const technique = techniqueFor(operation);
+    const vetted = this.#techniqueHosts;
+    const originSupport =
+      vetted !== null && technique !== undefined && operation !== null
+        ? profileHosts(vetted, operation, origGroup)
+        : this.#originPairs.length === 0
+          ? support
+          : this.supportOf(codes, this.#originPairs);
+    // With a profile, an admitted pair has at least minHosts hosts and a pair not admitted has 0.
+    const minSupport = vetted !== null && technique !== undefined ? this.#minHosts : 0;
     let anomalous: boolean;
     const rule = this.rule;
     switch (rule.kind) {
@@ -181,7 +220,7 @@ export class Scorer {
         break;
       case 'technique':
         anomalous =
-          (technique !== undefined && originSupport < rule.minSupport) ||
+          (technique !== undefined && originSupport < (vetted !== null ? minSupport : rule.minSupport)) ||
           unseen.some((f) => this.#whatFeatures.includes(f)) ||
           rarity > this.#rarityThreshold;
         break;
@@ -195,8 +234,10 @@ function thresholdFor(model: KModesModel, rule: ScoringRule): number {
     case 'rarity':
       return rule.thresholdBits;
     case 'rate':
-    case 'technique':
       return rateThreshold(model, rule.alertRate);
+    case 'technique':
+      // No rate part: nothing is rare enough.
+      return rule.alertRate > 0 ? rateThreshold(model, rule.alertRate) : Infinity;
     case 'distance':
       return Infinity;
   }
@@ -226,13 +267,14 @@ export function rateThreshold(model: KModesModel, alertRate: number): number {
 export function scoringRuleFrom(options: {
   rule: 'technique' | 'rate' | 'rarity' | 'distance';
   minSupport: number;
+  techniqueAlertRate: number | null;
   distanceThreshold: number;
   rarityThreshold: number | null;
   alertRate: number;
 }): ScoringRule {
   switch (options.rule) {
     case 'technique':
-      return { kind: 'technique', minSupport: options.minSupport, alertRate: options.alertRate };
+      return { kind: 'technique', minSupport: options.minSupport, alertRate: options.techniqueAlertRate ?? 0 };
     case 'distance':
       return { kind: 'distance', threshold: options.distanceThreshold };
     case 'rarity':

@@ -24,6 +24,9 @@ const TABLE: ReadonlyArray<readonly [operations: string[], technique: Technique]
   [['NetrJobAdd'], { id: 'T1053.002', label: 'remote AT job' }],
   [['SchRpcRegisterTask', 'SchRpcRun', 'SchRpcEnableTask'], { id: 'T1053.005', label: 'remote scheduled task' }],
   [['ExecMethod', 'ExecMethodAsync'], { id: 'T1047', label: 'WMI remote execution' }],
+  // IWbemLevel1Login::NTLMLogin opens every remote WMI session: routine from inventory servers,
+  // the first step of WMI lateral movement from anywhere else.
+  [['NTLMLogin'], { id: 'T1047', label: 'WMI remote logon' }],
   [
     ['EfsRpcOpenFileRaw', 'EfsRpcEncryptFileSrv', 'EfsRpcDecryptFileSrv', 'EfsRpcQueryUsersOnFile', 'EfsRpcAddUsersToFile'],
     { id: 'T1187', label: 'authentication coercion (PetitPotam)' },
