@@ -396,4 +396,4 @@ ok "uninstall --purge removed config, state, logs and the user"
 
 halt_container
 echo "[time] total: $(elapsed "$T0")"
-echo "# passed: $CHECKS checks"
+echo "systemd: $CHECKS passed, 0 failed"
