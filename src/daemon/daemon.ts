@@ -381,14 +381,17 @@ export class Daemon {
     }
   }
 
-  #installEvaluator(model: KModesModel): void {
-    const config = this.#config;
-    this.#evaluator = new RecordEvaluator({
+  #buildEvaluator(model: KModesModel, config: Config): RecordEvaluator {
+    return new RecordEvaluator({
       model,
       rule: scoringRuleFrom(config.scoring),
       features: config.features,
       allow: config.allow,
     });
+  }
+
+  #installEvaluator(model: KModesModel): void {
+    this.#evaluator = this.#buildEvaluator(model, this.#config);
     this.#log.info('model in use', { model: model.modelId, clusters: model.centroids.length, rows: model.training.rows });
   }
 
@@ -471,22 +474,19 @@ export class Daemon {
       const changes = diffConfig(this.#config, next);
       await this.#exclusive.run(async () => {
         const previous = this.#config;
-        this.#config = next;
-        if (changes.some((c) => c.startsWith('input.'))) this.#log.warn('input changes take effect at the next restart');
+        // Inputs, the state directory and the output file are bound at start; the rest applies now.
+        const atRestart = changes.filter((c) => c.startsWith('input.') || c.startsWith('output.'));
+        if (atRestart.length > 0) this.#log.warn(`these changes take effect at the next restart: ${atRestart.join('; ')}`);
+        this.#config = { ...next, input: previous.input, output: previous.output };
         this.#log.setLevel(next.logging.level);
-        if (previous.output.format !== next.output.format || previous.output.fieldNames !== next.output.fieldNames || previous.output.directory !== next.output.directory) {
-          this.#log.warn('output format or directory changes take effect at the next restart');
-          this.#config = { ...next, output: previous.output };
-        }
         await this.#writer.reopen();
-        if (this.#evaluator !== null) {
+        const current = this.#evaluator;
+        if (current !== null) {
           try {
-            this.#installEvaluator(this.#evaluator.model);
+            this.#evaluator = this.#buildEvaluator(current.model, this.#config);
           } catch (error) {
+            // The running evaluator keeps the old features until a model for the new ones exists.
             this.#log.warn(`the model does not fit the new features (${(error as Error).message}); retraining now`);
-            this.#config = { ...this.#config, features: previous.features };
-            this.#installEvaluator(this.#evaluator.model);
-            this.#config = next;
             void this.#scheduler?.runNow();
           }
         }
