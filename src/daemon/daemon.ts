@@ -18,6 +18,7 @@ import { AnomalyLogWriter, createAnomalyFormatter } from '../sink/index.js';
 import { acquireStateLock, type StateLock } from '../state/state-lock.js';
 import { TrainingWindow } from '../state/training-window.js';
 import { LogFollower } from '../tail/log-follower.js';
+import { DaemonMetrics, MetricsServer } from '../metrics/index.js';
 import type { LineBatch } from '../tail/types.js';
 import { DCE_RPC_COLUMNS, toDceRpcRecord, ZeekLineDecoder } from '../zeek/index.js';
 import type { DceRpcRecord } from '../zeek/dce-rpc-record.js';
@@ -66,6 +67,8 @@ export class Daemon {
   #sampler!: TrainingSampler;
   #writer!: AnomalyLogWriter;
   #follower: LogFollower | null = null;
+  #metrics: DaemonMetrics | null = null;
+  #metricsServer: MetricsServer | null = null;
   #scheduler: RetrainScheduler | null = null;
   #evaluator: RecordEvaluator | null = null;
   #pendingModel: KModesModel | null = null;
@@ -107,6 +110,13 @@ export class Daemon {
     await mkdir(stateDirectory, { recursive: true });
     await mkdir(config.output.directory, { recursive: true });
     this.#lock = await acquireStateLock(stateDirectory);
+    // metrics: created first so bootstrap training is measured; served only once ready.
+    if (config.metrics.enabled) {
+      this.#metrics = new DaemonMetrics({
+        lag: () => this.#follower?.lag() ?? [],
+        windowRows: () => (this.#window as TrainingWindow | undefined)?.size ?? 0,
+      });
+    }
     this.#models = new ModelStore(stateDirectory);
     this.#progress = await loadProgress(stateDirectory);
 
@@ -140,13 +150,7 @@ export class Daemon {
       });
     }
 
-    this.#scheduler = new RetrainScheduler({
-      expression: config.model.retrainSchedule,
-      timeZone: config.model.retrainTimeZone,
-      job: () => this.#retrain('schedule'),
-      logger: this.#log,
-    });
-    this.#scheduler.start();
+    this.#startScheduler();
 
     this.#follower = new LogFollower({
       patterns: config.input.paths,
@@ -177,6 +181,7 @@ export class Daemon {
     this.#installSignals();
     this.#systemd.startWatchdog();
     await this.#systemd.ready(this.#statusLine());
+    await this.#startMetricsServer();
     this.#log.info('started', {
       inputs: config.input.paths.join(','),
       output: config.output.directory,
@@ -193,6 +198,8 @@ export class Daemon {
     if (this.#statsTimer !== null) clearInterval(this.#statsTimer);
     if (this.#saveTimer !== null) clearInterval(this.#saveTimer);
     this.#scheduler?.stop();
+    await this.#metricsServer?.stop();
+    this.#metrics?.close();
     try {
       await this.#follower?.stop();
       await this.#exclusive.run(async () => {
@@ -224,6 +231,7 @@ export class Daemon {
     }
     const evaluator = this.#evaluator;
     const lines: string[] = [];
+    const suppressedBefore = this.#progress.suppressed;
     let records = 0;
     let parseErrors = batch.overlong;
     let sampled = false;
@@ -269,6 +277,7 @@ export class Daemon {
     if (sampled) await this.#window.persist();
     this.#progress.records += records;
     this.#progress.parseErrors += parseErrors;
+    this.#metrics?.batch({ records, parseErrors, anomalies: lines.length, suppressed: this.#progress.suppressed - suppressedBefore });
     this.#dirty = true;
     this.#hooks.onBatch?.();
     if (this.#evaluator === null && this.#pendingModel === null && this.#window.size >= this.#config.training.minRows && this.#scheduler?.busy !== true) {
@@ -388,11 +397,22 @@ export class Daemon {
       features: config.features,
       allow: config.allow,
     });
+    this.#metrics?.setModel(model);
   }
 
   #installEvaluator(model: KModesModel): void {
     this.#evaluator = this.#buildEvaluator(model, this.#config);
     this.#log.info('model in use', { model: model.modelId, clusters: model.centroids.length, rows: model.training.rows });
+  }
+
+  #startScheduler(): void {
+    this.#scheduler = new RetrainScheduler({
+      expression: this.#config.model.retrainSchedule,
+      timeZone: this.#config.model.retrainTimeZone,
+      job: () => this.#retrain('schedule'),
+      logger: this.#log,
+    });
+    this.#scheduler.start();
   }
 
   /** Trains from the window off the event loop; installs the result at the next batch boundary. */
@@ -401,6 +421,7 @@ export class Daemon {
     const started = Date.now();
     const finish = (result: 'installed' | 'failed' | 'skipped', detail: string, modelId?: string): void => {
       this.#lastRetrain = { at: new Date().toISOString(), reason, result, detail, modelId: modelId ?? null, durationMs: Date.now() - started };
+      if (result !== 'skipped') this.#metrics?.trainingFinished(result, (Date.now() - started) / 1000);
       void this.#writeStatus();
     };
     // Age is measured from the newest record, not the wall clock, so replayed or delayed logs
@@ -479,6 +500,10 @@ export class Daemon {
         if (atRestart.length > 0) this.#log.warn(`these changes take effect at the next restart: ${atRestart.join('; ')}`);
         this.#config = { ...next, input: previous.input, output: previous.output };
         this.#log.setLevel(next.logging.level);
+        if (previous.model.retrainSchedule !== next.model.retrainSchedule || previous.model.retrainTimeZone !== next.model.retrainTimeZone) {
+          this.#scheduler?.stop();
+          this.#startScheduler();
+        }
         await this.#writer.reopen();
         const current = this.#evaluator;
         if (current !== null) {
@@ -494,6 +519,20 @@ export class Daemon {
       this.#log.info(changes.length === 0 ? 'reloaded: no changes' : `reloaded: ${changes.join('; ')}`);
     } finally {
       await this.#systemd.notify('READY=1', `STATUS=${this.#statusLine()}`);
+    }
+  }
+
+  /** metrics: serves /metrics when enabled; a port in use costs the endpoint, not the detection. */
+  async #startMetricsServer(): Promise<void> {
+    if (this.#metrics === null) return;
+    const { listenHost, listenPort } = this.#config.metrics;
+    const server = new MetricsServer({ registry: this.#metrics.registry, host: listenHost, port: listenPort, warn: (message) => this.#log.warn(message) });
+    try {
+      const bound = await server.start();
+      this.#metricsServer = server;
+      this.#log.info('metrics endpoint listening', { host: bound.host, port: bound.port });
+    } catch (error) {
+      this.#log.error(`${(error as Error).message}; running without the metrics endpoint`);
     }
   }
 
