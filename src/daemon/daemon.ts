@@ -323,7 +323,11 @@ export class Daemon {
   async #save(): Promise<void> {
     const identity = this.#writer.identity();
     this.#progress.files = this.#follower?.checkpoints() ?? this.#progress.files;
-    this.#progress.output = identity === null ? this.#progress.output : { dev: identity.dev, ino: identity.ino, size: identity.size };
+    // While a restart replay is matching, the bytes it has not matched yet belong to lines past
+    // the position saved here: they must stay past the saved size, or the next restart would
+    // take them for older output and write their lines again.
+    const unmatched = this.#replay?.unmatched ?? 0;
+    this.#progress.output = identity === null ? this.#progress.output : { dev: identity.dev, ino: identity.ino, size: identity.size - unmatched };
     this.#progress.modelId = this.#evaluator?.model.modelId ?? null;
     this.#progress.sampled = this.#sampler.state().seen;
     await saveProgress(this.#config.input.stateDirectory, this.#progress);
@@ -397,11 +401,11 @@ export class Daemon {
       features: config.features,
       allow: config.allow,
     });
-    this.#metrics?.setModel(model);
   }
 
   #installEvaluator(model: KModesModel): void {
     this.#evaluator = this.#buildEvaluator(model, this.#config);
+    this.#metrics?.setModel(model);
     this.#log.info('model in use', { model: model.modelId, clusters: model.centroids.length, rows: model.training.rows });
   }
 
@@ -495,10 +499,10 @@ export class Daemon {
       const changes = diffConfig(this.#config, next);
       await this.#exclusive.run(async () => {
         const previous = this.#config;
-        // Inputs, the state directory and the output file are bound at start; the rest applies now.
-        const atRestart = changes.filter((c) => c.startsWith('input.') || c.startsWith('output.'));
+        // Inputs, the state directory, the output file and the metrics endpoint are bound at start; the rest applies now.
+        const atRestart = changes.filter((c) => c.startsWith('input.') || c.startsWith('output.') || c.startsWith('metrics.'));
         if (atRestart.length > 0) this.#log.warn(`these changes take effect at the next restart: ${atRestart.join('; ')}`);
-        this.#config = { ...next, input: previous.input, output: previous.output };
+        this.#config = { ...next, input: previous.input, output: previous.output, metrics: previous.metrics };
         this.#log.setLevel(next.logging.level);
         if (previous.model.retrainSchedule !== next.model.retrainSchedule || previous.model.retrainTimeZone !== next.model.retrainTimeZone) {
           this.#scheduler?.stop();
@@ -529,6 +533,8 @@ export class Daemon {
     const server = new MetricsServer({ registry: this.#metrics.registry, host: listenHost, port: listenPort, warn: (message) => this.#log.warn(message) });
     try {
       const bound = await server.start();
+      // stop() may have run while we were binding; it could not close what it did not see.
+      if (this.#stopping) return await server.stop();
       this.#metricsServer = server;
       this.#log.info('metrics endpoint listening', { host: bound.host, port: bound.port });
     } catch (error) {

@@ -1,0 +1,120 @@
+/**
+ * The optional HTTP endpoint Prometheus scrapes: `GET /metrics` and nothing else. It has no
+ * authentication, which is why the configuration defaults to 127.0.0.1 and warns otherwise.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Registry } from 'prom-client';
+import { isLoopback, parseAddress } from '../config/cidr.js';
+import { DaemonError } from '../errors.js';
+
+/** Where to listen and what to serve. */
+export interface MetricsServerOptions {
+  registry: Registry;
+  /** An address (or `localhost`); the config's `[metrics] listen` host. */
+  host: string;
+  /** 0 picks a free port (tests); see `address()`. */
+  port: number;
+  /** Told about a non-loopback host and about failed scrapes. */
+  warn?: (message: string) => void;
+}
+
+/** The address the endpoint is bound to, once started. */
+export interface MetricsAddress {
+  host: string;
+  port: number;
+}
+
+/** True when `host` can only be reached from this machine (127.0.0.0/8, ::1, localhost). */
+export function isLoopbackHost(host: string): boolean {
+  if (host === 'localhost') return true;
+  const address = parseAddress(host);
+  return address !== null && isLoopback(address.bytes);
+}
+
+/** `GET /metrics` over node:http, bound to one address; start() then stop(). */
+export class MetricsServer {
+  readonly #options: MetricsServerOptions;
+  readonly #warn: (message: string) => void;
+  #server: Server | null = null;
+  #address: MetricsAddress | null = null;
+
+  constructor(options: MetricsServerOptions) {
+    this.#options = options;
+    this.#warn = options.warn ?? (() => undefined);
+  }
+
+  /** Binds and listens; rejects with ERR_STATE (address in use, not local…) if it cannot. */
+  async start(): Promise<MetricsAddress> {
+    if (this.#address !== null) return this.#address;
+    const { host, port } = this.#options;
+    if (!isLoopbackHost(host)) {
+      this.#warn(`metrics: listening on ${host}, which is not a loopback address; the endpoint has no authentication`);
+    }
+    const server = createServer((request, response) => void this.#respond(request, response));
+    // A scraper that keeps its connection open must not hold stop() up.
+    server.keepAliveTimeout = 5000;
+    await new Promise<void>((resolve, reject) => {
+      const onError = (error: Error): void => {
+        reject(new DaemonError('ERR_STATE', `metrics: cannot listen on ${formatHostPort(host, port)}: ${error.message}`, { cause: error }));
+      };
+      server.once('error', onError);
+      server.listen({ host, port, exclusive: true }, () => {
+        server.off('error', onError);
+        resolve();
+      });
+    });
+    server.on('error', (error) => this.#warn(`metrics: ${error.message}`));
+    this.#server = server;
+    const bound = server.address() as AddressInfo;
+    this.#address = { host: bound.address, port: bound.port };
+    return this.#address;
+  }
+
+  /** The bound address, or null before start() and after stop(). */
+  address(): MetricsAddress | null {
+    return this.#address;
+  }
+
+  /** Stops listening and closes open connections; never rejects. */
+  async stop(): Promise<void> {
+    const server = this.#server;
+    if (server === null) return;
+    this.#server = null;
+    this.#address = null;
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+  }
+
+  async #respond(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const path = (request.url ?? '/').split('?')[0];
+    if (path !== '/metrics') {
+      send(response, 404, 'text/plain; charset=utf-8', 'not found: metrics are at /metrics\n');
+      return;
+    }
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      response.setHeader('Allow', 'GET, HEAD');
+      send(response, 405, 'text/plain; charset=utf-8', 'method not allowed\n');
+      return;
+    }
+    const registry = this.#options.registry;
+    try {
+      const body = await registry.metrics();
+      send(response, 200, registry.contentType, request.method === 'HEAD' ? '' : body);
+    } catch (error) {
+      this.#warn(`metrics: scrape failed: ${(error as Error).message}`);
+      send(response, 500, 'text/plain; charset=utf-8', 'scrape failed\n');
+    }
+  }
+}
+
+function send(response: ServerResponse, status: number, contentType: string, body: string): void {
+  response.writeHead(status, { 'Content-Type': contentType, 'Cache-Control': 'no-store' });
+  response.end(body);
+}
+
+function formatHostPort(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
