@@ -87,12 +87,15 @@ async function firstByte(path: string): Promise<number | undefined> {
 /**
  * Streams every dce_rpc record of `paths`, in order, to `onRecord`. Bad lines go to stderr as
  * `FILE:LINE: reason`. An unreadable file (missing, a directory) throws DaemonError
- * ERR_INPUT_UNREADABLE before anything of it is delivered.
+ * ERR_INPUT_UNREADABLE before anything of it is delivered. `where` is only valid during the call
+ * (copy it to keep it). `afterChunk` is awaited after each input chunk's records were delivered:
+ * the place for a writer to wait for its output to drain.
  */
 export async function readRecords(
   paths: readonly string[],
   onRecord: (record: DceRpcRecord, where: SourceLocation) => void,
   progress?: Progress,
+  afterChunk?: () => Promise<void> | void,
 ): Promise<ReadTotals> {
   const totals: ReadTotals = { records: 0, parseErrors: 0, bytes: 0 };
   for (const path of paths) totals.bytes += fileSize(path);
@@ -118,9 +121,13 @@ export async function readRecords(
         progress.advance(event.offset - lastOffset);
         lastOffset = event.offset;
       }
-      onRecord(record, { file: event.file, line: event.line, offset: event.offset });
+      // The decoded event already is a SourceLocation: no object per record on the hot path.
+      onRecord(record, event);
     };
-    await scanZeekLog(path, onEvent, jsonSchema === undefined ? {} : { jsonSchema });
+    await scanZeekLog(path, onEvent, {
+      ...(jsonSchema === undefined ? {} : { jsonSchema }),
+      ...(afterChunk === undefined ? {} : { afterChunk }),
+    });
   }
   progress?.done();
   return totals;

@@ -2,15 +2,14 @@
  * `zeek-anomalyd score`: logs and a model in, anomalies out, in the anomalies.log record format
  * (Zeek TSV or Zeek JSON). The same evaluator as the daemon's, so offline and live agree.
  */
-import { createWriteStream, type WriteStream } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
+import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { once } from 'node:events';
 import { basename, dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { EXIT } from '../errors.js';
+import { DaemonError, EXIT } from '../errors.js';
 import { loadModel } from '../model/index.js';
 import { ANOMALY_SCHEMA, anomalyValues, RecordEvaluator, scoringRuleFrom, checkModelFeatures } from '../score/index.js';
-import { formatJsonRecord, formatTsvClose, formatTsvHeader, formatTsvRecord } from '../zeek/index.js';
+import { createAnomalyFormatter } from '../sink/index.js';
 import { loadConfigOption, Progress, readRecords, runCommand, UsageError } from './_common.js';
 import { FeatureExtractor } from '../features/index.js';
 
@@ -29,27 +28,98 @@ Exit status: 0 ok, 1 some input lines were bad (the rest was scored), 2 usage or
 78 invalid configuration.
 `;
 
-/** Buffered writer over a stream that honours backpressure. */
-class Sink {
-  readonly #stream: NodeJS.WritableStream;
+/** Output text collected between input chunks is written once it reaches this many characters. */
+const FLUSH_AT_CHARS = 256 * 1024;
+
+/** Where the anomalies go: a temporary file renamed over `-o` on success, or standard output. */
+interface AnomalyOutput {
+  write(text: string): Promise<void>;
+  /** Makes the output final (renames the temporary file into place). */
+  commit(): Promise<void>;
+  /** Drops what was written; a previous `-o` file stays as it was. */
+  abort(): Promise<void>;
+}
+
+function sinkError(path: string, error: unknown): DaemonError {
+  const detail = (error as NodeJS.ErrnoException).code ?? (error instanceof Error ? error.message : String(error));
+  return new DaemonError('ERR_SINK_WRITE', `score: cannot write ${path}: ${detail}`, { cause: error, meta: { path } });
+}
+
+/** `-o FILE`: written beside FILE under a temporary name, renamed over it only when complete. */
+async function openFileOutput(path: string): Promise<AnomalyOutput> {
+  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  let handle: FileHandle;
+  try {
+    handle = await open(temp, 'w', 0o644);
+  } catch (error) {
+    throw sinkError(path, error);
+  }
+  let closed = false;
+  const close = async (): Promise<void> => {
+    if (closed) return;
+    closed = true;
+    await handle.close();
+  };
+  return {
+    async write(text) {
+      try {
+        await handle.writeFile(text);
+      } catch (error) {
+        throw sinkError(path, error);
+      }
+    },
+    async commit() {
+      try {
+        await close();
+        await rename(temp, path);
+      } catch (error) {
+        throw sinkError(path, error);
+      }
+    },
+    async abort() {
+      try {
+        await close();
+      } finally {
+        await rm(temp, { force: true });
+      }
+    },
+  };
+}
+
+/** No `-o`: standard output, waiting for it to drain so a slow reader does not fill memory. */
+function stdoutOutput(): AnomalyOutput {
+  return {
+    async write(text) {
+      try {
+        if (!process.stdout.write(text)) await once(process.stdout, 'drain');
+      } catch (error) {
+        throw sinkError('standard output', error);
+      }
+    },
+    commit: () => Promise.resolve(),
+    abort: () => Promise.resolve(),
+  };
+}
+
+/** Collects formatted lines and hands them to the output in large writes. */
+class Batcher {
+  readonly #output: AnomalyOutput;
   #parts: string[] = [];
   #size = 0;
-  constructor(stream: NodeJS.WritableStream) {
-    this.#stream = stream;
+  constructor(output: AnomalyOutput) {
+    this.#output = output;
   }
-  write(text: string): void {
+  add(text: string): void {
     this.#parts.push(text);
     this.#size += text.length;
   }
-  get pending(): number {
-    return this.#size;
-  }
-  async flush(): Promise<void> {
-    if (this.#size === 0) return;
+  /** Writes what was collected when it is large enough, or always with `force`. */
+  async flush(force = false): Promise<void> {
+    if (this.#size === 0 || (!force && this.#size < FLUSH_AT_CHARS)) return;
     const text = this.#parts.join('');
     this.#parts = [];
     this.#size = 0;
-    if (!this.#stream.write(text)) await once(this.#stream, 'drain');
+    await this.#output.write(text);
   }
 }
 
@@ -92,15 +162,15 @@ export async function run(args: string[]): Promise<number> {
       allow: config.allow,
     });
 
-    const temp = values.output === undefined ? null : join(dirname(values.output), `.${basename(values.output)}.${process.pid}.tmp`);
-    const stream: WriteStream | NodeJS.WriteStream = temp === null ? process.stdout : createWriteStream(temp);
-    const sink = new Sink(stream);
+    const formatter = createAnomalyFormatter({ format, schema: ANOMALY_SCHEMA, fieldNames: config.output.fieldNames });
+    const output = values.output === undefined ? stdoutOutput() : await openFileOutput(values.output);
+    const batch = new Batcher(output);
     const started = performance.now();
     let anomalies = 0;
     let suppressed = 0;
     let totals;
     try {
-      if (format === 'zeek') sink.write(formatTsvHeader(ANOMALY_SCHEMA, new Date()));
+      batch.add(formatter.header(Date.now()));
       totals = await readRecords(
         positionals,
         (record) => {
@@ -111,24 +181,16 @@ export async function run(args: string[]): Promise<number> {
             return;
           }
           anomalies += 1;
-          const row = anomalyValues(record, evaluation.context, evaluation.verdict, model);
-          sink.write(format === 'zeek' ? formatTsvRecord(ANOMALY_SCHEMA, row) : formatJsonRecord(ANOMALY_SCHEMA, row));
+          batch.add(formatter.record(anomalyValues(record, evaluation.context, evaluation.verdict, model)));
         },
         new Progress('scoring'),
+        () => batch.flush(),
       );
-      if (format === 'zeek') sink.write(formatTsvClose(new Date()));
-      await sink.flush();
-      if (temp !== null) {
-        const file = stream as WriteStream;
-        file.end();
-        await once(file, 'close');
-        await rename(temp, values.output as string);
-      }
+      batch.add(formatter.close(Date.now()));
+      await batch.flush(true);
+      await output.commit();
     } catch (error) {
-      if (temp !== null) {
-        (stream as WriteStream).destroy();
-        await rm(temp, { force: true });
-      }
+      await output.abort();
       throw error;
     }
     const elapsedMs = performance.now() - started;
