@@ -57,6 +57,13 @@ async function main(argv: string[]): Promise<number> {
   return mod.run(rest);
 }
 
+// A reader that stops early (`| head`) closes the pipe: stop quietly, as Unix tools do on SIGPIPE,
+// instead of reporting the failed writes as bad input.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(EXIT.ok);
+  throw error;
+});
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
