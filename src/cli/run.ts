@@ -58,6 +58,10 @@ export async function run(args: string[]): Promise<number> {
       await logger.flush();
       return EXIT.dataErrors;
     }
-    return daemon.finished();
+    const code = await daemon.finished();
+    await logger.flush();
+    // A retraining still running in worker threads must not hold the exit past systemd's stop
+    // timeout: everything durable is already saved.
+    process.exit(code);
   });
 }
