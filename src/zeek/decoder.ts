@@ -194,7 +194,8 @@ export class ZeekLineDecoder {
     const text = (line as unknown as FastSlices).utf8Slice(0, end);
     // An ASCII line has one character per byte, so the hot path can scan the bytes themselves
     // (and NUL bytes are caught by those scans).
-    if (text.length === end) return this.#decodeChecked(text, line, lineNumber, offset);
+    // A lone invalid byte decodes to one U+FFFD and keeps the lengths equal: not ASCII after all.
+    if (text.length === end && text.indexOf('\ufffd') === -1) return this.#decodeChecked(text, line, lineNumber, offset);
     if (text.indexOf('\ufffd') !== -1 && !isUtf8(line.subarray(0, end))) {
       return this.#error('binary', lineNumber, offset, 'raw invalid UTF-8 bytes (Zeek escapes these)');
     }

@@ -118,6 +118,14 @@ void test('TSV: bad lines become typed errors and decoding goes on', () => {
   const invalidUtf8 = new ZeekLineDecoder({ file: 'f' });
   feed(invalidUtf8, header(DCE_RPC_SCHEMA));
   assert.equal(invalidUtf8.decode(Buffer.from([0x61, 0xff, 0x62]), 1, 0)?.kind, 'error');
+  // One stray byte in an otherwise valid record decodes to a single U+FFFD, keeping the line's
+  // length: it must still be reported as binary, not read as a record holding U+FFFD.
+  for (const stray of [0x80, 0xc3, 0xff]) {
+    const bytes = Buffer.from(LINE, 'latin1');
+    bytes[bytes.indexOf('browser')] = stray;
+    const result = invalidUtf8.decode(bytes, 2, 0);
+    assert.equal(result?.kind === 'error' ? result.code : result?.kind, 'binary', `byte 0x${stray.toString(16)}`);
+  }
   const noHeader = new ZeekLineDecoder({ file: 'f' }).decode(Buffer.from(LINE), 1, 0);
   assert.equal(noHeader?.kind === 'error' ? noHeader.code : '', 'no-header');
 });
