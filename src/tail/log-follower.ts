@@ -475,7 +475,7 @@ export class LogFollower extends EventEmitter<FollowerEventMap> {
       }
     }
     if (tracked.lastFinished !== null && !this.#stopRequested) {
-      await this.#finishMissedRotations(tracked, tracked.lastFinished, birthNs);
+      await this.#finishMissedRotations(tracked, tracked.lastFinished, birthNs, identity.ino);
     }
     if (this.#stopRequested) {
       // The checkpoint must keep pointing into the older file that was being finished.
@@ -510,6 +510,8 @@ export class LogFollower extends EventEmitter<FollowerEventMap> {
     tracked: TrackedPath,
     finished: FinishedFile,
     beforeBirthNs: bigint | null,
+    /** The file just opened at the path: renamed away before the listing, it is not a missed one. */
+    openedIno: string | null = null,
   ): Promise<void> {
     if (finished.birthNs === 0n || beforeBirthNs === 0n) return;
     const dir = dirname(tracked.path);
@@ -535,6 +537,7 @@ export class LogFollower extends EventEmitter<FollowerEventMap> {
         const birthNs = info.birthtimeNs;
         if (birthNs < finished.birthNs) continue;
         if (birthNs === finished.birthNs && finished.inos.includes(String(info.ino))) continue;
+        if (openedIno !== null && String(info.ino) === openedIno) continue;
         // Born in the same tick as the file now at the path still means born before it: that
         // file is only created once the previous one is renamed away.
         if (beforeBirthNs !== null && birthNs > beforeBirthNs) continue;
@@ -612,7 +615,9 @@ export class LogFollower extends EventEmitter<FollowerEventMap> {
       birthNs,
     };
     tracked.open = file;
-    tracked.checkpoint = { ...identity, offset, line };
+    // The checkpoint names the followed path even while a rotated sibling is being finished: a
+    // restart looks up the saved file from the path it follows, never from the sibling's name.
+    tracked.checkpoint = { ...identity, path: tracked.path, offset, line };
     if (offset > 0) await this.#replayHeader(tracked, file, offset);
     return file;
   }
