@@ -24,6 +24,7 @@ import { DCE_RPC_COLUMNS, toDceRpcRecord, ZeekLineDecoder } from '../zeek/index.
 import type { DceRpcRecord } from '../zeek/dce-rpc-record.js';
 import { bootstrapWindow } from './bootstrap.js';
 import type { DaemonLogger } from './logger.js';
+import { LoopDelayMonitor } from './loop-delay.js';
 import { ModelStore } from './model-store.js';
 import { emptyProgress, loadProgress, OutputReplay, saveProgress, type Progress } from './progress.js';
 import { writeStatus, type DaemonStatus } from './status-file.js';
@@ -78,6 +79,7 @@ export class Daemon {
   #dirty = false;
   #stopping = false;
   #statsTimer: NodeJS.Timeout | null = null;
+  #loopDelay: LoopDelayMonitor | null = null;
   #saveTimer: NodeJS.Timeout | null = null;
   #lastRetrain: DaemonStatus['lastRetrain'] = null;
   #statsBase = { records: 0, at: Date.now() };
@@ -137,6 +139,12 @@ export class Daemon {
 
     await this.#loadModelAtStart();
     await this.#openOutput();
+    // First start: record where anomalies.log stands before anything is read, so that a crash
+    // during the very first batch is replayed against it instead of writing that batch twice.
+    if (this.#progress.output === null) {
+      await this.#writer.prepare();
+      await this.#save();
+    }
 
     if (this.#evaluator === null && config.input.bootstrap.length > 0 && this.#window.size === 0) {
       const added = await bootstrapWindow(config, this.#window, this.#log);
@@ -177,6 +185,7 @@ export class Daemon {
 
     this.#saveTimer = setInterval(() => void this.#exclusive.run(() => this.#saveIfIdle()), 1000);
     this.#saveTimer.unref();
+    this.#loopDelay = new LoopDelayMonitor();
     if (config.logging.statsIntervalMs > 0) this.#startStats(config.logging.statsIntervalMs);
     this.#installSignals();
     this.#systemd.startWatchdog();
@@ -196,6 +205,7 @@ export class Daemon {
     void this.#systemd.notify('STOPPING=1');
     this.#systemd.stopWatchdog();
     if (this.#statsTimer !== null) clearInterval(this.#statsTimer);
+    this.#loopDelay?.stop();
     if (this.#saveTimer !== null) clearInterval(this.#saveTimer);
     this.#scheduler?.stop();
     await this.#metricsServer?.stop();
@@ -224,10 +234,14 @@ export class Daemon {
   async #handle(batch: LineBatch): Promise<void> {
     // Everything before this batch is durable: save it as the restart point first.
     await this.#betweenBatches();
-    let decoder = this.#decoders.get(batch.file.path);
+    // One decoder per followed path: a copytruncate copy is read on from where the live file
+    // stopped (no header of its own), so it must keep the schema the live file's header gave.
+    // Every new reading of a file (new, truncated, resumed) is flagged fileStart and starts afresh.
+    const followed = batch.resumeAt.path;
+    let decoder = this.#decoders.get(followed);
     if (decoder === undefined || batch.fileStart) {
       decoder = new ZeekLineDecoder({ file: batch.file.path, columns: DCE_RPC_COLUMNS });
-      this.#decoders.set(batch.file.path, decoder);
+      this.#decoders.set(followed, decoder);
     }
     const evaluator = this.#evaluator;
     const lines: string[] = [];
@@ -444,7 +458,14 @@ export class Daemon {
         minShare: config.scoring.techniqueMinShare,
       });
       // The window holds sampled records only, so hosts are vetted from the sample.
-      for (const record of this.#window.records()) builder.add(record);
+      // In slices with a yield between them: building a 200k-row set in one go stalls reading
+      // for ~200 ms. Batches may add (or, at capacity, replace) rows meanwhile; row(i) reads the
+      // current columns, so the set is the window as it is while being read.
+      for (let i = 0; i < this.#window.size; i += 1) {
+        if (i % 5000 === 4999) await yieldToEventLoop();
+        if (i >= this.#window.size) break;
+        builder.add({ ...this.#window.row(i), uid: null, origPort: null, rtt: null });
+      }
       const set = builder.build();
       const model = await trainModel(set.rows, {
         k: config.model.k,
@@ -549,6 +570,7 @@ export class Daemon {
       this.#statsBase = { records: this.#progress.records, at: now };
       const lag = (this.#follower?.lag() ?? []).reduce((sum, l) => sum + l.bytes, 0);
       const model = this.#evaluator?.model;
+      const delay = this.#loopDelay?.take();
       this.#log.info('stats', {
         records_per_s: Math.round(rate),
         lag_bytes: lag,
@@ -559,6 +581,8 @@ export class Daemon {
         model: model?.modelId ?? 'none',
         model_age_s: model === undefined ? undefined : Math.round((now - Date.parse(model.createdAt)) / 1000),
         window: this.#window.size,
+        loop_delay_p99_ms: delay?.p99Ms,
+        loop_delay_max_ms: delay?.maxMs,
       });
       void this.#systemd.status(this.#statusLine());
       void this.#writeStatus();
@@ -585,11 +609,17 @@ export class Daemon {
         suppressed: this.#progress.suppressed,
         parseErrors: this.#progress.parseErrors,
         lastRetrain: this.#lastRetrain,
+        eventLoopDelay: this.#loopDelay?.last ?? null,
       });
     } catch (error) {
       this.#log.warn(`cannot write status: ${(error as Error).message}`);
     }
   }
+}
+
+/** Lets timers and I/O callbacks run between slices of main-thread work. */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 function causeOf(error: Error): string | undefined {

@@ -2,6 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../state/atomic-write.js';
+import type { LoopDelayFigures } from './loop-delay.js';
 
 export const STATUS_FILE = 'status.json';
 
@@ -23,6 +24,8 @@ export interface DaemonStatus {
     modelId: string | null;
     durationMs: number;
   } | null;
+  /** Event-loop delay of the last stats interval and since start (null: not measured yet). */
+  eventLoopDelay?: LoopDelayFigures | null;
 }
 
 export async function writeStatus(stateDirectory: string, status: DaemonStatus): Promise<void> {
