@@ -156,6 +156,8 @@ interface TrackedPath {
 class HandlerFailure extends Error {}
 
 const HEAD_PROBE_BYTES = 4096;
+/** How far before start() a file's birth may lie and still count as born after it. */
+const START_MARGIN_MS = 50;
 const HEAD_MAX_BYTES = 64 * 1024;
 /** Batches read from one file per pass before the other files get their turn. */
 const BATCHES_PER_TURN = 4;
@@ -163,6 +165,7 @@ const BATCHES_PER_TURN = 4;
 /** Follows one or more Zeek logs with rotation-safe, checkpointed, back-pressured delivery. */
 export class LogFollower extends EventEmitter<FollowerEventMap> {
   readonly #patterns: string[];
+  #startedAtNs = 0n;
   readonly #pollIntervalMs: number;
   readonly #maxLineBytes: number;
   readonly #readChunkBytes: number;
@@ -203,6 +206,9 @@ export class LogFollower extends EventEmitter<FollowerEventMap> {
   /** Starts following; `handler` is awaited for each batch before more is read. */
   start(handler: BatchHandler): void {
     if (this.#running !== null) throw new DaemonError('ERR_TAIL', 'tail: already started');
+    // Files born from here on are ours, even one created and rotated away before the first poll.
+    // Birth times are coarse (a clock tick), hence the margin.
+    this.#startedAtNs = BigInt(Date.now() - START_MARGIN_MS) * 1_000_000n;
     this.#handler = handler;
     this.#running = this.#run();
   }
@@ -357,7 +363,7 @@ export class LogFollower extends EventEmitter<FollowerEventMap> {
         if (tracked.lastFinished === null) {
           // Nothing read here yet: files born from now on are ours even if they come and go
           // between two polls; older rotated files beside the path are not.
-          tracked.lastFinished = await directoryBaseline(tracked.path);
+          tracked.lastFinished = await directoryBaseline(tracked.path, this.#startedAtNs);
         }
         if (tracked.lastFinished !== null && (await this.#directoryChanged(tracked))) {
           // Files may have come and gone at the path since the last one finished.
@@ -941,10 +947,10 @@ interface SiblingFile {
  * A lower bound for missed rotations when nothing was read at a path yet: the directory's mtime
  * now, from the same filesystem clock as the birth times it is compared with.
  */
-async function directoryBaseline(path: string): Promise<FinishedFile | null> {
+async function directoryBaseline(path: string, startedAtNs: bigint): Promise<FinishedFile | null> {
   try {
     const info = await stat(dirname(path), { bigint: true });
-    return { dev: String(info.dev), birthNs: info.mtimeNs, inos: [] };
+    return { dev: String(info.dev), birthNs: info.mtimeNs < startedAtNs ? info.mtimeNs : startedAtNs, inos: [] };
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return null;

@@ -189,3 +189,21 @@ void test('deleted and recreated at once (possible inode reuse): nothing lost, n
   assert.deepEqual(collector.sequences(), range(0, 40));
   rmSync(path);
 });
+
+// Found by the demo: the sensor's first file was created and rotated away before the follower's
+// first poll, and the "born after we started" baseline was taken at that poll, too late.
+void test('a file created and rotated away before the first poll is still read', async (t) => {
+  const dir = tempDir();
+  const path = join(dir, 'dce_rpc.log');
+  const { follower, collector } = follow(t, { patterns: [path], pollIntervalMs: 200 });
+  // Synchronous: done before the follower's first stat of the path. The pause puts the rename a
+  // few clock ticks after the file's birth, as Zeek writing a quiet hour does.
+  createLog(path, 0, 300);
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 30);
+  renameSync(path, join(dir, 'dce_rpc.2026-01-01-00-00-00.log'));
+  await delay(300);
+  createLog(path, 300, 600);
+  await collector.waitForData(600);
+  await follower.stop();
+  assert.deepEqual(collector.sequences(), range(0, 600));
+});
