@@ -3,42 +3,10 @@
  * in them; the INI spelling (snake_case) lives only in schema.ts.
  */
 
-/** Feature names the configuration accepts, in the order the docs list them. */
-export const FEATURE_NAMES = [
-  'endpoint',
-  'named_pipe',
-  'operation',
-  'orig_ip_group',
-  'resp_ip_group',
-  'time_of_day_bin',
-  'day_of_week',
-  'weekday_weekend',
-  'resp_port',
-] as const;
-
-/** One feature name from FEATURE_NAMES. */
-export type FeatureName = (typeof FEATURE_NAMES)[number];
-
-/** How an address that no configured CIDR contains is grouped. */
-export type IpGroupFallback =
-  | { kind: 'label'; label: string }
-  | { kind: 'subnet' }
-  | { kind: 'internal-external' };
-
-/** Everything that decides how a record becomes a feature vector (mirrors src/features/options.ts). */
-export interface FeatureOptions {
-  /** Ordered feature names. */
-  features: string[];
-  /** In file order; CIDRs in canonical text. */
-  ipGroups: { name: string; cidrs: string[] }[];
-  ipGroupFallback: IpGroupFallback;
-  /** Inclusive hours; together they cover 0..23 exactly once. */
-  timeBins: { fromHour: number; toHour: number; label: string }[];
-  /** IANA time zone. */
-  timeZone: string;
-  missingToken: string;
-  foldNamedPipeCase: boolean;
-}
+// The feature stage owns what its options are; the configuration only fills them in.
+export { FEATURE_NAMES } from '../features/options.js';
+export type { FeatureName, FeatureOptions, IpGroupFallback } from '../features/options.js';
+import type { FeatureOptions } from '../features/options.js';
 
 /** One `[allow.NAME]` rule: a record matching every given matcher is not reported. */
 export interface AllowRule {
