@@ -34,8 +34,6 @@ import { SystemdNotifier } from './systemd.js';
 export interface DaemonHooks {
   /** Called for every anomaly written, with its record and explanation. */
   onAnomaly?: (record: DceRpcRecord, values: readonly unknown[]) => void;
-  /** Called after each handled batch. */
-  onBatch?: () => void;
 }
 
 export interface DaemonOptions {
@@ -293,7 +291,6 @@ export class Daemon {
     this.#progress.parseErrors += parseErrors;
     this.#metrics?.batch({ records, parseErrors, anomalies: lines.length, suppressed: this.#progress.suppressed - suppressedBefore });
     this.#dirty = true;
-    this.#hooks.onBatch?.();
     if (this.#evaluator === null && this.#pendingModel === null && this.#window.size >= this.#config.training.minRows && this.#scheduler?.busy !== true) {
       void this.#scheduler?.runNow();
     }
