@@ -3,8 +3,7 @@
  * dce_rpc records out of any number of logs with parse errors reported as FILE:LINE, a progress
  * bar on a terminal, and output files that never replace a previous one half-written.
  */
-import { rename, rm, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { defaultConfig, loadConfigFile, type Config } from '../config/index.js';
 import { EXIT, isDaemonError } from '../errors.js';
 import { statSync } from 'node:fs';
@@ -142,19 +141,38 @@ function fileSize(path: string): number {
   }
 }
 
+const HELP_OPTION = { help: { type: 'boolean', short: 'h', default: false } } as const;
+
+type OptionsConfig = NonNullable<ParseArgsConfig['options']>;
+type CommandArgsConfig<O extends OptionsConfig, P extends boolean> = {
+  args: string[];
+  options: O & typeof HELP_OPTION;
+  allowPositionals: P;
+  strict: true;
+};
+
 /**
- * Writes `path` through a temporary file beside it and a rename, so a reader (or a crash) never
- * sees a half-written output in place of the previous one.
+ * Parses a command's arguments with `-h/--help` added. Returns null when help was asked for and
+ * printed; a bad option is a UsageError (printed with the usage text, exit 2, by runCommand).
  */
-export async function writeOutputAtomically(path: string, content: string | Uint8Array): Promise<void> {
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+export function parseCommandArgs<const O extends OptionsConfig, const P extends boolean>(
+  args: string[],
+  options: O,
+  usage: string,
+  allowPositionals: P,
+): ReturnType<typeof parseArgs<CommandArgsConfig<O, P>>> | null {
+  const config: CommandArgsConfig<O, P> = { args, options: { ...options, ...HELP_OPTION }, allowPositionals, strict: true };
+  let parsed;
   try {
-    await writeFile(temp, content);
-    await rename(temp, path);
+    parsed = parseArgs(config);
   } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
+    throw new UsageError(error instanceof Error ? error.message : String(error));
   }
+  if ((parsed.values as { help?: boolean }).help === true) {
+    process.stdout.write(usage);
+    return null;
+  }
+  return parsed;
 }
 
 /** Runs a command body, turning expected failures into one-line errors and exit codes. */

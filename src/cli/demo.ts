@@ -2,10 +2,9 @@
  * `zeek-anomalyd demo`: the quick start as a live show. A simulated sensor replays the sample week
  * with rotations and a restart while the daemon bootstraps, tails and explains each anomaly.
  */
-import { parseArgs } from 'node:util';
 import { EXIT } from '../errors.js';
 import { runDemo } from '../demo/run-demo.js';
-import { intOption, runCommand, UsageError } from './_common.js';
+import { intOption, parseCommandArgs, runCommand } from './_common.js';
 
 export const summary = 'live demo: a simulated sensor, the daemon, explained anomalies';
 
@@ -22,24 +21,17 @@ with a summary against samples/week.labels. Takes about half a minute; cleans up
 
 export async function run(args: string[]): Promise<number> {
   return runCommand('demo', USAGE, async () => {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args,
-        options: {
-          rows: { type: 'string' },
-          seconds: { type: 'string' },
-          keep: { type: 'boolean', default: false },
-          help: { type: 'boolean', short: 'h', default: false },
-        },
-      });
-    } catch (error) {
-      throw new UsageError(error instanceof Error ? error.message : String(error));
-    }
-    if (parsed.values.help) {
-      process.stdout.write(USAGE);
-      return EXIT.ok;
-    }
+    const parsed = parseCommandArgs(
+      args,
+      {
+        rows: { type: 'string' },
+        seconds: { type: 'string' },
+        keep: { type: 'boolean', default: false },
+      },
+      USAGE,
+      false,
+    );
+    if (parsed === null) return EXIT.ok;
     const rows = intOption('rows', parsed.values.rows, 1000);
     const seconds = intOption('seconds', parsed.values.seconds, 1);
     const result = await runDemo({

@@ -4,12 +4,11 @@
  * precision and alert rate. This is how the default rule was chosen (docs/detection.md).
  */
 import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { DaemonError, EXIT } from '../errors.js';
 import { RecordEvaluator, scoringRuleFrom, type ScoringRule } from '../score/index.js';
 import type { Config } from '../config/index.js';
 import type { DceRpcRecord } from '../zeek/dce-rpc-record.js';
-import { loadConfigOption, Progress, readRecords, runCommand, UsageError } from './_common.js';
+import { loadConfigOption, Progress, parseCommandArgs, readRecords, runCommand, UsageError } from './_common.js';
 import { TRAIN_OPTIONS, trainFromLogs, trainPlan } from './train.js';
 
 export const summary = 'train, score and measure detection against labelled attack uids';
@@ -80,27 +79,19 @@ export interface RuleReport {
 
 export async function run(args: string[]): Promise<number> {
   return runCommand('eval', USAGE, async () => {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args,
-        allowPositionals: true,
-        options: {
-          config: { type: 'string', short: 'c' },
-          labels: { type: 'string' },
-          json: { type: 'boolean', default: false },
-          help: { type: 'boolean', short: 'h', default: false },
-          ...TRAIN_OPTIONS,
-        },
-      });
-    } catch (error) {
-      throw new UsageError(error instanceof Error ? error.message : String(error));
-    }
+    const parsed = parseCommandArgs(
+      args,
+      {
+        config: { type: 'string', short: 'c' },
+        labels: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        ...TRAIN_OPTIONS,
+      },
+      USAGE,
+      true,
+    );
+    if (parsed === null) return EXIT.ok;
     const { values, positionals } = parsed;
-    if (values.help) {
-      process.stdout.write(USAGE);
-      return EXIT.ok;
-    }
     if (values.labels === undefined) throw new UsageError('--labels FILE is required');
     if (positionals.length === 0) throw new UsageError('no LOG given');
     let labelText: string;

@@ -4,11 +4,10 @@
  * span, cost, calibration, vetted technique pairs). `model` takes subcommands so that later
  * ones (diff, verify) fit under the same name.
  */
-import { parseArgs } from 'node:util';
 import { EXIT } from '../errors.js';
 import { loadModel, type KModesModel } from '../model/index.js';
 import { rateThreshold } from '../score/index.js';
-import { runCommand, UsageError } from './_common.js';
+import { parseCommandArgs, runCommand, UsageError } from './_common.js';
 
 export const summary = 'inspect a trained model (model show)';
 
@@ -183,25 +182,17 @@ export function renderModelSummary(summary: ModelSummary): string {
 }
 
 async function show(args: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: false,
-      options: {
-        model: { type: 'string', short: 'm' },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
+  const parsed = parseCommandArgs(
+    args,
+    {
+      model: { type: 'string', short: 'm' },
+      json: { type: 'boolean', default: false },
+    },
+    USAGE,
+    false,
+  );
+  if (parsed === null) return EXIT.ok;
   const { values } = parsed;
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return EXIT.ok;
-  }
   if (values.model === undefined) throw new UsageError('show: -m MODEL is required');
   const summary = summariseModel(await loadModel(values.model), values.model);
   process.stdout.write(values.json ? `${JSON.stringify(summary)}\n` : renderModelSummary(summary));

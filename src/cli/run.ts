@@ -2,12 +2,11 @@
  * `zeek-anomalyd run -c INI`: the daemon. Exit 0 after SIGTERM/SIGINT, 78 for a bad
  * configuration, 1 for an unexpected error (systemd's Restart=on-failure restarts us).
  */
-import { parseArgs } from 'node:util';
 import { DEFAULT_CONFIG_PATH, loadConfigFile } from '../config/index.js';
 import { EXIT } from '../errors.js';
 import { Daemon } from '../daemon/daemon.js';
 import { createLogger } from '../daemon/logger.js';
-import { runCommand, UsageError } from './_common.js';
+import { parseCommandArgs, runCommand } from './_common.js';
 
 export const summary = 'run the daemon: follow dce_rpc.log, score, write anomalies.log';
 
@@ -21,22 +20,15 @@ configuration kept) and reopens anomalies.log; SIGTERM/SIGINT drain, checkpoint 
 
 export async function run(args: string[]): Promise<number> {
   return runCommand('run', USAGE, async () => {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args,
-        options: {
-          config: { type: 'string', short: 'c', default: DEFAULT_CONFIG_PATH },
-          help: { type: 'boolean', short: 'h', default: false },
-        },
-      });
-    } catch (error) {
-      throw new UsageError(error instanceof Error ? error.message : String(error));
-    }
-    if (parsed.values.help) {
-      process.stdout.write(USAGE);
-      return EXIT.ok;
-    }
+    const parsed = parseCommandArgs(
+      args,
+      {
+        config: { type: 'string', short: 'c', default: DEFAULT_CONFIG_PATH },
+      },
+      USAGE,
+      false,
+    );
+    if (parsed === null) return EXIT.ok;
     const configPath = parsed.values.config;
     const config = await loadConfigFile(configPath);
     const logger = createLogger(config.logging.level);

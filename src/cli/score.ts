@@ -5,12 +5,11 @@
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { once } from 'node:events';
 import { basename, dirname, join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { DaemonError, EXIT } from '../errors.js';
 import { loadModel } from '../model/index.js';
 import { ANOMALY_SCHEMA, anomalyValues, RecordEvaluator, scoringRuleFrom, checkModelFeatures } from '../score/index.js';
 import { createAnomalyFormatter } from '../sink/index.js';
-import { loadConfigOption, Progress, readRecords, runCommand, UsageError } from './_common.js';
+import { loadConfigOption, Progress, parseCommandArgs, readRecords, runCommand, UsageError } from './_common.js';
 import { FeatureExtractor } from '../features/index.js';
 
 export const summary = 'score dce_rpc logs against a model and write the anomalies';
@@ -125,28 +124,20 @@ class Batcher {
 
 export async function run(args: string[]): Promise<number> {
   return runCommand('score', USAGE, async () => {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args,
-        allowPositionals: true,
-        options: {
-          config: { type: 'string', short: 'c' },
-          model: { type: 'string', short: 'm' },
-          output: { type: 'string', short: 'o' },
-          format: { type: 'string' },
-          json: { type: 'boolean', default: false },
-          help: { type: 'boolean', short: 'h', default: false },
-        },
-      });
-    } catch (error) {
-      throw new UsageError(error instanceof Error ? error.message : String(error));
-    }
+    const parsed = parseCommandArgs(
+      args,
+      {
+        config: { type: 'string', short: 'c' },
+        model: { type: 'string', short: 'm' },
+        output: { type: 'string', short: 'o' },
+        format: { type: 'string' },
+        json: { type: 'boolean', default: false },
+      },
+      USAGE,
+      true,
+    );
+    if (parsed === null) return EXIT.ok;
     const { values, positionals } = parsed;
-    if (values.help) {
-      process.stdout.write(USAGE);
-      return EXIT.ok;
-    }
     if (values.model === undefined) throw new UsageError('-m MODEL is required');
     if (positionals.length === 0) throw new UsageError('no LOG given');
     if (values.json && values.output === undefined) throw new UsageError('--json needs -o OUT (stdout carries the anomalies)');

@@ -3,13 +3,12 @@
  * offsets and lag, model id and age, training window size, last retraining result.
  */
 import { stat } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { DEFAULT_CONFIG_PATH, loadConfigFile } from '../config/index.js';
 import { EXIT } from '../errors.js';
 import { loadProgress } from '../daemon/progress.js';
 import { readStatus } from '../daemon/status-file.js';
 import { isProcessAlive } from '../state/state-lock.js';
-import { runCommand, UsageError } from './_common.js';
+import { parseCommandArgs, runCommand } from './_common.js';
 
 export const summary = "show the daemon's progress from its state directory";
 
@@ -32,23 +31,16 @@ function age(iso: string | null): string {
 
 export async function run(args: string[]): Promise<number> {
   return runCommand('status', USAGE, async () => {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args,
-        options: {
-          config: { type: 'string', short: 'c', default: DEFAULT_CONFIG_PATH },
-          json: { type: 'boolean', default: false },
-          help: { type: 'boolean', short: 'h', default: false },
-        },
-      });
-    } catch (error) {
-      throw new UsageError(error instanceof Error ? error.message : String(error));
-    }
-    if (parsed.values.help) {
-      process.stdout.write(USAGE);
-      return EXIT.ok;
-    }
+    const parsed = parseCommandArgs(
+      args,
+      {
+        config: { type: 'string', short: 'c', default: DEFAULT_CONFIG_PATH },
+        json: { type: 'boolean', default: false },
+      },
+      USAGE,
+      false,
+    );
+    if (parsed === null) return EXIT.ok;
     const config = await loadConfigFile(parsed.values.config);
     const stateDirectory = config.input.stateDirectory;
     const progress = await loadProgress(stateDirectory);

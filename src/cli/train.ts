@@ -2,7 +2,6 @@
  * `zeek-anomalyd train`: logs in, model out. Keeps one record in N (the notebook kept 1 in 20),
  * extracts the configured features, fits K-Modes and calibrates rarity on the sample.
  */
-import { parseArgs } from 'node:util';
 import { EXIT } from '../errors.js';
 import { TrainingSampler } from '../features/index.js';
 import { saveModel, type KModesModel } from '../model/index.js';
@@ -14,6 +13,7 @@ import {
   Progress,
   readRecords,
   runCommand,
+  parseCommandArgs,
   UsageError,
 } from './_common.js';
 
@@ -116,27 +116,19 @@ export async function trainFromLogs(
 
 export async function run(args: string[]): Promise<number> {
   return runCommand('train', USAGE, async () => {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args,
-        allowPositionals: true,
-        options: {
-          config: { type: 'string', short: 'c' },
-          output: { type: 'string', short: 'o', default: 'model.json' },
-          json: { type: 'boolean', default: false },
-          help: { type: 'boolean', short: 'h', default: false },
-          ...TRAIN_OPTIONS,
-        },
-      });
-    } catch (error) {
-      throw new UsageError(error instanceof Error ? error.message : String(error));
-    }
+    const parsed = parseCommandArgs(
+      args,
+      {
+        config: { type: 'string', short: 'c' },
+        output: { type: 'string', short: 'o', default: 'model.json' },
+        json: { type: 'boolean', default: false },
+        ...TRAIN_OPTIONS,
+      },
+      USAGE,
+      true,
+    );
+    if (parsed === null) return EXIT.ok;
     const { values, positionals } = parsed;
-    if (values.help) {
-      process.stdout.write(USAGE);
-      return EXIT.ok;
-    }
     if (positionals.length === 0) throw new UsageError('no LOG given');
     const config = await loadConfigOption(values.config);
     const plan = trainPlan(config, values);
