@@ -243,8 +243,8 @@ export class Daemon {
     }
     const evaluator = this.#evaluator;
     const lines: string[] = [];
-    const suppressedBefore = this.#progress.suppressed;
     let records = 0;
+    let suppressed = 0;
     let parseErrors = batch.overlong;
     let sampled = false;
     for (const line of batch.lines) {
@@ -270,7 +270,7 @@ export class Daemon {
       const { verdict, context, suppressedBy } = evaluator.evaluate(record);
       if (!verdict.anomalous) continue;
       if (suppressedBy !== undefined) {
-        this.#progress.suppressed += 1;
+        suppressed += 1;
         continue;
       }
       const values = anomalyValues(record, context, verdict, evaluator.model);
@@ -289,7 +289,8 @@ export class Daemon {
     if (sampled) await this.#window.persist();
     this.#progress.records += records;
     this.#progress.parseErrors += parseErrors;
-    this.#metrics?.batch({ records, parseErrors, anomalies: lines.length, suppressed: this.#progress.suppressed - suppressedBefore });
+    this.#progress.suppressed += suppressed;
+    this.#metrics?.batch({ records, parseErrors, anomalies: lines.length, suppressed });
     this.#dirty = true;
     if (this.#evaluator === null && this.#pendingModel === null && this.#window.size >= this.#config.training.minRows && this.#scheduler?.busy !== true) {
       void this.#scheduler?.runNow();
