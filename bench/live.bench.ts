@@ -154,11 +154,13 @@ async function latency(corpus: Corpus): Promise<{ samples: number; p50: number; 
   return { samples: delays.length, p50: percentile(delays, 50), p99: percentile(delays, 99), max: delays[delays.length - 1] ?? NaN, achievedRate };
 }
 
-async function peakRss(corpus: Corpus): Promise<{ hwmMb: number; windowRows: number; trainedRows: string; afterWindowMb: number }> {
+async function peakRss(
+  corpus: Corpus,
+): Promise<{ hwmMb: number; windowRows: number; trainedRows: string; trainMs: string; threads: string; afterWindowMb: number }> {
   const s = site('rss');
   writeIni(s, corpus, {
     training: { sample_every: '1', window_max_rows: String(WINDOW_ROWS), min_rows: String(WINDOW_ROWS) },
-    model: { k: '15', n_init: '4' },
+    model: { k: '15', n_init: '4', train_threads: process.env['ZAD_TRAIN_THREADS'] ?? null },
     scoring: { rule: null, rarity_threshold: null },
   });
   const daemon = track(new DaemonProcess(s, { autoKill: false }));
@@ -178,7 +180,14 @@ async function peakRss(corpus: Corpus): Promise<{ hwmMb: number; windowRows: num
   const hwmMb = hwm();
   const status = JSON.parse(readFileSync(join(s.stateDir, 'status.json'), 'utf8')) as { windowRows: number };
   await daemon.terminate();
-  return { hwmMb, windowRows: status.windowRows, trainedRows: /rows=(\d+)/.exec(retrained)?.[1] ?? '?', afterWindowMb };
+  return {
+    hwmMb,
+    windowRows: status.windowRows,
+    trainedRows: /rows=(\d+)/.exec(retrained)?.[1] ?? '?',
+    trainMs: / ms=(\d+)/.exec(retrained)?.[1] ?? '?',
+    threads: process.env['ZAD_TRAIN_THREADS'] ?? '1 (default)',
+    afterWindowMb,
+  };
 }
 
 function baselines(corpus: Corpus, records: number): { scorePerS: number; splitPerS: number } {
@@ -197,20 +206,31 @@ function baselines(corpus: Corpus, records: number): { scorePerS: number; splitP
   return { scorePerS: summary.records_per_s, splitPerS: (lines / ms) * 1000 };
 }
 
+// ZAD_LIVE_BENCH=throughput|latency|rss runs one figure only (rss is the slowest to iterate on).
+const only = process.env['ZAD_LIVE_BENCH'] ?? '';
+const wanted = (part: string): boolean => only === '' || only === part;
+
 try {
   const corpus = makeCorpus(root, WINDOW_ROWS, 21);
-  const perS = await throughput(corpus);
-  const base = baselines(corpus, THROUGHPUT_RECORDS);
-  report('sustained append -> checkpoint (200,000 records)', `${Math.round(perS).toLocaleString('en')} records/s`);
-  report('baseline: offline `score`, same records, same model', `${Math.round(base.scorePerS).toLocaleString('en')} records/s`);
-  report('baseline: plain readFile + split of the same bytes', `${Math.round(base.splitPerS).toLocaleString('en')} lines/s`);
-  report('ratio live / offline score', `${(perS / base.scorePerS).toFixed(2)}`);
-  const lat = await latency(corpus);
-  report(`write -> anomaly line at ${LATENCY_RATE.toLocaleString('en')} records/s (achieved)`, `${Math.round(lat.achievedRate).toLocaleString('en')} records/s`);
-  report(`  latency, ${lat.samples} sessions flagged (rule=rate 1%, 100 ms poll + inotify)`, `p50 ${lat.p50.toFixed(0)} ms, p99 ${lat.p99.toFixed(0)} ms, max ${lat.max.toFixed(0)} ms`);
-  const rss = await peakRss(corpus);
-  report(`peak RSS, ${rss.windowRows.toLocaleString('en')}-row window filled`, `${rss.afterWindowMb.toFixed(0)} MB (target <= 250 MB)`);
-  report(`peak RSS incl. training on ${rss.trainedRows} rows in workers`, `${rss.hwmMb.toFixed(0)} MB (target <= 250 MB)`);
+  if (wanted('throughput')) {
+    const perS = await throughput(corpus);
+    const base = baselines(corpus, THROUGHPUT_RECORDS);
+    report('sustained append -> checkpoint (200,000 records)', `${Math.round(perS).toLocaleString('en')} records/s`);
+    report('baseline: offline `score`, same records, same model', `${Math.round(base.scorePerS).toLocaleString('en')} records/s`);
+    report('baseline: plain readFile + split of the same bytes', `${Math.round(base.splitPerS).toLocaleString('en')} lines/s`);
+    report('ratio live / offline score', `${(perS / base.scorePerS).toFixed(2)}`);
+  }
+  if (wanted('latency')) {
+    const lat = await latency(corpus);
+    report(`write -> anomaly line at ${LATENCY_RATE.toLocaleString('en')} records/s (achieved)`, `${Math.round(lat.achievedRate).toLocaleString('en')} records/s`);
+    report(`  latency, ${lat.samples} sessions flagged (rule=rate 1%, 100 ms poll + inotify)`, `p50 ${lat.p50.toFixed(0)} ms, p99 ${lat.p99.toFixed(0)} ms, max ${lat.max.toFixed(0)} ms`);
+  }
+  if (wanted('rss')) {
+    const rss = await peakRss(corpus);
+    report(`peak RSS, ${rss.windowRows.toLocaleString('en')}-row window filled`, `${rss.afterWindowMb.toFixed(0)} MB (target <= 250 MB)`);
+    report(`peak RSS incl. training on ${rss.trainedRows} rows in workers`, `${rss.hwmMb.toFixed(0)} MB (target <= 250 MB)`);
+    report(`  that training (k 15, n_init 4, train_threads ${rss.threads})`, `${rss.trainMs} ms`);
+  }
 } finally {
   for (const daemon of daemons) if (daemon.child.exitCode === null && daemon.child.signalCode === null) daemon.child.kill('SIGKILL');
   rmSync(root, { recursive: true, force: true });

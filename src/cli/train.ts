@@ -90,11 +90,11 @@ export async function trainFromLogs(
   const sampler = new TrainingSampler({ every: plan.sample, mode: config.training.sampleMode, seed: plan.seed });
   const totals = await readRecords(logs, (record) => builder.add(record, sampler.take()), new Progress('reading'));
   const set = builder.build();
-  if (set.rows.length === 0) {
+  if (set.matrix.rowCount === 0) {
     throw new UsageError(`no training rows: the logs hold ${totals.records} records, sampled 1 in ${plan.sample}`);
   }
   const started = performance.now();
-  const model = await trainModel(set.rows, {
+  const model = await trainModel(set.matrix, {
     k: plan.k,
     nInit: plan.nInit,
     init: plan.init,

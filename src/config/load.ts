@@ -394,6 +394,7 @@ function buildConfig(parsed: ParsedFile, sourceFile: string | null, warnings: Co
       seed: model.seed,
       maxIter: model.max_iter,
       keepModels: model.keep_models,
+      trainThreads: model.train_threads,
       retrainSchedule: model.retrain_schedule,
       retrainTimeZone: model.retrain_time_zone,
       maxCostPerRow: model.max_cost_per_row,

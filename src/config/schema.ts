@@ -206,6 +206,11 @@ const model = {
     units: 'models',
     example: '10',
   }),
+  train_threads: key(integer(1, 64), '1', {
+    doc: "Worker threads a retrain runs its n_init fits in. Each costs ~10 MB and a core for the fit's duration; the sensor's cores belong to Zeek, so the default keeps retraining to one.",
+    units: 'threads',
+    example: '2',
+  }),
   retrain_schedule: key(cronExpression, '17 3 * * *', {
     doc: 'When to retrain, as a cron expression (5 fields, or 6 with seconds first) in retrain_time_zone.',
     example: '30 2 * * sun',

@@ -51,6 +51,8 @@ export interface ModelOptions {
   seed: number | null;
   maxIter: number;
   keepModels: number;
+  /** Most worker threads one retrain uses. */
+  trainThreads: number;
   /** node-cron expression. */
   retrainSchedule: string;
   retrainTimeZone: string;

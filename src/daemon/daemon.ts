@@ -451,21 +451,23 @@ export class Daemon {
       return;
     }
     try {
-      const builder = new TrainingSetBuilder(config.features, {
-        minHosts: config.scoring.techniqueMinHosts,
-        minShare: config.scoring.techniqueMinShare,
-      });
+      const builder = new TrainingSetBuilder(
+        config.features,
+        { minHosts: config.scoring.techniqueMinHosts, minShare: config.scoring.techniqueMinShare },
+        size,
+      );
       // The window holds sampled records only, so hosts are vetted from the sample.
       // In slices with a yield between them: building a 200k-row set in one go stalls reading
       // for ~200 ms. Batches may add (or, at capacity, replace) rows meanwhile; row(i) reads the
       // current columns, so the set is the window as it is while being read.
+      const record: DceRpcRecord = { ts: 0, uid: null, origHost: null, origPort: null, respHost: null, respPort: null, rtt: null, namedPipe: null, endpoint: null, operation: null };
       for (let i = 0; i < this.#window.size; i += 1) {
         if (i % 5000 === 4999) await yieldToEventLoop();
         if (i >= this.#window.size) break;
-        builder.add({ ...this.#window.row(i), uid: null, origPort: null, rtt: null });
+        builder.add(this.#window.readRow(i, record));
       }
       const set = builder.build();
-      const model = await trainModel(set.rows, {
+      const model = await trainModel(set.matrix, {
         k: config.model.k,
         nInit: config.model.nInit,
         init: config.model.init,
@@ -475,6 +477,7 @@ export class Daemon {
         timeSpan: set.timeSpan,
         techniques: set.techniques,
         inWorkers: true,
+        maxWorkers: config.model.trainThreads,
       });
       const costPerRow = model.cost / model.training.rows;
       if (config.model.maxCostPerRow !== null && costPerRow > config.model.maxCostPerRow) {

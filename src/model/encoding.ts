@@ -9,6 +9,14 @@ import { DaemonError } from '../errors.js';
 /** Largest vocabulary one feature may have: codes are stored as Uint16. */
 export const MAX_VOCABULARY_SIZE = 0xffff;
 
+/**
+ * A Uint32Array in shared memory: the per-row index is the one big array of a matrix, and fit
+ * workers read it in place instead of each receiving a copy.
+ */
+function sharedUint32Array(length: number): Uint32Array {
+  return new Uint32Array(new SharedArrayBuffer(length * Uint32Array.BYTES_PER_ELEMENT));
+}
+
 /** Rows encoded and deduplicated, in the layout the fitting loops want. */
 export interface EncodedMatrix {
   /** Number of features (columns). */
@@ -55,7 +63,7 @@ export class MatrixEncoder {
   readonly #featureCount: number;
   readonly #codeMaps: Map<string, number>[] = [];
   readonly #values: string[][] = [];
-  readonly #rowToDistinct: Uint32Array;
+  #rowToDistinct: Uint32Array;
   #distinctCodes: Uint16Array;
   #distinctWeights: Uint32Array;
   #distinctCount = 0;
@@ -66,15 +74,15 @@ export class MatrixEncoder {
 
   /**
    * @param featureCount values per row
-   * @param totalRows how many rows will be fed
+   * @param expectedRows how many rows will probably be fed (the per-row index grows past it)
    */
-  constructor(featureCount: number, totalRows: number) {
+  constructor(featureCount: number, expectedRows = 1024) {
     this.#featureCount = featureCount;
     for (let f = 0; f < featureCount; f++) {
       this.#codeMaps.push(new Map<string, number>());
       this.#values.push([]);
     }
-    this.#rowToDistinct = new Uint32Array(totalRows);
+    this.#rowToDistinct = sharedUint32Array(Math.max(16, expectedRows));
     const initial = 1024;
     this.#distinctCodes = new Uint16Array(initial * featureCount);
     this.#distinctWeights = new Uint32Array(initial);
@@ -82,41 +90,57 @@ export class MatrixEncoder {
     this.#scratch = new Uint16Array(featureCount);
   }
 
+  /** Rows fed so far. */
+  get rowCount(): number {
+    return this.#rowCount;
+  }
+
   /** Encodes rows[from, to) as the next input rows; throws ERR_TRAIN on a malformed row. */
   add(rows: readonly (readonly string[])[], from: number, to: number): void {
+    for (let r = from; r < to; r++) this.#addRow(rows[r], r);
+  }
+
+  /**
+   * Encodes one row as the next input row. The values are read, not kept, so callers may reuse
+   * one array for every row.
+   */
+  addRow(row: readonly string[]): void {
+    this.#addRow(row, this.#rowCount);
+  }
+
+  #addRow(row: readonly string[] | undefined, r: number): void {
     const m = this.#featureCount;
     const scratch = this.#scratch;
-    if (to - from > this.#rowToDistinct.length - this.#rowCount) {
-      throw new DaemonError('ERR_TRAIN', 'model: more rows fed than announced');
+    if (row?.length !== m) {
+      throw new DaemonError('ERR_TRAIN', `model: row ${r} has ${row?.length ?? 0} values, expected ${m}`, {
+        meta: { row: r },
+      });
     }
-    for (let r = from; r < to; r++) {
-      const row = rows[r];
-      if (row?.length !== m) {
-        throw new DaemonError('ERR_TRAIN', `model: row ${r} has ${row?.length ?? 0} values, expected ${m}`, {
-          meta: { row: r },
-        });
-      }
-      let hash = 0x811c9dc5;
-      for (let f = 0; f < m; f++) {
-        const value = row[f];
-        const codeMap = this.#codeMaps[f] as Map<string, number>;
-        let code = codeMap.get(value as string);
-        if (code === undefined) {
-          if (typeof value !== 'string') {
-            throw new DaemonError('ERR_TRAIN', `model: row ${r} feature ${f} is not a string`, { meta: { row: r } });
-          }
-          code = codeMap.size;
-          if (code >= MAX_VOCABULARY_SIZE) {
-            throw new DaemonError('ERR_TRAIN', `model: feature ${f} has more than ${MAX_VOCABULARY_SIZE} distinct values`);
-          }
-          codeMap.set(value, code);
-          (this.#values[f] as string[]).push(value);
+    let hash = 0x811c9dc5;
+    for (let f = 0; f < m; f++) {
+      const value = row[f];
+      const codeMap = this.#codeMaps[f] as Map<string, number>;
+      let code = codeMap.get(value as string);
+      if (code === undefined) {
+        if (typeof value !== 'string') {
+          throw new DaemonError('ERR_TRAIN', `model: row ${r} feature ${f} is not a string`, { meta: { row: r } });
         }
-        scratch[f] = code;
-        hash = Math.imul(hash ^ code, 0x01000193);
+        code = codeMap.size;
+        if (code >= MAX_VOCABULARY_SIZE) {
+          throw new DaemonError('ERR_TRAIN', `model: feature ${f} has more than ${MAX_VOCABULARY_SIZE} distinct values`);
+        }
+        codeMap.set(value, code);
+        (this.#values[f] as string[]).push(value);
       }
-      this.#rowToDistinct[this.#rowCount++] = this.#findOrInsert(scratch, hash);
+      scratch[f] = code;
+      hash = Math.imul(hash ^ code, 0x01000193);
     }
+    if (this.#rowCount === this.#rowToDistinct.length) {
+      const grown = sharedUint32Array(this.#rowToDistinct.length * 2);
+      grown.set(this.#rowToDistinct);
+      this.#rowToDistinct = grown;
+    }
+    this.#rowToDistinct[this.#rowCount++] = this.#findOrInsert(scratch, hash);
   }
 
   #findOrInsert(codes: Uint16Array, hash: number): number {
@@ -186,6 +210,12 @@ export class MatrixEncoder {
     return id;
   }
 
+  #trimmedRowIndex(): Uint32Array {
+    const trimmed = sharedUint32Array(this.#rowCount);
+    trimmed.set(this.#rowToDistinct.subarray(0, this.#rowCount));
+    return trimmed;
+  }
+
   /** The finished matrix, codes renumbered into code-point order of the values. */
   finish(): EncodedMatrix {
     const m = this.#featureCount;
@@ -209,10 +239,7 @@ export class MatrixEncoder {
       distinctCount: this.#distinctCount,
       distinctCodes,
       distinctWeights: this.#distinctWeights.slice(0, this.#distinctCount),
-      rowToDistinct:
-        this.#rowCount === this.#rowToDistinct.length
-          ? this.#rowToDistinct
-          : this.#rowToDistinct.slice(0, this.#rowCount),
+      rowToDistinct: this.#rowCount === this.#rowToDistinct.length ? this.#rowToDistinct : this.#trimmedRowIndex(),
     };
   }
 }
@@ -222,4 +249,63 @@ export function encodeRows(rows: readonly (readonly string[])[], featureCount: n
   const encoder = new MatrixEncoder(featureCount, rows.length);
   encoder.add(rows, 0, rows.length);
   return encoder.finish();
+}
+
+/**
+ * The matrix of the input rows minus the `dropped` ones (input row indices), exactly as
+ * `encodeRows` would build it from the remaining rows: distinct rows renumbered in their new
+ * first-occurrence order, values no remaining row uses left out of the vocabularies.
+ */
+export function withoutRows(matrix: EncodedMatrix, dropped: ReadonlySet<number>): EncodedMatrix {
+  if (dropped.size === 0) return matrix;
+  const m = matrix.featureCount;
+  const newId = new Int32Array(matrix.distinctCount).fill(-1);
+  const keptDistinct: number[] = [];
+  let droppedCount = 0;
+  for (const r of dropped) if (r >= 0 && r < matrix.rowCount) droppedCount += 1;
+  const rowToDistinct = sharedUint32Array(matrix.rowCount - droppedCount);
+  const weights: number[] = [];
+  let row = 0;
+  for (let r = 0; r < matrix.rowCount; r++) {
+    if (dropped.has(r)) continue;
+    const old = matrix.rowToDistinct[r] as number;
+    let id = newId[old] as number;
+    if (id === -1) {
+      id = keptDistinct.length;
+      newId[old] = id;
+      keptDistinct.push(old);
+      weights.push(0);
+    }
+    weights[id] = (weights[id] as number) + 1;
+    rowToDistinct[row++] = id;
+  }
+  // Vocabularies are sorted; dropping unused values keeps them sorted, so codes only shift down.
+  const used = matrix.vocabularies.map((values) => new Uint8Array(values.length));
+  for (const old of keptDistinct) {
+    for (let f = 0; f < m; f++) (used[f] as Uint8Array)[matrix.distinctCodes[old * m + f] as number] = 1;
+  }
+  const renumber = used.map((flags) => {
+    const codes = new Int32Array(flags.length).fill(-1);
+    let next = 0;
+    flags.forEach((flag, code) => {
+      if (flag === 1) codes[code] = next++;
+    });
+    return codes;
+  });
+  const vocabularies = matrix.vocabularies.map((values, f) => values.filter((_, code) => (used[f] as Uint8Array)[code] === 1));
+  const distinctCodes = new Uint16Array(keptDistinct.length * m);
+  keptDistinct.forEach((old, id) => {
+    for (let f = 0; f < m; f++) {
+      distinctCodes[id * m + f] = (renumber[f] as Int32Array)[matrix.distinctCodes[old * m + f] as number] as number;
+    }
+  });
+  return {
+    featureCount: m,
+    vocabularies,
+    rowCount: rowToDistinct.length,
+    distinctCount: keptDistinct.length,
+    distinctCodes,
+    distinctWeights: Uint32Array.from(weights),
+    rowToDistinct,
+  };
 }

@@ -125,7 +125,11 @@ export function fitKModesDetailed(
   options: FitOptions,
   debug: { trace?: boolean } = {},
 ): FitOutcome {
-  const matrix = encodeRows(rows, options.featureNames.length);
+  return fitMatrixDetailed(encodeRows(rows, options.featureNames.length), options, debug);
+}
+
+/** As `fitKModesDetailed`, on rows already encoded (see `MatrixEncoder`). */
+export function fitMatrixDetailed(matrix: EncodedMatrix, options: FitOptions, debug: { trace?: boolean } = {}): FitOutcome {
   const plan = planFit(matrix, options);
   const results = plan.runSeeds.map((_, i) => runOne(matrix, plan, i, debug));
   return finishFit(matrix, plan, results, options);
@@ -137,4 +141,9 @@ export function fitKModesDetailed(
  */
 export function fitKModes(rows: readonly (readonly string[])[], options: FitOptions): KModesModel {
   return fitKModesDetailed(rows, options).model;
+}
+
+/** As `fitKModes`, on rows already encoded (see `MatrixEncoder`). */
+export function fitMatrix(matrix: EncodedMatrix, options: FitOptions): KModesModel {
+  return fitMatrixDetailed(matrix, options).model;
 }

@@ -1,9 +1,11 @@
 /**
  * K-Modes model: the API the rest of the daemon uses. See docs/model.md.
  */
-export { fitKModes, fitKModesDetailed, DEFAULT_MAX_ITER } from './fit.js';
+export { fitKModes, fitKModesDetailed, fitMatrix, fitMatrixDetailed, DEFAULT_MAX_ITER } from './fit.js';
 export type { FitOptions, FitOutcome, ExplicitCentroids } from './fit.js';
-export { fitKModesInWorkers } from './workers.js';
+export { fitKModesInWorkers, fitMatrixInWorkers } from './workers.js';
+export { encodeRows, MatrixEncoder, withoutRows } from './encoding.js';
+export type { EncodedMatrix } from './encoding.js';
 export type { WorkerFitOptions } from './workers.js';
 export {
   MODEL_FORMAT,

@@ -37,6 +37,7 @@ export async function encodeRowsYielding(
 
 function shareMatrix(matrix: EncodedMatrix): EncodedMatrix {
   // Every worker reads the per-row index; share it instead of copying it into each worker.
+  if (matrix.rowToDistinct.buffer instanceof SharedArrayBuffer) return matrix;
   const shared = new Uint32Array(new SharedArrayBuffer(matrix.rowToDistinct.byteLength));
   shared.set(matrix.rowToDistinct);
   return { ...matrix, rowToDistinct: shared };
@@ -85,6 +86,15 @@ export async function fitKModesInWorkers(
   workerOptions: WorkerFitOptions = {},
 ): Promise<KModesModel> {
   const matrix = await encodeRowsYielding(rows, options.featureNames.length, workerOptions.rowsPerSlice);
+  return fitMatrixInWorkers(matrix, options, workerOptions);
+}
+
+/** As `fitKModesInWorkers`, on rows already encoded (see `MatrixEncoder`). */
+export async function fitMatrixInWorkers(
+  matrix: EncodedMatrix,
+  options: FitOptions,
+  workerOptions: WorkerFitOptions = {},
+): Promise<KModesModel> {
   const plan = planFit(matrix, options);
   const results = await runInWorkers(matrix, plan, workerOptions.maxWorkers);
   return finishFit(matrix, plan, results, options).model;

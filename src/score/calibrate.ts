@@ -2,36 +2,42 @@
  * Calibration: the rarity distribution of the training rows, stored in the model so that a
  * rate-based rule ("flag the rarest 0.05%") becomes a fixed rarity threshold at scoring time.
  */
-import { computeModelId, fitKModes, fitKModesInWorkers, ModelIndex, type KModesModel } from '../model/index.js';
+import {
+  computeModelId,
+  encodeRows,
+  fitMatrix,
+  fitMatrixInWorkers,
+  ModelIndex,
+  type EncodedMatrix,
+  type KModesModel,
+} from '../model/index.js';
 import { rarityBits, Scorer } from './scorer.js';
 
 /**
- * The calibration work, one slice of rows per step, so that the daemon can give its event loop a
- * turn between slices (`calibrateModelYielding`) while offline tools run it in one go.
+ * The calibration work, one slice of distinct rows per step, so that the daemon can give its
+ * event loop a turn between slices (`calibrateModelYielding`) while offline tools run it in one
+ * go. Rows that repeat share a rarity, so each distinct row is scored once and counted with its
+ * weight: the histogram is the one a walk over every row would give.
  */
 function* calibrationSteps(
   model: KModesModel,
-  rows: readonly (readonly string[])[],
+  matrix: EncodedMatrix,
   sliceRows: number,
 ): Generator<void, KModesModel> {
   const index = new ModelIndex(model);
   const scorer = new Scorer(model, { kind: 'distance', threshold: Infinity });
   const trainingRows = model.training.rows;
+  const m = matrix.featureCount;
+  const values = new Array<string>(m);
   const codes = new Int32Array(model.featureNames.length);
   const histogram = new Map<number, number>();
-  const byKey = new Map<string, number>();
-  for (let i = 0; i < rows.length; i++) {
-    if (i > 0 && i % sliceRows === 0) yield;
-    index.encode(rows[i] as readonly string[], codes);
-    let key = '';
-    for (let f = 0; f < codes.length; f++) key += String.fromCharCode((codes[f] as number) + 1);
-    let rarity = byKey.get(key);
-    if (rarity === undefined) {
-      // Rounded as anomalies.log prints it, so a threshold compares like with like.
-      rarity = Math.round(rarityBits(scorer.supportOf(codes), trainingRows) * 1000) / 1000;
-      byKey.set(key, rarity);
-    }
-    histogram.set(rarity, (histogram.get(rarity) ?? 0) + 1);
+  for (let d = 0; d < matrix.distinctCount; d++) {
+    if (d > 0 && d % sliceRows === 0) yield;
+    for (let f = 0; f < m; f++) values[f] = (matrix.vocabularies[f] as string[])[matrix.distinctCodes[d * m + f] as number] as string;
+    index.encode(values, codes);
+    // Rounded as anomalies.log prints it, so a threshold compares like with like.
+    const rarity = Math.round(rarityBits(scorer.supportOf(codes), trainingRows) * 1000) / 1000;
+    histogram.set(rarity, (histogram.get(rarity) ?? 0) + (matrix.distinctWeights[d] as number));
   }
   const rarity = [...histogram.entries()].sort((a, b) => a[0] - b[0]);
   const calibrated: KModesModel = { ...model, calibration: { rarity } };
@@ -39,22 +45,29 @@ function* calibrationSteps(
   return calibrated;
 }
 
+/** The training rows as given: strings, or already encoded. */
+export type TrainingRows = readonly (readonly string[])[] | EncodedMatrix;
+
+function asMatrix(rows: TrainingRows, featureCount: number): EncodedMatrix {
+  return 'distinctCodes' in rows ? rows : encodeRows(rows, featureCount);
+}
+
 /** Returns the model with `calibration` filled from `rows` (normally its training rows). */
-export function calibrateModel(model: KModesModel, rows: readonly (readonly string[])[]): KModesModel {
-  const steps = calibrationSteps(model, rows, Number.MAX_SAFE_INTEGER);
+export function calibrateModel(model: KModesModel, rows: TrainingRows): KModesModel {
+  const steps = calibrationSteps(model, asMatrix(rows, model.featureNames.length), Number.MAX_SAFE_INTEGER);
   for (;;) {
     const step = steps.next();
     if (step.done === true) return step.value;
   }
 }
 
-/** As `calibrateModel`, yielding to the event loop every `sliceRows` rows. */
+/** As `calibrateModel`, yielding to the event loop every `sliceRows` distinct rows. */
 export async function calibrateModelYielding(
   model: KModesModel,
-  rows: readonly (readonly string[])[],
-  sliceRows = 10_000,
+  rows: TrainingRows,
+  sliceRows = 5_000,
 ): Promise<KModesModel> {
-  const steps = calibrationSteps(model, rows, sliceRows);
+  const steps = calibrationSteps(model, asMatrix(rows, model.featureNames.length), sliceRows);
   for (;;) {
     const step = steps.next();
     if (step.done === true) return step.value;
@@ -73,12 +86,14 @@ export interface TrainOptions {
   timeSpan?: { from: number; to: number } | undefined;
   /** Fit in worker threads so the caller's event loop keeps running (the daemon). */
   inWorkers?: boolean;
+  /** Most worker threads when `inWorkers`. @default os.availableParallelism() */
+  maxWorkers?: number;
   /** Host vetting of technique operations, stored in the model for the scorer. */
   techniques?: KModesModel['techniques'];
 }
 
 /** Fits K-Modes on `rows` and calibrates the rarity distribution on the same rows. */
-export async function trainModel(rows: string[][], options: TrainOptions): Promise<KModesModel> {
+export async function trainModel(rows: TrainingRows, options: TrainOptions): Promise<KModesModel> {
   const fitOptions = {
     k: options.k,
     nInit: options.nInit,
@@ -88,7 +103,8 @@ export async function trainModel(rows: string[][], options: TrainOptions): Promi
     featureNames: options.featureNames,
     ...(options.timeSpan === undefined ? {} : { trainingTimeSpan: options.timeSpan }),
   };
-  const model = options.inWorkers === true ? await fitKModesInWorkers(rows, fitOptions) : fitKModes(rows, fitOptions);
+  const matrix = asMatrix(rows, options.featureNames.length);
+  const model = options.inWorkers === true ? await fitMatrixInWorkers(matrix, fitOptions, options.maxWorkers === undefined ? {} : { maxWorkers: options.maxWorkers }) : fitMatrix(matrix, fitOptions);
   const withTechniques = { ...model, techniques: options.techniques ?? null };
-  return options.inWorkers === true ? calibrateModelYielding(withTechniques, rows) : calibrateModel(withTechniques, rows);
+  return options.inWorkers === true ? calibrateModelYielding(withTechniques, matrix) : calibrateModel(withTechniques, matrix);
 }

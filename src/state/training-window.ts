@@ -241,6 +241,14 @@ export class TrainingWindow {
 
   /** The row at position `index` (0 = oldest). */
   row(index: number): WindowRow {
+    return this.readRow(index, { ts: 0, respPort: null, origHost: null, respHost: null, namedPipe: null, endpoint: null, operation: null });
+  }
+
+  /**
+   * Fills `into` with the row at position `index` and returns it. Retraining reads a million
+   * rows; one reused object instead of one per row keeps that from inflating the young heap.
+   */
+  readRow<T extends WindowRow>(index: number, into: T): T {
     if (!Number.isInteger(index) || index < 0 || index >= this.#size) {
       throw new RangeError(`training window: row ${index} out of range 0..${this.#size - 1}`);
     }
@@ -249,15 +257,14 @@ export class TrainingWindow {
     const port = columns.respPort[at] as number;
     const text = (c: number): string | null =>
       (this.#dictionaries[c] as Dictionary).decode((columns.codes[c] as Uint32Array)[at] as number);
-    return {
-      ts: columns.ts[at] as number,
-      respPort: port === NULL_PORT ? null : port,
-      origHost: text(0),
-      respHost: text(1),
-      namedPipe: text(2),
-      endpoint: text(3),
-      operation: text(4),
-    };
+    into.ts = columns.ts[at] as number;
+    into.respPort = port === NULL_PORT ? null : port;
+    into.origHost = text(0);
+    into.respHost = text(1);
+    into.namedPipe = text(2);
+    into.endpoint = text(3);
+    into.operation = text(4);
+    return into;
   }
 
   /**
