@@ -1,8 +1,11 @@
 /**
  * IPv4/IPv6 address and CIDR syntax for the config file: strict parsing (no octal-looking IPv4
  * octets, no zone ids) and one canonical text form, so that the feature stage and the allow-list
- * can compare CIDRs as strings.
+ * can compare CIDRs as strings. The syntax itself is the feature stage's (features/ip-address.ts),
+ * so an address the config accepts is one the scorer can place; this module adds the stricter
+ * rules and the byte form.
  */
+import { formatAddress as formatWords, parseIpv4 as parseIpv4Value, parseIpv6Groups } from '../features/ip-address.js';
 
 /** A parsed CIDR: address bytes (4 or 16), prefix length, and its canonical text. */
 export interface ParsedCidr {
@@ -16,58 +19,18 @@ export interface ParsedCidr {
 /** Why an address or CIDR text was refused (a phrase that fits after "config: key: "). */
 export type CidrResult = { ok: true; cidr: ParsedCidr } | { ok: false; reason: string };
 
-const IPV4_OCTET = /^(0|[1-9][0-9]{0,2})$/;
-
 /** Parses dotted-quad IPv4 text into 4 bytes, or null. Leading zeros are refused (octal?). */
 export function parseIpv4(text: string): Uint8Array | null {
-  const parts = text.split('.');
-  if (parts.length !== 4) return null;
-  const bytes = new Uint8Array(4);
-  for (let i = 0; i < 4; i++) {
-    const part = parts[i] ?? '';
-    if (!IPV4_OCTET.test(part)) return null;
-    const value = Number(part);
-    if (value > 255) return null;
-    bytes[i] = value;
-  }
-  return bytes;
+  const value = parseIpv4Value(text);
+  return value < 0 ? null : wordsToBytes([value]);
 }
 
 /** Parses IPv6 text (with `::` and an optional dotted IPv4 tail) into 16 bytes, or null. */
 export function parseIpv6(text: string): Uint8Array | null {
+  // A zone id names an interface of this host; it has no place in a department map.
   if (text.includes('%')) return null;
-  const halves = text.split('::');
-  if (halves.length > 2) return null;
-  const groupsOf = (part: string): number[] | null => {
-    if (part === '') return [];
-    const out: number[] = [];
-    const pieces = part.split(':');
-    for (let i = 0; i < pieces.length; i++) {
-      const piece = pieces[i] ?? '';
-      if (i === pieces.length - 1 && piece.includes('.')) {
-        const v4 = parseIpv4(piece);
-        if (v4 === null) return null;
-        out.push(((v4[0] ?? 0) << 8) | (v4[1] ?? 0), ((v4[2] ?? 0) << 8) | (v4[3] ?? 0));
-        continue;
-      }
-      if (!/^[0-9a-fA-F]{1,4}$/.test(piece)) return null;
-      out.push(parseInt(piece, 16));
-    }
-    return out;
-  };
-  const head = groupsOf(halves[0] ?? '');
-  const tail = halves.length === 2 ? groupsOf(halves[1] ?? '') : [];
-  if (head === null || tail === null) return null;
-  let groups: number[];
-  if (halves.length === 2) {
-    const fill = 8 - head.length - tail.length;
-    // `::` stands for at least one zero group.
-    if (fill < 1) return null;
-    groups = [...head, ...new Array<number>(fill).fill(0), ...tail];
-  } else {
-    groups = head;
-  }
-  if (groups.length !== 8) return null;
+  const groups = parseIpv6Groups(text);
+  if (groups === null) return null;
   const bytes = new Uint8Array(16);
   groups.forEach((group, i) => {
     bytes[2 * i] = group >> 8;
@@ -78,28 +41,22 @@ export function parseIpv6(text: string): Uint8Array | null {
 
 /** Canonical text of 4 or 16 address bytes (RFC 5952 for IPv6: lower case, longest zero run). */
 export function formatAddress(bytes: Uint8Array): string {
-  if (bytes.length === 4) return Array.from(bytes).join('.');
-  const groups: number[] = [];
-  for (let i = 0; i < 16; i += 2) groups.push(((bytes[i] ?? 0) << 8) | (bytes[i + 1] ?? 0));
-  let bestStart = -1;
-  let bestLength = 0;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLength) {
-      bestStart = i;
-      bestLength = j - i;
-    }
-    i = j;
+  const words: number[] = [];
+  for (let i = 0; i < bytes.length; i += 4) {
+    words.push((((bytes[i] ?? 0) << 24) | ((bytes[i + 1] ?? 0) << 16) | ((bytes[i + 2] ?? 0) << 8) | (bytes[i + 3] ?? 0)) >>> 0);
   }
-  const hex = groups.map((g) => g.toString(16));
-  // RFC 5952 §4.2.2: a single zero group is not shortened to `::`.
-  if (bestLength < 2) return hex.join(':');
-  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLength).join(':')}`;
+  return formatWords({ family: bytes.length === 4 ? 4 : 6, words });
+}
+
+function wordsToBytes(words: readonly number[]): Uint8Array {
+  const bytes = new Uint8Array(words.length * 4);
+  words.forEach((word, i) => {
+    bytes[4 * i] = word >>> 24;
+    bytes[4 * i + 1] = (word >>> 16) & 0xff;
+    bytes[4 * i + 2] = (word >>> 8) & 0xff;
+    bytes[4 * i + 3] = word & 0xff;
+  });
+  return bytes;
 }
 
 /** Parses an address of either version. */

@@ -1,6 +1,7 @@
 /**
- * IPv4/IPv6 text → bits, small enough to live next to the feature stage (its only user). An
- * address is four 32-bit words, most significant first; IPv4 uses only the first word.
+ * IPv4/IPv6 text → bits for the feature stage; the config's stricter CIDR syntax (cidr.ts) is
+ * built on the same parsers. An address is four 32-bit words, most significant first; IPv4 uses
+ * only the first word.
  */
 
 /** A parsed address. `words` holds 1 (IPv4) or 4 (IPv6) unsigned 32-bit words. */

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { formatAddress, parseCidr, parseIpv6 } from '../../src/config/cidr.js';
+import { formatAddress, parseAddress, parseCidr, parseIpv6 } from '../../src/config/cidr.js';
+import { parseAddress as parseFeatureAddress } from '../../src/features/ip-address.js';
 import { byteSize, duration, expiry, formatDuration, hostPort, parseDurationMs, timeBins } from '../../src/config/values.js';
 
 void test('durations: units, sums, and formatDuration inverts parseDurationMs', () => {
@@ -45,6 +46,22 @@ void test('IPv6 canonical text matches the WHATWG URL serialiser and parses back
       assert.deepEqual(parseIpv6(text.toUpperCase()), bytes);
     }),
   );
+});
+
+void test('the config accepts exactly the addresses the feature stage can place, zone ids aside (property)', () => {
+  const piece = fc.constantFrom('0', '1', '255', '256', '01', 'ffff', 'FFFF', '1ffff', 'g', '', '10.0.0.1', '1.2.3', '::', ':', '.', '%eth0');
+  const addressLike = fc.array(piece, { maxLength: 10 }).map((pieces) => pieces.join(pieces.length % 2 === 0 ? ':' : '.'));
+  fc.assert(
+    fc.property(fc.oneof(addressLike, fc.string({ unit: fc.constantFrom('0', '1', 'a', ':', '.', '%') })), (text) => {
+      const config = parseAddress(text);
+      const feature = parseFeatureAddress(text);
+      if (text.includes('%')) assert.equal(config, null);
+      else assert.equal(config !== null, feature !== null, text);
+    }),
+    { numRuns: 2000 },
+  );
+  assert.deepEqual(parseAddress('::ffff:10.1.2.3')?.bytes, Uint8Array.from([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 255, 255, 10, 1, 2, 3]));
+  assert.equal(parseAddress('1.2.3.4::'), null);
 });
 
 void test('CIDRs: canonical network text, or host bits reported with the network meant (property)', () => {
