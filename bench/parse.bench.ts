@@ -6,12 +6,14 @@
  *
  * Judged (issue 2): the product's two configurations, each at >= 1 M records/s and >= 40% of
  * "split lines to strings":
- * - daemon: `ZeekLineDecoder({ columns: DCE_RPC_COLUMNS })` + `toDceRpcRecord` per line, as
- *   src/daemon/daemon.ts decodes tailed lines;
- * - score: `scanZeekLog` (its own file reading) + `toDceRpcRecord`, as `readRecords` in
- *   src/cli/_common.ts reads a log for `score`, `train` and `eval`.
- * Context: the decoder alone (all columns), a split that finds the tabs of each line (a floor for
- * any decoder that produces strings), and a split without strings.
+ * - daemon: `DceRpcLineDecoder({ columns: DCE_RPC_COLUMNS })` per line, as src/daemon/daemon.ts
+ *   decodes tailed lines;
+ * - score: `scanDceRpcLog` (its own file reading), as `readRecords` in src/cli/_common.ts reads a
+ *   log for `score`, `train` and `eval`.
+ * Context: the generic paths they replaced (`ZeekLineDecoder` + `toDceRpcRecord`, and
+ * `scanZeekLog` + `toDceRpcRecord`, which the fast decoder falls back to), the decoder alone (all
+ * columns), a split that finds the tabs of each line (a floor for any decoder that makes a string
+ * per line), and a split without strings.
  */
 import { createReadStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,10 +22,12 @@ import { LineSplitter } from '../src/zeek/line-splitter.js';
 import {
   DCE_RPC_COLUMNS,
   DCE_RPC_SCHEMA,
+  DceRpcLineDecoder,
   ZeekLineDecoder,
   formatTsvClose,
   formatTsvHeader,
   formatTsvRecord,
+  scanDceRpcLog,
   scanZeekLog,
   toDceRpcRecord,
 } from '../src/zeek/index.js';
@@ -171,8 +175,27 @@ async function main(): Promise<void> {
         done: () => (tabs >= 0 ? n : 0),
       };
     }));
-    const daemon = variant('daemon: decode(columns=DCE_RPC_COLUMNS) → DceRpcRecord', dcePass(path, { columns: DCE_RPC_COLUMNS }));
-    const score = variant('score: scanZeekLog → DceRpcRecord', async () => {
+    const daemon = variant('daemon: DceRpcLineDecoder(columns=DCE_RPC_COLUMNS)', linePass(path, () => {
+      const decoder = new DceRpcLineDecoder({ file: path, columns: DCE_RPC_COLUMNS });
+      let records = 0;
+      return {
+        onLine: (b, line, offset) => {
+          const event = decoder.decode(b, line, offset);
+          if (event !== null && !('kind' in event)) records += 1;
+        },
+        done: () => records,
+      };
+    }));
+    const score = variant('score: scanDceRpcLog', async () => {
+      let records = 0;
+      const started = process.hrtime.bigint();
+      await scanDceRpcLog(path, (event) => {
+        if (!('kind' in event)) records += 1;
+      });
+      return { seconds: Number(process.hrtime.bigint() - started) / 1e9, count: records };
+    });
+    const daemonGeneric = variant('generic: decode(columns=DCE_RPC_COLUMNS) → toDceRpcRecord', dcePass(path, { columns: DCE_RPC_COLUMNS }));
+    const scoreGeneric = variant('generic: scanZeekLog → toDceRpcRecord', async () => {
       let records = 0;
       const started = process.hrtime.bigint();
       await scanZeekLog(path, (event) => {
@@ -190,19 +213,21 @@ async function main(): Promise<void> {
         done: () => records,
       };
     }));
-    await interleaved([splitStrings, splitRaw, floor, daemon, score, decodeOnly]);
+    await interleaved([splitStrings, splitRaw, floor, daemon, score, daemonGeneric, scoreGeneric, decodeOnly]);
     const rate = (r: Variant): number => r.count / r.seconds;
     const target = (name: string, r: Variant, judged: boolean): void => {
       const ratio = rate(r) / rate(splitStrings);
       const ok = rate(r) >= 1e6 && ratio >= 0.4;
       process.stdout.write(
-        `${name.padEnd(34)} ${(rate(r) / 1e6).toFixed(2)} M records/s = ${(ratio * 100).toFixed(0).padStart(2)}% of split-to-strings, ` +
+        `${name.padEnd(38)} ${(rate(r) / 1e6).toFixed(2)} M records/s = ${(ratio * 100).toFixed(0).padStart(2)}% of split-to-strings, ` +
           `${((rate(r) / rate(splitRaw)) * 100).toFixed(0).padStart(2)}% of split-only` +
           (judged ? `  [target ≥ 1.00 M/s and ≥ 40%: ${ok ? 'MET' : 'NOT MET'}]\n` : '  (context)\n'),
       );
     };
-    target('daemon path → DceRpcRecord', daemon, true);
-    target('score path (scanZeekLog) → DceRpcRecord', score, true);
+    target('daemon path (DceRpcLineDecoder)', daemon, true);
+    target('score path (scanDceRpcLog)', score, true);
+    target('generic decoder + toDceRpcRecord', daemonGeneric, false);
+    target('generic scanZeekLog + toDceRpcRecord', scoreGeneric, false);
     target('decode only (all columns)', decodeOnly, false);
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -7,8 +7,8 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { defaultConfig, loadConfigFile, type Config } from '../config/index.js';
 import { EXIT, isDaemonError } from '../errors.js';
 import { statSync } from 'node:fs';
-import { inferJsonSchema, scanZeekLog, toDceRpcRecord } from '../zeek/index.js';
-import type { ReadEvent } from '../zeek/index.js';
+import { inferJsonSchema, scanDceRpcLog } from '../zeek/index.js';
+import type { DceRpcReadEvent } from '../zeek/index.js';
 import type { DceRpcRecord, SourceLocation } from '../zeek/dce-rpc-record.js';
 import { open } from 'node:fs/promises';
 
@@ -102,28 +102,23 @@ export async function readRecords(
   for (const path of paths) {
     const jsonSchema = (await firstByte(path)) === 0x7b ? await inferJsonSchema(path) : undefined;
     let lastOffset = 0;
-    const onEvent = (event: ReadEvent): void => {
-      if (event.kind === 'header') return;
-      if (event.kind === 'error') {
+    const onEvent = (event: DceRpcReadEvent, where: SourceLocation): void => {
+      if ('kind' in event) {
+        if (event.kind === 'header') return;
+        // A line that did not decode, or a record that is not a dce_rpc one.
         totals.parseErrors += 1;
         process.stderr.write(`${event.file}:${event.line}: ${event.reason}\n`);
         return;
       }
-      const record = toDceRpcRecord(event);
-      if ('kind' in record) {
-        totals.parseErrors += 1;
-        process.stderr.write(`${record.file}:${record.line}: ${record.reason}\n`);
-        return;
-      }
       totals.records += 1;
-      if (progress !== undefined && event.offset - lastOffset > 1 << 20) {
-        progress.advance(event.offset - lastOffset);
-        lastOffset = event.offset;
+      if (progress !== undefined && where.offset - lastOffset > 1 << 20) {
+        progress.advance(where.offset - lastOffset);
+        lastOffset = where.offset;
       }
-      // The decoded event already is a SourceLocation: no object per record on the hot path.
-      onRecord(record, event);
+      // `where` is one object reused for every record: no object per record on the hot path.
+      onRecord(event, where);
     };
-    await scanZeekLog(path, onEvent, {
+    await scanDceRpcLog(path, onEvent, {
       ...(jsonSchema === undefined ? {} : { jsonSchema }),
       ...(afterChunk === undefined ? {} : { afterChunk }),
     });

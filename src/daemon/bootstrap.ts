@@ -7,7 +7,7 @@ import type { Config } from '../config/index.js';
 import { TrainingSampler } from '../features/index.js';
 import type { TrainingWindow } from '../state/training-window.js';
 import { expandPattern } from '../tail/glob.js';
-import { scanZeekLog, toDceRpcRecord } from '../zeek/index.js';
+import { scanDceRpcLog } from '../zeek/index.js';
 import type { Logger } from '../scheduler/index.js';
 
 /** Adds a 1-in-N sample of every archived record to `window`; returns how many were added. */
@@ -23,15 +23,9 @@ export async function bootstrapWindow(config: Config, window: TrainingWindow, lo
   let errors = 0;
   for (const file of files) {
     try {
-      await scanZeekLog(file, (event) => {
-        if (event.kind === 'error') {
-          errors += 1;
-          return;
-        }
-        if (event.kind !== 'record') return;
-        const record = toDceRpcRecord(event);
+      await scanDceRpcLog(file, (record) => {
         if ('kind' in record) {
-          errors += 1;
+          if (record.kind === 'error') errors += 1;
           return;
         }
         if (!sampler.take()) return;

@@ -20,7 +20,7 @@ import { TrainingWindow } from '../state/training-window.js';
 import { LogFollower } from '../tail/log-follower.js';
 import { DaemonMetrics, MetricsServer } from '../metrics/index.js';
 import type { LineBatch } from '../tail/types.js';
-import { DCE_RPC_COLUMNS, toDceRpcRecord, ZeekLineDecoder } from '../zeek/index.js';
+import { DCE_RPC_COLUMNS, DceRpcLineDecoder } from '../zeek/index.js';
 import type { DceRpcRecord } from '../zeek/dce-rpc-record.js';
 import { bootstrapWindow } from './bootstrap.js';
 import type { DaemonLogger } from './logger.js';
@@ -73,7 +73,7 @@ export class Daemon {
   #pendingModel: KModesModel | null = null;
   #replay: OutputReplay | null = null;
   #progress: Progress = emptyProgress();
-  #decoders = new Map<string, ZeekLineDecoder>();
+  #decoders = new Map<string, DceRpcLineDecoder>();
   #dirty = false;
   #stopping = false;
   #statsTimer: NodeJS.Timeout | null = null;
@@ -238,7 +238,7 @@ export class Daemon {
     const followed = batch.resumeAt.path;
     let decoder = this.#decoders.get(followed);
     if (decoder === undefined || batch.fileStart) {
-      decoder = new ZeekLineDecoder({ file: batch.file.path, columns: DCE_RPC_COLUMNS });
+      decoder = new DceRpcLineDecoder({ file: batch.file.path, columns: DCE_RPC_COLUMNS });
       this.#decoders.set(followed, decoder);
     }
     const evaluator = this.#evaluator;
@@ -248,15 +248,11 @@ export class Daemon {
     let parseErrors = batch.overlong;
     let sampled = false;
     for (const line of batch.lines) {
-      const event = decoder.decode(line.bytes, line.line, line.offset);
-      if (event === null || event.kind === 'header' || batch.headerReplay) continue;
-      if (event.kind === 'error') {
-        parseErrors += 1;
-        this.#log.debug('bad line skipped', { file: event.file, line: event.line, reason: event.reason });
-        continue;
-      }
-      const record = toDceRpcRecord(event);
+      // A DceRpcRecord, or a header, or a bad line (undecodable, or not a dce_rpc record).
+      const record = decoder.decode(line.bytes, line.line, line.offset);
+      if (record === null || batch.headerReplay) continue;
       if ('kind' in record) {
+        if (record.kind === 'header') continue;
         parseErrors += 1;
         this.#log.debug('bad line skipped', { file: record.file, line: record.line, reason: record.reason });
         continue;

@@ -69,6 +69,12 @@ export interface TsvFormat {
   metaPrefix: string;
 }
 
+/** What `ZeekLineDecoder.tsvLayout` exposes: the active schema and its markers. */
+export interface TsvLayout {
+  readonly schema: ZeekSchema;
+  readonly format: Readonly<TsvFormat>;
+}
+
 /** The defaults of Zeek's ASCII writer (`LogAscii::*`). */
 export const DEFAULT_TSV_FORMAT: Readonly<TsvFormat> = Object.freeze({
   separator: '\t',
@@ -182,6 +188,18 @@ export class ZeekLineDecoder {
   /** The schema records currently follow (TSV: the last header block; JSON: the configured one). */
   get schema(): ZeekSchema | null {
     return this.#format === 'json' ? this.#jsonSchema : (this.#active?.schema ?? null);
+  }
+
+  /**
+   * The schema and format TSV data lines are decoded with right now, for a specialised decoder
+   * (`DceRpcLineDecoder`) that takes the common case itself and hands everything else back here.
+   * Null unless the input is TSV with `#` meta lines (not a btest baseline), a header block is in
+   * force and no new one is being read: only then does a data line leave this decoder's state
+   * unchanged, so it may be decoded elsewhere. A new header block gives a new object.
+   */
+  get tsvLayout(): TsvLayout | null {
+    if (this.#format !== 'tsv' || this.#pending !== null || this.#btest || this.#metaFirst !== 0x23) return null;
+    return this.#active;
   }
 
   /** Decodes one line (without its newline). Never throws. */

@@ -9,14 +9,17 @@ export type {
   DecodeResult,
   ParseErrorCode,
   TsvFormat,
+  TsvLayout,
   ZeekHeaderEvent,
   ZeekLineDecoderOptions,
   ZeekParseError,
   ZeekRecord,
 } from './decoder.js';
 export { DCE_RPC_COLUMNS, toDceRpcRecord } from './dce-rpc.js';
-export { primeDecoderFromFile, readZeekLog, scanZeekLog } from './reader.js';
-export type { PrimedDecoder, ReadEvent, ReadStats, ReadZeekLogOptions, ScanHooks } from './reader.js';
+export { DceRpcLineDecoder } from './dce-rpc-decoder.js';
+export type { DceRpcDecodeResult } from './dce-rpc-decoder.js';
+export { primeDecoderFromFile, readZeekLog, scanDceRpcLog, scanZeekLog } from './reader.js';
+export type { DceRpcReadEvent, PrimedDecoder, ReadEvent, ReadStats, ReadZeekLogOptions, ScanHooks } from './reader.js';
 export { inferJsonSchema } from './infer.js';
 export {
   formatIsoTime,

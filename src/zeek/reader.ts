@@ -10,6 +10,8 @@ import { open, stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { DaemonError } from '../errors.js';
+import type { DceRpcRecord, SourceLocation } from './dce-rpc-record.js';
+import { DceRpcLineDecoder } from './dce-rpc-decoder.js';
 import { ZeekLineDecoder } from './decoder.js';
 import type { ZeekHeaderEvent, ZeekLineDecoderOptions, ZeekParseError, ZeekRecord } from './decoder.js';
 import { LineSplitter } from './line-splitter.js';
@@ -84,16 +86,61 @@ export async function scanZeekLog(
 ): Promise<ReadStats> {
   const file = options.displayName ?? path;
   const decoder = new ZeekLineDecoder({ ...options, file });
+  return scanLines<ReadEvent>(path, file, options, (bytes, line, offset) => decoder.decode(bytes, line, offset), onEvent);
+}
+
+/** What `scanDceRpcLog` delivers: a record, a header or a bad line (decoding or mapping). */
+export type DceRpcReadEvent = DceRpcRecord | ZeekHeaderEvent | ZeekParseError;
+
+/**
+ * `scanZeekLog` + `toDceRpcRecord` in one, through `DceRpcLineDecoder` (the same results,
+ * faster): `onEvent` gets each DceRpcRecord, header and error in file order, with where it came
+ * from (one object reused for every line: copy it to keep it). In the stats, `records` counts
+ * good DceRpcRecords and `errors` every bad line, including records `toDceRpcRecord` rejects.
+ */
+export async function scanDceRpcLog(
+  path: string,
+  onEvent: (event: DceRpcReadEvent, where: SourceLocation) => void,
+  options: ReadZeekLogOptions & ScanHooks = {},
+): Promise<ReadStats> {
+  const file = options.displayName ?? path;
+  const decoder = new DceRpcLineDecoder({ ...options, file });
+  const where: SourceLocation = { file, line: 0, offset: 0 };
+  return scanLines<DceRpcReadEvent>(
+    path,
+    file,
+    options,
+    (bytes, line, offset) => decoder.decode(bytes, line, offset),
+    (event, line, offset) => {
+      where.line = line;
+      where.offset = offset;
+      onEvent(event, where);
+    },
+  );
+}
+
+/**
+ * The scanners' reading loop: opens `path` (plain or gzip), splits it into lines, decodes each
+ * with `decodeLine` and delivers the result with its line number and offset; an over-long line
+ * and a failed or truncated read become errors. Counts lines, records and errors.
+ */
+async function scanLines<E extends ReadEvent | DceRpcReadEvent>(
+  path: string,
+  file: string,
+  options: ReadZeekLogOptions & ScanHooks,
+  decodeLine: (bytes: Buffer, line: number, offset: number) => E | null,
+  onEvent: (event: E | ZeekParseError, line: number, offset: number) => void,
+): Promise<ReadStats> {
   const splitter = new LineSplitter({ maxLineBytes: options.maxLineBytes });
   const stats: ReadStats = { lines: 0, records: 0, errors: 0 };
   // An exception from `onEvent` must reach the caller as itself, not as a read error.
   let callbackFailed = false;
-  const deliver = (event: ReadEvent | null): void => {
+  const deliver = (event: E | ZeekParseError | null, line: number, offset: number): void => {
     if (event === null) return;
-    if (event.kind === 'record') stats.records += 1;
+    if (!('kind' in event) || event.kind === 'record') stats.records += 1;
     else if (event.kind === 'error') stats.errors += 1;
     try {
-      onEvent(event);
+      onEvent(event, line, offset);
     } catch (error) {
       callbackFailed = true;
       throw error;
@@ -101,18 +148,12 @@ export async function scanZeekLog(
   };
   const onLine = (bytes: Buffer, line: number, offset: number): void => {
     stats.lines += 1;
-    deliver(decoder.decode(bytes, line, offset));
+    deliver(decodeLine(bytes, line, offset), line, offset);
   };
   const onOverlong = (line: number, offset: number, _end: number, length: number): void => {
     stats.lines += 1;
-    deliver({
-      kind: 'error',
-      code: 'line-too-long',
-      file,
-      line,
-      offset,
-      reason: `line of ${length} bytes exceeds the ${splitter.maxLineBytes}-byte maximum`,
-    });
+    const reason = `line of ${length} bytes exceeds the ${splitter.maxLineBytes}-byte maximum`;
+    deliver({ kind: 'error', code: 'line-too-long', file, line, offset, reason }, line, offset);
   };
   const { stream, gzip } = await openInput(path);
   try {
@@ -124,14 +165,10 @@ export async function scanZeekLog(
     stream.destroy();
     if (callbackFailed) throw error;
     const detail = error instanceof Error ? error.message : String(error);
-    deliver({
-      kind: 'error',
-      code: 'truncated-input',
-      file,
-      line: splitter.nextLineNumber,
-      offset: splitter.committedOffset,
-      reason: gzip ? `gzip data is truncated or corrupt (${detail}); later lines lost` : `read failed: ${detail}`,
-    });
+    const line = splitter.nextLineNumber;
+    const offset = splitter.committedOffset;
+    const reason = gzip ? `gzip data is truncated or corrupt (${detail}); later lines lost` : `read failed: ${detail}`;
+    deliver({ kind: 'error', code: 'truncated-input', file, line, offset, reason }, line, offset);
     return stats;
   }
   splitter.finish(onLine, onOverlong);

@@ -38,7 +38,8 @@ export function parseFloatText(text: string): number | typeof INVALID {
     }
     if (fraction >= 0) fraction += 1;
   }
-  if (i === n && digits > 0 && mantissa <= Number.MAX_SAFE_INTEGER) {
+  // 10^22 is the largest exact power of ten: more fraction digits go to Number().
+  if (i === n && digits > 0 && mantissa <= Number.MAX_SAFE_INTEGER && fraction <= 22) {
     const value = fraction > 0 ? mantissa / (POWERS_OF_TEN[fraction] ?? 1) : mantissa;
     return text.charCodeAt(0) === 0x2d ? -value : value;
   }

@@ -192,3 +192,13 @@ void test('escaped-string memo stays right across ASCII and non-ASCII lines', ()
     .map((r) => r.values[0]);
   assert.deepEqual(got, ['\\a', 'é\\b', '\\a', 'é\\b', '\\c']);
 });
+
+void test('TSV: decimals with more than 22 fraction digits are exact, not divided by a missing power of ten', () => {
+  const schema: ZeekSchema = { path: 'x', fields: [{ name: 'd', type: 'double' }] };
+  const texts = ['0.00000000000000000000001', '-0.0000000000000000000000123', '1.0000000000000000000000', '0.1234567890123456789012'];
+  const events = feed(new ZeekLineDecoder({ file: 'f' }), header(schema) + texts.join('\n'));
+  assert.deepEqual(records(events).map((r) => r.values[0]), texts.map(Number));
+  // The slow (non-tab) path too.
+  const comma = '#separator \\x2c\n#fields,d\n#types,double\n' + texts.join('\n');
+  assert.deepEqual(records(feed(new ZeekLineDecoder({ file: 'f' }), comma)).map((r) => r.values[0]), texts.map(Number));
+});

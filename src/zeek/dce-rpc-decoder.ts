@@ -1,0 +1,377 @@
+/**
+ * dce_rpc.log lines straight to `DceRpcRecord`s: the product's hot path (the daemon, `score`,
+ * `train`, `eval`, bootstrap). It gives exactly what `ZeekLineDecoder` + `toDceRpcRecord` give,
+ * record for record and error for error, because it only decodes a line itself when it is sure:
+ *
+ * - a plain TSV data line under a header block with Zeek's default markers (tab, `,`, `(empty)`,
+ *   `-`), ASCII only (no NUL), with the header's column count;
+ * - each dce_rpc column of the type Zeek writes (mapped by name, so Corelight's leading columns
+ *   and Zeek 8's `id.ctx.*` are skipped), each value in the simple form Zeek writes: plain
+ *   decimals, ports up to 65535, IPv4 or IPv6 text, strings;
+ *
+ * and leaves everything else (header lines, JSON, other markers, non-ASCII bytes, exponents,
+ * `nan`, a value it does not know to be valid, a bad line of any kind) to the generic decoder,
+ * whose answer it passes on. The work per line is one pass over its bytes: no string for the
+ * whole line, no values array, no intermediate `ZeekRecord`.
+ */
+import type { DceRpcRecord } from './dce-rpc-record.js';
+import { toDceRpcRecord } from './dce-rpc.js';
+import { unescapeTsv } from './bytes.js';
+import { ZeekLineDecoder } from './decoder.js';
+import type { TsvLayout, ZeekHeaderEvent, ZeekLineDecoderOptions, ZeekParseError } from './decoder.js';
+import { typeShape } from './schema.js';
+import { isAddrText } from './values.js';
+
+/** What one line decodes to; `null` for lines that carry nothing (blank, comments, #open, #close). */
+export type DceRpcDecodeResult = DceRpcRecord | ZeekHeaderEvent | ZeekParseError | null;
+
+/** Node's undocumented but stable Buffer slice method: it skips `toString`'s argument checks. */
+interface FastSlices {
+  latin1Slice(start: number, end: number): string;
+}
+
+// Per column, what the fast path does with it. Numeric roles first (`role <= R_PORT`), float
+// roles before the other signed one, so the tests below are plain comparisons.
+const R_TS = 0;
+const R_RTT = 1;
+/** A wanted non-dce_rpc time/interval/double column: checked, not kept. */
+const R_FLOAT = 2;
+const R_INT = 3;
+const R_COUNT = 4;
+const R_ORIG_P = 5;
+const R_RESP_P = 6;
+const R_PORT = 7;
+const R_ORIG_H = 8;
+const R_ADDR = 9;
+const R_BOOL = 10;
+const R_UID = 11;
+/** Not decoded (not wanted, or a string that is always valid): only scanned for its end. */
+const R_SKIP = 12;
+// Interned columns last: `role >= R_RESP_H`.
+const R_RESP_H = 13;
+const R_PIPE = 14;
+const R_ENDPOINT = 15;
+const R_OPERATION = 16;
+
+/** The dce_rpc columns' roles and the Zeek type each must have for the fast path. */
+const DCE_ROLES: ReadonlyMap<string, { role: number; type: string }> = new Map([
+  ['ts', { role: R_TS, type: 'time' }],
+  ['uid', { role: R_UID, type: 'string' }],
+  ['id.orig_h', { role: R_ORIG_H, type: 'addr' }],
+  ['id.orig_p', { role: R_ORIG_P, type: 'port' }],
+  ['id.resp_h', { role: R_RESP_H, type: 'addr' }],
+  ['id.resp_p', { role: R_RESP_P, type: 'port' }],
+  ['rtt', { role: R_RTT, type: 'interval' }],
+  ['named_pipe', { role: R_PIPE, type: 'string' }],
+  ['endpoint', { role: R_ENDPOINT, type: 'string' }],
+  ['operation', { role: R_OPERATION, type: 'string' }],
+]);
+
+const POWERS_OF_TEN = Array.from({ length: 23 }, (_, i) => 10 ** i);
+
+/** Interned values no longer than this (bytes); longer ones are sliced every time. */
+const MAX_INTERNED = 64;
+const INTERNER_SLOTS = 256;
+
+/**
+ * Strings that repeat from line to line (hosts, pipes, endpoints, operations), one column each:
+ * a slot per `slotOf` the raw bytes, holding the raw text and its decoded value. A hit is
+ * verified byte by byte, so a collision only costs a miss.
+ */
+class Interner {
+  readonly raw: (string | null)[] = new Array<string | null>(INTERNER_SLOTS).fill(null);
+  readonly value: (string | null)[] = new Array<string | null>(INTERNER_SLOTS).fill(null);
+}
+
+/**
+ * Builds the per-column roles for a layout, or null when the fast path cannot take it (other
+ * markers, a dce_rpc column of another type, no `ts`, a wanted column of a kind it cannot check).
+ * `wanted` mirrors `ZeekLineDecoder`'s `columns` option: wanted columns are validated there, so
+ * they are checked here too; the others are not looked at beyond their bytes.
+ */
+function buildPlan(layout: TsvLayout, columns: ReadonlySet<string> | null): Uint8Array | null {
+  const { format, schema } = layout;
+  if (format.separator !== '\t' || format.setSeparator !== ',' || format.emptyField !== '(empty)' || format.unsetField !== '-') {
+    return null;
+  }
+  const plan = new Uint8Array(schema.fields.length);
+  const seen = new Set<string>();
+  for (let i = 0; i < schema.fields.length; i++) {
+    const field = schema.fields[i];
+    if (field === undefined) return null;
+    const wanted = columns === null || columns.has(field.name);
+    const dce = DCE_ROLES.get(field.name);
+    if (dce !== undefined && !seen.has(field.name)) {
+      // toDceRpcRecord takes the first column of a name.
+      seen.add(field.name);
+      if (!wanted) {
+        plan[i] = R_SKIP;
+        continue;
+      }
+      if (field.type !== dce.type) return null;
+      plan[i] = dce.role;
+      continue;
+    }
+    if (!wanted) {
+      plan[i] = R_SKIP;
+      continue;
+    }
+    const shape = typeShape(field.type);
+    if (shape.kind === 'string') {
+      // Strings, and containers of strings, are always valid.
+      plan[i] = R_SKIP;
+      continue;
+    }
+    if (shape.container !== null) return null;
+    switch (shape.kind) {
+      case 'time':
+      case 'interval':
+      case 'double':
+        plan[i] = R_FLOAT;
+        break;
+      case 'int':
+        plan[i] = R_INT;
+        break;
+      case 'count':
+        plan[i] = R_COUNT;
+        break;
+      case 'port':
+        plan[i] = R_PORT;
+        break;
+      case 'addr':
+        plan[i] = R_ADDR;
+        break;
+      case 'bool':
+        plan[i] = R_BOOL;
+        break;
+      case 'subnet':
+        return null;
+    }
+  }
+  // Without a (wanted) ts every record is an error: the generic path words it.
+  if (!seen.has('ts') || (columns !== null && !columns.has('ts'))) return null;
+  return plan;
+}
+
+/** Whether `bytes[start..end)` is a dotted-quad IPv4 address (parts of 1-3 digits, 0..255). */
+function isIPv4Bytes(bytes: Buffer, start: number, end: number): boolean {
+  let parts = 0;
+  let digits = 0;
+  let value = 0;
+  for (let p = start; p <= end; p++) {
+    const code = p === end ? 0x2e : (bytes[p] ?? 0);
+    if (code === 0x2e) {
+      if (digits === 0 || value > 255) return false;
+      parts += 1;
+      digits = 0;
+      value = 0;
+    } else if (code >= 0x30 && code <= 0x39) {
+      if (++digits > 3) return false;
+      value = value * 10 + (code - 0x30);
+    } else {
+      return false;
+    }
+  }
+  return parts === 4;
+}
+
+/** A sentinel for "not sure": the line goes to the generic decoder. */
+const SLOW: unique symbol = Symbol('dce-rpc.slow');
+
+/**
+ * Decodes dce_rpc.log lines to `DceRpcRecord`s (see the module comment). Takes the options of
+ * `ZeekLineDecoder`, meaning the same: with `columns: DCE_RPC_COLUMNS` (the daemon) the other
+ * columns are not validated, without it (`score`, `train`) every column is, as there.
+ */
+export class DceRpcLineDecoder {
+  readonly file: string;
+  /** The generic decoder: it reads every header and every line the fast path leaves to it. */
+  readonly generic: ZeekLineDecoder;
+  readonly #columns: ReadonlySet<string> | null;
+  #layout: TsvLayout | null = null;
+  #plan: Uint8Array | null = null;
+  readonly #respHosts = new Interner();
+  readonly #pipes = new Interner();
+  readonly #endpoints = new Interner();
+  readonly #operations = new Interner();
+
+  constructor(options: ZeekLineDecoderOptions) {
+    this.file = options.file;
+    this.generic = new ZeekLineDecoder(options);
+    this.#columns = options.columns === undefined ? null : new Set(options.columns);
+  }
+
+  /** Decodes one line (without its newline). Never throws. */
+  decode(line: Buffer, lineNumber: number, offset: number): DceRpcDecodeResult {
+    const layout = this.generic.tsvLayout;
+    if (layout !== null && line[0] !== 0x23) {
+      if (layout !== this.#layout) {
+        this.#layout = layout;
+        this.#plan = buildPlan(layout, this.#columns);
+      }
+      const plan = this.#plan;
+      if (plan !== null) {
+        const record = this.#decodeFast(line, plan);
+        if (record !== SLOW) return record;
+      }
+    }
+    const event = this.generic.decode(line, lineNumber, offset);
+    if (event === null || event.kind !== 'record') return event;
+    return toDceRpcRecord(event);
+  }
+
+  /** The fast path proper: a record, or SLOW whenever it is not sure. */
+  #decodeFast(bytes: Buffer, plan: Uint8Array): DceRpcRecord | typeof SLOW {
+    let n = bytes.length;
+    if (n > 0 && bytes[n - 1] === 0x0d) n -= 1;
+    if (n === 0) return SLOW;
+    let ts = 0;
+    let uid: string | null = null;
+    let origHost: string | null = null;
+    let origPort: number | null = null;
+    let respHost: string | null = null;
+    let respPort: number | null = null;
+    let rtt: number | null = null;
+    let namedPipe: string | null = null;
+    let endpoint: string | null = null;
+    let operation: string | null = null;
+    const last = plan.length - 1;
+    let p = 0;
+    for (let column = 0; column <= last; column++) {
+      const role = plan[column] ?? R_SKIP;
+      const start = p;
+      if (role <= R_PORT) {
+        // The generic decoder's inline decimal scan, exactly: digits and 10^k are exact doubles,
+        // so one correctly rounded division gives Number(text).
+        const negative = role <= R_INT && bytes[p] === 0x2d;
+        if (negative) p += 1;
+        let mantissa = 0;
+        let digits = 0;
+        let fraction = -1;
+        let code = 0;
+        for (; p < n; p++) {
+          code = bytes[p] as number;
+          if (code >= 0x30 && code <= 0x39) {
+            mantissa = mantissa * 10 + (code - 0x30);
+            digits += 1;
+            if (fraction >= 0) fraction += 1;
+          } else if (code === 0x2e && fraction === -1 && role <= R_FLOAT) {
+            fraction = 0;
+          } else break;
+        }
+        let value: number | null;
+        if ((p === n || code === 9) && digits > 0 && mantissa <= Number.MAX_SAFE_INTEGER && fraction <= 22) {
+          const magnitude = fraction > 0 ? mantissa / (POWERS_OF_TEN[fraction] ?? 1) : mantissa;
+          if (role >= R_ORIG_P && magnitude > 65535) return SLOW;
+          value = negative ? -magnitude : magnitude;
+        } else if (bytes[start] === 0x2d && (start + 1 === n || bytes[start + 1] === 9)) {
+          if (role === R_TS) return SLOW;
+          p = start + 1;
+          value = null;
+        } else {
+          return SLOW;
+        }
+        if (role === R_TS) ts = value ?? 0;
+        else if (role === R_ORIG_P) origPort = value;
+        else if (role === R_RESP_P) respPort = value;
+        else if (role === R_RTT) rtt = value;
+      } else {
+        // Every other column: find its end, checking for non-ASCII and NUL bytes and noting a
+        // backslash, in one pass.
+        let backslash = false;
+        for (; p < n; p++) {
+          const code = bytes[p] as number;
+          if (code === 9) break;
+          if (code >= 0x80 || code === 0) return SLOW;
+          if (code === 0x5c) backslash = true;
+        }
+        if (role === R_UID) {
+          uid = stringValue(bytes, start, p, backslash);
+        } else if (role >= R_RESP_H) {
+          const slot = slotOf(bytes, start, p);
+          if (role === R_RESP_H) {
+            const value = internAddress(this.#respHosts, bytes, start, p, slot);
+            if (value === SLOW) return SLOW;
+            respHost = value;
+          } else if (role === R_PIPE) namedPipe = intern(this.#pipes, bytes, start, p, slot, backslash);
+          else if (role === R_ENDPOINT) endpoint = intern(this.#endpoints, bytes, start, p, slot, backslash);
+          else operation = intern(this.#operations, bytes, start, p, slot, backslash);
+        } else if (role === R_ORIG_H || role === R_ADDR) {
+          const value = addressValue(bytes, start, p);
+          if (value === SLOW) return SLOW;
+          if (role === R_ORIG_H) origHost = value;
+        } else if (role === R_BOOL) {
+          const code = bytes[start];
+          if (p !== start + 1 || (code !== 0x54 && code !== 0x46 && code !== 0x2d)) return SLOW;
+        }
+      }
+      if (column === last) {
+        if (p !== n) return SLOW;
+      } else {
+        if (p === n) return SLOW;
+        p += 1;
+      }
+    }
+    return { ts, uid, origHost, origPort, respHost, respPort, rtt, namedPipe, endpoint, operation };
+  }
+}
+
+/** A string column's value, as the generic decoder gives it (unset, empty, unescaped). */
+function stringValue(bytes: Buffer, start: number, end: number, backslash: boolean): string | null {
+  if (end - start === 1 && bytes[start] === 0x2d) return null;
+  const raw = (bytes as unknown as FastSlices).latin1Slice(start, end);
+  if (raw === '(empty)') return '';
+  return backslash ? unescapeTsv(raw) : raw;
+}
+
+/** An addr column's value: unset, or the text when it is a valid address; SLOW otherwise. */
+function addressValue(bytes: Buffer, start: number, end: number): string | null | typeof SLOW {
+  if (end - start === 1 && bytes[start] === 0x2d) return null;
+  if (isIPv4Bytes(bytes, start, end)) return (bytes as unknown as FastSlices).latin1Slice(start, end);
+  const raw = (bytes as unknown as FastSlices).latin1Slice(start, end);
+  return raw.indexOf(':') !== -1 && isAddrText(raw) ? raw : SLOW;
+}
+
+/** Whether the interned raw text `raw` has exactly the bytes `bytes[start..end)`. */
+function sameText(raw: string, bytes: Buffer, start: number, end: number): boolean {
+  if (raw.length !== end - start) return false;
+  for (let k = 0; k < raw.length; k++) if (raw.charCodeAt(k) !== bytes[start + k]) return false;
+  return true;
+}
+
+/**
+ * The interner slot of `bytes[start..end)`, from its length and a few of its bytes: no work per
+ * byte, and the few values of a column (pipes, operations) rarely share one.
+ */
+function slotOf(bytes: Buffer, start: number, end: number): number {
+  const length = end - start;
+  if (length === 0) return 0;
+  const first = bytes[start] as number;
+  const lastByte = bytes[end - 1] as number;
+  const middle = bytes[start + (length >> 1)] as number;
+  const beforeLast = length > 1 ? (bytes[end - 2] as number) : 0;
+  return (length * 61 + first * 7 + middle * 31 + lastByte * 131 + beforeLast * 17) & (INTERNER_SLOTS - 1);
+}
+
+function intern(interner: Interner, bytes: Buffer, start: number, end: number, slot: number, backslash: boolean): string | null {
+  const raw = interner.raw[slot];
+  if (raw != null && sameText(raw, bytes, start, end)) return interner.value[slot] ?? null;
+  const value = stringValue(bytes, start, end, backslash);
+  if (end - start <= MAX_INTERNED) {
+    interner.raw[slot] = (bytes as unknown as FastSlices).latin1Slice(start, end);
+    interner.value[slot] = value;
+  }
+  return value;
+}
+
+function internAddress(interner: Interner, bytes: Buffer, start: number, end: number, slot: number): string | null | typeof SLOW {
+  const raw = interner.raw[slot];
+  if (raw != null && sameText(raw, bytes, start, end)) return interner.value[slot] ?? null;
+  const value = addressValue(bytes, start, end);
+  // Only valid addresses are remembered, so a hit needs no check.
+  if (value !== SLOW && end - start <= MAX_INTERNED) {
+    interner.raw[slot] = (bytes as unknown as FastSlices).latin1Slice(start, end);
+    interner.value[slot] = value;
+  }
+  return value;
+}
