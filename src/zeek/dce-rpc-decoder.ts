@@ -12,7 +12,8 @@
  * and leaves everything else (header lines, JSON, other markers, non-ASCII bytes, exponents,
  * `nan`, a value it does not know to be valid, a bad line of any kind) to the generic decoder,
  * whose answer it passes on. The work per line is one pass over its bytes: no string for the
- * whole line, no values array, no intermediate `ZeekRecord`.
+ * whole line, no values array, no intermediate `ZeekRecord`, and no new string for a value a
+ * column has seen before.
  */
 import type { DceRpcRecord } from './dce-rpc-record.js';
 import { toDceRpcRecord } from './dce-rpc.js';
@@ -71,16 +72,55 @@ const POWERS_OF_TEN = Array.from({ length: 23 }, (_, i) => 10 ** i);
 
 /** Interned values no longer than this (bytes); longer ones are sliced every time. */
 const MAX_INTERNED = 64;
-const INTERNER_SLOTS = 256;
+const INTERNER_BUCKETS = 64;
+const INTERNER_WAYS = 4;
 
 /**
- * Strings that repeat from line to line (hosts, pipes, endpoints, operations), one column each:
- * a slot per `slotOf` the raw bytes, holding the raw text and its decoded value. A hit is
- * verified byte by byte, so a collision only costs a miss.
+ * Strings that repeat from line to line (hosts, pipes, endpoints, operations), one column each.
+ * A bucket, chosen by a column's first two bytes, holds the raw bytes and decoded values of the
+ * last few distinct texts seen there. A line's field is matched against them before it is
+ * scanned, so a hit costs one comparison pass and no string: the remembered bytes were checked
+ * (ASCII, no NUL or tab) when they were first decoded, and the byte after them must end the field.
  */
 class Interner {
-  readonly raw: (string | null)[] = new Array<string | null>(INTERNER_SLOTS).fill(null);
-  readonly value: (string | null)[] = new Array<string | null>(INTERNER_SLOTS).fill(null);
+  readonly raw: (Uint8Array | null)[] = new Array<Uint8Array | null>(INTERNER_BUCKETS * INTERNER_WAYS).fill(null);
+  readonly value: (string | null)[] = new Array<string | null>(INTERNER_BUCKETS * INTERNER_WAYS).fill(null);
+
+  /** The slot whose text is exactly the field starting at `start` (ending at a tab or `n`), or -1. */
+  find(bytes: Buffer, start: number, n: number): number {
+    const base = bucketOf(bytes, start, n);
+    for (let slot = base; slot < base + INTERNER_WAYS; slot++) {
+      const raw = this.raw[slot];
+      if (raw == null) return -1;
+      const length = raw.length;
+      const end = start + length;
+      if (end > n || (end < n && bytes[end] !== 9)) continue;
+      let k = 0;
+      while (k < length && bytes[start + k] === raw[k]) k++;
+      if (k === length) return slot;
+    }
+    return -1;
+  }
+
+  /** Remembers a field's checked bytes and value, newest first in its bucket. */
+  remember(bytes: Buffer, start: number, end: number, value: string | null): void {
+    if (end - start > MAX_INTERNED) return;
+    const base = bucketOf(bytes, start, end);
+    for (let slot = base + INTERNER_WAYS - 1; slot > base; slot--) {
+      this.raw[slot] = this.raw[slot - 1] ?? null;
+      this.value[slot] = this.value[slot - 1] ?? null;
+    }
+    // A copy: the caller's read buffer is reused for later chunks.
+    this.raw[base] = Uint8Array.prototype.slice.call(bytes, start, end);
+    this.value[base] = value;
+  }
+}
+
+/** A field's bucket, from the bytes before its end that are known before scanning it. */
+function bucketOf(bytes: Buffer, start: number, n: number): number {
+  const first = start < n ? (bytes[start] as number) : 0;
+  const second = start + 1 < n ? (bytes[start + 1] as number) : 0;
+  return ((first * 7 + second * 31) & (INTERNER_BUCKETS - 1)) * INTERNER_WAYS;
 }
 
 /**
@@ -275,27 +315,36 @@ export class DceRpcLineDecoder {
         else if (role === R_ORIG_P) origPort = value;
         else if (role === R_RESP_P) respPort = value;
         else if (role === R_RTT) rtt = value;
-      } else {
-        // Every other column: find its end, checking for non-ASCII and NUL bytes and noting a
-        // backslash, in one pass.
-        let backslash = false;
-        for (; p < n; p++) {
-          const code = bytes[p] as number;
-          if (code === 9) break;
-          if (code >= 0x80 || code === 0) return SLOW;
-          if (code === 0x5c) backslash = true;
+      } else if (role >= R_RESP_H) {
+        const interner =
+          role === R_RESP_H ? this.#respHosts : role === R_PIPE ? this.#pipes : role === R_ENDPOINT ? this.#endpoints : this.#operations;
+        let value: string | null;
+        const slot = interner.find(bytes, start, n);
+        if (slot !== -1) {
+          p = start + (interner.raw[slot]?.length ?? 0);
+          value = interner.value[slot] ?? null;
+        } else {
+          const scanned = scanText(bytes, start, n);
+          if (scanned === -1) return SLOW;
+          p = scanned >> 1;
+          const decoded = role === R_RESP_H ? addressValue(bytes, start, p) : stringValue(bytes, start, p, (scanned & 1) === 1);
+          if (decoded === SLOW) return SLOW;
+          // Only valid values are remembered, so a hit needs no check.
+          interner.remember(bytes, start, p, decoded);
+          value = decoded;
         }
+        if (role === R_RESP_H) respHost = value;
+        else if (role === R_PIPE) namedPipe = value;
+        else if (role === R_ENDPOINT) endpoint = value;
+        else operation = value;
+      } else if (role === R_ORIG_H && (p = ipv4End(bytes, start, n)) !== -1) {
+        origHost = (bytes as unknown as FastSlices).latin1Slice(start, p);
+      } else {
+        const scanned = scanText(bytes, start, n);
+        if (scanned === -1) return SLOW;
+        p = scanned >> 1;
         if (role === R_UID) {
-          uid = stringValue(bytes, start, p, backslash);
-        } else if (role >= R_RESP_H) {
-          const slot = slotOf(bytes, start, p);
-          if (role === R_RESP_H) {
-            const value = internAddress(this.#respHosts, bytes, start, p, slot);
-            if (value === SLOW) return SLOW;
-            respHost = value;
-          } else if (role === R_PIPE) namedPipe = intern(this.#pipes, bytes, start, p, slot, backslash);
-          else if (role === R_ENDPOINT) endpoint = intern(this.#endpoints, bytes, start, p, slot, backslash);
-          else operation = intern(this.#operations, bytes, start, p, slot, backslash);
+          uid = stringValue(bytes, start, p, (scanned & 1) === 1);
         } else if (role === R_ORIG_H || role === R_ADDR) {
           const value = addressValue(bytes, start, p);
           if (value === SLOW) return SLOW;
@@ -332,46 +381,46 @@ function addressValue(bytes: Buffer, start: number, end: number): string | null 
   return raw.indexOf(':') !== -1 && isAddrText(raw) ? raw : SLOW;
 }
 
-/** Whether the interned raw text `raw` has exactly the bytes `bytes[start..end)`. */
-function sameText(raw: string, bytes: Buffer, start: number, end: number): boolean {
-  if (raw.length !== end - start) return false;
-  for (let k = 0; k < raw.length; k++) if (raw.charCodeAt(k) !== bytes[start + k]) return false;
-  return true;
+/**
+ * Finds the end of the text field starting at `start` (a tab or `n`), checking for non-ASCII and
+ * NUL bytes and noting a backslash, in one pass: -1 when it has such bytes, otherwise the end
+ * times two, plus one when it holds a backslash (lines are far shorter than 2^30 bytes).
+ */
+function scanText(bytes: Buffer, start: number, n: number): number {
+  let backslash = 0;
+  let p = start;
+  for (; p < n; p++) {
+    const code = bytes[p] as number;
+    if (code === 9) break;
+    if (code >= 0x80 || code === 0) return -1;
+    if (code === 0x5c) backslash = 1;
+  }
+  return p * 2 + backslash;
 }
 
 /**
- * The interner slot of `bytes[start..end)`, from its length and a few of its bytes: no work per
- * byte, and the few values of a column (pipes, operations) rarely share one.
+ * The end (a tab or `n`) of the field starting at `start` when it is a dotted-quad IPv4 address
+ * as `isIPv4Bytes` accepts it, found in the same pass that checks it; -1 otherwise.
  */
-function slotOf(bytes: Buffer, start: number, end: number): number {
-  const length = end - start;
-  if (length === 0) return 0;
-  const first = bytes[start] as number;
-  const lastByte = bytes[end - 1] as number;
-  const middle = bytes[start + (length >> 1)] as number;
-  const beforeLast = length > 1 ? (bytes[end - 2] as number) : 0;
-  return (length * 61 + first * 7 + middle * 31 + lastByte * 131 + beforeLast * 17) & (INTERNER_SLOTS - 1);
-}
-
-function intern(interner: Interner, bytes: Buffer, start: number, end: number, slot: number, backslash: boolean): string | null {
-  const raw = interner.raw[slot];
-  if (raw != null && sameText(raw, bytes, start, end)) return interner.value[slot] ?? null;
-  const value = stringValue(bytes, start, end, backslash);
-  if (end - start <= MAX_INTERNED) {
-    interner.raw[slot] = (bytes as unknown as FastSlices).latin1Slice(start, end);
-    interner.value[slot] = value;
+function ipv4End(bytes: Buffer, start: number, n: number): number {
+  let parts = 0;
+  let digits = 0;
+  let value = 0;
+  let p = start;
+  for (; p < n; p++) {
+    const code = bytes[p] as number;
+    if (code >= 0x30 && code <= 0x39) {
+      if (++digits > 3) return -1;
+      value = value * 10 + (code - 0x30);
+    } else if (code === 0x2e) {
+      if (digits === 0 || value > 255 || ++parts > 3) return -1;
+      digits = 0;
+      value = 0;
+    } else if (code === 9) {
+      break;
+    } else {
+      return -1;
+    }
   }
-  return value;
-}
-
-function internAddress(interner: Interner, bytes: Buffer, start: number, end: number, slot: number): string | null | typeof SLOW {
-  const raw = interner.raw[slot];
-  if (raw != null && sameText(raw, bytes, start, end)) return interner.value[slot] ?? null;
-  const value = addressValue(bytes, start, end);
-  // Only valid addresses are remembered, so a hit needs no check.
-  if (value !== SLOW && end - start <= MAX_INTERNED) {
-    interner.raw[slot] = (bytes as unknown as FastSlices).latin1Slice(start, end);
-    interner.value[slot] = value;
-  }
-  return value;
+  return parts === 3 && digits > 0 && value <= 255 ? p : -1;
 }

@@ -183,6 +183,31 @@ void test('the fast path equals the generic path on every tricky text in every c
   compare(Buffer.from(lines.join(''), 'utf8'), 'tricky');
 });
 
+void test('remembered values: prefixes, extensions, crowded buckets and escapes match the generic path', () => {
+  // The interned columns (id.resp_h, named_pipe, endpoint, operation) are matched against texts
+  // seen before they are scanned. These values share first bytes (one bucket, more texts than it
+  // holds), are prefixes and extensions of each other, differ only in escapes or a last byte,
+  // and include unset, empty, invalid and over-long texts, in random order so each is seen both
+  // as a remembered text and as a near miss of one.
+  const shared = ['lsa', 'lsarpc', 'lsarpcX', 'lsarpd', 'lsb', 'ls', 'l', '-', '(empty)', '(empty', '\\pipe\\lsass',
+    '\\pipe\\lsas', '\\pipe\\lsassX', '\\pipe\\samr', '\\pipe\\srvsvc', '\\pipe\\x41', '\\x41', 'A',
+    'é', 'x\x80', 'ls\x00a', 'L'.repeat(64), 'L'.repeat(65), 'L'.repeat(66), '10.0.0.1', '10.0.0.10', '10.0.0.1a', '10.0.0.256',
+    '1.2.3.4', '1.2.3.45', 'fe80::1', 'fe80::1g', '::'];
+  const random = prng(99);
+  const base = [...DCE_ROW];
+  const lines: string[] = [header(DCE_FIELDS)];
+  for (let i = 0; i < 20_000; i++) {
+    const fields = [...base];
+    for (const column of [4, 7, 8, 9]) fields[column] = pick(random, shared);
+    lines.push(`${fields.join('\t')}${random() < 0.1 ? '\r' : ''}\n`);
+  }
+  for (const tally of compare(Buffer.from(lines.join(''), 'utf8'), 'remembered')) {
+    assert.equal(tally.lines, 20_000 + 8);
+    assert.ok(tally.records > 2_000, `records decoded (${tally.records})`);
+    assert.ok(tally.lines - tally.slow > 2_000, `fast path used (${tally.lines - tally.slow})`);
+  }
+});
+
 /** A header block for `fields` (name and type), with optional marker overrides. */
 function header(fields: [string, string][], markers: { separator?: string; unset?: string; empty?: string; set?: string } = {}): string {
   const sep = markers.separator ?? '\t';
