@@ -13,10 +13,12 @@
  * Context: the generic paths they replaced (`ZeekLineDecoder` + `toDceRpcRecord`, and
  * `scanZeekLog` + `toDceRpcRecord`, which the fast decoder falls back to), the decoder alone (all
  * columns), a split that finds the tabs of each line (a floor for any decoder that makes a string
- * per line), and a split without strings.
+ * per line), a split without strings, and Node's own `readline` split to strings (what a Node
+ * tool would usually reach for; context only, not the judged baseline).
  */
 import { createReadStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { LineSplitter } from '../src/zeek/line-splitter.js';
 import {
@@ -213,7 +215,14 @@ async function main(): Promise<void> {
         done: () => records,
       };
     }));
-    await interleaved([splitStrings, splitRaw, floor, daemon, score, daemonGeneric, scoreGeneric, decodeOnly]);
+    const readline = variant('context: node:readline lines (strings)', async () => {
+      let n = 0;
+      const started = process.hrtime.bigint();
+      const lines = createInterface({ input: createReadStream(path, { highWaterMark: 256 * 1024 }), crlfDelay: Infinity });
+      for await (const line of lines) if (line.length >= 0) n += 1;
+      return { seconds: Number(process.hrtime.bigint() - started) / 1e9, count: n };
+    });
+    await interleaved([splitStrings, splitRaw, floor, readline, daemon, score, daemonGeneric, scoreGeneric, decodeOnly]);
     const rate = (r: Variant): number => r.count / r.seconds;
     const target = (name: string, r: Variant, judged: boolean): void => {
       const ratio = rate(r) / rate(splitStrings);
@@ -229,6 +238,9 @@ async function main(): Promise<void> {
     target('generic decoder + toDceRpcRecord', daemonGeneric, false);
     target('generic scanZeekLog + toDceRpcRecord', scoreGeneric, false);
     target('decode only (all columns)', decodeOnly, false);
+    process.stdout.write(
+      `daemon path vs node:readline's split alone: ${((rate(daemon) / rate(readline)) * 100).toFixed(0)}%  (context)\n`,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
