@@ -116,10 +116,14 @@ class Interner {
   }
 }
 
-/** A field's bucket, from the bytes before its end that are known before scanning it. */
+/**
+ * A field's bucket, from its first two bytes, found before its end is known: a tab or the line's
+ * end counts as a 9 and stops the reading, so `find` (given the line's end) and `remember`
+ * (given the field's) place a one-byte or empty field such as `-` in the same bucket.
+ */
 function bucketOf(bytes: Buffer, start: number, n: number): number {
-  const first = start < n ? (bytes[start] as number) : 0;
-  const second = start + 1 < n ? (bytes[start + 1] as number) : 0;
+  const first = start < n ? (bytes[start] as number) : 9;
+  const second = first !== 9 && start + 1 < n ? (bytes[start + 1] as number) : 9;
   return ((first * 7 + second * 31) & (INTERNER_BUCKETS - 1)) * INTERNER_WAYS;
 }
 
@@ -193,28 +197,6 @@ function buildPlan(layout: TsvLayout, columns: ReadonlySet<string> | null): Uint
   return plan;
 }
 
-/** Whether `bytes[start..end)` is a dotted-quad IPv4 address (parts of 1-3 digits, 0..255). */
-function isIPv4Bytes(bytes: Buffer, start: number, end: number): boolean {
-  let parts = 0;
-  let digits = 0;
-  let value = 0;
-  for (let p = start; p <= end; p++) {
-    const code = p === end ? 0x2e : (bytes[p] ?? 0);
-    if (code === 0x2e) {
-      if (digits === 0 || value > 255) return false;
-      parts += 1;
-      digits = 0;
-      value = 0;
-    } else if (code >= 0x30 && code <= 0x39) {
-      if (++digits > 3) return false;
-      value = value * 10 + (code - 0x30);
-    } else {
-      return false;
-    }
-  }
-  return parts === 4;
-}
-
 /** A sentinel for "not sure": the line goes to the generic decoder. */
 const SLOW: unique symbol = Symbol('dce-rpc.slow');
 
@@ -230,10 +212,8 @@ export class DceRpcLineDecoder {
   readonly #columns: ReadonlySet<string> | null;
   #layout: TsvLayout | null = null;
   #plan: Uint8Array | null = null;
-  readonly #respHosts = new Interner();
-  readonly #pipes = new Interner();
-  readonly #endpoints = new Interner();
-  readonly #operations = new Interner();
+  /** One per interned column, indexed by `role - R_RESP_H`. */
+  readonly #interners = [new Interner(), new Interner(), new Interner(), new Interner()];
 
   constructor(options: ZeekLineDecoderOptions) {
     this.file = options.file;
@@ -316,8 +296,7 @@ export class DceRpcLineDecoder {
         else if (role === R_RESP_P) respPort = value;
         else if (role === R_RTT) rtt = value;
       } else if (role >= R_RESP_H) {
-        const interner =
-          role === R_RESP_H ? this.#respHosts : role === R_PIPE ? this.#pipes : role === R_ENDPOINT ? this.#endpoints : this.#operations;
+        const interner = this.#interners[role - R_RESP_H] as Interner;
         let value: string | null;
         const slot = interner.find(bytes, start, n);
         if (slot !== -1) {
@@ -337,18 +316,27 @@ export class DceRpcLineDecoder {
         else if (role === R_PIPE) namedPipe = value;
         else if (role === R_ENDPOINT) endpoint = value;
         else operation = value;
-      } else if (role === R_ORIG_H && (p = ipv4End(bytes, start, n)) !== -1) {
-        origHost = (bytes as unknown as FastSlices).latin1Slice(start, p);
+      } else if (role === R_ORIG_H || role === R_ADDR) {
+        // The common case, a dotted quad, is checked while its end is found.
+        p = ipv4End(bytes, start, n);
+        let value: string | null;
+        if (p !== -1) {
+          value = role === R_ORIG_H ? (bytes as unknown as FastSlices).latin1Slice(start, p) : null;
+        } else {
+          const scanned = scanText(bytes, start, n);
+          if (scanned === -1) return SLOW;
+          p = scanned >> 1;
+          const decoded = addressValue(bytes, start, p);
+          if (decoded === SLOW) return SLOW;
+          value = decoded;
+        }
+        if (role === R_ORIG_H) origHost = value;
       } else {
         const scanned = scanText(bytes, start, n);
         if (scanned === -1) return SLOW;
         p = scanned >> 1;
         if (role === R_UID) {
           uid = stringValue(bytes, start, p, (scanned & 1) === 1);
-        } else if (role === R_ORIG_H || role === R_ADDR) {
-          const value = addressValue(bytes, start, p);
-          if (value === SLOW) return SLOW;
-          if (role === R_ORIG_H) origHost = value;
         } else if (role === R_BOOL) {
           const code = bytes[start];
           if (p !== start + 1 || (code !== 0x54 && code !== 0x46 && code !== 0x2d)) return SLOW;
@@ -376,7 +364,7 @@ function stringValue(bytes: Buffer, start: number, end: number, backslash: boole
 /** An addr column's value: unset, or the text when it is a valid address; SLOW otherwise. */
 function addressValue(bytes: Buffer, start: number, end: number): string | null | typeof SLOW {
   if (end - start === 1 && bytes[start] === 0x2d) return null;
-  if (isIPv4Bytes(bytes, start, end)) return (bytes as unknown as FastSlices).latin1Slice(start, end);
+  if (ipv4End(bytes, start, end) === end) return (bytes as unknown as FastSlices).latin1Slice(start, end);
   const raw = (bytes as unknown as FastSlices).latin1Slice(start, end);
   return raw.indexOf(':') !== -1 && isAddrText(raw) ? raw : SLOW;
 }
@@ -400,7 +388,7 @@ function scanText(bytes: Buffer, start: number, n: number): number {
 
 /**
  * The end (a tab or `n`) of the field starting at `start` when it is a dotted-quad IPv4 address
- * as `isIPv4Bytes` accepts it, found in the same pass that checks it; -1 otherwise.
+ * (four parts of 1-3 digits, each 0..255), found in the same pass that checks it; -1 otherwise.
  */
 function ipv4End(bytes: Buffer, start: number, n: number): number {
   let parts = 0;
