@@ -10,3 +10,5 @@ export type { AnomalyFormatter, AnomalyFormatterOptions, AnomalyLogFormat } from
 export { firstDifference, reconcile } from './reconcile.js';
 export type { ReconcileAppend, ReconcileMismatch, ReconcileResult } from './reconcile.js';
 export { nextRotationAt, rotatedFileName } from './rotation.js';
+export { openOutputTarget, outputMode, writeOutputFile } from './output-target.js';
+export type { OutputMode, OutputTarget } from './output-target.js';
