@@ -20,7 +20,7 @@ import { TrainingWindow } from '../state/training-window.js';
 import { LogFollower } from '../tail/log-follower.js';
 import { DaemonMetrics, MetricsServer } from '../metrics/index.js';
 import type { LineBatch } from '../tail/types.js';
-import { DCE_RPC_COLUMNS, DceRpcLineDecoder } from '../zeek/index.js';
+import { DCE_RPC_COLUMNS, DceRpcLineDecoder, type ZeekValue } from '../zeek/index.js';
 import type { DceRpcRecord } from '../zeek/dce-rpc-record.js';
 import { bootstrapWindow } from './bootstrap.js';
 import type { DaemonLogger } from './logger.js';
@@ -84,6 +84,8 @@ export class Daemon {
   #stopped: Promise<void>;
   #resolveStopped!: () => void;
   #exitCode = 0;
+  /** Ends the backoff wait of a transient-error retry (stop() calls it). */
+  #wakeRetry: (() => void) | null = null;
 
   constructor(options: DaemonOptions) {
     this.#config = options.config;
@@ -181,7 +183,7 @@ export class Daemon {
     });
     this.#follower.start((batch) => this.#exclusive.run(() => this.#handle(batch)));
 
-    this.#saveTimer = setInterval(() => void this.#exclusive.run(() => this.#saveIfIdle()), 1000);
+    this.#saveTimer = setInterval(() => this.#idleSave(), 1000);
     this.#saveTimer.unref();
     this.#loopDelay = new LoopDelayMonitor();
     if (config.logging.statsIntervalMs > 0) this.#startStats(config.logging.statsIntervalMs);
@@ -206,6 +208,7 @@ export class Daemon {
     this.#loopDelay?.stop();
     if (this.#saveTimer !== null) clearInterval(this.#saveTimer);
     this.#scheduler?.stop();
+    this.#wakeRetry?.();
     await this.#metricsServer?.stop();
     this.#metrics?.close();
     try {
@@ -247,9 +250,9 @@ export class Daemon {
     let suppressed = 0;
     let parseErrors = batch.overlong;
     let sampled = false;
-    for (const line of batch.lines) {
+    for (const input of batch.lines) {
       // A DceRpcRecord, or a header, or a bad line (undecodable, or not a dce_rpc record).
-      const record = decoder.decode(line.bytes, line.line, line.offset);
+      const record = decoder.decode(input.bytes, input.line, input.offset);
       if (record === null || batch.headerReplay) continue;
       if ('kind' in record) {
         if (record.kind === 'header') continue;
@@ -263,26 +266,46 @@ export class Daemon {
         sampled = true;
       }
       if (evaluator === null) continue;
-      const { verdict, context, suppressedBy } = evaluator.evaluate(record);
-      if (!verdict.anomalous) continue;
-      if (suppressedBy !== undefined) {
-        suppressed += 1;
+      let line: string;
+      let values: ZeekValue[];
+      try {
+        const { verdict, context, suppressedBy } = evaluator.evaluate(record);
+        if (!verdict.anomalous) continue;
+        if (suppressedBy !== undefined) {
+          suppressed += 1;
+          continue;
+        }
+        values = anomalyValues(record, context, verdict, evaluator.model);
+        line = this.#formatter().record(values);
+      } catch (error) {
+        // A record the decoder let through but scoring or formatting cannot take is a bad
+        // record like any other: counted and skipped, never a reason to stop.
+        parseErrors += 1;
+        this.#log.warn('record skipped: it cannot be scored', { file: batch.file.path, line: input.line, reason: (error as Error).message });
         continue;
       }
-      const values = anomalyValues(record, context, verdict, evaluator.model);
-      lines.push(this.#formatter().record(values));
+      lines.push(line);
       this.#hooks.onAnomaly?.(record, values);
     }
     if (lines.length > 0) {
       let bytes: Buffer = Buffer.from(lines.join(''));
-      if (this.#replay !== null) bytes = this.#admitReplay(bytes);
+      // Bytes a replay lets through after matching what is on disk complete its last line.
+      let continuesLine = false;
+      if (this.#replay !== null) {
+        const replay = this.#replay;
+        bytes = this.#admitReplay(bytes);
+        continuesLine = !replay.diverged;
+      }
       if (bytes.length > 0) {
-        await this.#writer.appendBatch(bytes);
-        await this.#writer.sync();
+        const out = bytes;
+        await this.#retryTransient('anomalies.log write', async () => {
+          await this.#writer.appendBatch(out, { continuesLine });
+          await this.#writer.sync();
+        });
       }
       this.#progress.anomalies += lines.length;
     }
-    if (sampled) await this.#window.persist();
+    if (sampled) await this.#retryTransient('training window save', () => this.#window.persist());
     this.#progress.records += records;
     this.#progress.parseErrors += parseErrors;
     this.#progress.suppressed += suppressed;
@@ -323,6 +346,16 @@ export class Daemon {
     if (this.#dirty) await this.#save();
   }
 
+  /** `#saveIfIdle` from a timer: a failure that is not transient stops the daemon, logged. */
+  #idleSave(): void {
+    this.#exclusive.run(() => this.#saveIfIdle()).catch((error: unknown) => {
+      if (this.#stopping) return;
+      this.#log.error(`stopping: cannot save progress: ${(error as Error).message}`, { cause: causeOf(error as Error) });
+      this.#exitCode = 1;
+      void this.stop();
+    });
+  }
+
   async #saveIfIdle(): Promise<void> {
     if (this.#stopping) return;
     await this.#betweenBatches();
@@ -338,8 +371,45 @@ export class Daemon {
     this.#progress.output = identity === null ? this.#progress.output : { dev: identity.dev, ino: identity.ino, size: identity.size - unmatched };
     this.#progress.modelId = this.#evaluator?.model.modelId ?? null;
     this.#progress.sampled = this.#sampler.state().seen;
-    await saveProgress(this.#config.input.stateDirectory, this.#progress);
+    await this.#retryTransient('progress save', () => saveProgress(this.#config.input.stateDirectory, this.#progress));
     this.#dirty = false;
+  }
+
+  /**
+   * Runs `operation` until it succeeds, retrying a transient I/O failure (a full disk, EIO,
+   * too many open files) with a backoff of 100 ms doubling to 5 s. Reading waits meanwhile, so the
+   * daemon keeps its place: nothing after the last durable batch is marked done. Reported once
+   * per errno and once on recovery. Any other error, or any error while stopping, is thrown.
+   */
+  async #retryTransient<T>(what: string, operation: () => Promise<T>): Promise<T> {
+    let delayMs = RETRY_FIRST_MS;
+    let failing: string | null = null;
+    let attempts = 0;
+    for (;;) {
+      try {
+        const result = await operation();
+        if (failing !== null) this.#log.info(`${what} recovered`, { errno: failing, retries: attempts });
+        return result;
+      } catch (error) {
+        const errno = errnoOf(error);
+        if (errno === undefined || !TRANSIENT_ERRNOS.has(errno) || this.#stopping) throw error;
+        if (failing !== errno) {
+          this.#log.warn(`${what} failed: ${(error as Error).message}; retrying with backoff, reading waits at the last durable position`, { errno });
+        }
+        failing = errno;
+        attempts += 1;
+        this.#metrics?.ioRetry(errno);
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, delayMs);
+          this.#wakeRetry = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        this.#wakeRetry = null;
+        delayMs = Math.min(delayMs * 2, RETRY_MAX_MS);
+      }
+    }
   }
 
   #endReplay(): void {
@@ -366,6 +436,11 @@ export class Daemon {
       directory: this.#config.output.directory,
       formatter: this.#formatter(),
       rotateIntervalMs: this.#config.output.rotateIntervalMs,
+      onTornTail: (torn) =>
+        this.#log.warn('anomalies.log ended in a partial line (truncated or torn); cut it off so it cannot join the next record', {
+          bytes: torn.bytes,
+          kept_in: torn.savedTo ?? 'nowhere (the copy failed)',
+        }),
     });
     const opened = await this.#writer.open();
     if (opened.existing === 'set-aside') this.#log.warn('an unusable anomalies.log was set aside', { path: opened.setAsidePath });
@@ -484,7 +559,7 @@ export class Daemon {
       this.#log.info('retrained', { reason, model: model.modelId, rows: model.training.rows, cost: model.cost, ms: Date.now() - started });
       finish('installed', `${model.training.rows} rows, cost ${model.cost}`, model.modelId);
       // Swap now if no batch is coming soon; otherwise the next batch swaps it.
-      void this.#exclusive.run(() => this.#saveIfIdle());
+      this.#idleSave();
     } catch (error) {
       this.#log.error(`retrain failed, keeping the current model: ${(error as Error).message}`);
       finish('failed', (error as Error).message);
@@ -612,6 +687,21 @@ export class Daemon {
       this.#log.warn(`cannot write status: ${(error as Error).message}`);
     }
   }
+}
+
+/** Failures that pass: space freed, descriptors closed, a flaky disk. Retried, never fatal. */
+const TRANSIENT_ERRNOS = new Set(['ENOSPC', 'EDQUOT', 'EIO', 'EMFILE', 'ENFILE', 'EAGAIN', 'EBUSY', 'ENOMEM']);
+const RETRY_FIRST_MS = 100;
+const RETRY_MAX_MS = 5000;
+
+/** The errno (`ENOSPC`…) of an error or of the first error in its cause chain that has one. */
+export function errnoOf(error: unknown): string | undefined {
+  for (let current = error, depth = 0; current !== undefined && current !== null && depth < 8; depth += 1) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && /^E[A-Z0-9]+$/.test(code)) return code;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
 }
 
 /** Lets timers and I/O callbacks run between slices of main-thread work. */

@@ -73,6 +73,7 @@ export class DaemonMetrics {
   readonly #lagSet = new Map<string, number>();
   readonly #windowRows: Gauge;
   readonly #training: Histogram<'result'>;
+  readonly #ioRetries: Counter<'errno'>;
 
   constructor(options: DaemonMetricsOptions = {}) {
     this.#clock = options.clock ?? Date.now;
@@ -89,6 +90,13 @@ export class DaemonMetrics {
     this.#suppressed = new Counter({
       name: name('suppressed_total'),
       help: 'Anomalous records not reported because an allow rule matched.',
+      registers,
+    });
+
+    this.#ioRetries = new Counter({
+      name: name('io_retries_total'),
+      help: 'Writes of output or state retried after a transient I/O error (full disk, EIO, too many open files), by errno.',
+      labelNames: ['errno'],
       registers,
     });
 
@@ -215,6 +223,11 @@ export class DaemonMetrics {
   /** The model now scoring records, or null while learning. Its age is computed at each scrape. */
   setModel(model: ModelFacts | null): void {
     this.#model = model === null ? null : { modelId: model.modelId, createdAt: model.createdAt, cost: model.cost };
+  }
+
+  /** Counts one retry of a write that failed with `errno`. */
+  ioRetry(errno: string): void {
+    this.#ioRetries.inc({ errno });
   }
 
   /** Records how long a retrain took. */
