@@ -44,7 +44,7 @@ for (const format of ['zeek', 'json'] as const) {
     const directory = tempDir();
     const formatter = createAnomalyFormatter({ format, schema: SCHEMA });
     const torn: TornTail[] = [];
-    const make = (): AnomalyLogWriter => new AnomalyLogWriter({ directory, formatter });
+    const make = (): AnomalyLogWriter => new AnomalyLogWriter({ directory, formatter, onTornTail: (t) => torn.push(t) });
     const path = join(directory, 'anomalies.log');
     let writer = make();
     await writer.open();
