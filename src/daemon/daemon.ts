@@ -590,10 +590,11 @@ export class Daemon {
         return;
       }
       const changes = diffConfig(this.#config, next);
+      // Inputs, the state directory, the output file and the metrics endpoint are bound at start; the rest applies now.
+      const atRestart = changes.filter((c) => c.startsWith('input.') || c.startsWith('output.') || c.startsWith('metrics.'));
+      const applied = changes.filter((c) => !atRestart.includes(c));
       await this.#exclusive.run(async () => {
         const previous = this.#config;
-        // Inputs, the state directory, the output file and the metrics endpoint are bound at start; the rest applies now.
-        const atRestart = changes.filter((c) => c.startsWith('input.') || c.startsWith('output.') || c.startsWith('metrics.'));
         if (atRestart.length > 0) this.#log.warn(`these changes take effect at the next restart: ${atRestart.join('; ')}`);
         this.#config = { ...next, input: previous.input, output: previous.output, metrics: previous.metrics };
         this.#log.setLevel(next.logging.level);
@@ -614,7 +615,7 @@ export class Daemon {
           }
         }
       });
-      this.#log.info(changes.length === 0 ? 'reloaded: no changes' : `reloaded: ${changes.join('; ')}`);
+      this.#log.info(applied.length === 0 ? 'reloaded: no changes applied' : `reloaded: ${applied.join('; ')}`);
     } finally {
       await this.#systemd.notify('READY=1', `STATUS=${this.#statusLine()}`);
     }
