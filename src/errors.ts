@@ -44,3 +44,17 @@ export const EXIT = {
 export function isDaemonError(value: unknown): value is DaemonError {
   return value instanceof DaemonError;
 }
+
+/**
+ * The errno (`ENOSPC`, `EACCES`…) of an error or of the first error in its cause chain that has
+ * one; undefined when none does. Tells an I/O failure from bad content.
+ */
+export function errnoOf(error: unknown): string | undefined {
+  let current: unknown = error;
+  for (let depth = 0; current !== undefined && current !== null && depth < 8; depth += 1) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && /^E[A-Z0-9]+$/.test(code)) return code;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}

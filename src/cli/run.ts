@@ -3,7 +3,7 @@
  * configuration, 1 for an unexpected error (systemd's Restart=on-failure restarts us).
  */
 import { DEFAULT_CONFIG_PATH, loadConfigFile } from '../config/index.js';
-import { EXIT } from '../errors.js';
+import { errnoOf, EXIT } from '../errors.js';
 import { Daemon } from '../daemon/daemon.js';
 import { createLogger } from '../daemon/logger.js';
 import { parseCommandArgs, runCommand } from './_common.js';
@@ -45,7 +45,9 @@ export async function run(args: string[]): Promise<number> {
     try {
       await daemon.start();
     } catch (error) {
-      logger.error(`cannot start: ${(error as Error).message}`);
+      const errno = errnoOf(error);
+      const message = (error as Error).message;
+      logger.error(`cannot start: ${message}${errno === undefined || message.includes(errno) ? '' : ` (${errno})`}`, { errno });
       await daemon.stop();
       await logger.flush();
       return EXIT.dataErrors;

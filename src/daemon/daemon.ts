@@ -9,7 +9,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { diffConfig, loadConfigFile, type Config } from '../config/index.js';
-import { DaemonError } from '../errors.js';
+import { DaemonError, errnoOf } from '../errors.js';
 import { TrainingSampler } from '../features/index.js';
 import type { KModesModel } from '../model/index.js';
 import { RetrainScheduler } from '../scheduler/index.js';
@@ -129,6 +129,17 @@ export class Daemon {
     });
     this.#window = opened.window;
     for (const warning of opened.warnings) this.#log.warn(warning.message);
+    if (this.#progress.savedAt === '' && (this.#window.size > 0 || (await this.#models.hasCurrent()))) {
+      // Not a first start: the state of an earlier run is here, only its positions are gone.
+      this.#log.warn(
+        'progress.json is missing but the state directory holds an earlier run (training window or model): every followed file is read again from its start, and anomalies already in anomalies.log for those lines are written again',
+        { state_directory: stateDirectory },
+      );
+    } else if (this.#progress.sampled > 0 && this.#window.size === 0) {
+      this.#log.warn('the training window files are missing: the rows sampled by earlier runs are lost; learning starts again', {
+        sampled_before: this.#progress.sampled,
+      });
+    }
     if (opened.reset !== undefined) this.#log.warn(`training window reset: ${opened.reset.message}`);
     this.#sampler = new TrainingSampler({
       every: config.training.sampleEvery,
@@ -213,12 +224,16 @@ export class Daemon {
     this.#metrics?.close();
     try {
       await this.#follower?.stop();
-      await this.#exclusive.run(async () => {
-        await this.#save();
-        await this.#window.close();
-        await this.#writer.close();
-      });
-      await this.#writeStatus();
+      // A start refused before the output was open has nothing to save (and must not write a
+      // progress document that would claim a position).
+      if ((this.#writer as AnomalyLogWriter | undefined) !== undefined) {
+        await this.#exclusive.run(async () => {
+          await this.#save();
+          await this.#window.close();
+          await this.#writer.close();
+        });
+        await this.#writeStatus();
+      }
       this.#log.info('stopped', { records: this.#progress.records, anomalies: this.#progress.anomalies });
     } catch (error) {
       this.#exitCode = 1;
@@ -695,16 +710,6 @@ export class Daemon {
 const TRANSIENT_ERRNOS = new Set(['ENOSPC', 'EDQUOT', 'EIO', 'EMFILE', 'ENFILE', 'EAGAIN', 'EBUSY', 'ENOMEM']);
 const RETRY_FIRST_MS = 100;
 const RETRY_MAX_MS = 5000;
-
-/** The errno (`ENOSPC`…) of an error or of the first error in its cause chain that has one. */
-export function errnoOf(error: unknown): string | undefined {
-  for (let current = error, depth = 0; current !== undefined && current !== null && depth < 8; depth += 1) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string' && /^E[A-Z0-9]+$/.test(code)) return code;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return undefined;
-}
 
 /** Lets timers and I/O callbacks run between slices of main-thread work. */
 function yieldToEventLoop(): Promise<void> {

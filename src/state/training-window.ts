@@ -29,7 +29,7 @@ import { open, readFile, rename } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
-import { DaemonError } from '../errors.js';
+import { DaemonError, errnoOf } from '../errors.js';
 import type { DceRpcRecord } from '../zeek/dce-rpc-record.js';
 import { writeFileAtomic } from './atomic-write.js';
 
@@ -374,6 +374,17 @@ export class TrainingWindow {
     const snapshot = await readOptional(snapshotPath);
     if (snapshot !== null) window.#decodeSnapshot(snapshot, snapshotPath);
     const journal = await readOptional(journalPath);
+    if (snapshot !== null && (journal === null || journal.length === 0)) {
+      // compact() always leaves a journal with its header line: none, or an empty one, means it
+      // was deleted or truncated, and the rows sampled since the snapshot are gone.
+      warnings.push(
+        new DaemonError(
+          'ERR_STATE',
+          `state: ${journalPath} is ${journal === null ? 'missing' : 'empty'}; the training rows sampled since the last snapshot are lost (the window holds ${window.size} rows from the snapshot)`,
+          { meta: { path: journalPath } },
+        ),
+      );
+    }
     let rewrite = false;
     if (journal !== null) rewrite = window.#replayJournal(journal, journalPath, warnings);
     window.#persistedSeq = window.#headSeq + window.#size;
@@ -392,6 +403,9 @@ export class TrainingWindow {
       return await TrainingWindow.load(options);
     } catch (error) {
       if (!(error instanceof DaemonError) || error.code !== 'ERR_STATE') throw error;
+      // A file that cannot be read (EACCES after a chown, EIO) is not corrupt: setting weeks of
+      // learning aside for it would be wrong, so the start stops with the errno instead.
+      if (errnoOf(error) !== undefined) throw error;
       const window = new TrainingWindow(options);
       const suffix = `.corrupt-${Date.now()}`;
       for (const path of [window.#snapshotPath as string, window.#journalPath as string]) {
@@ -672,5 +686,6 @@ async function readOptional(path: string): Promise<Buffer | null> {
 }
 
 function stateError(message: string, cause: unknown, path: string | null): DaemonError {
-  return new DaemonError('ERR_STATE', `state: ${message}`, { cause, meta: { path } });
+  const errno = errnoOf(cause);
+  return new DaemonError('ERR_STATE', `state: ${message}${errno === undefined ? '' : `: ${errno}`}`, { cause, meta: { path, errno } });
 }
