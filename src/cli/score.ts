@@ -151,7 +151,7 @@ export async function run(args: string[]): Promise<number> {
     const model = await loadModel(values.model);
     checkModelFeatures(model, new FeatureExtractor(config.features).names, values.model);
     const started = performance.now();
-    const archive = await huntArchive(positionals, hunt);
+    const archive = huntArchive(positionals, hunt);
 
     const formatter = createAnomalyFormatter({ format, schema: ANOMALY_SCHEMA, fieldNames: config.output.fieldNames });
     const output = values.output === undefined ? stdoutOutput() : await openFileOutput(values.output);
