@@ -4,7 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { EXIT, isDaemonError } from '../errors.js';
+import { EXIT, isDaemonError, messageOf } from '../errors.js';
 import { checkDirectories, DEFAULT_CONFIG_PATH, formatProblem, loadConfigFile, renderEffectiveIni, type ConfigProblem } from '../config/index.js';
 
 /** One-line description for `zeek-anomalyd --help`. */
@@ -36,7 +36,7 @@ export async function run(args: string[]): Promise<number> {
       strict: true,
     }));
   } catch (error) {
-    process.stderr.write(`check-config: ${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
+    process.stderr.write(`check-config: ${messageOf(error)}\n${USAGE}`);
     return EXIT.usage;
   }
   if (values.help === true) {

@@ -8,7 +8,7 @@ import { serializeModel, type KModesModel } from '../model/index.js';
 import { outputMode, writeOutputFile } from '../sink/index.js';
 import { TrainingSetBuilder, trainModel, type VettedPair } from '../score/index.js';
 import type { Config } from '../config/index.js';
-import { readArchive, type Archive } from '../hunt/index.js';
+import { readArchive, type ArchiveInput } from '../hunt/index.js';
 import {
   HUNT_OPTIONS,
   HUNT_USAGE,
@@ -76,6 +76,9 @@ export interface TrainResult {
   model: KModesModel;
   records: number;
   parseErrors: number;
+  /** Files read, and files skipped whole by --since/--until. */
+  files: number;
+  skippedFiles: number;
   fitMs: number;
   /** Sampled rows of technique operations whose group had too few distinct hosts doing them. */
   withheldRows: number;
@@ -90,7 +93,7 @@ export interface TrainResult {
 export async function trainFromLogs(
   config: Config,
   plan: TrainPlan,
-  archive: Archive,
+  archive: ArchiveInput,
   threads: number,
 ): Promise<TrainResult> {
   const builder = new TrainingSetBuilder(config.features, {
@@ -118,6 +121,8 @@ export async function trainFromLogs(
     model,
     records: totals.records,
     parseErrors: totals.parseErrors,
+    files: totals.files,
+    skippedFiles: totals.skippedFiles,
     fitMs: performance.now() - started,
     withheldRows: set.withheldRows,
     vetting: set.vetting,
@@ -146,16 +151,16 @@ export async function run(args: string[]): Promise<number> {
     // Refuse a directory (or a block device) before the training, not after it.
     await outputMode(values.output, 'train');
     const hunt = huntPlan(values);
-    const archive = await huntArchive(positionals, hunt);
-    const { model, records, parseErrors, fitMs, withheldRows } = await trainFromLogs(config, plan, archive, hunt.threads);
+    const archive = huntArchive(positionals, hunt);
+    const { model, records, parseErrors, files, skippedFiles, fitMs, withheldRows } = await trainFromLogs(config, plan, archive, hunt.threads);
     await writeOutputFile(values.output, serializeModel(model), 'train');
     const result = {
       rows: model.training.rows,
       distinct_rows: model.training.distinctRows,
       records,
       parse_errors: parseErrors,
-      files: archive.files.length,
-      skipped_files: archive.skippedFiles,
+      files,
+      skipped_files: skippedFiles,
       k: model.centroids.length,
       cost: model.cost,
       iterations: model.iterations,
