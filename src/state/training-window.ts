@@ -32,6 +32,7 @@ import { crc32 } from 'node:zlib';
 import { DaemonError, errnoOf } from '../errors.js';
 import type { DceRpcRecord } from '../zeek/dce-rpc-record.js';
 import { writeFileAtomic } from './atomic-write.js';
+import { RARE_VALUE } from '../model/encoding.js';
 
 /** The raw string fields the window keeps, in storage order. */
 export const WINDOW_STRING_COLUMNS = ['origHost', 'respHost', 'namedPipe', 'endpoint', 'operation'] as const;
@@ -57,7 +58,22 @@ export interface TrainingWindowOptions {
    * @default max(50_000, maxRows / 4)
    */
   compactAfterJournalRows?: number;
+  /** Distinct values kept per string column before further new ones fold into RARE_VALUE. */
+  maxValuesPerColumn?: Partial<Record<WindowStringColumn, number>>;
 }
+
+/**
+ * The bound on every dictionary the window keeps (see Dictionary): hosts get more room than
+ * names, since a big network has many more distinct clients than endpoints or operations. At
+ * these sizes the dictionaries of a 1M-row window stay under ~60 MB whatever the traffic.
+ */
+export const DEFAULT_MAX_VALUES_PER_COLUMN: Readonly<Record<WindowStringColumn, number>> = {
+  origHost: 262_144,
+  respHost: 262_144,
+  namedPipe: 65_536,
+  endpoint: 65_536,
+  operation: 65_536,
+};
 
 /** What `load()` returns: the window and anything worth a warning in the log. */
 export interface LoadedWindow {
@@ -88,6 +104,13 @@ const INITIAL_CAPACITY = 1024;
 class Dictionary {
   readonly values: (string | null)[] = [null];
   readonly #codes = new Map<string, number>();
+  readonly #maxValues: number;
+  /** Values folded into RARE_VALUE because the dictionary was full. */
+  folded = 0;
+
+  constructor(maxValues = Number.POSITIVE_INFINITY) {
+    this.#maxValues = maxValues;
+  }
 
   get size(): number {
     return this.values.length;
@@ -97,6 +120,11 @@ class Dictionary {
     if (value === null) return NULL_CODE;
     let code = this.#codes.get(value);
     if (code === undefined) {
+      if (this.values.length > this.#maxValues && value !== RARE_VALUE) {
+        // Full: a flood of distinct values (forged names, a scan's hosts) shares one code.
+        this.folded += 1;
+        return this.encode(RARE_VALUE);
+      }
       code = this.values.length;
       this.values.push(value);
       this.#codes.set(value, code);
@@ -108,10 +136,19 @@ class Dictionary {
     return this.values[code] ?? null;
   }
 
-  static fromValues(values: readonly string[]): Dictionary {
+  static fromValues(values: readonly string[], maxValues?: number): Dictionary {
+    // Every saved value keeps its code (the saved rows refer to them), whatever the bound.
     const dictionary = new Dictionary();
     for (const value of values) dictionary.encode(value);
-    return dictionary;
+    return maxValues === undefined ? dictionary : dictionary.#bounded(maxValues);
+  }
+
+  #bounded(maxValues: number): Dictionary {
+    const copy = new Dictionary(maxValues);
+    copy.values.length = 0;
+    for (const value of this.values) copy.values.push(value);
+    for (const [value, code] of this.#codes) copy.#codes.set(value, code);
+    return copy;
   }
 }
 
@@ -152,6 +189,7 @@ export class TrainingWindow {
   #columns: Columns;
   #capacity: number;
   #dictionaries: Dictionary[];
+  readonly #maxValues: number[];
   #head = 0;
   #size = 0;
   /** Sequence number (count of rows ever added before it) of the row at `#head`. */
@@ -181,7 +219,15 @@ export class TrainingWindow {
     this.#compactAfterJournalRows = options.compactAfterJournalRows ?? Math.max(50_000, Math.floor(options.maxRows / 4));
     this.#capacity = Math.min(INITIAL_CAPACITY, this.#maxRows);
     this.#columns = allocate(this.#capacity);
-    this.#dictionaries = WINDOW_STRING_COLUMNS.map(() => new Dictionary());
+    this.#maxValues = WINDOW_STRING_COLUMNS.map((name) => options.maxValuesPerColumn?.[name] ?? DEFAULT_MAX_VALUES_PER_COLUMN[name]);
+    this.#dictionaries = this.#maxValues.map((max) => new Dictionary(max));
+  }
+
+  /** Values folded into RARE_VALUE per string column since the last compaction (dictionary full). */
+  foldedValues(): Record<WindowStringColumn, number> {
+    const out = {} as Record<WindowStringColumn, number>;
+    WINDOW_STRING_COLUMNS.forEach((name, i) => (out[name] = (this.#dictionaries[i] as Dictionary).folded));
+    return out;
   }
 
   /** Rows in the window. */
@@ -453,7 +499,7 @@ export class TrainingWindow {
     this.#resize(Math.max(Math.min(this.#size, this.#maxRows), Math.min(INITIAL_CAPACITY, this.#maxRows)));
     this.#dictionaries = this.#dictionaries.map((old, c) => {
       const codes = this.#columns.codes[c] as Uint32Array;
-      const fresh = new Dictionary();
+      const fresh = new Dictionary(this.#maxValues[c]);
       const remap = new Int32Array(old.size).fill(-1);
       remap[NULL_CODE] = NULL_CODE;
       for (let i = 0; i < this.#size; i++) {
@@ -543,7 +589,7 @@ export class TrainingWindow {
     const ts = take((n) => new Float64Array(n));
     const respPort = take((n) => new Int32Array(n));
     const codes = WINDOW_STRING_COLUMNS.map(() => take((n) => new Uint32Array(n)));
-    const dictionaries = header.dictionaries.map((values) => Dictionary.fromValues(values));
+    const dictionaries = header.dictionaries.map((values, c) => Dictionary.fromValues(values, this.#maxValues[c]));
     codes.forEach((column, c) => {
       const limit = (dictionaries[c] as Dictionary).size;
       for (let i = 0; i < column.length; i++) if ((column[i] as number) >= limit) throw corrupt('code out of range');
