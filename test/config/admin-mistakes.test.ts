@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { ownOutputMatchedBy, parseConfigText } from '../../src/config/index.js';
@@ -97,4 +97,11 @@ void test('the daemon refuses output = input at start (exit 78), it never scores
   const result = cli('run', '-c', ini);
   assert.equal(result.status, 78, result.stdout + result.stderr);
   assert.match(result.stderr + result.stdout, /own output/);
+});
+
+void test('[output] flush_interval is documented as ignored, and nothing reads it (issue #15 item 11)', () => {
+  const docs = readFileSync(join(repoRoot, 'docs', 'configuration.md'), 'utf8');
+  assert.match(docs, /flush_interval[\s\S]{0,400}Ignored, kept only so that existing files still load/);
+  // The queue it configured is gone; no module but the config loader mentions the key.
+  assert.equal(existsSync(join(repoRoot, 'src', 'sink', 'batching-queue.ts')), false);
 });
