@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { join, normalize, resolve } from 'node:path';
 import { segmentRegExp } from '../tail/glob.js';
 import { DaemonError } from '../errors.js';
+import { printable } from '../printable.js';
 import { scanIni, type IniEntry } from './ini-scan.js';
 import {
   ALLOW_SECTION,
@@ -56,7 +57,8 @@ export function formatProblem(problem: ConfigProblem): string {
   const where = problem.line === null ? problem.file : `${problem.file}:${problem.line}`;
   const severity = problem.severity === 'warning' ? 'warning: ' : '';
   const key = problem.key === '' ? '' : `${problem.key}: `;
-  return `${where}: ${severity}${key}${problem.message}`;
+  // Messages quote the file's bytes; a hostile or binary INI must not drive the terminal.
+  return printable(`${where}: ${severity}${key}${problem.message}`);
 }
 
 interface GivenValue {
