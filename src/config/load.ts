@@ -365,6 +365,7 @@ function buildConfig(parsed: ParsedFile, sourceFile: string | null, warnings: Co
       paths: input.paths,
       pollIntervalMs: input.poll_interval,
       maxLineBytes: input.max_line_bytes,
+      archives: [...new Set([...input.archives, ...input.bootstrap])],
       bootstrap: input.bootstrap,
       stateDirectory: input.state_directory,
     },
