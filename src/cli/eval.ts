@@ -8,19 +8,21 @@ import { DaemonError, EXIT } from '../errors.js';
 import { RecordEvaluator, scoringRuleFrom, type ScoringRule } from '../score/index.js';
 import type { Config } from '../config/index.js';
 import type { DceRpcRecord } from '../zeek/dce-rpc-record.js';
-import { loadConfigOption, Progress, parseCommandArgs, readRecords, runCommand, UsageError } from './_common.js';
+import { HUNT_OPTIONS, HUNT_USAGE, huntArchive, huntPlan, loadConfigOption, parseCommandArgs, runCommand, UsageError } from './_common.js';
+import { readArchive } from '../hunt/index.js';
 import { TRAIN_OPTIONS, trainFromLogs, trainPlan } from './train.js';
 
 export const summary = 'train, score and measure detection against labelled attack uids';
 
 const USAGE = `usage: zeek-anomalyd eval [-c INI] --labels FILE [--k N] [--n-init N] [--init huang|cao]
-                          [--seed N] [--sample N] [--json] LOG...
+                          [--seed N] [--sample N] [-j N] [--since TIME] [--until TIME]
+                          [--json] LOG...
 
 Trains on the logs (as 'train'), scores every record under each rule, and prints recall per
 labelled scenario, false alerts per 10,000 normal records, precision and alert rate.
   --labels FILE   attack uids, one per line: UID [TAB SCENARIO]; '#' starts a comment
   --json          one JSON object per rule instead of the table
-`;
+${HUNT_USAGE}`;
 
 /** Attack uid → scenario name. */
 export function parseLabels(text: string, file: string): Map<string, string> {
@@ -86,6 +88,7 @@ export async function run(args: string[]): Promise<number> {
         labels: { type: 'string' },
         json: { type: 'boolean', default: false },
         ...TRAIN_OPTIONS,
+        ...HUNT_OPTIONS,
       },
       USAGE,
       true,
@@ -103,7 +106,9 @@ export async function run(args: string[]): Promise<number> {
     const labels = parseLabels(labelText, values.labels);
     const config = await loadConfigOption(values.config);
     const plan = trainPlan(config, values);
-    const { model } = await trainFromLogs(config, plan, positionals);
+    const hunt = huntPlan(values);
+    const archive = await huntArchive(positionals, hunt);
+    const { model } = await trainFromLogs(config, plan, archive, hunt.threads);
 
     const tallies: RuleTally[] = rulesToCompare(config).map(([name, rule]) => ({
       name,
@@ -116,8 +121,8 @@ export async function run(args: string[]): Promise<number> {
     }));
     const presentAttackUids = new Set<string>();
     let normalRecords = 0;
-    const totals = await readRecords(
-      positionals,
+    const totals = await readArchive(
+      archive,
       (record: DceRpcRecord) => {
         const isAttack = record.uid !== null && labels.has(record.uid);
         if (isAttack) presentAttackUids.add(record.uid as string);
@@ -136,7 +141,7 @@ export async function run(args: string[]): Promise<number> {
           }
         }
       },
-      new Progress('scoring'),
+      { threads: hunt.threads, progress: 'scoring' },
     );
     const reports = tallies.map((tally): RuleReport => {
       const scenarios: Record<string, { detected: number; uids: number }> = {};
