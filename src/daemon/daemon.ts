@@ -20,7 +20,8 @@ import { TrainingWindow } from '../state/training-window.js';
 import { LogFollower, type GapEvent } from '../tail/log-follower.js';
 import { DaemonMetrics, MetricsServer } from '../metrics/index.js';
 import type { LineBatch } from '../tail/types.js';
-import { DCE_RPC_COLUMNS, DceRpcLineDecoder } from '../zeek/index.js';
+import { DCE_RPC_COLUMNS, DCE_RPC_SCHEMA, DceRpcLineDecoder } from '../zeek/index.js';
+import type { TsvLayout } from '../zeek/decoder.js';
 import type { DceRpcRecord } from '../zeek/dce-rpc-record.js';
 import { bootstrapWindow } from './bootstrap.js';
 import type { DaemonLogger } from './logger.js';
@@ -74,6 +75,8 @@ export class Daemon {
   #replay: OutputReplay | null = null;
   #progress: Progress = emptyProgress();
   #decoders = new Map<string, DceRpcLineDecoder>();
+  /** The last header-given TSV layout per followed path, for files without a header. */
+  readonly #lastLayouts = new Map<string, TsvLayout>();
   #dirty = false;
   #lastBatchAt = 0;
   /** A newline that ends a torn last line, owed by a replay that ended while idle. */
@@ -247,13 +250,20 @@ export class Daemon {
     this.#lastBatchAt = Date.now();
     // Everything before this batch is durable: save it as the restart point first.
     await this.#betweenBatches();
-    // One decoder per followed path: a copytruncate copy is read on from where the live file
-    // stopped (no header of its own), so it must keep the schema the live file's header gave.
-    // Every new reading of a file (new, truncated, resumed) is flagged fileStart and starts afresh.
+    // One decoder per followed path, new for every new reading of a file (new, truncated,
+    // resumed: flagged fileStart). A file without a header of its own (Zeek goes on writing after
+    // logrotate's copytruncate; so do the copies after the first) takes the schema of the file
+    // read before it at that path, or, after a restart, Zeek's default dce_rpc columns.
     const followed = batch.resumeAt.path;
     let decoder = this.#decoders.get(followed);
     if (decoder === undefined || batch.fileStart) {
-      decoder = new DceRpcLineDecoder({ file: batch.file.path, columns: DCE_RPC_COLUMNS });
+      const previous = decoder?.generic.tsvLayout ?? this.#lastLayouts.get(followed) ?? null;
+      if (previous !== null) this.#lastLayouts.set(followed, previous);
+      decoder = new DceRpcLineDecoder({
+        file: batch.file.path,
+        columns: DCE_RPC_COLUMNS,
+        headerlessTsv: previous === null ? { schema: DCE_RPC_SCHEMA } : { schema: previous.schema, format: previous.format },
+      });
       this.#decoders.set(followed, decoder);
     }
     const evaluator = this.#evaluator;

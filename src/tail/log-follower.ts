@@ -25,7 +25,7 @@ import { DaemonError } from '../errors.js';
 import { LineSplitter, DEFAULT_MAX_LINE_BYTES } from '../zeek/line-splitter.js';
 import { planCatchUp, type CatchUpCandidate, type CatchUpFrom, type CatchUpPlan, type CatchUpStep, type LiveFile } from './catch-up.js';
 import { decide, type OpenFileView, type PathObservation } from './decide.js';
-import { EMPTY_FINGERPRINT, fingerprintFromHead } from './fingerprint.js';
+import { EMPTY_FINGERPRINT, fingerprintFromHead, fingerprintsCompatible } from './fingerprint.js';
 import { expandPattern, hasGlobSyntax } from './glob.js';
 import { HEAD_BYTES, openLog, orderKeyFromHead, type LogFileInfo, type LogOrderKey, type LogReader, type OpenedLog } from './log-file.js';
 import type { FileCheckpoint, FileIdentity, LineBatch, TailedLine } from './types.js';
@@ -450,17 +450,20 @@ export class LogFollower extends EventEmitter<FollowerEventMap> {
     // Gone again between stat and open (rotation in progress): the next poll sorts it out.
     if (opened === null) return false;
     const live: LiveFile = { dev: opened.info.dev, ino: opened.info.ino, fingerprint: opened.info.fingerprint, size: opened.info.sizeOnDisk };
-    let plan: CatchUpPlan | null;
+    let plan: CatchUpPlan | 'stopped' | 'live-changed';
     try {
-      plan = await this.#runCatchUp(tracked, live);
+      plan = await this.#runCatchUp(tracked, live, opened);
     } catch (error) {
       await closeQuietly(opened);
       throw error;
     }
-    if (plan === null || this.#stopRequested) {
-      // The checkpoint must keep pointing into the older file that was being finished.
+    if (plan === 'stopped' || plan === 'live-changed' || this.#stopRequested) {
+      // Stopped: the checkpoint must keep pointing into the older file being finished. Changed:
+      // rotated or truncated while we caught up, so its content is now a rotated file we have not
+      // read; the next poll plans again from the last file finished.
       await closeQuietly(opened);
-      return plan !== null;
+      if (plan === 'live-changed') tracked.catchUpDue = true;
+      return plan !== 'stopped';
     }
     const start = plan.live ?? { offset: 0, line: 1 };
     if (!plan.resumedLive) this.emit('file-added', identityOf(tracked.path, opened.info));
@@ -468,17 +471,26 @@ export class LogFollower extends EventEmitter<FollowerEventMap> {
     return true;
   }
 
+  /** Whether `opened` still is the file at the path with the content the catch-up planned around. */
+  async #stillLive(tracked: TrackedPath, opened: OpenedLog, planned: LiveFile): Promise<boolean> {
+    const now = await fingerprintOf(opened.reader);
+    if (!fingerprintsCompatible(planned.fingerprint, now)) return false;
+    const observed = await this.#observe(tracked);
+    return observed.kind === 'present' && observed.dev === planned.dev && observed.ino === planned.ino;
+  }
+
   /** Catch-up while nothing is at the path; returns whether anything was read. */
   async #catchUp(tracked: TrackedPath, live: LiveFile | null): Promise<boolean> {
-    const plan = await this.#runCatchUp(tracked, live);
-    return plan !== null && plan.steps.length > 0;
+    const plan = await this.#runCatchUp(tracked, live, null);
+    return typeof plan === 'object' && plan.steps.length > 0;
   }
 
   /**
    * Plans and reads everything due before `live`: the checkpointed file's rest, then later files
-   * whole. Returns the last plan (null when stopped half-way).
+   * whole. `held` is the live file, held open: if it changes while we catch up (rotated, or
+   * truncated by copytruncate) the plan no longer holds and 'live-changed' is returned.
    */
-  async #runCatchUp(tracked: TrackedPath, live: LiveFile | null): Promise<CatchUpPlan | null> {
+  async #runCatchUp(tracked: TrackedPath, live: LiveFile | null, held: OpenedLog | null): Promise<CatchUpPlan | 'stopped' | 'live-changed'> {
     tracked.lastCatchUpMs = Date.now();
     for (let attempt = 0; ; attempt += 1) {
       const candidates = await this.#candidates(tracked, live);
@@ -499,17 +511,25 @@ export class LogFollower extends EventEmitter<FollowerEventMap> {
         tracked.last = { ...file, finished: true };
         if (tracked.checkpoint !== null) tracked.checkpoint.finished = true;
       }
-      const completed = await this.#readSteps(tracked, plan.steps);
-      if (completed === 'stopped') return null;
+      const stillLive = held === null || live === null ? null : () => this.#stillLive(tracked, held, live);
+      const completed = await this.#readSteps(tracked, plan.steps, stillLive);
+      if (completed === 'stopped' || completed === 'live-changed') return completed;
       if (completed === 'done' || attempt >= MAX_REPLANS) {
         tracked.catchUpDue = false;
         return plan;
       }
-      // A planned file moved on (into the archive) before we opened it: look again.
+      // A planned file moved on (into the archive) before we opened it: look again. Every file
+      // planned is older than the live content planned around; if that changed meanwhile, its old
+      // content is a rotated file now and must be planned as one.
+      if (stillLive !== null && !(await stillLive())) return 'live-changed';
     }
   }
 
-  async #readSteps(tracked: TrackedPath, steps: CatchUpStep[]): Promise<'done' | 'moved' | 'stopped'> {
+  async #readSteps(
+    tracked: TrackedPath,
+    steps: CatchUpStep[],
+    stillLive: (() => Promise<boolean>) | null,
+  ): Promise<'done' | 'moved' | 'stopped' | 'live-changed'> {
     if (steps.length === 0) return 'done';
     try {
       for (let index = 0; index < steps.length; index += 1) {
@@ -534,7 +554,8 @@ export class LogFollower extends EventEmitter<FollowerEventMap> {
           reason: step.offset > 0 ? 'finished-rotated-sibling' : 'finished-missed-rotation',
         });
       }
-      return 'done';
+      // Read to here while the live file changed: its old content is a rotated file now.
+      return stillLive !== null && !(await stillLive()) ? 'live-changed' : 'done';
     } finally {
       tracked.progress = null;
       this.emit('catch-up', { path: tracked.path, filesLeft: 0, bytesLeft: 0, current: null });
@@ -701,9 +722,11 @@ export class LogFollower extends EventEmitter<FollowerEventMap> {
     tracked.open = null;
     let recoveredFrom: string | undefined;
     try {
-      const plan = await this.#runCatchUp(tracked, live);
-      if (plan === null) {
+      const plan = await this.#runCatchUp(tracked, live, file.opened);
+      if (plan === 'stopped' || plan === 'live-changed') {
+        // Truncated again (or rotated) while we caught up: plan again from the last file finished.
         await closeQuietly(file.opened);
+        if (plan === 'live-changed') tracked.catchUpDue = true;
         return;
       }
       recoveredFrom = plan.steps[0]?.file.path;
