@@ -114,7 +114,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
         '[input]',
         `paths = ${livePath}`,
         'poll_interval = 100ms',
-        `bootstrap = ${archivePath}`,
+        `archives = ${archivePath}`,
         `state_directory = ${stateDirectory}`,
         '[training]',
         'sample_every = 2',
