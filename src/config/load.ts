@@ -328,7 +328,10 @@ function crossCheck(parsed: ParsedFile, problems: ProblemList, nowMs: number): v
     }
     return null;
   };
-  const { output, training, model, scoring, features } = fixed;
+  const { output, training, model, scoring, features, input } = fixed;
+  if (input.bootstrap !== undefined && input.bootstrap.length > 0) {
+    problems.warn(lineOf('input.bootstrap', 'input.bootstrap'), 'input.bootstrap', 'bootstrap is the older name of archives; its globs are used as archives (they also catch up rotated files after a restart), expected archives = ...');
+  }
   if (output.field_names === 'ecs' && output.format === 'zeek') {
     problems.error(lineOf('output.field_names', 'output.format'), 'output.field_names', 'ecs names need format = json, expected field_names = zeek with format = zeek');
   }
@@ -342,14 +345,17 @@ function crossCheck(parsed: ParsedFile, problems: ProblemList, nowMs: number): v
     problems.warn(lineOf('scoring.distance_threshold', 'scoring.rule'), 'scoring.distance_threshold', `no record can be more than ${features.features.length} features away, so rule = distance will never flag anything`);
   }
 
-  const { input } = fixed;
   if (input.paths !== undefined && output.directory !== undefined) {
-    for (const pattern of input.paths) {
+    const patterns = [
+      ...input.paths.map((pattern) => ({ pattern, key: 'input.paths' })),
+      ...(input.archives ?? []).map((pattern) => ({ pattern, key: 'input.archives' })),
+    ];
+    for (const { pattern, key } of patterns) {
       const own = ownOutputMatchedBy(pattern, output.directory);
       if (own !== null) {
         problems.error(
-          lineOf('input.paths', 'output.directory'),
-          'input.paths',
+          lineOf(key, 'output.directory'),
+          key,
           `${pattern} matches the daemon's own output ${own}, so it would score and train on its own anomalies, expected [output] directory outside every input path`,
         );
       }
@@ -406,6 +412,7 @@ function buildConfig(parsed: ParsedFile, sourceFile: string | null, warnings: Co
       paths: input.paths,
       pollIntervalMs: input.poll_interval,
       maxLineBytes: input.max_line_bytes,
+      archives: [...new Set([...input.archives, ...input.bootstrap])],
       bootstrap: input.bootstrap,
       stateDirectory: input.state_directory,
     },
