@@ -135,10 +135,11 @@ export class Daemon {
     });
     this.#window = opened.window;
     for (const warning of opened.warnings) this.#log.warn(warning.message);
-    if (this.#progress.savedAt === '' && (this.#window.size > 0 || (await this.#models.hasCurrent()))) {
-      // Not a first start: the state of an earlier run is here, only its positions are gone.
+    if (this.#progress.savedAt === '' && this.#window.size > 0) {
+      // Not a first start (an operator may pin a model before one, but only a run fills the
+      // window): the state of an earlier run is here, only its positions are gone.
       this.#log.warn(
-        'progress.json is missing but the state directory holds an earlier run (training window or model): every followed file is read again from its start, and anomalies already in anomalies.log for those lines are written again',
+        'progress.json is missing but the state directory holds an earlier run (its training window): every followed file is read again from its start, and anomalies already in anomalies.log for those lines are written again',
         { state_directory: stateDirectory },
       );
     } else if (this.#progress.sampled > 0 && this.#window.size === 0) {

@@ -117,7 +117,12 @@ async function chaosRun(seed: number): Promise<void> {
       if (next() < 0.25) writer.rotate();
     }
   };
+  // The daemon has read the live file's start before the first rotation or kill: records
+  // rotated away before it ever ran are not its business (as in crash-loop.test).
+  writer.append(corpus.records.slice(0, 1));
+  written = 1;
   let daemon = new DaemonProcess(site, { maxOpenFiles: MAX_OPEN_FILES });
+  await waitFor(() => `the first checkpoint\n${daemon.tail()}`, () => readProgress(site)?.records === 1, 60_000);
   const restart = async (why: string): Promise<void> => {
     daemon.signal('SIGKILL');
     await daemon.exited;
@@ -139,7 +144,7 @@ async function chaosRun(seed: number): Promise<void> {
   await daemon.waitForLine(/metrics endpoint listening/, 60_000);
   const sockets = await flood(port, MAX_OPEN_FILES + 200);
   write(RECORDS / 5);
-  await waitFor(() => `records during the flood\n${explain()}`, () => (readProgress(site)?.records ?? 0) >= written - poisoned - 1000 && daemon.child.exitCode === null, 60_000);
+  await waitFor(() => `records during the flood (at ${readProgress(site)?.records} of ${written})\n${explain()}`, () => (readProgress(site)?.records ?? 0) >= written || daemon.child.exitCode !== null, 90_000);
   assert.equal(daemon.child.exitCode, null, `the daemon exited during the connection flood\n${explain()}`);
   assert.ok(!daemon.lines.some((line) => /EMFILE/.test(line)), `EMFILE reached the daemon\n${explain()}`);
   for (const socket of sockets) socket.destroy();
