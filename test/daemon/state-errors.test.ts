@@ -7,9 +7,10 @@
 import assert from 'node:assert/strict';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { spawn } from 'node:child_process';
 import { before, test } from 'node:test';
 import { tempDir } from '../helpers/tmp.js';
-import { DaemonProcess, installModel, makeCorpus, makeSite, readProgress, waitFor, writeIni, ZeekWriter, type Corpus, type Site } from './harness.js';
+import { CLI, DaemonProcess, installModel, makeCorpus, makeSite, readProgress, waitFor, writeIni, ZeekWriter, type Corpus, type Site } from './harness.js';
 
 let corpus: Corpus;
 const root = tempDir();
@@ -96,4 +97,26 @@ void test('a deleted progress.json and a deleted window journal are warned about
   await daemon.waitForLine(/training window files are missing|training-window\.journal is (missing|empty)/);
   await daemon.waitForLine(/started/);
   assert.equal((await daemon.terminate()).code, 0);
+});
+
+void test('an unreadable input file is reported once, not at every poll', { skip: process.getuid?.() === 0 ? false : 'needs root to run the daemon as nobody (root reads any file)', timeout: 60_000 }, async () => {
+  const site = makeSite(join(root, 'unreadable-input'));
+  writeIni(site, corpus);
+  const writer = new ZeekWriter(site.livePath, corpus.header);
+  writer.append(corpus.records.slice(0, 10));
+  writer.close();
+  chmodSync(site.livePath, 0o000);
+  for (const dir of [site.stateDir, site.outDir]) mkdirSync(dir, { recursive: true });
+  for (const path of [root, site.root, site.liveDir, site.stateDir, site.outDir, site.iniPath]) chmodSync(path, 0o777);
+  const child = spawn('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, CLI, 'run', '-c', site.iniPath], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  // 100 ms polls: 3 s is 30 polls of the unreadable file.
+  await waitFor(() => `start\n${out}`, () => /started/.test(out), 30_000);
+  await new Promise((resolve) => setTimeout(resolve, 3000));
+  child.kill('SIGTERM');
+  await new Promise((resolve) => child.once('exit', resolve));
+  const reports = out.split('\n').filter((line) => /cannot read .*EACCES/.test(line));
+  assert.equal(reports.length, 1, out);
 });
