@@ -3,7 +3,7 @@
  * decoded records cross between them (columns of typed arrays and one string table per batch,
  * so a batch is a few transferable buffers rather than thousands of cloned objects).
  */
-import type { DceRpcRecord } from '../zeek/dce-rpc-record.js';
+import type { DceRpcRecord } from '../zeek/index.js';
 import type { TimeRange } from './archive.js';
 
 /** What a worker does with each file. */

@@ -12,9 +12,7 @@ import { FeatureExtractor } from '../features/index.js';
 import { loadModel } from '../model/index.js';
 import { ANOMALY_SCHEMA, anomalyValues, checkModelFeatures, RecordEvaluator, scoringRuleFrom } from '../score/index.js';
 import { createAnomalyFormatter } from '../sink/index.js';
-import type { DceRpcRecord } from '../zeek/dce-rpc-record.js';
-import type { DceRpcReadEvent } from '../zeek/index.js';
-import type { SourceLocation } from '../zeek/dce-rpc-record.js';
+import type { DceRpcReadEvent, DceRpcRecord, SourceLocation } from '../zeek/index.js';
 import { batchTransferList, RecordBatchBuilder, type ChunkMessage, type FromWorker, type HuntWorkerData, type ToWorker } from './messages.js';
 import { scanLogFile } from './scan.js';
 
