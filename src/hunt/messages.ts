@@ -3,13 +3,19 @@
  * decoded records cross between them (columns of typed arrays and one string table per batch,
  * so a batch is a few transferable buffers rather than thousands of cloned objects).
  */
+import type { Config } from '../config/index.js';
+import type { KModesModel } from '../model/index.js';
 import type { DceRpcRecord } from '../zeek/index.js';
 import type { TimeRange } from './archive.js';
 
 /** What a worker does with each file. */
 export type HuntTask =
-  /** Decode, score and format: the worker posts anomaly text. */
-  | { kind: 'score'; configPath: string | undefined; modelPath: string; format: 'zeek' | 'json' }
+  /**
+   * Decode, score and format: the worker posts anomaly text. The configuration and the model
+   * are the main thread's (cloned: both are plain data), so every worker scores with what the
+   * run started with, even if the files are replaced meanwhile.
+   */
+  | { kind: 'score'; config: Config; model: KModesModel; format: 'zeek' | 'json' }
   /** Decode only: the worker posts the records, for the main thread to consume in order. */
   | { kind: 'records' };
 

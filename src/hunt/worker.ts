@@ -7,11 +7,12 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { isDaemonError } from '../errors.js';
-import { defaultConfig, loadConfigFile } from '../config/index.js';
-import { FeatureExtractor } from '../features/index.js';
-import { loadModel } from '../model/index.js';
-import { ANOMALY_SCHEMA, anomalyValues, checkModelFeatures, RecordEvaluator, scoringRuleFrom } from '../score/index.js';
-import { createAnomalyFormatter } from '../sink/index.js';
+// The stage modules themselves, not their index files: a worker loads only what it runs. (Type
+// imports load nothing, so they come from the index files.)
+import { ANOMALY_SCHEMA, anomalyValues } from '../score/anomaly-record.js';
+import { RecordEvaluator } from '../score/evaluator.js';
+import { scoringRuleFrom } from '../score/scorer.js';
+import { createAnomalyFormatter } from '../sink/format.js';
 import type { DceRpcReadEvent, DceRpcRecord, SourceLocation } from '../zeek/index.js';
 import { batchTransferList, RecordBatchBuilder, type ChunkMessage, type FromWorker, type HuntWorkerData, type ToWorker } from './messages.js';
 import { scanLogFile } from './scan.js';
@@ -36,10 +37,9 @@ interface Consumer {
   readonly due: boolean;
 }
 
-async function scoreConsumer(task: Extract<HuntWorkerData['task'], { kind: 'score' }>): Promise<Consumer> {
-  const config = task.configPath === undefined ? defaultConfig() : await loadConfigFile(task.configPath);
-  const model = await loadModel(task.modelPath);
-  checkModelFeatures(model, new FeatureExtractor(config.features).names, task.modelPath);
+function scoreConsumer(task: Extract<HuntWorkerData['task'], { kind: 'score' }>): Consumer {
+  // The main thread checked that the model fits the configured features.
+  const { config, model } = task;
   const evaluator = new RecordEvaluator({ model, rule: scoringRuleFrom(config.scoring), features: config.features, allow: config.allow });
   const formatter = createAnomalyFormatter({ format: task.format, schema: ANOMALY_SCHEMA, fieldNames: config.output.fieldNames });
   let parts: string[] = [];
@@ -155,7 +155,7 @@ async function scoreFile(consumer: Consumer, index: number, path: string): Promi
 }
 
 async function main(): Promise<void> {
-  const consumer = data.task.kind === 'score' ? await scoreConsumer(data.task) : recordsConsumer();
+  const consumer = data.task.kind === 'score' ? scoreConsumer(data.task) : recordsConsumer();
   post({ kind: 'ready' });
   for (;;) {
     const job = await nextJob();

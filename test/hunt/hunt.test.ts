@@ -6,10 +6,15 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { before, test } from 'node:test';
 import { constants, gunzipSync } from 'node:zlib';
+import { readRecords } from '../../src/cli/_common.js';
+import { loadConfigFile } from '../../src/config/index.js';
+import { loadModel } from '../../src/model/index.js';
+import { ANOMALY_SCHEMA, anomalyValues, RecordEvaluator, scoringRuleFrom } from '../../src/score/index.js';
+import { createAnomalyFormatter } from '../../src/sink/index.js';
 import { writeArchiveTree, type ArchivePart } from '../helpers/archive-tree.js';
 import { repoRoot } from '../helpers/shared.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -81,6 +86,22 @@ void test('score: the same bytes with 1 and 3 threads, equal to scoring the unsp
   const whole = join(dir, 'whole.log');
   ok('score', '-c', sampleIni, '-m', modelPath, '-o', whole, '--format', 'json', '-j', '1', sampleLog);
   assert.equal(json1, readFileSync(whole, 'utf8'), 'the tree scores like the log it was cut from');
+});
+
+void test('score in workers equals the evaluator run on this thread (the config and model reach workers intact)', async () => {
+  const config = await loadConfigFile(sampleIni);
+  const model = await loadModel(modelPath);
+  const evaluator = new RecordEvaluator({ model, rule: scoringRuleFrom(config.scoring), features: config.features, allow: config.allow });
+  const formatter = createAnomalyFormatter({ format: 'json', schema: ANOMALY_SCHEMA, fieldNames: config.output.fieldNames });
+  let expected = '';
+  await readRecords([sampleLog], (record) => {
+    const evaluation = evaluator.evaluate(record);
+    if (evaluation.verdict.anomalous && evaluation.suppressedBy === undefined) {
+      expected += formatter.record(anomalyValues(record, evaluation.context, evaluation.verdict, model));
+    }
+  });
+  assert.ok(expected.length > 0);
+  assert.equal(readFileSync(join(dir, 'tree-json-3.log'), 'utf8'), expected);
 });
 
 void test('train and eval: the same model and the same figures with 1 and 3 threads', () => {
@@ -181,4 +202,15 @@ void test('--since/--until skip whole files by their first and last records and 
   const bad = run('score', '-c', sampleIni, '-m', modelPath, '-o', join(dir, 'x.log'), '--since', 'last tuesday', tree);
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /--since must be an ISO 8601 time/);
+});
+
+void test('a missing input or a glob matching nothing fails before any output, naming it', () => {
+  const out = join(dir, 'never.log');
+  const missing = run('score', '-c', sampleIni, '-m', modelPath, '-o', out, tree, join(dir, 'gone'));
+  assert.equal(missing.status, 2);
+  assert.match(missing.stderr, /cannot open .*gone: no such file or directory/);
+  const empty = run('train', '-c', sampleIni, '-o', join(dir, 'never.json'), `${tree}/logs/1999-*/dce_rpc.*.log.gz`);
+  assert.equal(empty.status, 2);
+  assert.match(empty.stderr, /no file matches '.*1999-\*/);
+  assert.deepEqual(readdirSync(dir).filter((name) => name.startsWith('never') || name.includes('.tmp')), []);
 });
