@@ -7,8 +7,10 @@
 export { LogFollower } from './log-follower.js';
 export type {
   BatchHandler,
+  CatchUpProgress,
   FileLag,
   FollowerEventMap,
+  GapEvent,
   LogFollowerOptions,
   OverlongEvent,
   RotationEvent,
@@ -16,4 +18,4 @@ export type {
   TruncationEvent,
 } from './log-follower.js';
 export type { FileCheckpoint, FileIdentity, LineBatch, TailedLine } from './types.js';
-export { expandPattern, hasGlobSyntax } from './glob.js';
+export { expandPattern, expandPatterns, hasGlobSyntax } from './glob.js';
