@@ -7,7 +7,7 @@ import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DaemonError } from '../errors.js';
 import { loadModel, saveModel, type KModesModel } from '../model/index.js';
-import { writeFileAtomic } from '../state/atomic-write.js';
+import { writeFileAtomic } from '../state/index.js';
 
 /** What `train` and the daemon name models (km-<time>-<hash>), and any plain file name. */
 const MODEL_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$/;
