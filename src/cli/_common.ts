@@ -7,10 +7,10 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { defaultConfig, loadConfigFile, type Config } from '../config/index.js';
 import { EXIT, isDaemonError } from '../errors.js';
 import { statSync } from 'node:fs';
-import { inferJsonSchema, scanDceRpcLog } from '../zeek/index.js';
 import type { DceRpcReadEvent } from '../zeek/index.js';
 import type { DceRpcRecord, SourceLocation } from '../zeek/dce-rpc-record.js';
-import { open } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { discoverArchive, parseTimeBound, scanLogFile, type Archive } from '../hunt/index.js';
 
 /** A command's usage error: printed with the usage text, exit 2. */
 export class UsageError extends Error {}
@@ -27,6 +27,55 @@ export function intOption(name: string, text: string | undefined, min = 0): numb
     throw new UsageError(`--${name} must be an integer >= ${min}, not '${text}'`);
   }
   return Number(text);
+}
+
+/** The archive options of `score`, `train` and `eval` (docs/hunting.md). */
+export const HUNT_OPTIONS = {
+  threads: { type: 'string', short: 'j' },
+  since: { type: 'string' },
+  until: { type: 'string' },
+} as const;
+
+/** Their usage lines, and the layouts LOG may name. */
+export const HUNT_USAGE = `  -j, --threads N    worker threads reading files in parallel (default: the cores available,
+                     ${availableParallelism()} here); the output does not depend on it
+  --since TIME       only records with ts >= TIME (ISO 8601, a date alone is UTC midnight, or
+                     epoch seconds); files entirely before it are skipped unread
+  --until TIME       only records with ts < TIME; files starting at or after it are skipped
+LOG is a file (TSV, JSON, .gz), a directory (every dce_rpc*.log[.gz] below it: zeekctl's
+logs/YYYY-MM-DD/dce_rpc.HH:MM:SS-HH:MM:SS.log.gz, the supervisor's archive/YYYY-MM-DD/ and
+log-queue/, spool/), or a quoted glob ('logs/2024-05-*/dce_rpc.*.log.gz'). Files are read in
+the order of their first record's time, not their names (docs/hunting.md).
+`;
+
+/** What the archive options ask for. */
+export interface HuntPlan {
+  threads: number;
+  since: number | undefined;
+  until: number | undefined;
+}
+
+export function huntPlan(values: Partial<Record<keyof typeof HUNT_OPTIONS, string>>): HuntPlan {
+  let since: number | undefined;
+  let until: number | undefined;
+  try {
+    since = parseTimeBound('since', values.since);
+    until = parseTimeBound('until', values.until);
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+  if (since !== undefined && until !== undefined && until <= since) {
+    throw new UsageError(`--until (${values.until}) must be after --since (${values.since})`);
+  }
+  return { threads: intOption('threads', values.threads, 1) ?? availableParallelism(), since, until };
+}
+
+/** Discovers and orders the archive named by `inputs` under the plan's time range. */
+export function huntArchive(inputs: readonly string[], plan: HuntPlan): Promise<Archive> {
+  return discoverArchive(inputs, {
+    ...(plan.since === undefined ? {} : { since: plan.since }),
+    ...(plan.until === undefined ? {} : { until: plan.until }),
+  });
 }
 
 /** Counts kept while reading records. */
@@ -72,17 +121,6 @@ export class Progress {
   }
 }
 
-async function firstByte(path: string): Promise<number | undefined> {
-  const handle = await open(path, 'r');
-  try {
-    const buffer = Buffer.alloc(1);
-    const { bytesRead } = await handle.read(buffer, 0, 1, 0);
-    return bytesRead === 1 ? buffer[0] : undefined;
-  } finally {
-    await handle.close();
-  }
-}
-
 /**
  * Streams every dce_rpc record of `paths`, in order, to `onRecord`. Bad lines go to stderr as
  * `FILE:LINE: reason`. An unreadable file (missing, a directory) throws DaemonError
@@ -100,7 +138,6 @@ export async function readRecords(
   for (const path of paths) totals.bytes += fileSize(path);
   progress?.setTotal(totals.bytes);
   for (const path of paths) {
-    const jsonSchema = (await firstByte(path)) === 0x7b ? await inferJsonSchema(path) : undefined;
     let lastOffset = 0;
     const onEvent = (event: DceRpcReadEvent, where: SourceLocation): void => {
       if ('kind' in event) {
@@ -118,10 +155,7 @@ export async function readRecords(
       // `where` is one object reused for every record: no object per record on the hot path.
       onRecord(event, where);
     };
-    await scanDceRpcLog(path, onEvent, {
-      ...(jsonSchema === undefined ? {} : { jsonSchema }),
-      ...(afterChunk === undefined ? {} : { afterChunk }),
-    });
+    await scanLogFile(path, onEvent, afterChunk);
   }
   progress?.done();
   return totals;

@@ -9,14 +9,16 @@ import { RecordEvaluator, scoringRuleFrom, type ScoringRule } from '../score/ind
 import type { Config } from '../config/index.js';
 import type { DceRpcRecord } from '../zeek/dce-rpc-record.js';
 import { BzarBaseline, SigmaBaseline, type BaselineRule } from '../score/baselines.js';
-import { intOption, loadConfigOption, Progress, parseCommandArgs, readRecords, runCommand, UsageError } from './_common.js';
+import { HUNT_OPTIONS, HUNT_USAGE, huntArchive, huntPlan, intOption, loadConfigOption, parseCommandArgs, runCommand, UsageError } from './_common.js';
+import { readArchive } from '../hunt/index.js';
 import { HELD_OUT_FIRST, renderSweep, runSweep, TUNING_SEEDS } from './sweep.js';
 import { TRAIN_OPTIONS, trainFromLogs, trainPlan } from './train.js';
 
 export const summary = 'train, score and measure detection against labelled attack uids';
 
 const USAGE = `usage: zeek-anomalyd eval [-c INI] --labels FILE [--k N] [--n-init N] [--init huang|cao]
-                          [--seed N] [--sample N] [--json] LOG...
+                          [--seed N] [--sample N] [-j N] [--since TIME] [--until TIME]
+                          [--json] LOG...
        zeek-anomalyd eval --sweep N [--tuning N] [--max-records N] [--days D] [--json]
 
 Trains on the logs (as 'train'), scores every record under each rule, and prints recall per
@@ -32,7 +34,7 @@ labelled scenario, false alerts per 10,000 normal records, precision and alert r
   --tuning N      how many tuning seeds to include (default 10; 0 = held-out only)
   --max-records N cap on a personality's weekly volume (default 1000000)
   --days D        days per generated network (default 7)
-`;
+${HUNT_USAGE}`;
 
 /** Attack uid → scenario name. */
 export function parseLabels(text: string, file: string): Map<string, string> {
@@ -102,6 +104,7 @@ export async function run(args: string[]): Promise<number> {
         'max-records': { type: 'string' },
         days: { type: 'string' },
         ...TRAIN_OPTIONS,
+        ...HUNT_OPTIONS,
       },
       USAGE,
       true,
@@ -134,7 +137,9 @@ export async function run(args: string[]): Promise<number> {
     const labels = parseLabels(labelText, values.labels);
     const config = await loadConfigOption(values.config);
     const plan = trainPlan(config, values);
-    const { model } = await trainFromLogs(config, plan, positionals);
+    const hunt = huntPlan(values);
+    const archive = await huntArchive(positionals, hunt);
+    const { model } = await trainFromLogs(config, plan, archive, hunt.threads);
 
     const tallies: RuleTally[] = rulesToCompare(config).map(([name, rule]) => ({
       name,
@@ -151,8 +156,8 @@ export async function run(args: string[]): Promise<number> {
     }));
     const presentAttackUids = new Set<string>();
     let normalRecords = 0;
-    const totals = await readRecords(
-      positionals,
+    const totals = await readArchive(
+      archive,
       (record: DceRpcRecord) => {
         const isAttack = record.uid !== null && labels.has(record.uid);
         if (isAttack) presentAttackUids.add(record.uid as string);
@@ -179,7 +184,7 @@ export async function run(args: string[]): Promise<number> {
           }
         }
       },
-      new Progress('scoring'),
+      { threads: hunt.threads, progress: 'scoring' },
     );
     const reports = [...tallies, ...baselines.map(({ tally }) => ({ ...tally, suppressed: 0 }))].map((tally): RuleReport => {
       const scenarios: Record<string, { detected: number; uids: number }> = {};

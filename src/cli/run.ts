@@ -31,7 +31,7 @@ export async function run(args: string[]): Promise<number> {
     if (parsed === null) return EXIT.ok;
     const configPath = parsed.values.config;
     const config = await loadConfigFile(configPath);
-    const logger = createLogger(config.logging.level);
+    const logger = createLogger(config.logging.level, process.stdout, { format: config.logging.format });
     for (const warning of config.warnings) logger.warn(`config: ${warning.message}`, { line: warning.line ?? undefined });
     const daemon = new Daemon({ configPath, config, logger });
     process.on('uncaughtException', (error) => {

@@ -7,23 +7,25 @@ import { once } from 'node:events';
 import { basename, dirname, join } from 'node:path';
 import { DaemonError, EXIT } from '../errors.js';
 import { loadModel } from '../model/index.js';
-import { ANOMALY_SCHEMA, anomalyValues, RecordEvaluator, scoringRuleFrom, checkModelFeatures } from '../score/index.js';
+import { ANOMALY_SCHEMA, checkModelFeatures } from '../score/index.js';
 import { createAnomalyFormatter } from '../sink/index.js';
-import { loadConfigOption, Progress, parseCommandArgs, readRecords, runCommand, UsageError } from './_common.js';
+import { HUNT_OPTIONS, HUNT_USAGE, huntArchive, huntPlan, loadConfigOption, parseCommandArgs, runCommand, UsageError } from './_common.js';
+import { scoreArchive } from '../hunt/index.js';
 import { FeatureExtractor } from '../features/index.js';
 
 export const summary = 'score dce_rpc logs against a model and write the anomalies';
 
-const USAGE = `usage: zeek-anomalyd score [-c INI] -m MODEL [-o OUT] [--format zeek|json] [--json] LOG...
+const USAGE = `usage: zeek-anomalyd score [-c INI] -m MODEL [-o OUT] [--format zeek|json] [-j N]
+                           [--since TIME] [--until TIME] [--json] LOG...
 
-Scores every record of the logs (TSV, JSON, .gz, in order) and writes the anomalous ones in the
-anomalies.log format (docs/output-format.md).
+Scores every record of the logs (TSV, JSON, .gz) in worker threads and writes the anomalous
+ones in the anomalies.log format (docs/output-format.md), in the order of the records' time.
   -c, --config INI   configuration (features, IP groups, [scoring] rule, allow-list); default: built-in
   -m, --model FILE   model written by 'zeek-anomalyd train' (required)
   -o, --output FILE  output file, replaced atomically when complete (default: standard output)
   --format zeek|json Zeek TSV or Zeek JSON (default: [output] format)
   --json             print one JSON summary line on stdout (requires -o)
-Exit status: 0 ok, 1 some input lines were bad (the rest was scored), 2 usage or unreadable input,
+${HUNT_USAGE}Exit status: 0 ok, 1 some input lines were bad (the rest was scored), 2 usage or unreadable input,
 78 invalid configuration.
 `;
 
@@ -132,6 +134,7 @@ export async function run(args: string[]): Promise<number> {
         output: { type: 'string', short: 'o' },
         format: { type: 'string' },
         json: { type: 'boolean', default: false },
+        ...HUNT_OPTIONS,
       },
       USAGE,
       true,
@@ -144,38 +147,26 @@ export async function run(args: string[]): Promise<number> {
     const config = await loadConfigOption(values.config);
     const format = values.format ?? config.output.format;
     if (format !== 'zeek' && format !== 'json') throw new UsageError(`--format must be zeek or json, not '${format}'`);
+    const hunt = huntPlan(values);
     const model = await loadModel(values.model);
     checkModelFeatures(model, new FeatureExtractor(config.features).names, values.model);
-    const evaluator = new RecordEvaluator({
-      model,
-      rule: scoringRuleFrom(config.scoring),
-      features: config.features,
-      allow: config.allow,
-    });
+    const started = performance.now();
+    const archive = await huntArchive(positionals, hunt);
 
     const formatter = createAnomalyFormatter({ format, schema: ANOMALY_SCHEMA, fieldNames: config.output.fieldNames });
     const output = values.output === undefined ? stdoutOutput() : await openFileOutput(values.output);
     const batch = new Batcher(output);
-    const started = performance.now();
-    let anomalies = 0;
-    let suppressed = 0;
     let totals;
     try {
       batch.add(formatter.header(Date.now()));
-      totals = await readRecords(
-        positionals,
-        (record) => {
-          const evaluation = evaluator.evaluate(record);
-          if (!evaluation.verdict.anomalous) return;
-          if (evaluation.suppressedBy !== undefined) {
-            suppressed += 1;
-            return;
-          }
-          anomalies += 1;
-          batch.add(formatter.record(anomalyValues(record, evaluation.context, evaluation.verdict, model)));
+      totals = await scoreArchive(
+        archive,
+        { kind: 'score', configPath: values.config, modelPath: values.model, format },
+        async (text) => {
+          batch.add(text);
+          await batch.flush();
         },
-        new Progress('scoring'),
-        () => batch.flush(),
+        { threads: hunt.threads, progress: 'scoring' },
       );
       batch.add(formatter.close(Date.now()));
       await batch.flush(true);
@@ -188,15 +179,20 @@ export async function run(args: string[]): Promise<number> {
     const result = {
       records: totals.records,
       parse_errors: totals.parseErrors,
-      anomalies,
-      suppressed,
+      anomalies: totals.anomalies,
+      suppressed: totals.suppressed,
+      files: totals.files,
+      skipped_files: totals.skippedFiles,
+      outside_range: totals.outsideRange,
+      threads: Math.min(hunt.threads, Math.max(1, totals.files)),
       elapsed_ms: Math.round(elapsedMs),
       records_per_s: Math.round(totals.records / (elapsedMs / 1000)),
     };
     if (values.json) process.stdout.write(`${JSON.stringify(result)}\n`);
     else {
       process.stderr.write(
-        `scored ${result.records} records: ${anomalies} anomalies, ${suppressed} suppressed, ` +
+        `scored ${result.records} records of ${result.files} files (${result.skipped_files} skipped by time, ` +
+          `${result.outside_range} records outside it): ${result.anomalies} anomalies, ${result.suppressed} suppressed, ` +
           `${result.parse_errors} bad lines, ${result.elapsed_ms} ms (${result.records_per_s} records/s)\n`,
       );
     }

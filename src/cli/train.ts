@@ -7,11 +7,14 @@ import { TrainingSampler } from '../features/index.js';
 import { saveModel, type KModesModel } from '../model/index.js';
 import { routineOptionsFrom, TrainingSetBuilder, trainModel, type VettedPair } from '../score/index.js';
 import type { Config } from '../config/index.js';
+import { readArchive, type Archive } from '../hunt/index.js';
 import {
+  HUNT_OPTIONS,
+  HUNT_USAGE,
+  huntArchive,
+  huntPlan,
   intOption,
   loadConfigOption,
-  Progress,
-  readRecords,
   runCommand,
   parseCommandArgs,
   UsageError,
@@ -20,9 +23,12 @@ import {
 export const summary = 'train a K-Modes model from dce_rpc logs';
 
 const USAGE = `usage: zeek-anomalyd train [-c INI] [-o MODEL] [--k N] [--n-init N] [--init huang|cao]
-                           [--seed N] [--sample N] [--json] LOG...
+                           [--seed N] [--sample N] [-j N] [--since TIME] [--until TIME]
+                           [--json] LOG...
 
-Reads the logs in the order given (TSV, JSON, .gz), keeps one record in N, and writes a model.
+Reads the logs (TSV, JSON, .gz; decoded in worker threads, taken in the order of the records'
+time), keeps one record in N, and writes a model. The sample, and so the model, is the same
+for any number of threads.
   -c, --config INI   configuration (features, IP groups, model defaults); default: built-in
   -o, --output FILE  model file to write (default: model.json); replaced atomically
   --k N              clusters (default: [model] k, 15)
@@ -31,7 +37,7 @@ Reads the logs in the order given (TSV, JSON, .gz), keeps one record in N, and w
   --seed N           random seed (default: [model] seed, else 0)
   --sample N         keep one record in N (default: [training] sample_every, 20)
   --json             print one JSON summary line on stdout
-`;
+${HUNT_USAGE}`;
 
 /** Training options after the INI and the command line are combined. */
 export interface TrainPlan {
@@ -75,17 +81,19 @@ export interface TrainResult {
 }
 
 /**
- * Reads `logs`, samples, vets technique operations by distinct hosts, fits and calibrates.
- * Shared with `eval`.
+ * Reads `archive` (decoded in `threads` workers, every record delivered here in file order, so
+ * the sample does not depend on the thread count), samples, vets technique operations by
+ * distinct hosts, fits and calibrates. Shared with `eval`.
  */
 export async function trainFromLogs(
   config: Config,
   plan: TrainPlan,
-  logs: readonly string[],
+  archive: Archive,
+  threads: number,
 ): Promise<TrainResult> {
   const builder = trainingSetBuilder(config);
   const sampler = new TrainingSampler({ every: plan.sample, mode: config.training.sampleMode, seed: plan.seed });
-  const totals = await readRecords(logs, (record) => builder.add(record, sampler.take()), new Progress('reading'));
+  const totals = await readArchive(archive, (record) => builder.add(record, sampler.take()), { threads, progress: 'reading' });
   return fitTrainingSet(config, plan, builder, totals);
 }
 
@@ -142,6 +150,7 @@ export async function run(args: string[]): Promise<number> {
         output: { type: 'string', short: 'o', default: 'model.json' },
         json: { type: 'boolean', default: false },
         ...TRAIN_OPTIONS,
+        ...HUNT_OPTIONS,
       },
       USAGE,
       true,
@@ -151,13 +160,17 @@ export async function run(args: string[]): Promise<number> {
     if (positionals.length === 0) throw new UsageError('no LOG given');
     const config = await loadConfigOption(values.config);
     const plan = trainPlan(config, values);
-    const { model, records, parseErrors, fitMs, withheldRows } = await trainFromLogs(config, plan, positionals);
+    const hunt = huntPlan(values);
+    const archive = await huntArchive(positionals, hunt);
+    const { model, records, parseErrors, fitMs, withheldRows } = await trainFromLogs(config, plan, archive, hunt.threads);
     await saveModel(values.output, model);
     const result = {
       rows: model.training.rows,
       distinct_rows: model.training.distinctRows,
       records,
       parse_errors: parseErrors,
+      files: archive.files.length,
+      skipped_files: archive.skippedFiles,
       k: model.centroids.length,
       cost: model.cost,
       iterations: model.iterations,

@@ -420,7 +420,7 @@ function buildConfig(parsed: ParsedFile, sourceFile: string | null, warnings: Co
       rotateIntervalMs: output.rotate_interval,
       flushIntervalMs: output.flush_interval,
     },
-    logging: { level: logging.level, statsIntervalMs: logging.stats_interval },
+    logging: { level: logging.level, statsIntervalMs: logging.stats_interval, format: logging.format },
     metrics: { enabled: metrics.enabled, listenHost: metrics.listen.host, listenPort: metrics.listen.port },
     warnings,
     effective: parsed.effective,

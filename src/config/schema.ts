@@ -295,9 +295,9 @@ const output = {
     doc: 'Field naming: zeek (id.orig_h …) or ecs (source.ip …, only with format = json).',
     example: 'ecs',
   }),
-  rotate_interval: key(duration(60_000, 30 * 86_400_000, true), '1h', {
+  rotate_interval: key(duration(1000, 30 * 86_400_000, true), '1h', {
     doc: 'Rotate anomalies.log this often (write #close, rename with a timestamp); 0 = never, leave rotation to logrotate (send SIGHUP to reopen).',
-    units: 'duration (1m to 30d, or 0)',
+    units: 'duration (1s to 30d, or 0)',
     example: '0',
   }),
   flush_interval: key(duration(10, 1000), '1s', {
@@ -316,6 +316,10 @@ const logging = {
     doc: 'How often a statistics line (records read, parse errors, anomalies) is logged; 0 = never.',
     units: 'duration (1s to 1d, or 0)',
     example: '5m',
+  }),
+  format: key(oneOf(['text', 'json', 'ecs'] as const), 'text', {
+    doc: 'Line format of the daemon\'s own log: text (message key=value), json (one JSON object per line) or ecs (Elastic Common Schema JSON through @elastic/ecs-winston-format, our fields under zeek_anomalyd.*). Under systemd every format keeps the <N> priority prefix the journal reads.',
+    example: 'ecs',
   }),
 };
 

@@ -98,6 +98,8 @@ export interface OutputOptions {
 export interface LoggingOptions {
   level: 'error' | 'warn' | 'info' | 'debug';
   statsIntervalMs: number;
+  /** Line format of the daemon's own log. */
+  format: 'text' | 'json' | 'ecs';
 }
 
 /** `[metrics]`: the optional Prometheus endpoint. */

@@ -565,6 +565,7 @@ export class Daemon {
         if (atRestart.length > 0) this.#log.warn(`these changes take effect at the next restart: ${atRestart.join('; ')}`);
         this.#config = { ...next, input: previous.input, output: previous.output, metrics: previous.metrics };
         this.#log.setLevel(next.logging.level);
+        this.#log.setFormat(next.logging.format);
         if (previous.model.retrainSchedule !== next.model.retrainSchedule || previous.model.retrainTimeZone !== next.model.retrainTimeZone) {
           this.#scheduler?.stop();
           this.#startScheduler();

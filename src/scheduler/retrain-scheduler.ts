@@ -1,14 +1,18 @@
 /**
- * Runs the retraining job on a node-cron schedule. Guarantees, independent of node-cron's own
- * options: runs never overlap (a tick that finds the previous run still going is skipped and
- * logged), a failing job is logged and the schedule goes on, and the timer is unref'd so it never
- * keeps the process alive. node-cron's own console output (ANSI `[NODE-CRON]` lines) is routed to
- * our logger instead.
+ * Runs the retraining job on a cron schedule. Guarantees: runs never overlap (a tick that finds the
+ * previous run still going is skipped and logged), a failing job is logged and the schedule goes
+ * on, runs missed while the event loop was blocked or the machine suspended are counted and
+ * logged instead of being run in a burst, and the timer never keeps the process alive. node-cron
+ * parses the expression; when it is due is the pure `nextRunAfter`, and time comes from an
+ * injected `Clock`, so the tests move time instead of waiting for it.
  */
-import cron from 'node-cron';
-import type { Logger as CronLogger, ScheduledTask } from 'node-cron';
 import { DaemonError } from '../errors.js';
+import { systemClock, type Clock, type TimerHandle } from './clock.js';
 import type { Logger } from './logger.js';
+import { compileSchedule, nextRunAfter, type CronSchedule } from './next-run.js';
+
+/** More missed runs than this are reported as "at least". */
+const MAX_MISSED_COUNTED = 1000;
 
 /** Settings of a RetrainScheduler. */
 export interface RetrainSchedulerOptions {
@@ -21,6 +25,8 @@ export interface RetrainSchedulerOptions {
   logger: Logger;
   /** Task name in log lines. @default 'retrain' */
   name?: string;
+  /** Time source. @default systemClock */
+  clock?: Clock;
 }
 
 /** How one attempt to run the job ended. */
@@ -35,69 +41,50 @@ export interface SchedulerStats {
   completed: number;
   failed: number;
   skippedOverlap: number;
+  /** Due times that passed while the process could not run (blocked loop, suspend). */
+  missed: number;
 }
 
 /** A non-overlapping, error-proof, unref'd cron runner for the retraining job. */
 export class RetrainScheduler {
-  readonly #expression: string;
-  readonly #timeZone: string;
+  readonly #schedule: CronSchedule;
   readonly #job: () => Promise<void>;
   readonly #logger: Logger;
   readonly #name: string;
-  #task: ScheduledTask | null = null;
+  readonly #clock: Clock;
+  #started = false;
+  #timer: TimerHandle | null = null;
+  #dueAt: number | null = null;
   #running: Promise<RunOutcome> | null = null;
-  readonly #stats: SchedulerStats = { started: 0, completed: 0, failed: 0, skippedOverlap: 0 };
+  readonly #stats: SchedulerStats = { started: 0, completed: 0, failed: 0, skippedOverlap: 0, missed: 0 };
 
   /** @throws DaemonError ERR_CONFIG_INVALID when the expression or time zone is invalid. */
   constructor(options: RetrainSchedulerOptions) {
-    const check = cron.validateDetailed(options.expression);
-    if (!check.valid) {
-      const detail = check.errors.map((e) => `${e.field}: ${e.message}`).join('; ');
-      throw new DaemonError('ERR_CONFIG_INVALID', `scheduler: invalid cron expression '${options.expression}' (${detail})`, {
-        meta: { expression: options.expression, errors: check.errors },
-      });
-    }
-    const timeZone = options.timeZone ?? 'UTC';
-    try {
-      new Intl.DateTimeFormat('en-US', { timeZone });
-    } catch (error) {
-      throw new DaemonError('ERR_CONFIG_INVALID', `scheduler: unknown time zone '${timeZone}'`, {
-        cause: error,
-        meta: { timeZone },
-      });
-    }
-    this.#expression = options.expression;
-    this.#timeZone = timeZone;
+    this.#schedule = compileSchedule(options.expression, options.timeZone ?? 'UTC');
     this.#job = options.job;
     this.#logger = options.logger;
     this.#name = options.name ?? 'retrain';
+    this.#clock = options.clock ?? systemClock;
   }
 
   /** Starts ticking (idempotent). */
   start(): void {
-    if (this.#task !== null) return;
-    this.#task = cron.createTask(this.#expression, () => this.#tick(), {
-      name: this.#name,
-      timezone: this.#timeZone,
-      unref: true,
-      logger: cronLogger(this.#logger, this.#name),
-    });
-    void this.#task.start();
+    if (this.#started) return;
+    this.#started = true;
+    this.#arm(this.#clock.now());
     this.#logger.info(`scheduler: ${this.#name} scheduled`, {
-      expression: this.#expression,
-      timeZone: this.#timeZone,
+      expression: this.#schedule.expression,
+      timeZone: this.#schedule.timeZone,
       nextRunAt: this.nextRunAt()?.toISOString() ?? null,
     });
   }
 
   /** Stops ticking; a run in progress is not interrupted (await `idle()` to wait for it). */
   stop(): void {
-    const task = this.#task;
-    this.#task = null;
-    if (task !== null) {
-      void task.stop();
-      void task.destroy();
-    }
+    this.#started = false;
+    this.#dueAt = null;
+    if (this.#timer !== null) this.#clock.clearTimer(this.#timer);
+    this.#timer = null;
   }
 
   /** Runs the job now unless a run is in progress (then the outcome is `skipped`). */
@@ -117,7 +104,7 @@ export class RetrainScheduler {
 
   /** When the next scheduled tick is due, or null when stopped. */
   nextRunAt(): Date | null {
-    return this.#task?.getNextRun() ?? null;
+    return this.#dueAt === null ? null : new Date(this.#dueAt);
   }
 
   /** Counters since construction. */
@@ -125,8 +112,45 @@ export class RetrainScheduler {
     return { ...this.#stats };
   }
 
-  async #tick(): Promise<void> {
-    await this.#run('scheduled');
+  #arm(afterMs: number): void {
+    this.#dueAt = nextRunAfter(this.#schedule, afterMs);
+    if (this.#dueAt === null) {
+      this.#logger.warn(`scheduler: ${this.#name} is never due again`, { expression: this.#schedule.expression });
+      return;
+    }
+    this.#timer = this.#clock.setTimer(() => this.#wake(), this.#dueAt - this.#clock.now());
+  }
+
+  #wake(): void {
+    this.#timer = null;
+    const dueAt = this.#dueAt;
+    if (!this.#started || dueAt === null) return;
+    const now = this.#clock.now();
+    if (now < dueAt) {
+      // Woken early: a wait longer than a timer can hold, or a clock stepped back.
+      this.#timer = this.#clock.setTimer(() => this.#wake(), dueAt - now);
+      return;
+    }
+    const missed = this.#countMissed(dueAt, now);
+    if (missed > 0) {
+      this.#stats.missed += missed;
+      this.#logger.warn(`scheduler: ${this.#name} missed ${missed >= MAX_MISSED_COUNTED ? 'at least ' : ''}${missed} run(s); running once now`, {
+        dueAt: new Date(dueAt).toISOString(),
+        lateMs: now - dueAt,
+      });
+    }
+    void this.#run('scheduled');
+    this.#arm(now);
+  }
+
+  /** Due times after `dueAt` that have also passed by `now`. */
+  #countMissed(dueAt: number, now: number): number {
+    let missed = 0;
+    for (let next = nextRunAfter(this.#schedule, dueAt); next !== null && next <= now && missed < MAX_MISSED_COUNTED; ) {
+      missed += 1;
+      next = nextRunAfter(this.#schedule, next);
+    }
+    return missed;
   }
 
   #run(trigger: 'scheduled' | 'manual'): Promise<RunOutcome> {
@@ -145,16 +169,16 @@ export class RetrainScheduler {
   }
 
   async #execute(trigger: 'scheduled' | 'manual'): Promise<RunOutcome> {
-    const startedAt = performance.now();
+    const startedAt = this.#clock.now();
     this.#logger.info(`scheduler: ${this.#name} started`, { trigger });
     try {
       await this.#job();
-      const durationMs = performance.now() - startedAt;
+      const durationMs = this.#clock.now() - startedAt;
       this.#stats.completed += 1;
       this.#logger.info(`scheduler: ${this.#name} finished`, { trigger, durationMs: Math.round(durationMs) });
       return { status: 'completed', durationMs };
     } catch (error) {
-      const durationMs = performance.now() - startedAt;
+      const durationMs = this.#clock.now() - startedAt;
       this.#stats.failed += 1;
       // A failed retrain keeps the last good model; the schedule must survive it.
       this.#logger.error(`scheduler: ${this.#name} failed`, {
@@ -166,17 +190,4 @@ export class RetrainScheduler {
       return { status: 'failed', durationMs, error };
     }
   }
-}
-
-/** Adapts our logger to node-cron's Logger (its messages become ours, without ANSI colours). */
-function cronLogger(logger: Logger, name: string): CronLogger {
-  const text = (message: string | Error): string => (message instanceof Error ? message.message : message);
-  return {
-    info: (message) => logger.debug(`scheduler: node-cron (${name}): ${message}`),
-    warn: (message) => logger.warn(`scheduler: node-cron (${name}): ${message}`),
-    error: (message, err) =>
-      logger.error(`scheduler: node-cron (${name}): ${text(message)}`, err === undefined ? undefined : { error: err.message }),
-    debug: (message, err) =>
-      logger.debug(`scheduler: node-cron (${name}): ${text(message)}`, err === undefined ? undefined : { error: err.message }),
-  };
 }

@@ -11,10 +11,11 @@
  * | `uid` | `zeek.session_id` (as Filebeat's zeek module does; not `event.id`, because one connection can yield several anomalies and `event.id` must be unique per event) |
  * | `rtt`, `named_pipe`, `endpoint`, `operation` | `zeek.dce_rpc.<name>` (the zeek module's dce_rpc names) |
  * | anything else (scores, reasons, model id…) | `zeek.anomaly.<name>` |
- * | (added) | `event.kind: "alert"`, `event.module: "zeek"`, `event.dataset: "zeek.dce_rpc_anomaly"` |
+ * | (added) | `event.kind: "alert"`, `event.module: "zeek"`, `event.dataset: "zeek.dce_rpc_anomaly"`, `ecs.version` |
  *
  * Keys stay flat and dotted (`"source.ip"`), exactly like Zeek's own JSON; Elasticsearch treats
- * dots as object paths.
+ * dots as object paths. Every name is either an ECS field of ECS_VERSION with a compatible type
+ * or lies under OWN_NAMESPACES; test/sink/ecs-schema.test.ts checks both against `@elastic/ecs`.
  */
 import type { ZeekSchema, ZeekValue } from '../zeek/index.js';
 
@@ -31,11 +32,21 @@ const FIXED: Readonly<Record<string, string>> = {
   operation: 'zeek.dce_rpc.operation',
 };
 
+/** The ECS release the names and types are checked against (`@elastic/ecs`, pinned in package.json). */
+export const ECS_VERSION = '9.4.0';
+
+/**
+ * Namespaces outside ECS that our names use: `zeek.*` as Filebeat's zeek module does
+ * (`zeek.session_id`, `zeek.dce_rpc.*`), with our verdict under `zeek.anomaly.*`.
+ */
+export const OWN_NAMESPACES: readonly string[] = ['zeek.'];
+
 /** Constant ECS columns appended to every record, in this order. */
 export const ECS_CONSTANTS: readonly { name: string; value: string }[] = [
   { name: 'event.kind', value: 'alert' },
   { name: 'event.module', value: 'zeek' },
   { name: 'event.dataset', value: 'zeek.dce_rpc_anomaly' },
+  { name: 'ecs.version', value: ECS_VERSION },
 ];
 
 /** The ECS name of one Zeek column name (see the module comment for the table). */

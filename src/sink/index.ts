@@ -3,7 +3,7 @@ export { AnomalyLogWriter } from './anomaly-log-writer.js';
 export type { AnomalyLogWriterOptions, FileIdentity, OpenResult } from './anomaly-log-writer.js';
 export { BatchingQueue } from './batching-queue.js';
 export type { BatchingQueueOptions } from './batching-queue.js';
-export { ECS_CONSTANTS, ecsFieldName, ecsView } from './ecs.js';
+export { ECS_CONSTANTS, ECS_VERSION, OWN_NAMESPACES, ecsFieldName, ecsView } from './ecs.js';
 export type { EcsView } from './ecs.js';
 export { createAnomalyFormatter, parseZeekLocalTime, tsvOpenTime } from './format.js';
 export type { AnomalyFormatter, AnomalyFormatterOptions, AnomalyLogFormat } from './format.js';

@@ -69,7 +69,8 @@ async function openInput(path: string): Promise<{ stream: Readable; gzip: boolea
   const gzip = magic[0] === 0x1f && magic[1] === 0x8b;
   const file = createReadStream(path, { highWaterMark: 256 * 1024 });
   if (!gzip) return { stream: file, gzip };
-  const gunzip = createGunzip();
+  // Large output chunks: fewer stream turns per megabyte, measurably faster (bench/score).
+  const gunzip = createGunzip({ chunkSize: 256 * 1024 });
   // The file stream's own errors are forwarded so the consumer sees them through one stream.
   file.on('error', (error) => gunzip.destroy(error));
   return { stream: file.pipe(gunzip), gzip };

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ecsFieldName, ecsView } from '../../src/sink/ecs.js';
+import { ECS_VERSION, ecsFieldName, ecsView } from '../../src/sink/ecs.js';
 import { createAnomalyFormatter, parseZeekLocalTime, tsvOpenTime } from '../../src/sink/format.js';
 import { nextRotationAt, rotatedFileName } from '../../src/sink/rotation.js';
 import type { ZeekSchema, ZeekValue } from '../../src/zeek/index.js';
@@ -28,8 +28,8 @@ void test('ECS names follow the documented table and the rest goes under zeek.an
   assert.equal(ecsFieldName('operation'), 'zeek.dce_rpc.operation');
   assert.equal(ecsFieldName('score'), 'zeek.anomaly.score');
   const view = ecsView(SCHEMA);
-  assert.equal(view.schema.fields.length, SCHEMA.fields.length + 3);
-  assert.deepEqual(view.project(ROW).slice(-3), ['alert', 'zeek', 'zeek.dce_rpc_anomaly']);
+  assert.equal(view.schema.fields.length, SCHEMA.fields.length + 4);
+  assert.deepEqual(view.project(ROW).slice(-4), ['alert', 'zeek', 'zeek.dce_rpc_anomaly', ECS_VERSION]);
 });
 
 void test('JSON with ECS names is one valid object per line with an ISO @timestamp and no unset keys', () => {

@@ -2,10 +2,10 @@
  * Test harness for the follower: a Zeek-like writer on real files and a collector that records
  * every delivered line, so tests assert exactly-once, in-order delivery.
  */
-import { appendFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, statSync, writeFileSync } from 'node:fs';
 import type { TestContext } from 'node:test';
-import { LogFollower, type LogFollowerOptions } from '../../src/tail/log-follower.js';
-import type { LineBatch } from '../../src/tail/types.js';
+import { LogFollower, type LogFollowerOptions, type RotationEvent, type TruncationEvent } from '../../src/tail/log-follower.js';
+import type { FileIdentity, LineBatch } from '../../src/tail/types.js';
 
 /** A Zeek TSV header block whose #open line makes each file's header distinct. */
 export function zeekHeader(openStamp = new Date().toISOString()): string {
@@ -42,6 +42,11 @@ function linesText(from: number, to: number): string {
   return text;
 }
 
+/** The inode number of a file, as the follower reports it (a decimal string). */
+export function inodeOf(path: string): string {
+  return String(statSync(path, { bigint: true }).ino);
+}
+
 /** Sequence number of a data line, or null for a header line. */
 export function sequenceOf(line: string): number | null {
   if (line.startsWith('#')) return null;
@@ -54,8 +59,13 @@ export class Collector {
   readonly batches: LineBatch[] = [];
   /** Data lines (not `#` lines) in delivery order, as text. */
   readonly data: string[] = [];
+  /** The file each data line was read from (same index as `data`). */
+  readonly sources: FileIdentity[] = [];
   readonly headerLines: string[] = [];
   readonly events: string[] = [];
+  /** The payloads of 'rotated' and 'truncated', in order. */
+  readonly rotations: RotationEvent[] = [];
+  readonly truncations: TruncationEvent[] = [];
   overlong = 0;
   /** Optional delay inside the handler (to exercise backpressure). */
   handlerDelayMs = 0;
@@ -66,12 +76,25 @@ export class Collector {
     for (const line of batch.lines) {
       const text = line.bytes.toString('utf8');
       if (text.startsWith('#')) this.headerLines.push(text);
-      else this.data.push(text);
+      else {
+        this.data.push(text);
+        this.sources.push(batch.file);
+      }
     }
     if (this.handlerDelayMs > 0) {
       await new Promise((resolve) => setTimeout(resolve, this.handlerDelayMs));
     }
   };
+
+  /** The inodes the data lines with sequence numbers from..to-1 were read from. */
+  inodesOf(from: number, to: number): Set<string> {
+    const inodes = new Set<string>();
+    this.data.forEach((line, i) => {
+      const n = sequenceOf(line) ?? -1;
+      if (n >= from && n < to) inodes.add(this.sources[i]?.ino ?? '?');
+    });
+    return inodes;
+  }
 
   /** Sequence numbers of the delivered data lines. */
   sequences(): number[] {
@@ -106,6 +129,8 @@ export function follow(
   for (const name of ['file-added', 'file-missing', 'rotated', 'truncated', 'tail-error'] as const) {
     follower.on(name, () => collector.events.push(name));
   }
+  follower.on('rotated', (event) => collector.rotations.push(event));
+  follower.on('truncated', (event) => collector.truncations.push(event));
   follower.on('fatal', (error) => collector.events.push(`fatal:${String(error.cause)}`));
   follower.start(collector.handle);
   return { follower, collector };

@@ -1,0 +1,139 @@
+/**
+ * Hunting over an archive tree: a generated 2,000,000-record dce_rpc log cut into 10 zeekctl
+ * `.log.gz` archives, then `score` end to end (discovery, gzip, decode, score, format, write,
+ * through the command's own `run()`) with 1 and 2 worker threads and `train` with 1 and 2,
+ * next to `zcat FILES | wc -l` of the same files in the same run (the machine is shared and
+ * noisy: compare ratios between runs, not absolutes). Each figure is the best of ROUNDS
+ * interleaved passes; every pass is printed too. CPU seconds (all threads) per million records
+ * say what an idle machine would do: on N free cores, about N / (CPU s per record).
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { run as generate } from '../src/cli/generate.js';
+import { run as score } from '../src/cli/score.js';
+import { run as train } from '../src/cli/train.js';
+import { writeArchiveTree } from '../test/helpers/archive-tree.js';
+
+const RECORDS = 2_000_000;
+const FILES = 10;
+const ROUNDS = 3;
+const TARGET_PER_S = 1_000_000;
+const TARGET_SPEEDUP = 1.7;
+
+interface Variant {
+  label: string;
+  pass: () => Promise<void>;
+  seconds: number[];
+  cpuSeconds: number[];
+}
+
+/** Runs a CLI command with its stderr chatter silenced; fails loudly on a bad exit. */
+async function quietly(name: string, body: () => Promise<number>): Promise<void> {
+  const write = process.stderr.write.bind(process.stderr);
+  let captured = '';
+  process.stderr.write = ((chunk: string | Uint8Array): boolean => {
+    captured += String(chunk);
+    return true;
+  });
+  let code: number;
+  try {
+    code = await body();
+  } finally {
+    process.stderr.write = write;
+  }
+  if (code !== 0) throw new Error(`bench: ${name} exited ${code}: ${captured}`);
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'zeek-hunt-bench-'));
+  try {
+    const log = join(dir, 'dce_rpc.log');
+    const groups = join(dir, 'ip_groups.ini');
+    const ini = join(dir, 'bench.ini');
+    const model = join(dir, 'model.json');
+    const out = join(dir, 'anomalies.log');
+    await quietly('generate', () => generate(['--rows', String(RECORDS), '--seed', '3', '--days', '10', '-o', log, '--ip-groups', groups]));
+    writeFileSync(ini, `[features]\nfold_pipe_case = true\nip_group_fallback = label\n\n${readFileSync(groups, 'utf8')}`);
+    const tree = join(dir, 'zeek');
+    const parts = writeArchiveTree(readFileSync(log, 'utf8'), tree, FILES);
+    rmSync(log);
+    const gzBytes = parts.reduce((sum, p) => sum + readFileSync(p.path).length, 0);
+    await quietly('train', () => train(['-c', ini, '-o', model, tree]));
+    process.stdout.write(
+      `archive: ${parts.length} files, ${RECORDS} records, ${(gzBytes / 1e6).toFixed(1)} MB gzip (zeekctl logs/YYYY-MM-DD/dce_rpc.*.log.gz); ` +
+        `${availableParallelism()} cores, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} at start\n`,
+    );
+
+    const zcatCommand = `zcat ${parts.map((p) => `'${p.path}'`).join(' ')} | wc -l`;
+    const zcat: Variant = {
+      label: 'baseline: zcat FILES | wc -l',
+      pass: () => {
+        const result = spawnSync('sh', ['-c', zcatCommand], { encoding: 'utf8' });
+        if (result.status !== 0) throw new Error(`bench: zcat failed: ${result.stderr}`);
+        return Promise.resolve();
+      },
+      seconds: [],
+      cpuSeconds: [],
+    };
+    const scoreAt = (threads: number): Variant => ({
+      label: `score -j ${threads} -c INI -m MODEL -o OUT TREE`,
+      pass: () => quietly('score', () => score(['-c', ini, '-m', model, '-o', out, '-j', String(threads), tree])),
+      seconds: [],
+      cpuSeconds: [],
+    });
+    const trainAt = (threads: number): Variant => ({
+      label: `train -j ${threads} -c INI -o MODEL TREE`,
+      pass: () => quietly('train', () => train(['-c', ini, '-o', join(dir, `m${threads}.json`), '-j', String(threads), tree])),
+      seconds: [],
+      cpuSeconds: [],
+    });
+    const score1 = scoreAt(1);
+    const score2 = scoreAt(2);
+    const train1 = trainAt(1);
+    const train2 = trainAt(2);
+    const variants = [zcat, score1, score2, train1, train2];
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const v of variants) {
+        globalThis.gc?.();
+        const cpu = process.cpuUsage();
+        const started = process.hrtime.bigint();
+        await v.pass();
+        v.seconds.push(Number(process.hrtime.bigint() - started) / 1e9);
+        const used = process.cpuUsage(cpu);
+        v.cpuSeconds.push((used.user + used.system) / 1e6);
+      }
+    }
+    const best = (v: Variant): number => Math.min(...v.seconds);
+    const rate = (v: Variant): number => RECORDS / best(v);
+    const m = (perS: number): string => `${(perS / 1e6).toFixed(2)} M/s`;
+    for (const v of variants) {
+      const cpu = v === zcat ? '' : `, CPU ${(Math.min(...v.cpuSeconds) / (RECORDS / 1e6)).toFixed(2)} s per M records`;
+      process.stdout.write(
+        `  ${v.label.padEnd(44)} ${m(rate(v))}  ${(best(v) * 1000).toFixed(0).padStart(5)} ms best of ${ROUNDS}` +
+          `  (passes: ${v.seconds.map((s) => (s * 1000).toFixed(0)).join(', ')} ms${cpu})\n`,
+      );
+    }
+    const speedup = rate(score2) / rate(score1);
+    const perRound = score2.seconds.map((s, i) => ((score1.seconds[i] as number) / s).toFixed(2)).join(', ');
+    const cpuPerRecord = Math.min(...score2.cpuSeconds) / RECORDS;
+    process.stdout.write(
+      `score 2 threads: ${Math.round(rate(score2))} records/s [target >= ${TARGET_PER_S}: ${rate(score2) >= TARGET_PER_S ? 'MET' : 'NOT MET'}], ` +
+        `${speedup.toFixed(2)}x 1 thread [target >= ${TARGET_SPEEDUP}x: ${speedup >= TARGET_SPEEDUP ? 'MET' : 'NOT MET'}] ` +
+        `(per round: ${perRound}), ${((rate(score2) / rate(zcat)) * 100).toFixed(0)}% of zcat | wc -l\n`,
+    );
+    process.stdout.write(
+      `score at the CPU it used: ${Math.round(2 / cpuPerRecord)} records/s on 2 idle cores, if nothing else ran ` +
+        `(${(cpuPerRecord * 1e9).toFixed(0)} ns CPU per record, all threads)\n`,
+    );
+    process.stdout.write(
+      `train: ${Math.round(rate(train1))} records/s with 1 thread, ${Math.round(rate(train2))} with 2 ` +
+        `(${(rate(train2) / rate(train1)).toFixed(2)}x; the sample is taken on the main thread in file order)\n`,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();

@@ -1,0 +1,129 @@
+/**
+ * The offline commands' view of an archive: `scoreArchive` for `score` (workers decode, score
+ * and format; the main thread writes their text in file order) and `readArchive` for `train`
+ * and `eval` (workers decode; the main thread gets every record in file order, exactly as the
+ * single-threaded reader delivers them, so sampling, statistics and tallies do not depend on
+ * the thread count).
+ */
+import type { DceRpcRecord, SourceLocation } from '../zeek/dce-rpc-record.js';
+import type { Archive, ArchiveFile } from './archive.js';
+import { forEachRecord, type HuntTask } from './messages.js';
+import { runPool } from './pool.js';
+import { HuntProgress } from './progress.js';
+
+/** Counts of a hunt. `parseErrors` includes files that could not be opened. */
+export interface HuntTotals {
+  records: number;
+  parseErrors: number;
+  /** Records read but outside --since/--until. */
+  outsideRange: number;
+  files: number;
+  skippedFiles: number;
+}
+
+export interface HuntRunOptions {
+  threads: number;
+  /** Progress label; no progress line when undefined. */
+  progress?: string;
+}
+
+function totalsOf(archive: Archive): HuntTotals {
+  return { records: 0, parseErrors: 0, outsideRange: 0, files: archive.files.length, skippedFiles: archive.skippedFiles };
+}
+
+function progressFor(archive: Archive, label: string | undefined): HuntProgress | undefined {
+  if (label === undefined) return undefined;
+  return new HuntProgress(label, archive.files.length, archive.files.reduce((sum, f) => sum + f.bytes, 0));
+}
+
+/** Writes bad-line reports to stderr without tearing the progress line. */
+function report(progress: HuntProgress | undefined, lines: string[]): void {
+  if (lines.length === 0) return;
+  progress?.clear();
+  process.stderr.write(lines.join(''));
+}
+
+/** `score`'s totals. */
+export interface ScoreTotals extends HuntTotals {
+  anomalies: number;
+  suppressed: number;
+}
+
+/**
+ * Scores every file of `archive` in `threads` workers; `write` gets the anomaly text in file
+ * order (the same bytes, in the same order, for any thread count) and is awaited (backpressure).
+ */
+export async function scoreArchive(
+  archive: Archive,
+  task: Extract<HuntTask, { kind: 'score' }>,
+  write: (text: string) => Promise<void>,
+  options: HuntRunOptions,
+): Promise<ScoreTotals> {
+  const totals: ScoreTotals = { ...totalsOf(archive), anomalies: 0, suppressed: 0 };
+  const progress = progressFor(archive, options.progress);
+  await runPool({
+    files: archive.files,
+    task,
+    range: archive.range,
+    threads: options.threads,
+    onChunk: async (chunk) => {
+      totals.records += chunk.records;
+      totals.outsideRange += chunk.outside;
+      totals.parseErrors += chunk.errors.length;
+      totals.anomalies += chunk.anomalies ?? 0;
+      totals.suppressed += chunk.suppressed ?? 0;
+      report(progress, chunk.errors);
+      progress?.records(chunk.records);
+      if (chunk.text !== undefined && chunk.text !== '') await write(chunk.text);
+    },
+    onUnreadable: (_file, message) => {
+      totals.parseErrors += 1;
+      report(progress, [`${message}\n`]);
+    },
+    onFileDone: (file: ArchiveFile) => progress?.fileDone(file.bytes),
+  });
+  progress?.done();
+  return totals;
+}
+
+/**
+ * Every record of `archive`, decoded in `threads` workers, to `onRecord` on this thread in file
+ * and line order (each record a new object; `where` is reused, copy it to keep it). Bad lines
+ * go to stderr as `FILE:LINE: reason`, as with readRecords.
+ */
+export async function readArchive(
+  archive: Archive,
+  onRecord: (record: DceRpcRecord, where: SourceLocation) => void,
+  options: HuntRunOptions,
+): Promise<HuntTotals> {
+  const totals = totalsOf(archive);
+  const progress = progressFor(archive, options.progress);
+  const where: SourceLocation = { file: '', line: 0, offset: 0 };
+  await runPool({
+    files: archive.files,
+    task: { kind: 'records' },
+    range: archive.range,
+    threads: options.threads,
+    onChunk: (chunk, file) => {
+      totals.records += chunk.records;
+      totals.outsideRange += chunk.outside;
+      totals.parseErrors += chunk.errors.length;
+      report(progress, chunk.errors);
+      if (chunk.batch !== undefined) {
+        where.file = file.path;
+        forEachRecord(chunk.batch, (record, line) => {
+          where.line = line;
+          onRecord(record, where);
+        });
+      }
+      progress?.records(chunk.records);
+    },
+    onUnreadable: (_file, message) => {
+      totals.parseErrors += 1;
+      report(progress, [`${message}\n`]);
+    },
+    onFileDone: (file) => progress?.fileDone(file.bytes),
+  });
+  progress?.done();
+  return totals;
+}

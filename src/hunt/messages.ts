@@ -1,0 +1,195 @@
+/**
+ * What the hunt's main thread and its workers say to each other, and the compact form in which
+ * decoded records cross between them (columns of typed arrays and one string table per batch,
+ * so a batch is a few transferable buffers rather than thousands of cloned objects).
+ */
+import type { DceRpcRecord } from '../zeek/dce-rpc-record.js';
+import type { TimeRange } from './archive.js';
+
+/** What a worker does with each file. */
+export type HuntTask =
+  /** Decode, score and format: the worker posts anomaly text. */
+  | { kind: 'score'; configPath: string | undefined; modelPath: string; format: 'zeek' | 'json' }
+  /** Decode only: the worker posts the records, for the main thread to consume in order. */
+  | { kind: 'records' };
+
+/** `workerData` of a hunt worker. */
+export interface HuntWorkerData {
+  task: HuntTask;
+  range: TimeRange;
+  /** Chunks a worker may have posted and not yet seen acknowledged before it waits. */
+  maxInflight: number;
+}
+
+export type ToWorker = { kind: 'file'; index: number; path: string } | { kind: 'ack' } | { kind: 'end' };
+
+/** A piece of one file's result, in file order. Counts are deltas since the previous chunk. */
+export interface ChunkMessage {
+  kind: 'chunk';
+  index: number;
+  /** Records decoded (inside the time range). */
+  records: number;
+  /** Records decoded but outside --since/--until. */
+  outside: number;
+  /** `FILE:LINE: reason` for each bad line, in line order. */
+  errors: string[];
+  /** `score`: formatted anomalies. */
+  text?: string;
+  anomalies?: number;
+  suppressed?: number;
+  /** `records`: the decoded records. */
+  batch?: RecordBatch;
+}
+
+export type FromWorker =
+  | { kind: 'ready' }
+  | ChunkMessage
+  | { kind: 'done'; index: number }
+  /** The file could not be opened at all (gone since discovery, permissions). */
+  | { kind: 'unreadable'; index: number; message: string };
+
+/** Records as columns; string fields index `strings` (-1 = unset), numbers use `nulls` bits. */
+export interface RecordBatch {
+  count: number;
+  ts: Float64Array;
+  rtt: Float64Array;
+  /** Two per record: orig, resp; -1 = unset. */
+  ports: Int32Array;
+  /** Six per record: uid, origHost, respHost, namedPipe, endpoint, operation. */
+  refs: Int32Array;
+  lines: Int32Array;
+  /** 1 where rtt is unset. */
+  rttUnset: Uint8Array;
+  strings: string[];
+}
+
+const STRING_FIELDS = 6;
+
+/** Builds RecordBatches, deduplicating strings within a batch. */
+export class RecordBatchBuilder {
+  readonly #capacity: number;
+  #batch: RecordBatch;
+  /** Room in the current arrays: grows past `#capacity` when a chunk brings more records. */
+  #room: number;
+  #ids = new Map<string, number>();
+
+  constructor(capacity: number) {
+    this.#capacity = capacity;
+    this.#room = capacity;
+    this.#batch = emptyBatch(capacity);
+  }
+
+  get count(): number {
+    return this.#batch.count;
+  }
+
+  get full(): boolean {
+    return this.#batch.count >= this.#capacity;
+  }
+
+  add(record: DceRpcRecord, line: number): void {
+    if (this.#batch.count === this.#room) this.#grow();
+    const batch = this.#batch;
+    const i = batch.count++;
+    batch.ts[i] = record.ts;
+    batch.rtt[i] = record.rtt ?? 0;
+    batch.rttUnset[i] = record.rtt === null ? 1 : 0;
+    batch.ports[i * 2] = record.origPort ?? -1;
+    batch.ports[i * 2 + 1] = record.respPort ?? -1;
+    batch.lines[i] = line;
+    const refs = batch.refs;
+    const base = i * STRING_FIELDS;
+    refs[base] = this.#id(record.uid);
+    refs[base + 1] = this.#id(record.origHost);
+    refs[base + 2] = this.#id(record.respHost);
+    refs[base + 3] = this.#id(record.namedPipe);
+    refs[base + 4] = this.#id(record.endpoint);
+    refs[base + 5] = this.#id(record.operation);
+  }
+
+  /** The batch so far (trimmed), and a fresh one started. */
+  take(): RecordBatch {
+    const batch = this.#batch;
+    const n = batch.count;
+    this.#batch = emptyBatch(this.#capacity);
+    this.#room = this.#capacity;
+    this.#ids = new Map();
+    return {
+      count: n,
+      ts: batch.ts.slice(0, n),
+      rtt: batch.rtt.slice(0, n),
+      ports: batch.ports.slice(0, n * 2),
+      refs: batch.refs.slice(0, n * STRING_FIELDS),
+      lines: batch.lines.slice(0, n),
+      rttUnset: batch.rttUnset.slice(0, n),
+      strings: batch.strings,
+    };
+  }
+
+  #grow(): void {
+    const old = this.#batch;
+    this.#room *= 2;
+    const next = emptyBatch(this.#room);
+    next.count = old.count;
+    next.ts.set(old.ts);
+    next.rtt.set(old.rtt);
+    next.ports.set(old.ports);
+    next.refs.set(old.refs);
+    next.lines.set(old.lines);
+    next.rttUnset.set(old.rttUnset);
+    next.strings = old.strings;
+    this.#batch = next;
+  }
+
+  #id(value: string | null): number {
+    if (value === null) return -1;
+    let id = this.#ids.get(value);
+    if (id === undefined) {
+      id = this.#batch.strings.length;
+      this.#batch.strings.push(value);
+      this.#ids.set(value, id);
+    }
+    return id;
+  }
+}
+
+function emptyBatch(capacity: number): RecordBatch {
+  return {
+    count: 0,
+    ts: new Float64Array(capacity),
+    rtt: new Float64Array(capacity),
+    ports: new Int32Array(capacity * 2),
+    refs: new Int32Array(capacity * STRING_FIELDS),
+    lines: new Int32Array(capacity),
+    rttUnset: new Uint8Array(capacity),
+    strings: [],
+  };
+}
+
+/** The buffers of a batch, to transfer instead of copy. */
+export function batchTransferList(batch: RecordBatch): ArrayBuffer[] {
+  return [batch.ts, batch.rtt, batch.ports, batch.refs, batch.lines, batch.rttUnset].map((a) => a.buffer as ArrayBuffer);
+}
+
+/** Calls `onRecord` with each record of `batch`, a new object each (consumers may keep them). */
+export function forEachRecord(batch: RecordBatch, onRecord: (record: DceRpcRecord, line: number) => void): void {
+  const { strings, refs, ports } = batch;
+  const text = (ref: number): string | null => (ref < 0 ? null : (strings[ref] as string));
+  const port = (value: number): number | null => (value < 0 ? null : value);
+  for (let i = 0; i < batch.count; i++) {
+    const base = i * STRING_FIELDS;
+    const record: DceRpcRecord = {
+      ts: batch.ts[i] as number,
+      uid: text(refs[base] as number),
+      origHost: text(refs[base + 1] as number),
+      origPort: port(ports[i * 2] as number),
+      respHost: text(refs[base + 2] as number),
+      respPort: port(ports[i * 2 + 1] as number),
+      rtt: batch.rttUnset[i] === 1 ? null : (batch.rtt[i] as number),
+      namedPipe: text(refs[base + 3] as number),
+      endpoint: text(refs[base + 4] as number),
+      operation: text(refs[base + 5] as number),
+    };
+    onRecord(record, batch.lines[i] as number);
+  }
+}

@@ -1,0 +1,38 @@
+/**
+ * One log file's records, as every offline reader takes them: JSON detected from the first byte
+ * (its types inferred from the file), TSV through the dce_rpc fast path, gzip decompressed in a
+ * stream. Shared by `readRecords` (one thread) and the hunt workers, so both read alike.
+ */
+import { open } from 'node:fs/promises';
+import { inferJsonSchema, scanDceRpcLog } from '../zeek/index.js';
+import type { DceRpcReadEvent, ReadStats } from '../zeek/index.js';
+import type { SourceLocation } from '../zeek/dce-rpc-record.js';
+
+async function firstByte(path: string): Promise<number | undefined> {
+  const handle = await open(path, 'r');
+  try {
+    const buffer = Buffer.alloc(1);
+    const { bytesRead } = await handle.read(buffer, 0, 1, 0);
+    return bytesRead === 1 ? buffer[0] : undefined;
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Scans `path` (see scanDceRpcLog for the events and `where`); throws DaemonError
+ * ERR_INPUT_UNREADABLE when it cannot be opened at all.
+ */
+export async function scanLogFile(
+  path: string,
+  onEvent: (event: DceRpcReadEvent, where: SourceLocation) => void,
+  afterChunk?: () => Promise<void> | void,
+): Promise<ReadStats> {
+  // An unopenable file is reported by scanDceRpcLog, with its reason.
+  const json = (await firstByte(path).catch(() => undefined)) === 0x7b;
+  const jsonSchema = json ? await inferJsonSchema(path) : undefined;
+  return scanDceRpcLog(path, onEvent, {
+    ...(jsonSchema === undefined ? {} : { jsonSchema }),
+    ...(afterChunk === undefined ? {} : { afterChunk }),
+  });
+}

@@ -1,0 +1,178 @@
+/**
+ * A hunt worker thread: takes whole files from the main thread one at a time, reads each (gzip
+ * decompressed here, in a stream), and posts its result back in chunks, in line order: anomaly
+ * text for `score`, decoded records for `train`/`eval`. It waits before posting more than
+ * `maxInflight` chunks the main thread has not consumed, so a worker that runs ahead of the
+ * file being written holds a bounded amount, not a whole file.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { isDaemonError } from '../errors.js';
+import { defaultConfig, loadConfigFile } from '../config/index.js';
+import { FeatureExtractor } from '../features/index.js';
+import { loadModel } from '../model/index.js';
+import { ANOMALY_SCHEMA, anomalyValues, checkModelFeatures, RecordEvaluator, scoringRuleFrom } from '../score/index.js';
+import { createAnomalyFormatter } from '../sink/index.js';
+import type { DceRpcRecord } from '../zeek/dce-rpc-record.js';
+import type { DceRpcReadEvent } from '../zeek/index.js';
+import type { SourceLocation } from '../zeek/dce-rpc-record.js';
+import { batchTransferList, RecordBatchBuilder, type ChunkMessage, type FromWorker, type HuntWorkerData, type ToWorker } from './messages.js';
+import { scanLogFile } from './scan.js';
+
+/** Anomaly text collected before a chunk is posted. */
+const TEXT_CHUNK_CHARS = 256 * 1024;
+/** Records decoded before a chunk is posted even when it carries nothing else (progress). */
+const RECORDS_PER_CHUNK = 65_536;
+/** Records per batch in `records` mode. */
+const BATCH_RECORDS = 16_384;
+
+const port = parentPort;
+if (port === null) throw new Error('hunt worker: not started as a worker thread');
+const data = workerData as HuntWorkerData;
+const since = data.range.since ?? -Infinity;
+const until = data.range.until ?? Infinity;
+
+/** Per-record work of the task, and what it has collected for the next chunk. */
+interface Consumer {
+  take(record: DceRpcRecord, line: number): void;
+  /** Moves what was collected into `chunk` (and returns buffers to transfer). */
+  drain(chunk: ChunkMessage): ArrayBuffer[];
+  /** Whether enough was collected to post a chunk now. */
+  readonly due: boolean;
+}
+
+async function scoreConsumer(task: Extract<HuntWorkerData['task'], { kind: 'score' }>): Promise<Consumer> {
+  const config = task.configPath === undefined ? defaultConfig() : await loadConfigFile(task.configPath);
+  const model = await loadModel(task.modelPath);
+  checkModelFeatures(model, new FeatureExtractor(config.features).names, task.modelPath);
+  const evaluator = new RecordEvaluator({ model, rule: scoringRuleFrom(config.scoring), features: config.features, allow: config.allow });
+  const formatter = createAnomalyFormatter({ format: task.format, schema: ANOMALY_SCHEMA, fieldNames: config.output.fieldNames });
+  let parts: string[] = [];
+  let size = 0;
+  let anomalies = 0;
+  let suppressed = 0;
+  return {
+    take(record) {
+      const evaluation = evaluator.evaluate(record);
+      if (!evaluation.verdict.anomalous) return;
+      if (evaluation.suppressedBy !== undefined) {
+        suppressed += 1;
+        return;
+      }
+      anomalies += 1;
+      const line = formatter.record(anomalyValues(record, evaluation.context, evaluation.verdict, model));
+      parts.push(line);
+      size += line.length;
+    },
+    drain(chunk) {
+      chunk.text = parts.join('');
+      chunk.anomalies = anomalies;
+      chunk.suppressed = suppressed;
+      parts = [];
+      size = 0;
+      anomalies = 0;
+      suppressed = 0;
+      return [];
+    },
+    get due() {
+      return size >= TEXT_CHUNK_CHARS;
+    },
+  };
+}
+
+function recordsConsumer(): Consumer {
+  const builder = new RecordBatchBuilder(BATCH_RECORDS);
+  return {
+    take(record, line) {
+      builder.add(record, line);
+    },
+    drain(chunk) {
+      if (builder.count === 0) return [];
+      const batch = builder.take();
+      chunk.batch = batch;
+      return batchTransferList(batch);
+    },
+    get due() {
+      return builder.full;
+    },
+  };
+}
+
+let inflight = 0;
+let creditWaiter: (() => void) | null = null;
+const jobs: ToWorker[] = [];
+let jobWaiter: (() => void) | null = null;
+
+port.on('message', (message: ToWorker) => {
+  if (message.kind === 'ack') {
+    inflight -= 1;
+    const wake = creditWaiter;
+    creditWaiter = null;
+    wake?.();
+    return;
+  }
+  jobs.push(message);
+  const wake = jobWaiter;
+  jobWaiter = null;
+  wake?.();
+});
+
+function post(message: FromWorker, transfer: ArrayBuffer[] = []): void {
+  port?.postMessage(message, transfer);
+}
+
+async function nextJob(): Promise<ToWorker> {
+  while (jobs.length === 0) await new Promise<void>((resolve) => (jobWaiter = resolve));
+  return jobs.shift() as ToWorker;
+}
+
+async function scoreFile(consumer: Consumer, index: number, path: string): Promise<void> {
+  let records = 0;
+  let outside = 0;
+  let errors: string[] = [];
+  const flush = async (): Promise<void> => {
+    const chunk: ChunkMessage = { kind: 'chunk', index, records, outside, errors };
+    const transfer = consumer.drain(chunk);
+    records = 0;
+    outside = 0;
+    errors = [];
+    while (inflight >= data.maxInflight) await new Promise<void>((resolve) => (creditWaiter = resolve));
+    inflight += 1;
+    post(chunk, transfer);
+  };
+  const onEvent = (event: DceRpcReadEvent, where: SourceLocation): void => {
+    if ('kind' in event) {
+      if (event.kind === 'header') return;
+      errors.push(`${event.file}:${event.line}: ${event.reason}\n`);
+      return;
+    }
+    if (event.ts < since || event.ts >= until) {
+      outside += 1;
+      return;
+    }
+    records += 1;
+    consumer.take(event, where.line);
+  };
+  const afterChunk = (): Promise<void> | undefined =>
+    consumer.due || errors.length > 0 || records >= RECORDS_PER_CHUNK ? flush() : undefined;
+  await scanLogFile(path, onEvent, afterChunk);
+  await flush();
+}
+
+async function main(): Promise<void> {
+  const consumer = data.task.kind === 'score' ? await scoreConsumer(data.task) : recordsConsumer();
+  post({ kind: 'ready' });
+  for (;;) {
+    const job = await nextJob();
+    if (job.kind !== 'file') break;
+    try {
+      await scoreFile(consumer, job.index, job.path);
+      post({ kind: 'done', index: job.index });
+    } catch (error) {
+      if (!isDaemonError(error) || error.code !== 'ERR_INPUT_UNREADABLE') throw error;
+      post({ kind: 'unreadable', index: job.index, message: error.message });
+    }
+  }
+  port?.close();
+}
+
+await main();
