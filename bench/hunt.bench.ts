@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { run as generate } from '../src/cli/generate.js';
 import { run as score } from '../src/cli/score.js';
 import { run as train } from '../src/cli/train.js';
+import { quietly } from './quietly.js';
 import { writeArchiveTree } from '../test/helpers/archive-tree.js';
 
 const RECORDS = 2_000_000;
@@ -27,23 +28,6 @@ interface Variant {
   pass: () => Promise<void>;
   seconds: number[];
   cpuSeconds: number[];
-}
-
-/** Runs a CLI command with its stderr chatter silenced; fails loudly on a bad exit. */
-async function quietly(name: string, body: () => Promise<number>): Promise<void> {
-  const write = process.stderr.write.bind(process.stderr);
-  let captured = '';
-  process.stderr.write = ((chunk: string | Uint8Array): boolean => {
-    captured += String(chunk);
-    return true;
-  });
-  let code: number;
-  try {
-    code = await body();
-  } finally {
-    process.stderr.write = write;
-  }
-  if (code !== 0) throw new Error(`bench: ${name} exited ${code}: ${captured}`);
 }
 
 async function main(): Promise<void> {

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { run as generate } from '../src/cli/generate.js';
 import { run as score } from '../src/cli/score.js';
 import { run as train } from '../src/cli/train.js';
+import { quietly } from './quietly.js';
 import { loadConfigOption, readRecords } from '../src/cli/_common.js';
 import { loadModel } from '../src/model/index.js';
 import { ANOMALY_SCHEMA, anomalyValues, RecordEvaluator, scoringRuleFrom } from '../src/score/index.js';
@@ -35,23 +36,6 @@ interface Variant {
 }
 
 const variant = (label: string, pass: Variant['pass'], firstRoundOnly = false): Variant => ({ label, pass, seconds: Infinity, count: 0, firstRoundOnly });
-
-/** Runs a CLI command with its stderr chatter (summaries) silenced; fails loudly on a bad exit. */
-async function quietly(name: string, body: () => Promise<number>): Promise<void> {
-  const write = process.stderr.write.bind(process.stderr);
-  let captured = '';
-  process.stderr.write = ((chunk: string | Uint8Array): boolean => {
-    captured += String(chunk);
-    return true;
-  });
-  let code: number;
-  try {
-    code = await body();
-  } finally {
-    process.stderr.write = write;
-  }
-  if (code !== 0) throw new Error(`bench: ${name} exited ${code}: ${captured}`);
-}
 
 async function splitToStrings(path: string): Promise<number> {
   const splitter = new LineSplitter();

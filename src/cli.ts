@@ -6,7 +6,7 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { EXIT, isDaemonError } from './errors.js';
+import { EXIT, exitCodeFor, messageOf } from './errors.js';
 
 interface CommandModule {
   run(args: string[]): Promise<number>;
@@ -69,8 +69,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`zeek-anomalyd: ${message}\n`);
-    process.exitCode = isDaemonError(error) && error.code === 'ERR_CONFIG_INVALID' ? EXIT.config : 2;
+    process.stderr.write(`zeek-anomalyd: ${messageOf(error)}\n`);
+    process.exitCode = exitCodeFor(error);
   },
 );

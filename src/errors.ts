@@ -1,29 +1,53 @@
 /**
  * One error type for the whole program, with stable codes in one registry (as undici does):
  * callers and tests match on `code`, never on message text. Messages start with the component
- * ("zeek: …", "model: …") so a log line says where it came from.
+ * ("zeek: …", "model: …") so a log line says where it came from. Every code is documented in
+ * docs/errors.md (meaning, what an operator does, exit status); test/errors.test.ts checks that
+ * page against ERROR_CODES and that every code is used somewhere in src/.
  */
-export type ErrorCode =
-  | 'ERR_USAGE'
-  | 'ERR_INPUT_UNREADABLE'
-  | 'ERR_PARSE'
-  | 'ERR_CONFIG_INVALID'
-  | 'ERR_MODEL_INVALID'
-  | 'ERR_MODEL_INCOMPATIBLE'
-  | 'ERR_TRAIN'
-  | 'ERR_SINK_WRITE'
-  | 'ERR_STATE'
-  | 'ERR_TAIL';
+
+/** Exit statuses shared by every command (sysexits.h where one fits). */
+export const EXIT = {
+  ok: 0,
+  /** Some input lines were bad; the good ones were still processed. */
+  dataErrors: 1,
+  /** The daemon failed in a way a restart may cure; systemd's Restart=on-failure restarts it. */
+  failure: 1,
+  /** A command line, input or output the command cannot run with; restarting does not help. */
+  usage: 2,
+  /** EX_CONFIG: the configuration file is invalid. */
+  config: 78,
+} as const;
+
+/** Every error code the program emits, with the exit status of a command it ends. */
+export const ERROR_CODES = {
+  ERR_USAGE: { exit: EXIT.usage },
+  ERR_CONFIG_INVALID: { exit: EXIT.config },
+  ERR_INPUT_UNREADABLE: { exit: EXIT.usage },
+  ERR_MODEL_INVALID: { exit: EXIT.usage },
+  ERR_MODEL_INCOMPATIBLE: { exit: EXIT.usage },
+  ERR_TRAIN: { exit: EXIT.usage },
+  ERR_SINK_WRITE: { exit: EXIT.usage },
+  ERR_STATE: { exit: EXIT.usage },
+  ERR_TAIL: { exit: EXIT.usage },
+  ERR_METRICS_LISTEN: { exit: EXIT.usage },
+  ERR_DAEMON_START: { exit: EXIT.failure },
+  ERR_INTERNAL: { exit: EXIT.failure },
+} as const satisfies Record<string, { exit: number }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** Options of every DaemonError. */
+export interface DaemonErrorOptions {
+  cause?: unknown;
+  meta?: Record<string, unknown>;
+}
 
 export class DaemonError extends Error {
   readonly code: ErrorCode;
   readonly meta: Record<string, unknown> | undefined;
 
-  constructor(
-    code: ErrorCode,
-    message: string,
-    options: { cause?: unknown; meta?: Record<string, unknown> } = {},
-  ) {
+  constructor(code: ErrorCode, message: string, options: DaemonErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'DaemonError';
     this.code = code;
@@ -31,16 +55,27 @@ export class DaemonError extends Error {
   }
 }
 
-/** Exit codes shared by every command (sysexits.h where one fits). */
-export const EXIT = {
-  ok: 0,
-  /** Some input lines were bad; the good ones were still processed. */
-  dataErrors: 1,
-  usage: 2,
-  /** EX_CONFIG: the configuration file is invalid. */
-  config: 78,
-} as const;
+/** A command line the command cannot run: printed with the command's usage text, exit 2. */
+export class UsageError extends DaemonError {
+  constructor(message: string, options: DaemonErrorOptions = {}) {
+    super('ERR_USAGE', message, options);
+    this.name = 'UsageError';
+  }
+}
 
 export function isDaemonError(value: unknown): value is DaemonError {
   return value instanceof DaemonError;
+}
+
+/**
+ * The exit status for an error that ends a command: its code's status from the registry; an
+ * error without a code (a bug, or a Node error no component wrapped) is exit 2, "cannot run".
+ */
+export function exitCodeFor(error: unknown): number {
+  return isDaemonError(error) ? ERROR_CODES[error.code].exit : EXIT.usage;
+}
+
+/** The message of anything thrown: an Error's message, otherwise its string form. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -5,15 +5,14 @@
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { defaultConfig, loadConfigFile, type Config } from '../config/index.js';
-import { EXIT, isDaemonError } from '../errors.js';
+import { exitCodeFor, isDaemonError, messageOf, UsageError } from '../errors.js';
 import { statSync } from 'node:fs';
 import type { DceRpcReadEvent } from '../zeek/index.js';
 import type { DceRpcRecord, SourceLocation } from '../zeek/dce-rpc-record.js';
 import { availableParallelism } from 'node:os';
 import { discoverArchive, parseTimeBound, scanLogFile, type Archive } from '../hunt/index.js';
 
-/** A command's usage error: printed with the usage text, exit 2. */
-export class UsageError extends Error {}
+export { UsageError };
 
 /** The INI at `path`, or the built-in default configuration when no -c was given. */
 export async function loadConfigOption(path: string | undefined): Promise<Config> {
@@ -62,7 +61,7 @@ export function huntPlan(values: Partial<Record<keyof typeof HUNT_OPTIONS, strin
     since = parseTimeBound('since', values.since);
     until = parseTimeBound('until', values.until);
   } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
+    throw new UsageError(messageOf(error), { cause: error });
   }
   if (since !== undefined && until !== undefined && until <= since) {
     throw new UsageError(`--until (${values.until}) must be after --since (${values.since})`);
@@ -195,7 +194,7 @@ export function parseCommandArgs<const O extends OptionsConfig, const P extends 
   try {
     parsed = parseArgs(config);
   } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
+    throw new UsageError(messageOf(error), { cause: error });
   }
   if ((parsed.values as { help?: boolean }).help === true) {
     process.stdout.write(usage);
@@ -204,7 +203,10 @@ export function parseCommandArgs<const O extends OptionsConfig, const P extends 
   return parsed;
 }
 
-/** Runs a command body, turning expected failures into one-line errors and exit codes. */
+/**
+ * Runs a command body, turning expected failures into one-line errors (with the usage text for a
+ * usage error) and their registry exit codes; anything else goes on to the last-resort handler.
+ */
 export async function runCommand(
   name: string,
   usage: string,
@@ -213,14 +215,8 @@ export async function runCommand(
   try {
     return await body();
   } catch (error) {
-    if (error instanceof UsageError) {
-      process.stderr.write(`zeek-anomalyd ${name}: ${error.message}\n${usage}`);
-      return EXIT.usage;
-    }
-    if (isDaemonError(error)) {
-      process.stderr.write(`zeek-anomalyd ${name}: ${error.message}\n`);
-      return error.code === 'ERR_CONFIG_INVALID' ? EXIT.config : EXIT.usage;
-    }
-    throw error;
+    if (!isDaemonError(error)) throw error;
+    process.stderr.write(`zeek-anomalyd ${name}: ${error.message}\n${error instanceof UsageError ? usage : ''}`);
+    return exitCodeFor(error);
   }
 }

@@ -4,7 +4,7 @@
  */
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
-import { EXIT, isDaemonError } from '../errors.js';
+import { EXIT, isDaemonError, messageOf } from '../errors.js';
 import {
   DEFAULT_TSV_FORMAT,
   formatJsonRecord,
@@ -101,7 +101,7 @@ export async function run(args: string[]): Promise<number> {
       },
     });
   } catch (error) {
-    process.stderr.write(`zeek-anomalyd cat: ${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
+    process.stderr.write(`zeek-anomalyd cat: ${messageOf(error)}\n${USAGE}`);
     return EXIT.usage;
   }
   const { values, positionals } = parsed;

@@ -3,7 +3,7 @@
  * with its line number, exit 78 (EX_CONFIG) on errors and 0 when the file is good.
  */
 import { parseArgs } from 'node:util';
-import { EXIT, isDaemonError } from '../errors.js';
+import { EXIT, isDaemonError, messageOf } from '../errors.js';
 import { DEFAULT_CONFIG_PATH, formatProblem, loadConfigFile, renderEffectiveIni, type ConfigProblem } from '../config/index.js';
 
 /** One-line description for `zeek-anomalyd --help`. */
@@ -35,7 +35,7 @@ export async function run(args: string[]): Promise<number> {
       strict: true,
     }));
   } catch (error) {
-    process.stderr.write(`check-config: ${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
+    process.stderr.write(`check-config: ${messageOf(error)}\n${USAGE}`);
     return EXIT.usage;
   }
   if (values.help === true) {

@@ -4,7 +4,7 @@
  * precision and alert rate. This is how the default rule was chosen (docs/detection.md).
  */
 import { readFile } from 'node:fs/promises';
-import { DaemonError, EXIT } from '../errors.js';
+import { DaemonError, EXIT, messageOf } from '../errors.js';
 import { RecordEvaluator, scoringRuleFrom, type ScoringRule } from '../score/index.js';
 import type { Config } from '../config/index.js';
 import type { DceRpcRecord } from '../zeek/dce-rpc-record.js';
@@ -132,7 +132,7 @@ export async function run(args: string[]): Promise<number> {
     try {
       labelText = await readFile(values.labels, 'utf8');
     } catch (error) {
-      throw new DaemonError('ERR_INPUT_UNREADABLE', `eval: cannot read ${values.labels}: ${(error as Error).message}`);
+      throw new DaemonError('ERR_INPUT_UNREADABLE', `eval: cannot read ${values.labels}: ${messageOf(error)}`);
     }
     const labels = parseLabels(labelText, values.labels);
     const config = await loadConfigOption(values.config);

@@ -7,7 +7,7 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
-import { EXIT } from '../errors.js';
+import { EXIT, messageOf } from '../errors.js';
 import { generateDceRpc, generatePersonalityWeek, renderIpGroupsIni, renderPersonalityIni, type LabelledRecord } from '../generate/index.js';
 import { DEFAULT_START_TS } from '../generate/generator.js';
 import {
@@ -102,7 +102,7 @@ function parse(args: string[]): ParseResult {
       strict: true,
     }));
   } catch (error) {
-    return usage(error instanceof Error ? error.message : String(error));
+    return usage(messageOf(error));
   }
   if (values.help === true) return { kind: 'help' };
   const personality = values.personality === true;
@@ -206,7 +206,7 @@ export async function run(args: string[]): Promise<number> {
       await writeFile(parsed.ipGroups, ipGroupsIni());
     }
   } catch (error) {
-    process.stderr.write(`generate: cannot write output: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`generate: cannot write output: ${messageOf(error)}\n`);
     file?.destroy();
     return EXIT.dataErrors;
   }

@@ -3,7 +3,7 @@
  * configuration, 1 for an unexpected error (systemd's Restart=on-failure restarts us).
  */
 import { DEFAULT_CONFIG_PATH, loadConfigFile } from '../config/index.js';
-import { EXIT } from '../errors.js';
+import { DaemonError, EXIT, exitCodeFor, isDaemonError, messageOf } from '../errors.js';
 import { Daemon } from '../daemon/daemon.js';
 import { createLogger } from '../daemon/logger.js';
 import { parseCommandArgs, runCommand } from './_common.js';
@@ -34,21 +34,23 @@ export async function run(args: string[]): Promise<number> {
     const logger = createLogger(config.logging.level, process.stdout, { format: config.logging.format });
     for (const warning of config.warnings) logger.warn(`config: ${warning.message}`, { line: warning.line ?? undefined });
     const daemon = new Daemon({ configPath, config, logger });
-    process.on('uncaughtException', (error) => {
-      logger.error(`unexpected error: ${error.stack ?? error.message}`);
-      void logger.flush().then(() => process.exit(1));
-    });
-    process.on('unhandledRejection', (reason) => {
-      logger.error(`unexpected error: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`);
-      void logger.flush().then(() => process.exit(1));
-    });
+    const crash = (error: unknown): void => {
+      const internal = new DaemonError('ERR_INTERNAL', `unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`, { cause: error });
+      logger.error(internal.message, { code: internal.code });
+      void logger.flush().then(() => process.exit(exitCodeFor(internal)));
+    };
+    process.on('uncaughtException', crash);
+    process.on('unhandledRejection', crash);
     try {
       await daemon.start();
     } catch (error) {
-      logger.error(`cannot start: ${(error as Error).message}`);
+      // Exit 1 whatever the cause, so that systemd retries: a lock still held or an output
+      // directory not yet mounted can be gone at the next start.
+      const failed = new DaemonError('ERR_DAEMON_START', `cannot start: ${messageOf(error)}`, { cause: error });
+      logger.error(failed.message, { code: failed.code, cause: isDaemonError(error) ? error.code : undefined });
       await daemon.stop();
       await logger.flush();
-      return EXIT.dataErrors;
+      return exitCodeFor(failed);
     }
     const code = await daemon.finished();
     await logger.flush();

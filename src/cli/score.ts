@@ -5,7 +5,7 @@
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { once } from 'node:events';
 import { basename, dirname, join } from 'node:path';
-import { DaemonError, EXIT } from '../errors.js';
+import { DaemonError, EXIT, messageOf } from '../errors.js';
 import { loadModel } from '../model/index.js';
 import { ANOMALY_SCHEMA, checkModelFeatures } from '../score/index.js';
 import { createAnomalyFormatter } from '../sink/index.js';
@@ -42,7 +42,7 @@ interface AnomalyOutput {
 }
 
 function sinkError(path: string, error: unknown): DaemonError {
-  const detail = (error as NodeJS.ErrnoException).code ?? (error instanceof Error ? error.message : String(error));
+  const detail = (error as NodeJS.ErrnoException).code ?? messageOf(error);
   return new DaemonError('ERR_SINK_WRITE', `score: cannot write ${path}: ${detail}`, { cause: error, meta: { path } });
 }
 

@@ -9,6 +9,7 @@ import type { TrainingWindow } from '../state/training-window.js';
 import { expandPattern } from '../tail/glob.js';
 import { scanDceRpcLog } from '../zeek/index.js';
 import type { Logger } from '../scheduler/index.js';
+import { messageOf } from '../errors.js';
 
 /** Adds a 1-in-N sample of every archived record to `window`; returns how many were added. */
 export async function bootstrapWindow(config: Config, window: TrainingWindow, log: Logger): Promise<number> {
@@ -33,7 +34,7 @@ export async function bootstrapWindow(config: Config, window: TrainingWindow, lo
         added += 1;
       });
     } catch (error) {
-      log.warn(`bootstrap: skipping ${file}: ${(error as Error).message}`);
+      log.warn(`bootstrap: skipping ${file}: ${messageOf(error)}`);
     }
   }
   // Age is measured from the newest record, not the wall clock, so replayed or delayed logs

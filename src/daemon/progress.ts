@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DaemonError } from '../errors.js';
+import { DaemonError, messageOf } from '../errors.js';
 import { writeFileAtomic } from '../state/atomic-write.js';
 import { parseCheckpointDocument } from '../state/checkpoint-store.js';
 import type { FileCheckpoint } from '../tail/types.js';
@@ -52,7 +52,7 @@ export async function loadProgress(stateDirectory: string): Promise<Progress> {
     text = await readFile(path, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return emptyProgress();
-    throw new DaemonError('ERR_STATE', `state: cannot read ${path}: ${(error as Error).message}`, { cause: error });
+    throw new DaemonError('ERR_STATE', `state: cannot read ${path}: ${messageOf(error)}`, { cause: error });
   }
   try {
     const doc = JSON.parse(text) as Record<string, unknown>;
@@ -81,7 +81,7 @@ export async function loadProgress(stateDirectory: string): Promise<Progress> {
       savedAt: String(doc.savedAt),
     };
   } catch (error) {
-    throw new DaemonError('ERR_STATE', `state: ${path} is corrupt: ${(error as Error).message}`, { cause: error });
+    throw new DaemonError('ERR_STATE', `state: ${path} is corrupt: ${messageOf(error)}`, { cause: error });
   }
 }
 

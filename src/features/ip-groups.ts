@@ -3,7 +3,7 @@
  * addresses no CIDR contains. Results are cached per address text, because a sensor sees the same
  * few thousand addresses over and over.
  */
-import { DaemonError } from '../errors.js';
+import { DaemonError, messageOf } from '../errors.js';
 import {
   addressBit,
   formatAddress,
@@ -90,7 +90,7 @@ export class IpGroupResolver {
         try {
           this.#groups.add(cidr, group.name);
         } catch (error) {
-          problems.push(`${group.name}: ${error instanceof Error ? error.message : String(error)}`);
+          problems.push(`${group.name}: ${messageOf(error)}`);
         }
       }
     }

@@ -27,7 +27,7 @@ import { createReadStream } from 'node:fs';
 import { open, readdir, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { createGunzip } from 'node:zlib';
-import { DaemonError } from '../errors.js';
+import { DaemonError, messageOf } from '../errors.js';
 import { expandPattern, hasGlobSyntax } from '../tail/glob.js';
 import { DceRpcLineDecoder } from '../zeek/index.js';
 import { LineSplitter } from '../zeek/line-splitter.js';
@@ -71,7 +71,7 @@ const TWO_DAYS_S = 2 * 86_400;
 
 function unreadable(path: string, error: unknown, what = 'cannot read'): DaemonError {
   const code = (error as NodeJS.ErrnoException).code;
-  const detail = code === 'ENOENT' ? 'no such file or directory' : (code ?? (error instanceof Error ? error.message : String(error)));
+  const detail = code === 'ENOENT' ? 'no such file or directory' : (code ?? messageOf(error));
   return new DaemonError('ERR_INPUT_UNREADABLE', `hunt: ${what} ${path}: ${detail}`, { cause: error, meta: { path } });
 }
 

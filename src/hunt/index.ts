@@ -6,3 +6,5 @@ export type { HuntRunOptions, HuntTotals, ScoreTotals } from './hunt.js';
 export { HuntProgress, progressLine } from './progress.js';
 export type { ProgressSnapshot } from './progress.js';
 export { scanLogFile } from './scan.js';
+export { MAX_INFLIGHT, runPool } from './pool.js';
+export type { PoolOptions, PoolStats } from './pool.js';

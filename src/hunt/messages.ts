@@ -19,6 +19,8 @@ export interface HuntWorkerData {
   range: TimeRange;
   /** Chunks a worker may have posted and not yet seen acknowledged before it waits. */
   maxInflight: number;
+  /** Records (`records` task) collected before a chunk is posted. */
+  chunkRecords: number;
 }
 
 export type ToWorker = { kind: 'file'; index: number; path: string } | { kind: 'ack' } | { kind: 'end' };

@@ -16,6 +16,8 @@ import type { TimeRange } from './archive.js';
 
 /** Chunks per worker posted and not yet consumed. */
 export const MAX_INFLIGHT = 4;
+/** Records per chunk of the `records` task. */
+export const CHUNK_RECORDS = 16_384;
 
 export interface PoolOptions {
   files: readonly ArchiveFile[];
@@ -23,6 +25,8 @@ export interface PoolOptions {
   range: TimeRange;
   /** Worker threads, at least 1 (capped at the file count). */
   threads: number;
+  /** Records per chunk of the `records` task (a chunk may hold one input read more). @default CHUNK_RECORDS */
+  chunkRecords?: number;
   /** Each chunk, in file order then line order; awaited before the next (and before its ack). */
   onChunk: (chunk: ChunkMessage, file: ArchiveFile) => Promise<void> | void;
   /** A file that could not be opened at all; the others are still read. */
@@ -36,12 +40,25 @@ interface FileState {
   worker: Worker | undefined;
 }
 
+/** What a run of the pool observed. */
+export interface PoolStats {
+  /** Most chunks received from workers and not yet consumed, at any moment. */
+  maxQueuedChunks: number;
+}
+
 /** Runs the pool until every file was consumed; rejects when a worker fails. */
-export async function runPool(options: PoolOptions): Promise<void> {
+export async function runPool(options: PoolOptions): Promise<PoolStats> {
   const { files } = options;
-  if (files.length === 0) return;
+  const stats: PoolStats = { maxQueuedChunks: 0 };
+  if (files.length === 0) return stats;
+  let queued = 0;
   const states: FileState[] = files.map(() => ({ queue: [], worker: undefined }));
-  const workerData: HuntWorkerData = { task: options.task, range: options.range, maxInflight: MAX_INFLIGHT };
+  const workerData: HuntWorkerData = {
+    task: options.task,
+    range: options.range,
+    maxInflight: MAX_INFLIGHT,
+    chunkRecords: options.chunkRecords ?? CHUNK_RECORDS,
+  };
   const count = Math.max(1, Math.min(options.threads, files.length));
   const workers: Worker[] = [];
   let nextFile = 0;
@@ -49,7 +66,7 @@ export async function runPool(options: PoolOptions): Promise<void> {
   let draining = false;
   let settled = false;
 
-  return new Promise<void>((resolve, reject) => {
+  return new Promise<PoolStats>((resolve, reject) => {
     const fail = (error: Error): void => {
       if (settled) return;
       settled = true;
@@ -60,7 +77,7 @@ export async function runPool(options: PoolOptions): Promise<void> {
       if (settled) return;
       settled = true;
       for (const worker of workers) worker.postMessage({ kind: 'end' } satisfies ToWorker);
-      resolve();
+      resolve(stats);
     };
     const assign = (worker: Worker): void => {
       if (nextFile >= files.length) {
@@ -82,6 +99,7 @@ export async function runPool(options: PoolOptions): Promise<void> {
           const file = files[head] as ArchiveFile;
           if (item.kind === 'chunk') {
             await options.onChunk(item, file);
+            queued -= 1;
             state.worker?.postMessage({ kind: 'ack' } satisfies ToWorker);
             continue;
           }
@@ -106,8 +124,11 @@ export async function runPool(options: PoolOptions): Promise<void> {
           return;
         }
         const state = states[message.index] as FileState;
-        if (message.kind === 'chunk') state.queue.push(message);
-        else {
+        if (message.kind === 'chunk') {
+          state.queue.push(message);
+          queued += 1;
+          stats.maxQueuedChunks = Math.max(stats.maxQueuedChunks, queued);
+        } else {
           state.queue.push(message.kind === 'done' ? { kind: 'done' } : { kind: 'unreadable', message: message.message });
           assign(worker);
         }

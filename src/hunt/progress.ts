@@ -90,7 +90,8 @@ export class HuntProgress {
     if (!force && now - this.#lastDraw < 200) return;
     this.#lastDraw = now;
     this.#state.elapsedMs = now - this.#started;
-    const columns = process.stderr.columns ?? 100;
+    // 0 when the terminal does not say (a pty without a size).
+    const columns = process.stderr.columns || 100;
     process.stderr.write(`\r${progressLine(this.#label, this.#state).slice(0, Math.max(20, columns - 1))}\x1b[K`);
     this.#drawn = true;
   }

@@ -22,8 +22,6 @@ import { scanLogFile } from './scan.js';
 const TEXT_CHUNK_CHARS = 256 * 1024;
 /** Records decoded before a chunk is posted even when it carries nothing else (progress). */
 const RECORDS_PER_CHUNK = 65_536;
-/** Records per batch in `records` mode. */
-const BATCH_RECORDS = 16_384;
 
 const port = parentPort;
 if (port === null) throw new Error('hunt worker: not started as a worker thread');
@@ -80,7 +78,7 @@ async function scoreConsumer(task: Extract<HuntWorkerData['task'], { kind: 'scor
 }
 
 function recordsConsumer(): Consumer {
-  const builder = new RecordBatchBuilder(BATCH_RECORDS);
+  const builder = new RecordBatchBuilder(data.chunkRecords);
   return {
     take(record, line) {
       builder.add(record, line);

@@ -6,7 +6,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import { isLoopback, parseAddress } from '../config/cidr.js';
-import { DaemonError } from '../errors.js';
+import { DaemonError, messageOf } from '../errors.js';
 
 /** Where to listen and what to serve. */
 export interface MetricsServerOptions {
@@ -44,7 +44,7 @@ export class MetricsServer {
     this.#warn = options.warn ?? (() => undefined);
   }
 
-  /** Binds and listens; rejects with ERR_STATE (address in use, not local…) if it cannot. */
+  /** Binds and listens; rejects with ERR_METRICS_LISTEN (address in use, not local…) if it cannot. */
   async start(): Promise<MetricsAddress> {
     if (this.#address !== null) return this.#address;
     const { host, port } = this.#options;
@@ -56,7 +56,7 @@ export class MetricsServer {
     server.keepAliveTimeout = 5000;
     await new Promise<void>((resolve, reject) => {
       const onError = (error: Error): void => {
-        reject(new DaemonError('ERR_STATE', `metrics: cannot listen on ${formatHostPort(host, port)}: ${error.message}`, { cause: error }));
+        reject(new DaemonError('ERR_METRICS_LISTEN', `metrics: cannot listen on ${formatHostPort(host, port)}: ${error.message}`, { cause: error }));
       };
       server.once('error', onError);
       server.listen({ host, port, exclusive: true }, () => {
@@ -104,7 +104,7 @@ export class MetricsServer {
       const body = await registry.metrics();
       send(response, 200, registry.contentType, request.method === 'HEAD' ? '' : body);
     } catch (error) {
-      this.#warn(`metrics: scrape failed: ${(error as Error).message}`);
+      this.#warn(`metrics: scrape failed: ${messageOf(error)}`);
       send(response, 500, 'text/plain; charset=utf-8', 'scrape failed\n');
     }
   }

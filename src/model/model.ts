@@ -5,7 +5,7 @@
  * is in store.ts.
  */
 import { createHash } from 'node:crypto';
-import { DaemonError } from '../errors.js';
+import { DaemonError, messageOf } from '../errors.js';
 import { compareCodePoints, type EncodedMatrix } from './encoding.js';
 import type { RunPlan, RunResult } from './kmodes.js';
 
@@ -397,7 +397,7 @@ export function parseModel(text: string, fileNameForErrors: string): KModesModel
   } catch (error) {
     throw new DaemonError(
       'ERR_MODEL_INVALID',
-      `model: ${fileNameForErrors}: not valid JSON (truncated or corrupt): ${(error as Error).message}`,
+      `model: ${fileNameForErrors}: not valid JSON (truncated or corrupt): ${messageOf(error)}`,
       { cause: error, meta: { file: fileNameForErrors } },
     );
   }

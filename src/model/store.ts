@@ -4,7 +4,7 @@
  */
 import { open, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { DaemonError } from '../errors.js';
+import { DaemonError, messageOf } from '../errors.js';
 import { parseModel, serializeModel, type KModesModel } from './model.js';
 
 /** Writes the model to `path` atomically. Throws DaemonError 'ERR_STATE' when it cannot. */
@@ -28,7 +28,7 @@ export async function saveModel(path: string, model: KModesModel): Promise<void>
     }
   } catch (error) {
     await rm(temp, { force: true });
-    throw new DaemonError('ERR_STATE', `model: cannot save ${path}: ${(error as Error).message}`, {
+    throw new DaemonError('ERR_STATE', `model: cannot save ${path}: ${messageOf(error)}`, {
       cause: error,
       meta: { file: path },
     });
@@ -44,7 +44,7 @@ export async function loadModel(path: string): Promise<KModesModel> {
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    throw new DaemonError('ERR_INPUT_UNREADABLE', `model: cannot read ${path}: ${(error as Error).message}`, {
+    throw new DaemonError('ERR_INPUT_UNREADABLE', `model: cannot read ${path}: ${messageOf(error)}`, {
       cause: error,
       meta: { file: path },
     });

@@ -6,7 +6,7 @@
  * parses the expression; when it is due is the pure `nextRunAfter`, and time comes from an
  * injected `Clock`, so the tests move time instead of waiting for it.
  */
-import { DaemonError } from '../errors.js';
+import { DaemonError, messageOf } from '../errors.js';
 import { systemClock, type Clock, type TimerHandle } from './clock.js';
 import type { Logger } from './logger.js';
 import { compileSchedule, nextRunAfter, type CronSchedule } from './next-run.js';
@@ -184,7 +184,7 @@ export class RetrainScheduler {
       this.#logger.error(`scheduler: ${this.#name} failed`, {
         trigger,
         durationMs: Math.round(durationMs),
-        error: error instanceof Error ? error.message : String(error),
+        error: messageOf(error),
         code: error instanceof DaemonError ? error.code : undefined,
       });
       return { status: 'failed', durationMs, error };

@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DaemonError } from '../errors.js';
+import { DaemonError, messageOf } from '../errors.js';
 import type { FileCheckpoint } from '../tail/types.js';
 import { writeFileAtomic } from './atomic-write.js';
 
@@ -55,7 +55,7 @@ export async function loadCheckpoints(stateDir: string): Promise<LoadedCheckpoin
       checkpoints: [],
       warning: new DaemonError(
         'ERR_STATE',
-        `state: ${path} is corrupt (${(error as Error).message}); starting fresh`,
+        `state: ${path} is corrupt (${messageOf(error)}); starting fresh`,
         { cause: error, meta: { path } },
       ),
     };

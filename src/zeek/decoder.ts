@@ -11,6 +11,7 @@ import { unescapeJsonHex, unescapeTsv } from './bytes.js';
 import { DCE_RPC_SCHEMA, typeShape } from './schema.js';
 import type { TypeShape, ZeekField, ZeekSchema, ZeekValue } from './schema.js';
 import { INVALID, MILLIS_THRESHOLD, isAddrText, isSubnetText, parseIsoTime, parseTsvScalar } from './values.js';
+import { messageOf } from '../errors.js';
 
 /** Stable reasons for a bad line; tests and callers match on these, not on message text. */
 export type ParseErrorCode =
@@ -547,7 +548,7 @@ export class ZeekLineDecoder {
     try {
       parsed = JSON.parse(text);
     } catch (error) {
-      const detail = error instanceof Error ? error.message : String(error);
+      const detail = messageOf(error);
       return this.#error('invalid-json', lineNumber, offset, `invalid JSON: ${detail}`);
     }
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {

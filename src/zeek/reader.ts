@@ -9,7 +9,7 @@ import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { DaemonError } from '../errors.js';
+import { DaemonError, messageOf } from '../errors.js';
 import type { DceRpcRecord, SourceLocation } from './dce-rpc-record.js';
 import { DceRpcLineDecoder } from './dce-rpc-decoder.js';
 import { ZeekLineDecoder } from './decoder.js';
@@ -165,7 +165,7 @@ async function scanLines<E extends ReadEvent | DceRpcReadEvent>(
   } catch (error) {
     stream.destroy();
     if (callbackFailed) throw error;
-    const detail = error instanceof Error ? error.message : String(error);
+    const detail = messageOf(error);
     const line = splitter.nextLineNumber;
     const offset = splitter.committedOffset;
     const reason = gzip ? `gzip data is truncated or corrupt (${detail}); later lines lost` : `read failed: ${detail}`;
@@ -216,7 +216,7 @@ export function readZeekLog(path: string, options: ReadZeekLogOptions = {}): Asy
         stream.destroy();
       }
     } catch (error) {
-      const detail = error instanceof Error ? error.message : String(error);
+      const detail = messageOf(error);
       const ready = batch;
       batch = [];
       yield* ready;

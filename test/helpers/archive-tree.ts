@@ -33,6 +33,8 @@ export function writeArchiveTree(
     /** false: plain `.log` files. @default true */
     gzip?: boolean;
     gzipLevel?: number;
+    /** Records per part (summing to the log's), instead of equal parts. */
+    sizes?: readonly number[];
     name?: (index: number, path: string) => string;
   } = {},
 ): ArchivePart[] {
@@ -41,16 +43,19 @@ export function writeArchiveTree(
   const records = lines.filter((line) => line !== '' && !line.startsWith('#'));
   const out: ArchivePart[] = [];
   const per = Math.ceil(records.length / parts);
+  let from = 0;
   for (let p = 0; p < parts; p++) {
-    const slice = records.slice(p * per, (p + 1) * per);
+    const size = options.sizes?.[p] ?? per;
+    const slice = records.slice(from, from + size);
+    from += size;
     if (slice.length === 0) break;
     const firstTs = Number((slice[0] as string).split('\t')[0]);
     const lastTs = Number((slice[slice.length - 1] as string).split('\t')[0]);
-    const from = stamp(firstTs);
+    const start = stamp(firstTs);
     const to = stamp(lastTs);
     const top = options.layout === 'supervisor' ? 'archive' : 'logs';
     const gzip = options.gzip ?? true;
-    let path = join(root, top, from.day, `dce_rpc.${from.time}-${to.time}.log${gzip ? '.gz' : ''}`);
+    let path = join(root, top, start.day, `dce_rpc.${start.time}-${to.time}.log${gzip ? '.gz' : ''}`);
     if (options.name !== undefined) path = join(root, options.name(p, path));
     const body = `${header.join('\n')}\n${slice.join('\n')}\n#close\t${to.day}-${to.time.replace(/:/g, '-')}\n`;
     mkdirSync(dirname(path), { recursive: true });

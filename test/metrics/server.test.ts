@@ -79,14 +79,14 @@ void describe('MetricsServer', () => {
     await server.stop(); // a second stop is harmless
   });
 
-  void it('rejects with ERR_STATE when the port is taken', async () => {
+  void it('rejects with ERR_METRICS_LISTEN when the port is taken', async () => {
     const { server } = await started();
     const port = server.address()?.port ?? 0;
     const second = new MetricsServer({ registry: metrics.registry, host: '127.0.0.1', port });
     servers.push(second);
     await assert.rejects(second.start(), (error: unknown) => {
       assert.ok(isDaemonError(error));
-      assert.equal(error.code, 'ERR_STATE');
+      assert.equal(error.code, 'ERR_METRICS_LISTEN');
       assert.match(error.message, new RegExp(`127\\.0\\.0\\.1:${port}`));
       return true;
     });
