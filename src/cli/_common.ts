@@ -10,7 +10,7 @@ import { statSync } from 'node:fs';
 import type { DceRpcReadEvent } from '../zeek/index.js';
 import type { DceRpcRecord, SourceLocation } from '../zeek/dce-rpc-record.js';
 import { availableParallelism } from 'node:os';
-import { discoverArchive, parseTimeBound, scanLogFile, type Archive } from '../hunt/index.js';
+import { discoverArchive, parseTimeBound, scanLogFile, type ArchiveInput } from '../hunt/index.js';
 
 export { UsageError };
 
@@ -69,12 +69,20 @@ export function huntPlan(values: Partial<Record<keyof typeof HUNT_OPTIONS, strin
   return { threads: intOption('threads', values.threads, 1) ?? availableParallelism(), since, until };
 }
 
-/** Discovers and orders the archive named by `inputs` under the plan's time range. */
-export function huntArchive(inputs: readonly string[], plan: HuntPlan): Promise<Archive> {
-  return discoverArchive(inputs, {
+/**
+ * Starts discovering and ordering the archive named by `inputs` under the plan's time range;
+ * the readers start their workers meanwhile. A failure (a missing input) surfaces where the
+ * result is awaited.
+ */
+export function huntArchive(inputs: readonly string[], plan: HuntPlan): ArchiveInput {
+  const range = {
     ...(plan.since === undefined ? {} : { since: plan.since }),
     ...(plan.until === undefined ? {} : { until: plan.until }),
-  });
+  };
+  const discovering = discoverArchive(inputs, range);
+  // Awaited later, by the reader: not an unhandled rejection in between.
+  discovering.catch(() => undefined);
+  return { range, discovering };
 }
 
 /** Counts kept while reading records. */

@@ -138,7 +138,7 @@ export async function run(args: string[]): Promise<number> {
     const config = await loadConfigOption(values.config);
     const plan = trainPlan(config, values);
     const hunt = huntPlan(values);
-    const archive = await huntArchive(positionals, hunt);
+    const archive = huntArchive(positionals, hunt);
     const { model } = await trainFromLogs(config, plan, archive, hunt.threads);
 
     const tallies: RuleTally[] = rulesToCompare(config).map(([name, rule]) => ({

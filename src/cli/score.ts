@@ -151,7 +151,7 @@ export async function run(args: string[]): Promise<number> {
     const model = await loadModel(values.model);
     checkModelFeatures(model, new FeatureExtractor(config.features).names, values.model);
     const started = performance.now();
-    const archive = await huntArchive(positionals, hunt);
+    const archive = huntArchive(positionals, hunt);
 
     const formatter = createAnomalyFormatter({ format, schema: ANOMALY_SCHEMA, fieldNames: config.output.fieldNames });
     const output = values.output === undefined ? stdoutOutput() : await openFileOutput(values.output);
@@ -161,7 +161,7 @@ export async function run(args: string[]): Promise<number> {
       batch.add(formatter.header(Date.now()));
       totals = await scoreArchive(
         archive,
-        { kind: 'score', configPath: values.config, modelPath: values.model, format },
+        { kind: 'score', configPath: values.config, model, modelFile: values.model, format },
         async (text) => {
           batch.add(text);
           await batch.flush();

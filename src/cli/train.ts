@@ -7,7 +7,7 @@ import { TrainingSampler } from '../features/index.js';
 import { saveModel, type KModesModel } from '../model/index.js';
 import { routineOptionsFrom, TrainingSetBuilder, trainModel, type VettedPair } from '../score/index.js';
 import type { Config } from '../config/index.js';
-import { readArchive, type Archive } from '../hunt/index.js';
+import { readArchive, type ArchiveInput } from '../hunt/index.js';
 import {
   HUNT_OPTIONS,
   HUNT_USAGE,
@@ -74,6 +74,9 @@ export interface TrainResult {
   model: KModesModel;
   records: number;
   parseErrors: number;
+  /** Files read, and files skipped whole by --since/--until. */
+  files: number;
+  skippedFiles: number;
   fitMs: number;
   /** Sampled rows of technique operations whose group had too few distinct hosts doing them. */
   withheldRows: number;
@@ -88,7 +91,7 @@ export interface TrainResult {
 export async function trainFromLogs(
   config: Config,
   plan: TrainPlan,
-  archive: Archive,
+  archive: ArchiveInput,
   threads: number,
 ): Promise<TrainResult> {
   const builder = trainingSetBuilder(config);
@@ -135,6 +138,8 @@ export async function fitTrainingSet(
     model,
     records: totals.records,
     parseErrors: totals.parseErrors,
+    files: totals.files,
+    skippedFiles: totals.skippedFiles,
     fitMs: performance.now() - started,
     withheldRows: set.withheldRows,
     vetting: set.vetting,
@@ -161,16 +166,16 @@ export async function run(args: string[]): Promise<number> {
     const config = await loadConfigOption(values.config);
     const plan = trainPlan(config, values);
     const hunt = huntPlan(values);
-    const archive = await huntArchive(positionals, hunt);
-    const { model, records, parseErrors, fitMs, withheldRows } = await trainFromLogs(config, plan, archive, hunt.threads);
+    const archive = huntArchive(positionals, hunt);
+    const { model, records, parseErrors, files, skippedFiles, fitMs, withheldRows } = await trainFromLogs(config, plan, archive, hunt.threads);
     await saveModel(values.output, model);
     const result = {
       rows: model.training.rows,
       distinct_rows: model.training.distinctRows,
       records,
       parse_errors: parseErrors,
-      files: archive.files.length,
-      skipped_files: archive.skippedFiles,
+      files,
+      skipped_files: skippedFiles,
       k: model.centroids.length,
       cost: model.cost,
       iterations: model.iterations,

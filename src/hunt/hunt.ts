@@ -6,7 +6,7 @@
  * the thread count).
  */
 import type { DceRpcRecord, SourceLocation } from '../zeek/dce-rpc-record.js';
-import type { Archive, ArchiveFile } from './archive.js';
+import type { Archive, ArchiveFile, TimeRange } from './archive.js';
 import { forEachRecord, type HuntTask } from './messages.js';
 import { runPool } from './pool.js';
 import { HuntProgress } from './progress.js';
@@ -27,8 +27,18 @@ export interface HuntRunOptions {
   progress?: string;
 }
 
-function totalsOf(archive: Archive): HuntTotals {
-  return { records: 0, parseErrors: 0, outsideRange: 0, files: archive.files.length, skippedFiles: archive.skippedFiles };
+/**
+ * An archive, or the promise of one still being discovered: the workers then start while it is
+ * (its time range must be known up front: the workers filter by it).
+ */
+export type ArchiveInput = Archive | { range: TimeRange; discovering: Promise<Archive> };
+
+function split(input: ArchiveInput): { range: TimeRange; archive: Promise<Archive> } {
+  return 'discovering' in input ? { range: input.range, archive: input.discovering } : { range: input.range, archive: Promise.resolve(input) };
+}
+
+function totalsOf(archive: Archive | undefined): HuntTotals {
+  return { records: 0, parseErrors: 0, outsideRange: 0, files: archive?.files.length ?? 0, skippedFiles: archive?.skippedFiles ?? 0 };
 }
 
 function progressFor(archive: Archive, label: string | undefined): HuntProgress | undefined {
@@ -54,17 +64,24 @@ export interface ScoreTotals extends HuntTotals {
  * order (the same bytes, in the same order, for any thread count) and is awaited (backpressure).
  */
 export async function scoreArchive(
-  archive: Archive,
+  input: ArchiveInput,
   task: Extract<HuntTask, { kind: 'score' }>,
   write: (text: string) => Promise<void>,
   options: HuntRunOptions,
 ): Promise<ScoreTotals> {
-  const totals: ScoreTotals = { ...totalsOf(archive), anomalies: 0, suppressed: 0 };
-  const progress = progressFor(archive, options.progress);
+  const { range, archive: discovering } = split(input);
+  const totals: ScoreTotals = { ...totalsOf(undefined), anomalies: 0, suppressed: 0 };
+  let progress: HuntProgress | undefined;
+  const files = discovering.then((archive) => {
+    totals.files = archive.files.length;
+    totals.skippedFiles = archive.skippedFiles;
+    progress = progressFor(archive, options.progress);
+    return archive.files;
+  });
   await runPool({
-    files: archive.files,
+    files,
     task,
-    range: archive.range,
+    range,
     threads: options.threads,
     onChunk: async (chunk) => {
       totals.records += chunk.records;
@@ -92,17 +109,24 @@ export async function scoreArchive(
  * go to stderr as `FILE:LINE: reason`, as with readRecords.
  */
 export async function readArchive(
-  archive: Archive,
+  input: ArchiveInput,
   onRecord: (record: DceRpcRecord, where: SourceLocation) => void,
   options: HuntRunOptions,
 ): Promise<HuntTotals> {
-  const totals = totalsOf(archive);
-  const progress = progressFor(archive, options.progress);
+  const { range, archive: discovering } = split(input);
+  const totals = totalsOf(undefined);
+  let progress: HuntProgress | undefined;
+  const files = discovering.then((archive) => {
+    totals.files = archive.files.length;
+    totals.skippedFiles = archive.skippedFiles;
+    progress = progressFor(archive, options.progress);
+    return archive.files;
+  });
   const where: SourceLocation = { file: '', line: 0, offset: 0 };
   await runPool({
-    files: archive.files,
+    files,
     task: { kind: 'records' },
-    range: archive.range,
+    range,
     threads: options.threads,
     onChunk: (chunk, file) => {
       totals.records += chunk.records;

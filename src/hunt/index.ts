@@ -2,7 +2,7 @@
 export { discoverArchive, listLogFiles, outsideRange, parseTimeBound, probeFile } from './archive.js';
 export type { Archive, ArchiveFile, TimeRange } from './archive.js';
 export { readArchive, scoreArchive } from './hunt.js';
-export type { HuntRunOptions, HuntTotals, ScoreTotals } from './hunt.js';
+export type { ArchiveInput, HuntRunOptions, HuntTotals, ScoreTotals } from './hunt.js';
 export { HuntProgress, progressLine } from './progress.js';
 export type { ProgressSnapshot } from './progress.js';
 export { scanLogFile } from './scan.js';

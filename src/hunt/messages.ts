@@ -3,13 +3,18 @@
  * decoded records cross between them (columns of typed arrays and one string table per batch,
  * so a batch is a few transferable buffers rather than thousands of cloned objects).
  */
+import type { KModesModel } from '../model/index.js';
 import type { DceRpcRecord } from '../zeek/dce-rpc-record.js';
 import type { TimeRange } from './archive.js';
 
 /** What a worker does with each file. */
 export type HuntTask =
-  /** Decode, score and format: the worker posts anomaly text. */
-  | { kind: 'score'; configPath: string | undefined; modelPath: string; format: 'zeek' | 'json' }
+  /**
+   * Decode, score and format: the worker posts anomaly text. The model is the main thread's
+   * (cloned), so every worker scores with the one the run started with, even if the file is
+   * replaced meanwhile; the INI (or the built-in default) is read by each worker as it starts.
+   */
+  | { kind: 'score'; configPath: string | undefined; model: KModesModel; modelFile: string; format: 'zeek' | 'json' }
   /** Decode only: the worker posts the records, for the main thread to consume in order. */
   | { kind: 'records' };
 

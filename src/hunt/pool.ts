@@ -20,7 +20,11 @@ export const MAX_INFLIGHT = 4;
 export const CHUNK_RECORDS = 16_384;
 
 export interface PoolOptions {
-  files: readonly ArchiveFile[];
+  /**
+   * The files, or a promise of them: the workers then start (load modules, build the scorer)
+   * while the archive is still being discovered, and `threads` are started whatever the count.
+   */
+  files: readonly ArchiveFile[] | Promise<readonly ArchiveFile[]>;
   task: HuntTask;
   range: TimeRange;
   /** Worker threads, at least 1 (capped at the file count). */
@@ -48,19 +52,23 @@ export interface PoolStats {
 
 /** Runs the pool until every file was consumed; rejects when a worker fails. */
 export async function runPool(options: PoolOptions): Promise<PoolStats> {
-  const { files } = options;
   const stats: PoolStats = { maxQueuedChunks: 0 };
-  if (files.length === 0) return stats;
+  const known = Array.isArray(options.files) ? (options.files as readonly ArchiveFile[]) : undefined;
+  if (known?.length === 0) return stats;
+  let files: readonly ArchiveFile[] = [];
+  let states: FileState[] = [];
+  let resolved = false;
   let queued = 0;
-  const states: FileState[] = files.map(() => ({ queue: [], worker: undefined }));
   const workerData: HuntWorkerData = {
     task: options.task,
     range: options.range,
     maxInflight: MAX_INFLIGHT,
     chunkRecords: options.chunkRecords ?? CHUNK_RECORDS,
   };
-  const count = Math.max(1, Math.min(options.threads, files.length));
+  const count = Math.max(1, known === undefined ? options.threads : Math.min(options.threads, known.length));
   const workers: Worker[] = [];
+  /** Workers ready before the file list is known. */
+  const idle: Worker[] = [];
   let nextFile = 0;
   let head = 0;
   let draining = false;
@@ -80,6 +88,10 @@ export async function runPool(options: PoolOptions): Promise<PoolStats> {
       resolve(stats);
     };
     const assign = (worker: Worker): void => {
+      if (!resolved) {
+        idle.push(worker);
+        return;
+      }
       if (nextFile >= files.length) {
         worker.postMessage({ kind: 'end' } satisfies ToWorker);
         return;
@@ -88,6 +100,19 @@ export async function runPool(options: PoolOptions): Promise<PoolStats> {
       (states[index] as FileState).worker = worker;
       worker.postMessage({ kind: 'file', index, path: (files[index] as ArchiveFile).path } satisfies ToWorker);
     };
+    Promise.resolve(options.files).then(
+      (list) => {
+        files = list;
+        states = list.map(() => ({ queue: [], worker: undefined }));
+        resolved = true;
+        if (list.length === 0) {
+          finish();
+          return;
+        }
+        for (const worker of idle.splice(0)) assign(worker);
+      },
+      (error: unknown) => fail(error instanceof Error ? error : new Error(String(error))),
+    );
     const drain = async (): Promise<void> => {
       if (draining || settled) return;
       draining = true;

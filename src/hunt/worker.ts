@@ -9,7 +9,6 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { isDaemonError } from '../errors.js';
 import { defaultConfig, loadConfigFile } from '../config/index.js';
 import { FeatureExtractor } from '../features/index.js';
-import { loadModel } from '../model/index.js';
 import { ANOMALY_SCHEMA, anomalyValues, checkModelFeatures, RecordEvaluator, scoringRuleFrom } from '../score/index.js';
 import { createAnomalyFormatter } from '../sink/index.js';
 import type { DceRpcRecord } from '../zeek/dce-rpc-record.js';
@@ -40,8 +39,8 @@ interface Consumer {
 
 async function scoreConsumer(task: Extract<HuntWorkerData['task'], { kind: 'score' }>): Promise<Consumer> {
   const config = task.configPath === undefined ? defaultConfig() : await loadConfigFile(task.configPath);
-  const model = await loadModel(task.modelPath);
-  checkModelFeatures(model, new FeatureExtractor(config.features).names, task.modelPath);
+  const { model } = task;
+  checkModelFeatures(model, new FeatureExtractor(config.features).names, task.modelFile);
   const evaluator = new RecordEvaluator({ model, rule: scoringRuleFrom(config.scoring), features: config.features, allow: config.allow });
   const formatter = createAnomalyFormatter({ format: task.format, schema: ANOMALY_SCHEMA, fieldNames: config.output.fieldNames });
   let parts: string[] = [];

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { before, test } from 'node:test';
 import { constants, gunzipSync } from 'node:zlib';
@@ -181,4 +181,15 @@ void test('--since/--until skip whole files by their first and last records and 
   const bad = run('score', '-c', sampleIni, '-m', modelPath, '-o', join(dir, 'x.log'), '--since', 'last tuesday', tree);
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /--since must be an ISO 8601 time/);
+});
+
+void test('a missing input or a glob matching nothing fails before any output, naming it', () => {
+  const out = join(dir, 'never.log');
+  const missing = run('score', '-c', sampleIni, '-m', modelPath, '-o', out, tree, join(dir, 'gone'));
+  assert.equal(missing.status, 2);
+  assert.match(missing.stderr, /cannot open .*gone: no such file or directory/);
+  const empty = run('train', '-c', sampleIni, '-o', join(dir, 'never.json'), `${tree}/logs/1999-*/dce_rpc.*.log.gz`);
+  assert.equal(empty.status, 2);
+  assert.match(empty.stderr, /no file matches '.*1999-\*/);
+  assert.deepEqual(readdirSync(dir).filter((name) => name.startsWith('never') || name.includes('.tmp')), []);
 });
