@@ -88,7 +88,7 @@ async function rulesFor(config: Config, training: readonly LabelledRecord[]): Pr
   const plan = trainPlan(config, { sample: '1' });
   const builder = trainingSetBuilder(config);
   for (const record of training) builder.add(record, true);
-  const { model } = await fitTrainingSet(config, plan, builder, { records: training.length, parseErrors: 0 });
+  const { model } = await fitTrainingSet(config, plan, builder, { records: training.length, parseErrors: 0, files: 0, skippedFiles: 0 });
   const judge = (evaluator: RecordEvaluator): Judge => (record) => evaluator.evaluate(record).verdict.anomalous;
   return [
     ['default (technique)', judge(new RecordEvaluator({ model, rule: scoringRuleFrom(config.scoring), features: config.features, allow: [] }))],

@@ -116,7 +116,7 @@ export async function fitTrainingSet(
   config: Config,
   plan: TrainPlan,
   builder: TrainingSetBuilder,
-  totals: { records: number; parseErrors: number },
+  totals: { records: number; parseErrors: number; files: number; skippedFiles: number },
 ): Promise<TrainResult> {
   const set = builder.build();
   if (set.matrix.rowCount === 0) {
