@@ -161,7 +161,7 @@ export async function run(args: string[]): Promise<number> {
       batch.add(formatter.header(Date.now()));
       totals = await scoreArchive(
         archive,
-        { kind: 'score', configPath: values.config, model, modelFile: values.model, format },
+        { kind: 'score', config, model, format },
         async (text) => {
           batch.add(text);
           await batch.flush();

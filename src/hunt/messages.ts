@@ -3,6 +3,7 @@
  * decoded records cross between them (columns of typed arrays and one string table per batch,
  * so a batch is a few transferable buffers rather than thousands of cloned objects).
  */
+import type { Config } from '../config/index.js';
 import type { KModesModel } from '../model/index.js';
 import type { DceRpcRecord } from '../zeek/dce-rpc-record.js';
 import type { TimeRange } from './archive.js';
@@ -10,11 +11,11 @@ import type { TimeRange } from './archive.js';
 /** What a worker does with each file. */
 export type HuntTask =
   /**
-   * Decode, score and format: the worker posts anomaly text. The model is the main thread's
-   * (cloned), so every worker scores with the one the run started with, even if the file is
-   * replaced meanwhile; the INI (or the built-in default) is read by each worker as it starts.
+   * Decode, score and format: the worker posts anomaly text. The configuration and the model
+   * are the main thread's (cloned: both are plain data), so every worker scores with what the
+   * run started with, even if the files are replaced meanwhile.
    */
-  | { kind: 'score'; configPath: string | undefined; model: KModesModel; modelFile: string; format: 'zeek' | 'json' }
+  | { kind: 'score'; config: Config; model: KModesModel; format: 'zeek' | 'json' }
   /** Decode only: the worker posts the records, for the main thread to consume in order. */
   | { kind: 'records' };
 

@@ -7,10 +7,11 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { isDaemonError } from '../errors.js';
-import { defaultConfig, loadConfigFile } from '../config/index.js';
-import { FeatureExtractor } from '../features/index.js';
-import { ANOMALY_SCHEMA, anomalyValues, checkModelFeatures, RecordEvaluator, scoringRuleFrom } from '../score/index.js';
-import { createAnomalyFormatter } from '../sink/index.js';
+// The stage modules themselves, not their index files: a worker loads only what it runs.
+import { ANOMALY_SCHEMA, anomalyValues } from '../score/anomaly-record.js';
+import { RecordEvaluator } from '../score/evaluator.js';
+import { scoringRuleFrom } from '../score/scorer.js';
+import { createAnomalyFormatter } from '../sink/format.js';
 import type { DceRpcRecord } from '../zeek/dce-rpc-record.js';
 import type { DceRpcReadEvent } from '../zeek/index.js';
 import type { SourceLocation } from '../zeek/dce-rpc-record.js';
@@ -37,10 +38,9 @@ interface Consumer {
   readonly due: boolean;
 }
 
-async function scoreConsumer(task: Extract<HuntWorkerData['task'], { kind: 'score' }>): Promise<Consumer> {
-  const config = task.configPath === undefined ? defaultConfig() : await loadConfigFile(task.configPath);
-  const { model } = task;
-  checkModelFeatures(model, new FeatureExtractor(config.features).names, task.modelFile);
+function scoreConsumer(task: Extract<HuntWorkerData['task'], { kind: 'score' }>): Consumer {
+  // The main thread checked that the model fits the configured features.
+  const { config, model } = task;
   const evaluator = new RecordEvaluator({ model, rule: scoringRuleFrom(config.scoring), features: config.features, allow: config.allow });
   const formatter = createAnomalyFormatter({ format: task.format, schema: ANOMALY_SCHEMA, fieldNames: config.output.fieldNames });
   let parts: string[] = [];
@@ -156,7 +156,7 @@ async function scoreFile(consumer: Consumer, index: number, path: string): Promi
 }
 
 async function main(): Promise<void> {
-  const consumer = data.task.kind === 'score' ? await scoreConsumer(data.task) : recordsConsumer();
+  const consumer = data.task.kind === 'score' ? scoreConsumer(data.task) : recordsConsumer();
   post({ kind: 'ready' });
   for (;;) {
     const job = await nextJob();

@@ -10,6 +10,11 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { before, test } from 'node:test';
 import { constants, gunzipSync } from 'node:zlib';
+import { readRecords } from '../../src/cli/_common.js';
+import { loadConfigFile } from '../../src/config/index.js';
+import { loadModel } from '../../src/model/index.js';
+import { ANOMALY_SCHEMA, anomalyValues, RecordEvaluator, scoringRuleFrom } from '../../src/score/index.js';
+import { createAnomalyFormatter } from '../../src/sink/index.js';
 import { writeArchiveTree, type ArchivePart } from '../helpers/archive-tree.js';
 import { repoRoot } from '../helpers/shared.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -81,6 +86,22 @@ void test('score: the same bytes with 1 and 3 threads, equal to scoring the unsp
   const whole = join(dir, 'whole.log');
   ok('score', '-c', sampleIni, '-m', modelPath, '-o', whole, '--format', 'json', '-j', '1', sampleLog);
   assert.equal(json1, readFileSync(whole, 'utf8'), 'the tree scores like the log it was cut from');
+});
+
+void test('score in workers equals the evaluator run on this thread (the config and model reach workers intact)', async () => {
+  const config = await loadConfigFile(sampleIni);
+  const model = await loadModel(modelPath);
+  const evaluator = new RecordEvaluator({ model, rule: scoringRuleFrom(config.scoring), features: config.features, allow: config.allow });
+  const formatter = createAnomalyFormatter({ format: 'json', schema: ANOMALY_SCHEMA, fieldNames: config.output.fieldNames });
+  let expected = '';
+  await readRecords([sampleLog], (record) => {
+    const evaluation = evaluator.evaluate(record);
+    if (evaluation.verdict.anomalous && evaluation.suppressedBy === undefined) {
+      expected += formatter.record(anomalyValues(record, evaluation.context, evaluation.verdict, model));
+    }
+  });
+  assert.ok(expected.length > 0);
+  assert.equal(readFileSync(join(dir, 'tree-json-3.log'), 'utf8'), expected);
 });
 
 void test('train and eval: the same model and the same figures with 1 and 3 threads', () => {

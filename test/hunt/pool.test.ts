@@ -6,11 +6,12 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { gunzipSync } from 'node:zlib';
+import { readRecords } from '../../src/cli/_common.js';
 import { discoverArchive, MAX_INFLIGHT, runPool } from '../../src/hunt/index.js';
 import { forEachRecord } from '../../src/hunt/messages.js';
 import { writeArchiveTree } from '../helpers/archive-tree.js';
@@ -53,6 +54,40 @@ void test('a slow consumer: records in file and line order, at most MAX_INFLIGHT
   }
   assert.ok(chunks >= 3 * 8, `enough chunks per file to test backpressure (${chunks})`);
   assert.ok(stats.maxQueuedChunks <= threads * MAX_INFLIGHT, `queued ${stats.maxQueuedChunks} chunks`);
+});
+
+void test('records cross from the workers intact: the same objects readRecords gives, bad lines included', async () => {
+  const root = tempDir();
+  const real = join(repoRoot, 'test', 'fixtures', 'zeek', 'real');
+  // The sample week plus every real capture in the repository, and a line that does not decode.
+  const text = weekText.replace(/\n(?=[0-9])/, '\nnot a record\n');
+  writeFileSync(join(root, 'dce_rpc.week.log'), text);
+  const inputs = [join(root, 'dce_rpc.week.log'), ...readdirSync(real).filter((n) => /dce_rpc.*\.log(\.gz)?$/.test(n)).map((n) => join(real, n))];
+  const archive = await discoverArchive(inputs);
+  const expected: unknown[] = [];
+  const write = process.stderr.write.bind(process.stderr);
+  process.stderr.write = (() => true);
+  try {
+    for (const file of archive.files) await readRecords([file.path], (record, where) => expected.push([where.file, where.line, record]));
+  } finally {
+    process.stderr.write = write;
+  }
+  const got: unknown[] = [];
+  const errors: string[] = [];
+  await runPool({
+    files: archive.files,
+    task: { kind: 'records' },
+    range: {},
+    threads: 2,
+    onChunk: (chunk, file) => {
+      errors.push(...chunk.errors);
+      if (chunk.batch !== undefined) forEachRecord(chunk.batch, (record, line) => got.push([file.path, line, record]));
+    },
+    onUnreadable: (file, message) => assert.fail(`${file.path}: ${message}`),
+  });
+  assert.ok(expected.length > 40_000);
+  assert.deepEqual(got, expected);
+  assert.ok(errors.some((e) => e.startsWith(`${join(root, 'dce_rpc.week.log')}:`)), errors.join(''));
 });
 
 /** A small seeded generator (mulberry32), so a failing seed can be replayed. */
