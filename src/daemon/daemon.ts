@@ -72,7 +72,7 @@ export class Daemon {
   #routine!: RoutineStats;
   #routineGroup!: FeatureExtractor;
   readonly #routineGroupRow = [''];
-  #routineSavedAtMs = 0;
+  #routineSavedAtMs = Date.now();
   #sampler!: TrainingSampler;
   #writer!: AnomalyLogWriter;
   #follower: LogFollower | null = null;
