@@ -18,7 +18,7 @@ import {
   installModel,
   makeCorpus,
   makeSite,
-  offlineAnomalies,
+  runCli,
   readProgress,
   uidOf,
   uidRanges,
@@ -228,11 +228,16 @@ export interface ScenarioOptions {
   trainingRecords: number;
   /** Generator seed of the network. */
   seed: number;
+  /** Seed of when the move and the delete happen (which rotation, how far into the second). */
+  eventSeed: number;
+  /** `[output] format`: JSON lines, or Zeek TSV (whose `#` header lines the shipper must drop). */
+  format: 'json' | 'zeek';
 }
 
 /** What a shipping run measured. */
 export interface ScenarioReport {
   shipper: string;
+  format: 'json' | 'zeek';
   written: number;
   expectedLines: number;
   received: number;
@@ -258,12 +263,26 @@ export interface ScenarioReport {
   shipperOutput: string;
 }
 
+/** mulberry32: a small seeded PRNG, so a run's event timing can be replayed from its seed. */
+function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
 function quantile(sorted: readonly number[], q: number): number | null {
   if (sorted.length === 0) return null;
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? null;
 }
 
 function uidOfLine(line: string): string | null {
+  // A TSV record (format = zeek): the uid is the second column; header lines have none.
+  if (!line.startsWith('{')) return line.startsWith('#') ? null : (line.split('\t')[1] ?? null);
   try {
     const uid = (JSON.parse(line) as { uid?: unknown }).uid;
     return typeof uid === 'string' ? uid : null;
@@ -275,9 +294,10 @@ function uidOfLine(line: string): string | null {
 
 /**
  * The scenario of issue 18: the daemon writes an anomaly for every record while it rotates
- * anomalies.log every second; after a third of the rotations a logrotate-style move
- * (anomalies.log → anomalies.log.1) plus SIGHUP, after two thirds the live anomalies.log is
- * deleted; the shipper forwards throughout. Ends when the shipper has delivered everything it
+ * anomalies.log every second; after a third to a half of the rotations a logrotate-style move
+ * (anomalies.log → anomalies.log.1) plus SIGHUP, after two thirds to five sixths the live
+ * anomalies.log is deleted, each 400 to 700 ms after a rotation (drawn from `eventSeed`); the
+ * shipper forwards throughout. Ends when the shipper has delivered everything it
  * will (it is stopped after the daemon), so a late duplicate is counted too.
  */
 export async function runShippingScenario(shipper: Shipper, located: LocatedShipper, options: ScenarioOptions): Promise<ScenarioReport> {
@@ -293,7 +313,7 @@ export async function runShippingScenario(shipper: Shipper, located: LocatedShip
 
   const total = options.trainingRecords + Math.ceil(options.perSecond * (options.rotations + 30));
   const corpus = makeCorpus(site.root, total, options.seed);
-  writeIni(site, corpus, { output: { rotate_interval: '1s', flush_interval: '100ms' } });
+  writeIni(site, corpus, { output: { rotate_interval: '1s', flush_interval: '100ms', format: options.format } });
   const model = installModel(site, corpus, corpus.records.slice(0, options.trainingRecords));
   const live = corpus.records.slice(options.trainingRecords);
 
@@ -320,6 +340,11 @@ export async function runShippingScenario(shipper: Shipper, located: LocatedShip
   const writeStarted = performance.now();
   let seenRotations = 0;
   let lastRotationSeenMs = Date.now();
+  // Which rotation the move and the delete follow, and how long after it (ms), from the seed.
+  const random = seededRandom(options.eventSeed);
+  const third = Math.max(1, Math.floor(options.rotations / 3));
+  const moveAfter = { rotation: third + Math.floor(random() * third * 0.5), delayMs: 400 + Math.floor(random() * 300) };
+  const deleteAfter = { rotation: 2 * third + Math.floor(random() * third * 0.5), delayMs: 400 + Math.floor(random() * 300) };
   while (rotations() < options.rotations || logrotateMoves === 0 || deletes === 0) {
     if (!shipperProcess.running) throw new Error(`${shipper.name} exited early:\n${shipperProcess.output.join('\n')}`);
     if (written >= live.length) throw new Error(`ran out of records after ${rotations()} rotations\n${daemon.tail()}`);
@@ -338,20 +363,25 @@ export async function runShippingScenario(shipper: Shipper, located: LocatedShip
     // shipper opens a new file some time after it appears (syslog-ng's file() up to one
     // follow-freq later), and no shipper can read a file moved or deleted before it opened it.
     // docs/operations.md states this limit. The daemon rotates at whole seconds; its log line
-    // arrives at or after the rotation, so 400 ms after the line the file is at least that old,
-    // and before 800 ms into the second the next rotation has not come.
-    const between = wallMs - lastRotationSeenMs >= 400 && wallMs % 1000 <= 800;
-    if (logrotateMoves === 0 && between && done >= Math.floor(options.rotations / 3) && existsSync(anomaliesLog)) {
+    // arrives at or after the rotation, so `delayMs` after the line the file is at least that old.
+    // This second's rotation has been logged (so the file at the path dates from it) at least
+    // `delayMs` ago, and the next one is at least 200 ms away.
+    const isDue = (event: { rotation: number; delayMs: number }): boolean =>
+      done >= event.rotation &&
+      Math.floor(lastRotationSeenMs / 1000) === Math.floor(wallMs / 1000) &&
+      wallMs - lastRotationSeenMs >= event.delayMs &&
+      wallMs % 1000 <= 800;
+    if (logrotateMoves === 0 && isDue(moveAfter) && existsSync(anomaliesLog)) {
       // logrotate's default (create-less) rename, then its postrotate `kill -HUP`.
       renameSync(anomaliesLog, `${anomaliesLog}.1`);
       daemon.signal('SIGHUP');
       logrotateMoves += 1;
-      events.push(`logrotate move + SIGHUP after record ${written - 1}`);
+      events.push(`logrotate move + SIGHUP after rotation ${done}, ${wallMs - lastRotationSeenMs} ms after it was logged, after record ${written - 1}`);
     }
-    if (deletes === 0 && between && done >= Math.floor((2 * options.rotations) / 3) && existsSync(anomaliesLog)) {
+    if (deletes === 0 && logrotateMoves > 0 && isDue(deleteAfter) && existsSync(anomaliesLog)) {
       unlinkSync(anomaliesLog);
       deletes += 1;
-      events.push(`delete after record ${written - 1}`);
+      events.push(`delete after rotation ${done}, ${wallMs - lastRotationSeenMs} ms after it was logged, after record ${written - 1}`);
     }
     const due = writeStarted + (written / options.perSecond) * 1000;
     await sleep(Math.max(0, due - performance.now()));
@@ -378,7 +408,12 @@ export async function runShippingScenario(shipper: Shipper, located: LocatedShip
   await shipperProcess.stop();
   await receiver.close();
 
-  const expected = offlineAnomalies(site, model.path, [site.livePath]);
+  // What `score` writes for the same input, header lines left out: the shipper drops them.
+  const offline = join(site.root, 'offline-anomalies.log');
+  runCli(['score', '-c', site.iniPath, '-m', model.path, '-o', offline, '--format', options.format, '--json', site.livePath], { allowExit: [0, 1] });
+  const expected = readFileSync(offline, 'utf8')
+    .split('\n')
+    .filter((line) => line !== '' && !line.startsWith('#'));
   const expectedSet = new Set(expected);
   const uids: string[] = [];
   const foreign: string[] = [];
@@ -413,6 +448,7 @@ export async function runShippingScenario(shipper: Shipper, located: LocatedShip
   };
   return {
     shipper: shipper.name,
+    format: options.format,
     written,
     expectedLines: expected.length,
     received: receiver.arrivals.length,

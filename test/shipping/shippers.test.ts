@@ -7,7 +7,9 @@
  *
  * The shippers come from Debian's archive, unpacked by test/shipping/install-shippers.sh (.ci/run
  * runs it). Where they are absent the tests skip, saying why, unless ZAD_SHIPPER_TEST=require
- * or CI=true as root. ZAD_SHIPPING_ROTATIONS raises the number of rotations (default 50).
+ * or CI=true as root. ZAD_SHIPPING_ROTATIONS raises the number of rotations (default 50),
+ * ZAD_SHIPPING_SEED replays a run's event timing and format, ZAD_SHIPPING_FORMAT=json|zeek fixes
+ * the format.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -15,11 +17,14 @@ import { RSYSLOG, SYSLOG_NG, runShippingScenario, shippersRequired } from './har
 import type { ScenarioReport, Shipper } from './harness.js';
 
 const ROTATIONS = Number(process.env.ZAD_SHIPPING_ROTATIONS ?? 50);
+// A fresh seed each run (printed), so runs differ in when the move and the delete happen;
+// ZAD_SHIPPING_SEED replays one.
+const EVENT_SEED = Number(process.env.ZAD_SHIPPING_SEED ?? Math.floor(Math.random() * 2 ** 31));
 
 function describeReport(report: ScenarioReport): string {
   const s = (value: number | null): string => (value === null ? 'n/a' : `${value.toFixed(2)} s`);
   return (
-    `${report.shipper}: ${report.written} anomalies written, ${report.received} lines received over ${report.connections} connection(s); ` +
+    `${report.shipper} (format = ${report.format}): ${report.written} anomalies written, ${report.received} lines received over ${report.connections} connection(s); ` +
     `${report.missing} lost, ${report.duplicated} duplicated, ${report.foreign.length} torn or altered; ` +
     `${report.rotations} rotations, ${report.logrotateMoves} logrotate move, ${report.deletes} delete; ` +
     `last anomaly arrived ${s(report.lastArrivalS)} after its record was written (median ${s(report.medianArrivalS)}, worst ${s(report.maxArrivalS)}); ` +
@@ -35,8 +40,12 @@ function shippingTest(shipper: Shipper, seed: number): void {
       t.skip(`${shipper.name}: ${located}`);
       return;
     }
-    const report = await runShippingScenario(shipper, located, { rotations: ROTATIONS, perSecond: 100, trainingRecords: 2_000, seed });
-    t.diagnostic(describeReport(report));
+    const eventSeed = EVENT_SEED + seed;
+    // Each run ships one format per shipper, drawn from the seed, so runs cover both.
+    const format = (process.env.ZAD_SHIPPING_FORMAT as 'json' | 'zeek' | undefined) ?? (eventSeed % 2 === 0 ? 'json' : 'zeek');
+    const report = await runShippingScenario(shipper, located, { rotations: ROTATIONS, perSecond: 100, trainingRecords: 2_000, seed, eventSeed, format });
+    t.diagnostic(`${describeReport(report)}; event seed ${eventSeed} (replay: ZAD_SHIPPING_SEED=${EVENT_SEED})`);
+    t.diagnostic(report.events.join('; '));
     if (report.missing + report.duplicated > 0) t.diagnostic(`missing records: ${report.missingRanges}; duplicated: ${report.duplicatedRanges}; ${report.events.join(', ')}`);
     const detail = `${describeReport(report)}\n${report.events.join(', ')}\nmissing records: ${report.missingRanges}\nduplicated records: ${report.duplicatedRanges}\nforeign lines (first 3): ${report.foreign.slice(0, 3).join('\n')}\n--- ${shipper.name} output:\n${report.shipperOutput}`;
     assert.ok(report.rotations >= ROTATIONS, detail);
