@@ -72,6 +72,9 @@ export async function run(args: string[]): Promise<number> {
       suppressed: progress.suppressed,
       parse_errors: progress.parseErrors,
       checkpoint_saved: progress.savedAt || null,
+      input_gaps: progress.gaps,
+      // Only meaningful while the daemon runs; a stopped daemon's last figures would mislead.
+      catch_up: running ? (status?.catchUp ?? []) : [],
       last_retrain: status?.lastRetrain ?? null,
       files,
     };
@@ -85,6 +88,12 @@ export async function run(args: string[]): Promise<number> {
       `window       ${report.window_rows ?? '-'} rows`,
       `totals       ${report.records} records, ${report.anomalies} anomalies, ${report.suppressed} suppressed, ${report.parse_errors} bad lines`,
       `checkpoint   ${report.checkpoint_saved ?? 'never'}`,
+      `catch-up     ${
+        report.catch_up.length === 0
+          ? 'none (reading the live files)'
+          : report.catch_up.map((c) => `${c.path}: ${c.filesLeft} rotated files, ${c.bytesLeft} bytes left (reading ${c.current ?? '-'})`).join('; ')
+      }`,
+      `input gaps   ${report.input_gaps}${report.input_gaps > 0 ? ' (files lost before they were read; see the daemon log)' : ''}`,
       `retrain      ${report.last_retrain === null ? 'never' : `${report.last_retrain.result} at ${report.last_retrain.at} (${report.last_retrain.reason}): ${report.last_retrain.detail}`}`,
       'files:',
       ...(files.length === 0

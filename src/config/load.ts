@@ -324,7 +324,10 @@ function crossCheck(parsed: ParsedFile, problems: ProblemList, nowMs: number): v
     }
     return null;
   };
-  const { output, training, model, scoring, features } = fixed;
+  const { output, training, model, scoring, features, input } = fixed;
+  if (input.bootstrap !== undefined && input.bootstrap.length > 0) {
+    problems.warn(lineOf('input.bootstrap', 'input.bootstrap'), 'input.bootstrap', 'bootstrap is the older name of archives; its globs are used as archives (they also catch up rotated files after a restart), expected archives = ...');
+  }
   if (output.field_names === 'ecs' && output.format === 'zeek') {
     problems.error(lineOf('output.field_names', 'output.format'), 'output.field_names', 'ecs names need format = json, expected field_names = zeek with format = zeek');
   }
@@ -365,6 +368,7 @@ function buildConfig(parsed: ParsedFile, sourceFile: string | null, warnings: Co
       paths: input.paths,
       pollIntervalMs: input.poll_interval,
       maxLineBytes: input.max_line_bytes,
+      archives: [...new Set([...input.archives, ...input.bootstrap])],
       bootstrap: input.bootstrap,
       stateDirectory: input.state_directory,
     },

@@ -109,8 +109,12 @@ const input = {
     units: 'bytes',
     example: '256KiB',
   }),
+  archives: key(pathList(0), '', {
+    doc: "Where rotated logs end up (globs, plain or .gz), e.g. zeekctl's logs/*/dce_rpc.*.log.gz, the supervisor's log-queue/dce_rpc__*.log and archive/*/dce_rpc.*.log.gz, logrotate's dce_rpc.log.*. After a restart or a rotation, files rotated since the checkpoint are found here (by content, not name) and read in order before the live file; the directory of each followed file is always searched too. At first start they also seed the training window. List a pipeline's stages in order (log-queue before archive). Empty: only the followed file's own directory.",
+    example: '/opt/zeek/logs/*/dce_rpc.*.log.gz',
+  }),
   bootstrap: key(pathList(0), '', {
-    doc: 'Archived logs (plain or .gz globs) read once at first start to seed the training window before live data suffices. Empty: train from live data only.',
+    doc: 'Deprecated: an older name for archives (its globs are added to archives).',
     example: '/opt/zeek/logs/*/dce_rpc.*.log.gz',
   }),
   state_directory: envKey(absolutePath, 'STATE_DIRECTORY', '/var/lib/zeek-anomalyd', {

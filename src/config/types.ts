@@ -29,6 +29,8 @@ export interface InputOptions {
   paths: string[];
   pollIntervalMs: number;
   maxLineBytes: number;
+  /** `archives` plus the deprecated `bootstrap` globs, deduplicated, in the order given. */
+  archives: string[];
   bootstrap: string[];
   stateDirectory: string;
 }

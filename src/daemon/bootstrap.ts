@@ -1,12 +1,12 @@
 /**
  * Bootstrap: with no model yet, fill the training window from archived logs (rotated `.log` and
- * `.log.gz` files named by `[input] bootstrap`) so the daemon scores from its first live record
+ * `.log.gz` files named by `[input] archives`, or its older name `bootstrap`) so the daemon scores from its first live record
  * instead of learning for days.
  */
 import type { Config } from '../config/index.js';
 import { TrainingSampler } from '../features/index.js';
 import type { TrainingWindow } from '../state/training-window.js';
-import { expandPattern } from '../tail/glob.js';
+import { expandPatterns } from '../tail/glob.js';
 import { scanDceRpcLog } from '../zeek/index.js';
 import type { Logger } from '../scheduler/index.js';
 import { messageOf } from '../errors.js';
@@ -14,9 +14,9 @@ import { messageOf } from '../errors.js';
 /** Adds a 1-in-N sample of every archived record to `window`; returns how many were added. */
 export async function bootstrapWindow(config: Config, window: TrainingWindow, log: Logger): Promise<number> {
   const files: string[] = [];
-  for (const pattern of config.input.bootstrap) files.push(...(await expandPattern(pattern)).sort());
+  for (const file of await expandPatterns(config.input.archives)) files.push(file);
   if (files.length === 0) {
-    log.warn('bootstrap: no archive matches', { patterns: config.input.bootstrap.join(',') });
+    log.warn('bootstrap: no archive matches', { patterns: config.input.archives.join(',') });
     return 0;
   }
   const sampler = new TrainingSampler({ every: config.training.sampleEvery, mode: config.training.sampleMode, seed: config.model.seed ?? 0 });

@@ -19,10 +19,11 @@ import { loadRoutineStats, saveRoutineStats } from '../state/routine-stats-file.
 import { AnomalyLogWriter, createAnomalyFormatter } from '../sink/index.js';
 import { acquireStateLock, type StateLock } from '../state/state-lock.js';
 import { TrainingWindow } from '../state/training-window.js';
-import { LogFollower } from '../tail/log-follower.js';
+import { LogFollower, type GapEvent } from '../tail/log-follower.js';
 import { DaemonMetrics, MetricsServer } from '../metrics/index.js';
 import type { LineBatch } from '../tail/types.js';
-import { DCE_RPC_COLUMNS, DceRpcLineDecoder } from '../zeek/index.js';
+import { DCE_RPC_COLUMNS, DCE_RPC_SCHEMA, DceRpcLineDecoder } from '../zeek/index.js';
+import type { TsvLayout } from '../zeek/decoder.js';
 import type { DceRpcRecord } from '../zeek/dce-rpc-record.js';
 import { bootstrapWindow } from './bootstrap.js';
 import type { DaemonLogger } from './logger.js';
@@ -84,7 +85,12 @@ export class Daemon {
   #replay: OutputReplay | null = null;
   #progress: Progress = emptyProgress();
   #decoders = new Map<string, DceRpcLineDecoder>();
+  /** The last header-given TSV layout per followed path, for files without a header. */
+  readonly #lastLayouts = new Map<string, TsvLayout>();
   #dirty = false;
+  #lastBatchAt = 0;
+  /** A newline that ends a torn last line, owed by a replay that ended while idle. */
+  #pendingTornEnd: Buffer = Buffer.alloc(0);
   #stopping = false;
   #statsTimer: NodeJS.Timeout | null = null;
   #loopDelay: LoopDelayMonitor | null = null;
@@ -157,10 +163,14 @@ export class Daemon {
     // during the very first batch is replayed against it instead of writing that batch twice.
     if (this.#progress.output === null) {
       await this.#writer.prepare();
+      this.#progress.installedAt ??= new Date().toISOString();
       await this.#save();
     }
+    // A state directory from before issue 14 has no install instant: files rotated from now on
+    // and never read are ours.
+    this.#progress.installedAt ??= new Date().toISOString();
 
-    if (this.#evaluator === null && config.input.bootstrap.length > 0 && this.#window.size === 0) {
+    if (this.#evaluator === null && config.input.archives.length > 0 && this.#window.size === 0) {
       const added = await bootstrapWindow(config, this.#window, this.#log);
       this.#observeWindow();
       await this.#window.persist();
@@ -177,6 +187,8 @@ export class Daemon {
 
     this.#follower = new LogFollower({
       patterns: config.input.paths,
+      archives: config.input.archives,
+      newInstallSinceMs: Date.parse(this.#progress.installedAt),
       pollIntervalMs: config.input.pollIntervalMs,
       maxLineBytes: config.input.maxLineBytes,
       checkpoints: this.#progress.files,
@@ -187,6 +199,11 @@ export class Daemon {
       this.#log.warn('input truncated, reading it again from the start', { path: event.path, reason: event.reason }),
     );
     this.#follower.on('file-added', (file) => this.#log.info('following', { path: file.path }));
+    this.#follower.on('gap', (gap) => void this.#exclusive.run(() => Promise.resolve(this.#recordGap(gap))));
+    this.#follower.on('catch-up', (progress) => {
+      if (progress.filesLeft > 0) this.#log.info('catching up', { path: progress.path, files_left: progress.filesLeft, bytes_left: progress.bytesLeft, reading: progress.current ?? '' });
+      void this.#writeStatus();
+    });
     this.#follower.on('overlong', (event) =>
       this.#log.warn('over-long line skipped', { path: event.path, line: event.line, bytes: event.lengthBytes }),
     );
@@ -248,15 +265,23 @@ export class Daemon {
   // ---------------------------------------------------------------- batches
 
   async #handle(batch: LineBatch): Promise<void> {
+    this.#lastBatchAt = Date.now();
     // Everything before this batch is durable: save it as the restart point first.
     await this.#betweenBatches();
-    // One decoder per followed path: a copytruncate copy is read on from where the live file
-    // stopped (no header of its own), so it must keep the schema the live file's header gave.
-    // Every new reading of a file (new, truncated, resumed) is flagged fileStart and starts afresh.
+    // One decoder per followed path, new for every new reading of a file (new, truncated,
+    // resumed: flagged fileStart). A file without a header of its own (Zeek goes on writing after
+    // logrotate's copytruncate; so do the copies after the first) takes the schema of the file
+    // read before it at that path, or, after a restart, Zeek's default dce_rpc columns.
     const followed = batch.resumeAt.path;
     let decoder = this.#decoders.get(followed);
     if (decoder === undefined || batch.fileStart) {
-      decoder = new DceRpcLineDecoder({ file: batch.file.path, columns: DCE_RPC_COLUMNS });
+      const previous = decoder?.generic.tsvLayout ?? this.#lastLayouts.get(followed) ?? null;
+      if (previous !== null) this.#lastLayouts.set(followed, previous);
+      decoder = new DceRpcLineDecoder({
+        file: batch.file.path,
+        columns: DCE_RPC_COLUMNS,
+        headerlessTsv: previous === null ? { schema: DCE_RPC_SCHEMA } : { schema: previous.schema, format: previous.format },
+      });
       this.#decoders.set(followed, decoder);
     }
     const evaluator = this.#evaluator;
@@ -298,6 +323,10 @@ export class Daemon {
     }
     if (lines.length > 0) {
       let bytes: Buffer = Buffer.from(lines.join(''));
+      if (this.#pendingTornEnd.length > 0) {
+        bytes = Buffer.concat([this.#pendingTornEnd, bytes]);
+        this.#pendingTornEnd = Buffer.alloc(0);
+      }
       if (this.#replay !== null) bytes = this.#admitReplay(bytes);
       if (bytes.length > 0) {
         await this.#writer.appendBatch(bytes);
@@ -316,6 +345,23 @@ export class Daemon {
     }
   }
 
+  /** A file was lost before it could be read: say what, count it, never silently. */
+  #recordGap(gap: GapEvent): void {
+    this.#log.warn('input lost: the file being read was deleted before its rest could be read (not beside the path nor in [input] archives)', {
+      path: gap.path,
+      file: gap.file.path,
+      dev: gap.file.dev,
+      ino: gap.file.ino,
+      fingerprint: gap.file.fingerprint,
+      lost_from_byte: gap.fromOffset,
+      lost_from_line: gap.fromLine,
+      lost_to_byte: 'end of file (unknown)',
+    });
+    this.#metrics?.inputGap();
+    this.#progress.gaps += 1;
+    this.#dirty = true;
+  }
+
   #admitReplay(bytes: Buffer): Buffer {
     const replay = this.#replay as OutputReplay;
     const rest = replay.admit(bytes);
@@ -329,8 +375,9 @@ export class Daemon {
 
   /** Between two batches: swap in a new model, rotate the output, save progress. */
   async #betweenBatches(): Promise<void> {
-    if (this.#pendingModel !== null) {
-      this.#endReplay();
+    // Never during a restart replay: the lines past the restart point were scored (and their
+    // anomalies written) by the old model; re-scoring them with a new one would write them again.
+    if (this.#pendingModel !== null && this.#replay === null) {
       this.#installEvaluator(this.#pendingModel);
       this.#pendingModel = null;
       this.#dirty = true;
@@ -364,7 +411,25 @@ export class Daemon {
 
   async #saveIfIdle(): Promise<void> {
     if (this.#stopping) return;
+    this.#endReplayIfCaughtUp();
     await this.#betweenBatches();
+  }
+
+  /**
+   * Idle with nothing left to read: lines that would reproduce the anomalies still unmatched on
+   * disk are not coming (their file was lost, or the configuration changed), so the replay ends.
+   */
+  #endReplayIfCaughtUp(): void {
+    const replay = this.#replay;
+    const follower = this.#follower;
+    if (replay === null || follower === null) return;
+    if (follower.catchUpProgress().length > 0 || follower.lag().some((lag) => lag.bytes > 0)) return;
+    if (Date.now() - this.#lastBatchAt < 2000) return;
+    const unmatched = replay.unmatched;
+    const rest = replay.finish();
+    this.#replay = null;
+    this.#pendingTornEnd = rest;
+    this.#log.warn('restart replay ended with anomalies on disk that re-reading did not reproduce', { unmatched_bytes: unmatched });
   }
 
   async #save(): Promise<void> {
@@ -381,12 +446,6 @@ export class Daemon {
     this.#dirty = false;
   }
 
-  #endReplay(): void {
-    if (this.#replay === null) return;
-    // A model change ends the replay: later lines are scored by another model than before.
-    if (this.#replay.unmatched > 0) this.#log.warn('restart replay ended early', { unmatched_bytes: this.#replay.unmatched });
-    this.#replay = null;
-  }
 
   // ---------------------------------------------------------------- output
 
@@ -651,6 +710,8 @@ export class Daemon {
         parseErrors: this.#progress.parseErrors,
         lastRetrain: this.#lastRetrain,
         eventLoopDelay: this.#loopDelay?.last ?? null,
+        catchUp: this.#follower?.catchUpProgress() ?? [],
+        gaps: this.#progress.gaps,
       });
     } catch (error) {
       this.#log.warn(`cannot write status: ${(error as Error).message}`);

@@ -32,11 +32,18 @@ export interface Progress {
   anomalies: number;
   suppressed: number;
   parseErrors: number;
+  /** Input files (or their rest) lost before they could be read. */
+  gaps: number;
+  /**
+   * When this state directory was first used (ISO). Files rotated after it and never read are
+   * read at the next start, even before the first checkpoint; older ones only seed training.
+   */
+  installedAt: string | null;
   savedAt: string;
 }
 
 export function emptyProgress(): Progress {
-  return { files: [], output: null, modelId: null, sampled: 0, records: 0, anomalies: 0, suppressed: 0, parseErrors: 0, savedAt: '' };
+  return { files: [], output: null, modelId: null, sampled: 0, records: 0, anomalies: 0, suppressed: 0, parseErrors: 0, gaps: 0, installedAt: null, savedAt: '' };
 }
 
 export async function saveProgress(stateDirectory: string, progress: Progress): Promise<void> {
@@ -78,6 +85,9 @@ export async function loadProgress(stateDirectory: string): Promise<Progress> {
       anomalies: count('anomalies'),
       suppressed: count('suppressed'),
       parseErrors: count('parseErrors'),
+      // Absent in documents written before issue 14.
+      gaps: doc.gaps === undefined ? 0 : count('gaps'),
+      installedAt: typeof doc.installedAt === 'string' ? doc.installedAt : null,
       savedAt: String(doc.savedAt),
     };
   } catch (error) {

@@ -24,6 +24,10 @@ export interface DaemonStatus {
     modelId: string | null;
     durationMs: number;
   } | null;
+  /** Catch-ups in progress: rotated files still to read before the live file, per followed path. */
+  catchUp?: { path: string; filesLeft: number; bytesLeft: number; current: string | null }[];
+  /** Input files (or their rest) lost before they could be read. */
+  gaps?: number;
   /** Event-loop delay of the last stats interval and since start (null: not measured yet). */
   eventLoopDelay?: LoopDelayFigures | null;
 }

@@ -5,7 +5,7 @@
  * with its explanation as it is written. Ends with a summary against the week's attack labels.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -101,6 +101,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     const archivePath = join(dir, 'archive', 'dce_rpc.last-week.log.gz');
     await mkdir(dirname(archivePath), { recursive: true });
     await writeFile(archivePath, gzipSync(week.header + archive.map((r) => `${r.line}\n`).join('')));
+    // Last week's file is a week old: archives older than the install seed training only.
+    const weekAgo = new Date(Date.now() - 7 * 86_400_000);
+    await utimes(archivePath, weekAgo, weekAgo);
 
     const iniPath = join(dir, 'demo.ini');
     await writeFile(
@@ -111,7 +114,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
         '[input]',
         `paths = ${livePath}`,
         'poll_interval = 100ms',
-        `bootstrap = ${archivePath}`,
+        `archives = ${archivePath}`,
         `state_directory = ${stateDirectory}`,
         '[training]',
         'sample_every = 2',

@@ -70,6 +70,7 @@ export class DaemonMetrics {
   readonly #parseErrors: Counter;
   readonly #anomalies: Counter;
   readonly #suppressed: Counter;
+  readonly #gaps: Counter;
   readonly #lagSet = new Map<string, number>();
   readonly #windowRows: Gauge;
   readonly #training: Histogram<'result'>;
@@ -89,6 +90,12 @@ export class DaemonMetrics {
     this.#suppressed = new Counter({
       name: name('suppressed_total'),
       help: 'Anomalous records not reported because an allow rule matched.',
+      registers,
+    });
+
+    this.#gaps = new Counter({
+      name: name('input_gaps_total'),
+      help: 'Input files (or their unread rest) lost before they could be read: deleted or archived away and not found in [input] archives.',
       registers,
     });
 
@@ -196,6 +203,11 @@ export class DaemonMetrics {
   /** Adds `count` anomalies reported. */
   anomalies(count: number): void {
     if (count > 0) this.#anomalies.inc(count);
+  }
+
+  /** Counts one input gap: a file whose unread rest was lost before it could be read. */
+  inputGap(): void {
+    this.#gaps.inc();
   }
 
   /** Adds `count` anomalies suppressed by allow rules. */

@@ -103,7 +103,13 @@ export function parseCheckpointDocument(text: string): FileCheckpoint[] {
     if (typeof fingerprint !== 'string') throw new Error(`files[${index}].fingerprint is invalid`);
     if (!isCount(offset)) throw new Error(`files[${index}].offset is invalid`);
     if (!isCount(line) || line < 1) throw new Error(`files[${index}].line is invalid`);
-    return { path, dev, ino, fingerprint, offset, line };
+    const checkpoint: FileCheckpoint = { path, dev, ino, fingerprint, offset, line };
+    // Order key and state of the file (issue 14: catch-up across archives); absent in older documents.
+    const { openStamp, firstTs, finished } = entry;
+    if (typeof openStamp === 'string' || openStamp === null) checkpoint.openStamp = openStamp;
+    if (typeof firstTs === 'number' || firstTs === null) checkpoint.firstTs = firstTs;
+    if (typeof finished === 'boolean') checkpoint.finished = finished;
+    return checkpoint;
   });
 }
 

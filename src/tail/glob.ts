@@ -68,6 +68,18 @@ export async function expandPattern(pattern: string): Promise<string[]> {
   return bases.sort();
 }
 
+/**
+ * Files matching any of `patterns` now, deduplicated and sorted; temp files (`*.tmp`, an archive
+ * being written by zeek-archiver) are left out. For archive trees shared with offline commands.
+ */
+export async function expandPatterns(patterns: readonly string[]): Promise<string[]> {
+  const found = new Set<string>();
+  for (const pattern of patterns) {
+    for (const path of await expandPattern(pattern)) if (!path.endsWith('.tmp')) found.add(path);
+  }
+  return [...found].sort();
+}
+
 function isExpectedDirError(error: unknown): boolean {
   const code = (error as NodeJS.ErrnoException).code;
   return code === 'ENOENT' || code === 'ENOTDIR' || code === 'EACCES';

@@ -1,44 +1,57 @@
 /**
- * Follows Zeek logs across rotation, truncation and restarts, delivering each line exactly once
- * (at least once across a crash, from the last saved checkpoint).
+ * Follows Zeek logs across rotation, archiving, truncation and restarts, delivering each line
+ * exactly once (at least once across a crash, from the last saved checkpoint).
  *
  * Program flow: every poll (at most `pollIntervalMs`, which is ≤ 1 s) the follower expands the
  * patterns, stat()s each path (following symlinks afresh, so a re-pointed `logs/current` is seen)
  * and fstat()s the file it holds open, then asks `decide()` what happened:
  * - the same file grew: read it, in bounded batches, awaiting the handler before reading on;
- * - the path names another file or nothing (Zeek renames, then creates the next file only when
- *   the next record comes): read the held file to its end (its inode lives while we hold the fd,
- *   even after archive-log removes it), then open whatever is at the path from 0;
- * - the held file shrank or its first record changed: read it again from 0 (after finishing a
- *   copy of it beside it, for copytruncate).
- * chokidar, when enabled, only wakes the loop early; stat() is the source of truth.
+ * - the path names another file or nothing: finish the held file (its inode lives while we hold
+ *   the fd, even after archive-log removes it), then catch up;
+ * - the held file shrank or its first record changed: catch up from where it stood (logrotate's
+ *   copytruncate copy, plain or gzipped), then read it again from 0.
  *
- * On start, saved checkpoints are honoured: the same (dev, ino, fingerprint) at the path resumes
- * at the saved offset (after replaying the `#` header lines so a decoder knows the schema); a file
- * rotated while we were down is found beside the path by (dev, ino) and finished first.
+ * Catching up (at start, after every rotation, on truncation, and now and then while the path is
+ * missing) lists the files beside the path and in `archives`, and lets `planCatchUp()` decide by
+ * content fingerprint which to read: the checkpointed file from its offset (also inside a .gz),
+ * every later file whole, in order, then the live file. chokidar, when enabled, only wakes the
+ * loop early; stat() is the source of truth.
  */
 import { EventEmitter } from 'node:events';
-import type { BigIntStats } from 'node:fs';
-import { open, readdir, stat, type FileHandle } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join, sep } from 'node:path';
 import type { FSWatcher } from 'chokidar';
 import { DaemonError } from '../errors.js';
 import { LineSplitter, DEFAULT_MAX_LINE_BYTES } from '../zeek/line-splitter.js';
-import { canResume, decide, type OpenFileView, type PathObservation } from './decide.js';
-import { EMPTY_FINGERPRINT, fingerprintFromHead } from './fingerprint.js';
+import { planCatchUp, type CatchUpCandidate, type CatchUpFrom, type CatchUpPlan, type CatchUpStep, type LiveFile } from './catch-up.js';
+import { decide, type OpenFileView, type PathObservation } from './decide.js';
+import { EMPTY_FINGERPRINT, fingerprintFromHead, fingerprintsCompatible } from './fingerprint.js';
 import { expandPattern, hasGlobSyntax } from './glob.js';
+import { HEAD_BYTES, openLog, orderKeyFromHead, type LogFileInfo, type LogOrderKey, type LogReader, type OpenedLog } from './log-file.js';
 import type { FileCheckpoint, FileIdentity, LineBatch, TailedLine } from './types.js';
 
 /** Options of a LogFollower. */
 export interface LogFollowerOptions {
   /** Paths or glob patterns (`*`, `?`, `[...]` per segment) of the logs to follow. */
   patterns: string[];
+  /**
+   * Globs where rotated files of the followed logs end up (plain or .gz), searched besides the
+   * followed file's own directory, in this order (list a pipeline's stages first to last).
+   * @default []
+   */
+  archives?: string[];
   /** Longest wait between two stat polls, 1 to 1000 ms. @default 1000 */
   pollIntervalMs?: number;
   /** Longest line delivered; longer ones are counted and skipped. @default 1048576 */
   maxLineBytes?: number;
   /** Positions saved by a previous run (from `checkpoints()`), to resume from. @default [] */
   checkpoints?: FileCheckpoint[];
+  /**
+   * For a path without a checkpoint: rotated files modified since this instant (epoch ms) were
+   * written after the install and are read whole before the live file. null: none.
+   * @default the instant start() is called
+   */
+  newInstallSinceMs?: number | null;
   /** Let chokidar file events wake the poll loop early. @default false */
   wakeWithChokidar?: boolean;
   /** Bytes read per read() call. @default 65536 */
@@ -47,26 +60,21 @@ export interface LogFollowerOptions {
   maxBatchBytes?: number;
 }
 
-/** Why the file at a path was left for another. */
+/** Why the follower left a file for another. */
 export type RotationReason =
   /** The path now names a different file (renamed away, deleted and recreated, symlink moved). */
   | 'replaced'
   /** The path names nothing (renamed away and not yet recreated, directory moved). */
   | 'removed'
-  /** A restart found another file at the path; the saved one was not beside it. */
-  | 'replaced-while-stopped'
-  /** A restart found the saved file renamed beside the path and finished it. */
+  /** Catch-up finished the checkpointed file from its offset (beside the path or archived). */
   | 'finished-rotated-sibling'
-  /**
-   * A file that was created and rotated away between two polls (never seen at the path) was
-   * found beside it, by creation time, and read whole.
-   */
+  /** Catch-up read a file rotated after the checkpointed one whole (never seen at the path). */
   | 'finished-missed-rotation';
 
 /** Payload of 'rotated'. */
 export interface RotationEvent {
   path: string;
-  /** The file that was finished (or, for 'replaced-while-stopped', the one saved). */
+  /** The file that was finished. */
   from: FileIdentity;
   reason: RotationReason;
 }
@@ -79,9 +87,30 @@ export interface TruncationEvent {
   previousOffset: number;
   /** Size found. */
   size: number;
-  reason: 'shrunk' | 'content-changed' | 'replaced-while-stopped';
+  reason: 'shrunk' | 'content-changed';
   /** The copy (copytruncate) from which unread lines were recovered, if one was found. */
   recoveredFrom?: string;
+}
+
+/** Payload of 'gap': lines that can no longer be read (their file was deleted before we got there). */
+export interface GapEvent {
+  path: string;
+  /** The file that was being read (its identity as checkpointed). */
+  file: FileIdentity;
+  /** First byte not read; the rest of the file, to its unknown end, is lost. */
+  fromOffset: number;
+  /** 1-based line number at fromOffset. */
+  fromLine: number;
+}
+
+/** Payload of 'catch-up': what is left to read before the live file (0 files: done). */
+export interface CatchUpProgress {
+  path: string;
+  filesLeft: number;
+  /** Bytes on disk left in those files (compressed bytes for .gz). */
+  bytesLeft: number;
+  /** The file being read now, if any. */
+  current: string | null;
 }
 
 /** Payload of 'overlong'. */
@@ -98,6 +127,8 @@ export interface FollowerEventMap {
   'file-missing': [event: { path: string }];
   rotated: [event: RotationEvent];
   truncated: [event: TruncationEvent];
+  gap: [event: GapEvent];
+  'catch-up': [event: CatchUpProgress];
   overlong: [event: OverlongEvent];
   /** A recoverable problem (EACCES, EIO…); the follower retries on the next poll. */
   'tail-error': [error: DaemonError];
@@ -118,61 +149,54 @@ export interface FileLag {
 
 interface OpenFile {
   identity: FileIdentity;
-  handle: FileHandle;
+  key: LogOrderKey;
+  opened: OpenedLog;
   splitter: LineSplitter;
-  /** Next byte to read (past any held partial line). */
+  /** Next byte to read (past any held partial line), in uncompressed bytes. */
   readPosition: number;
   sizeNow: number;
   fileStart: boolean;
-  /** Creation time (statx birth time), 0n where the filesystem does not record it. */
-  birthNs: bigint;
-}
-
-/**
- * The last file finished at a path: the lower bound when looking for missed rotations. Birth
- * times are coarse (one clock tick, a few ms, on ext4), so every finished file born in the same
- * tick is remembered by inode.
- */
-interface FinishedFile {
-  dev: string;
-  birthNs: bigint;
-  inos: string[];
 }
 
 interface TrackedPath {
   path: string;
+  /** The file held open at the path (the live file). */
   open: OpenFile | null;
-  resume: FileCheckpoint | undefined;
-  /** Whether the saved file was already looked for beside a missing path. */
-  resumeSearched: boolean;
+  /** The file read last and where, for catch-up; null before anything was read here. */
+  last: CatchUpFrom | null;
+  /** A catch-up is due before the next file at the path is taken. */
+  catchUpDue: boolean;
+  lastCatchUpMs: number;
   checkpoint: FileCheckpoint | null;
-  lastFinished: FinishedFile | null;
-  /** Directory mtime at the last look for missed rotations while the path was missing. */
-  scannedDirMtimeNs: bigint;
+  progress: CatchUpProgress | null;
   missingReported: boolean;
   lastErrorCode: string | null;
 }
 
 class HandlerFailure extends Error {}
 
-const HEAD_PROBE_BYTES = 4096;
-/** How far before start() a file's birth may lie and still count as born after it. */
-const START_MARGIN_MS = 50;
-const HEAD_MAX_BYTES = 64 * 1024;
+/** How often a missing path's directory and archives are looked at for files that came and went. */
+const MISSING_RESCAN_MS = 2000;
 /** Batches read from one file per pass before the other files get their turn. */
 const BATCHES_PER_TURN = 4;
+/** How far before start() a file's mtime may lie and still count as written after it. */
+const START_MARGIN_MS = 50;
+/** Re-plans in one catch-up when a planned file moved on (archived) before it was opened. */
+const MAX_REPLANS = 5;
 
 /** Follows one or more Zeek logs with rotation-safe, checkpointed, back-pressured delivery. */
 export class LogFollower extends EventEmitter<FollowerEventMap> {
   readonly #patterns: string[];
-  #startedAtNs = 0n;
+  readonly #archives: string[];
   readonly #pollIntervalMs: number;
   readonly #maxLineBytes: number;
   readonly #readChunkBytes: number;
   readonly #maxBatchBytes: number;
   readonly #wakeWithChokidar: boolean;
+  #newInstallSinceMs: number | null | undefined;
   readonly #tracked = new Map<string, TrackedPath>();
   readonly #resumeByPath = new Map<string, FileCheckpoint>();
+  readonly #described = new Map<string, { dev: bigint; ino: bigint; size: bigint; mtimeNs: bigint; info: LogFileInfo }>();
   #handler: BatchHandler | null = null;
   #running: Promise<void> | null = null;
   #stopRequested = false;
@@ -193,11 +217,13 @@ export class LogFollower extends EventEmitter<FollowerEventMap> {
       });
     }
     this.#patterns = [...options.patterns];
+    this.#archives = [...(options.archives ?? [])];
     this.#pollIntervalMs = pollIntervalMs;
     this.#maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
     this.#readChunkBytes = options.readChunkBytes ?? 64 * 1024;
     this.#maxBatchBytes = options.maxBatchBytes ?? 256 * 1024;
     this.#wakeWithChokidar = options.wakeWithChokidar ?? false;
+    this.#newInstallSinceMs = options.newInstallSinceMs;
     for (const checkpoint of options.checkpoints ?? []) {
       this.#resumeByPath.set(checkpoint.path, { ...checkpoint });
     }
@@ -206,9 +232,8 @@ export class LogFollower extends EventEmitter<FollowerEventMap> {
   /** Starts following; `handler` is awaited for each batch before more is read. */
   start(handler: BatchHandler): void {
     if (this.#running !== null) throw new DaemonError('ERR_TAIL', 'tail: already started');
-    // Files born from here on are ours, even one created and rotated away before the first poll.
-    // Birth times are coarse (a clock tick), hence the margin.
-    this.#startedAtNs = BigInt(Date.now() - START_MARGIN_MS) * 1_000_000n;
+    // Files written from here on are ours, even one created and rotated away before the first poll.
+    if (this.#newInstallSinceMs === undefined) this.#newInstallSinceMs = Date.now() - START_MARGIN_MS;
     this.#handler = handler;
     this.#running = this.#run();
   }
@@ -230,24 +255,27 @@ export class LogFollower extends EventEmitter<FollowerEventMap> {
     const result = new Map<string, FileCheckpoint>();
     for (const [path, checkpoint] of this.#resumeByPath) result.set(path, { ...checkpoint });
     for (const tracked of this.#tracked.values()) {
-      const checkpoint = tracked.checkpoint ?? tracked.resume;
-      if (checkpoint !== undefined) result.set(tracked.path, { ...checkpoint });
+      if (tracked.checkpoint !== null) result.set(tracked.path, { ...tracked.checkpoint });
     }
     if (handled !== undefined) result.set(handled.resumeAt.path, { ...handled.resumeAt });
     return [...result.values()];
   }
 
-  /** Bytes written but not yet handled, per open file (size at the last poll − handled offset). */
+  /** Bytes written but not yet handled, per open live file (size at the last poll − handled offset). */
   lag(): FileLag[] {
     const result: FileLag[] = [];
     for (const tracked of this.#tracked.values()) {
       const file = tracked.open;
       if (file === null) continue;
-      result.push({
-        path: tracked.path,
-        bytes: Math.max(0, file.sizeNow - file.splitter.committedOffset),
-      });
+      result.push({ path: tracked.path, bytes: Math.max(0, file.sizeNow - file.splitter.committedOffset) });
     }
+    return result;
+  }
+
+  /** Catch-ups in progress (files and bytes left before the live file), one per path catching up. */
+  catchUpProgress(): CatchUpProgress[] {
+    const result: CatchUpProgress[] = [];
+    for (const tracked of this.#tracked.values()) if (tracked.progress !== null) result.push({ ...tracked.progress });
     return result;
   }
 
@@ -289,9 +317,13 @@ export class LogFollower extends EventEmitter<FollowerEventMap> {
         if (await this.#step(tracked)) busy = true;
       } catch (error) {
         if (error instanceof HandlerFailure) throw error;
-        // A read failing mid-rotation (EIO, ESTALE on NFS…): report and retry on the next poll
-        // from the last position handled in this file.
-        this.#reportError(tracked.path, error, `tail: cannot read ${tracked.path}`);
+        // A read failing mid-rotation (EIO, ESTALE on NFS, an unreadable archive…): report once
+        // and retry on the next poll (not at once: a persisting error must not spin the loop),
+        // from the last position handled.
+        this.#reportError(tracked.path, error, `tail: cannot read ${tracked.path}: ${(error as Error).message}`);
+        await this.#dropOpen(tracked);
+        tracked.catchUpDue = true;
+        tracked.progress = null;
       }
     }
     return busy;
@@ -313,11 +345,11 @@ export class LogFollower extends EventEmitter<FollowerEventMap> {
         this.#tracked.set(path, {
           path,
           open: null,
-          resume,
-          resumeSearched: false,
-          checkpoint: null,
-          lastFinished: null,
-          scannedDirMtimeNs: -1n,
+          last: resume === undefined ? null : fromCheckpoint(resume),
+          catchUpDue: true,
+          lastCatchUpMs: 0,
+          checkpoint: resume === undefined ? null : { ...resume },
+          progress: null,
           missingReported: false,
           lastErrorCode: null,
         });
@@ -331,14 +363,16 @@ export class LogFollower extends EventEmitter<FollowerEventMap> {
     const observed = await this.#observe(tracked);
     const file = tracked.open;
     let view: OpenFileView | null = null;
+    let previousSize = 0;
     if (file !== null) {
       try {
-        file.sizeNow = Number((await file.handle.stat({ bigint: true })).size);
+        previousSize = file.sizeNow;
+        file.sizeNow = Number((await file.opened.handle.stat({ bigint: true })).size);
         view = {
           dev: file.identity.dev,
           ino: file.identity.ino,
           fingerprint: file.identity.fingerprint,
-          fingerprintNow: await readFingerprint(file.handle),
+          fingerprintNow: await fingerprintOf(file.opened.reader),
           readPosition: file.readPosition,
           sizeNow: file.sizeNow,
         };
@@ -349,56 +383,44 @@ export class LogFollower extends EventEmitter<FollowerEventMap> {
     }
     const decision = decide(view, observed);
     switch (decision) {
-      case 'idle':
-        if (tracked.resume !== undefined && !tracked.resumeSearched) {
-          // Saved file renamed away and the next not created yet: finish it now. If it is not
-          // beside the path either, keep the saved position in case it comes back.
-          tracked.resumeSearched = true;
-          if (await this.#finishRotatedSibling(tracked, tracked.resume)) tracked.resume = undefined;
-        }
+      case 'idle': {
         if (!tracked.missingReported) {
           tracked.missingReported = true;
           this.emit('file-missing', { path: tracked.path });
         }
-        if (tracked.lastFinished === null) {
-          // Nothing read here yet: files born from now on are ours even if they come and go
-          // between two polls; older rotated files beside the path are not.
-          tracked.lastFinished = await directoryBaseline(tracked.path, this.#startedAtNs);
-        }
-        if (tracked.lastFinished !== null && (await this.#directoryChanged(tracked))) {
-          // Files may have come and gone at the path since the last one finished.
-          await this.#finishMissedRotations(tracked, tracked.lastFinished, null);
-        }
-        return false;
+        // Files may have come and gone (created and rotated between two polls, or the saved
+        // file rotated while we were stopped): look now and then.
+        const due = tracked.catchUpDue || Date.now() - tracked.lastCatchUpMs >= MISSING_RESCAN_MS;
+        if (!due) return false;
+        return this.#catchUp(tracked, null);
+      }
       case 'open':
         tracked.missingReported = false;
-        await this.#openAtPath(tracked);
-        return true;
+        return this.#openAtPath(tracked);
       case 'read':
       case 'caught-up': {
         if (file === null || view === null) return false;
-        if (file.identity.fingerprint === EMPTY_FINGERPRINT) {
+        if (file.identity.fingerprint === EMPTY_FINGERPRINT && view.fingerprintNow !== EMPTY_FINGERPRINT) {
           file.identity.fingerprint = view.fingerprintNow;
+          file.key = orderKeyFromHead(await file.opened.reader.head(HEAD_BYTES));
+          if (tracked.checkpoint !== null) Object.assign(tracked.checkpoint, { fingerprint: view.fingerprintNow, ...file.key });
         }
         if (decision === 'caught-up') return false;
         return this.#readBatches(tracked, file, BATCHES_PER_TURN);
       }
       case 'truncated':
         if (file === null || view === null) return false;
-        await this.#restartTruncated(tracked, file, view);
+        await this.#restartTruncated(tracked, file, view, previousSize);
         return true;
       case 'rotated':
         if (file === null) return false;
-        await this.#drain(tracked, file);
-        if (this.#stopRequested) return false;
-        await closeQuietly(file.handle);
-        tracked.open = null;
-        tracked.lastFinished = advanceFinished(tracked.lastFinished, file);
+        if (!(await this.#finishFile(tracked, file))) return false;
         this.emit('rotated', {
           path: tracked.path,
           from: { ...file.identity },
           reason: observed.kind === 'missing' ? 'removed' : 'replaced',
         });
+        tracked.catchUpDue = true;
         return true;
     }
   }
@@ -407,9 +429,7 @@ export class LogFollower extends EventEmitter<FollowerEventMap> {
     try {
       const info = await stat(tracked.path, { bigint: true });
       if (!info.isFile()) {
-        throw Object.assign(new Error(`${tracked.path} is not a regular file`), {
-          code: 'ENOTFILE',
-        });
+        throw Object.assign(new Error(`${tracked.path} is not a regular file`), { code: 'ENOTFILE' });
       }
       tracked.lastErrorCode = null;
       return { kind: 'present', dev: String(info.dev), ino: String(info.ino), size: Number(info.size) };
@@ -424,218 +444,225 @@ export class LogFollower extends EventEmitter<FollowerEventMap> {
     }
   }
 
-  /** Opens the file now at the path: from the saved offset if it is the saved file, else from 0. */
-  async #openAtPath(tracked: TrackedPath): Promise<void> {
-    let handle: FileHandle;
+  /** A file appeared at the path: catch up on what came before it, then read it. */
+  async #openAtPath(tracked: TrackedPath): Promise<boolean> {
+    const opened = await openLog(tracked.path);
+    // Gone again between stat and open (rotation in progress): the next poll sorts it out.
+    if (opened === null) return false;
+    const live: LiveFile = { dev: opened.info.dev, ino: opened.info.ino, fingerprint: opened.info.fingerprint, size: opened.info.sizeOnDisk };
+    let plan: CatchUpPlan | 'stopped' | 'live-changed';
     try {
-      handle = await open(tracked.path, 'r');
+      plan = await this.#runCatchUp(tracked, live, opened);
     } catch (error) {
-      // Gone again between stat and open (rotation in progress): the next poll sorts it out.
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
-      this.#reportError(tracked.path, error, `tail: cannot open ${tracked.path}`);
-      return;
-    }
-    let identity: FileIdentity;
-    let size: number;
-    let birthNs: bigint;
-    try {
-      // Identity of what was actually opened, not of what stat() saw a moment earlier.
-      const info = await handle.stat({ bigint: true });
-      size = Number(info.size);
-      birthNs = info.birthtimeNs;
-      identity = {
-        path: tracked.path,
-        dev: String(info.dev),
-        ino: String(info.ino),
-        fingerprint: await readFingerprint(handle),
-      };
-    } catch (error) {
-      await closeQuietly(handle);
-      this.#reportError(tracked.path, error, `tail: cannot read ${tracked.path}`);
-      return;
-    }
-    const resume = tracked.resume;
-    tracked.resume = undefined;
-    if (resume !== undefined) {
-      if (canResume(resume, { ...identity, size })) {
-        await this.#beginReading(tracked, handle, identity, size, birthNs, resume.offset, resume.line);
-        return;
-      }
-      const finished = await this.#finishRotatedSibling(tracked, resume);
-      if (!finished) {
-        if (resume.dev === identity.dev && resume.ino === identity.ino) {
-          this.emit('truncated', {
-            path: tracked.path,
-            file: { ...identity },
-            previousOffset: resume.offset,
-            size,
-            reason: 'replaced-while-stopped',
-          });
-        } else {
-          this.emit('rotated', {
-            path: tracked.path,
-            from: identityOf(resume),
-            reason: 'replaced-while-stopped',
-          });
-        }
-      }
-    }
-    if (tracked.lastFinished !== null && !this.#stopRequested) {
-      await this.#finishMissedRotations(tracked, tracked.lastFinished, birthNs, identity.ino);
-    }
-    if (this.#stopRequested) {
-      // The checkpoint must keep pointing into the older file that was being finished.
-      await closeQuietly(handle);
-      return;
-    }
-    this.emit('file-added', { ...identity });
-    await this.#beginReading(tracked, handle, identity, size, birthNs, 0, 1);
-  }
-
-  /** Whether the path's directory changed (a rename into it) since the last call. */
-  async #directoryChanged(tracked: TrackedPath): Promise<boolean> {
-    try {
-      const mtimeNs = (await stat(dirname(tracked.path), { bigint: true })).mtimeNs;
-      if (mtimeNs === tracked.scannedDirMtimeNs) return false;
-      tracked.scannedDirMtimeNs = mtimeNs;
-      return true;
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' || code === 'ENOTDIR') return false;
+      await closeQuietly(opened);
       throw error;
     }
+    if (plan === 'stopped' || plan === 'live-changed' || this.#stopRequested) {
+      // Stopped: the checkpoint must keep pointing into the older file being finished. Changed:
+      // rotated or truncated while we caught up, so its content is now a rotated file we have not
+      // read; the next poll plans again from the last file finished.
+      await closeQuietly(opened);
+      if (plan === 'live-changed') tracked.catchUpDue = true;
+      return plan !== 'stopped';
+    }
+    const start = plan.live ?? { offset: 0, line: 1 };
+    if (!plan.resumedLive) this.emit('file-added', identityOf(tracked.path, opened.info));
+    await this.#beginReading(tracked, opened, start.offset, start.line);
+    return true;
+  }
+
+  /** Whether `opened` still is the file at the path with the content the catch-up planned around. */
+  async #stillLive(tracked: TrackedPath, opened: OpenedLog, planned: LiveFile): Promise<boolean> {
+    const now = await fingerprintOf(opened.reader);
+    if (!fingerprintsCompatible(planned.fingerprint, now)) return false;
+    const observed = await this.#observe(tracked);
+    return observed.kind === 'present' && observed.dev === planned.dev && observed.ino === planned.ino;
+  }
+
+  /** Catch-up while nothing is at the path; returns whether anything was read. */
+  async #catchUp(tracked: TrackedPath, live: LiveFile | null): Promise<boolean> {
+    const plan = await this.#runCatchUp(tracked, live, null);
+    return typeof plan === 'object' && plan.steps.length > 0;
   }
 
   /**
-   * Files created after `finished` and before the file now at the path, renamed beside it
-   * (`dce_rpc.<date>.log`) without ever being seen at the path: a rotation faster than the poll.
-   * Every file read at a path becomes its `lastFinished`, in creation order, so a rotated file
-   * born later was never read. They are read whole, oldest first. Needs birth times (statx); without them this is a no-op.
+   * Plans and reads everything due before `live`: the checkpointed file's rest, then later files
+   * whole. `held` is the live file, held open: if it changes while we catch up (rotated, or
+   * truncated by copytruncate) the plan no longer holds and 'live-changed' is returned.
    */
-  async #finishMissedRotations(
-    tracked: TrackedPath,
-    finished: FinishedFile,
-    beforeBirthNs: bigint | null,
-    /** The file just opened at the path: renamed away before the listing, it is not a missed one. */
-    openedIno: string | null = null,
-  ): Promise<void> {
-    if (finished.birthNs === 0n || beforeBirthNs === 0n) return;
-    const dir = dirname(tracked.path);
-    const base = basename(tracked.path);
-    const extension = extname(base);
-    const stem = base.slice(0, base.length - extension.length);
-    let names: string[];
-    try {
-      names = await readdir(dir);
-    } catch (error) {
-      this.#reportError(tracked.path, error, `tail: cannot list ${dir}`);
-      return;
-    }
-    const missed: { path: string; birthNs: bigint; ino: bigint }[] = [];
-    for (const name of names) {
-      // Zeek's `dce_rpc.<date>.log` and the supervisor's `dce_rpc__<from>__<to>__.log`.
-      if (!(name.startsWith(`${stem}.`) || name.startsWith(`${stem}__`))) continue;
-      if (name === base || !name.endsWith(extension)) continue;
-      if (this.#tracked.has(join(dir, name))) continue; // another followed live file
-      try {
-        const info = await stat(join(dir, name), { bigint: true });
-        if (!info.isFile() || String(info.dev) !== finished.dev) continue;
-        const birthNs = info.birthtimeNs;
-        if (birthNs < finished.birthNs) continue;
-        if (birthNs === finished.birthNs && finished.inos.includes(String(info.ino))) continue;
-        if (openedIno !== null && String(info.ino) === openedIno) continue;
-        // Born in the same tick as the file now at the path still means born before it: that
-        // file is only created once the previous one is renamed away.
-        if (beforeBirthNs !== null && birthNs > beforeBirthNs) continue;
-        missed.push({ path: join(dir, name), birthNs, ino: info.ino });
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
-        this.#reportError(tracked.path, error, `tail: cannot inspect ${join(dir, name)}`);
+  async #runCatchUp(tracked: TrackedPath, live: LiveFile | null, held: OpenedLog | null): Promise<CatchUpPlan | 'stopped' | 'live-changed'> {
+    tracked.lastCatchUpMs = Date.now();
+    for (let attempt = 0; ; attempt += 1) {
+      const candidates = await this.#candidates(tracked, live);
+      const plan = planCatchUp({
+        from: tracked.last,
+        candidates,
+        live,
+        // Nothing read here yet: what was rotated since the install is ours.
+        ...(tracked.last === null && this.#newInstallSinceMs !== null && this.#newInstallSinceMs !== undefined
+          ? { newerThanMs: this.#newInstallSinceMs }
+          : {}),
+        // Archives cannot say which of several followed logs a file belongs to.
+        laterFromArchives: this.#patternsFollowOneLog(),
+      });
+      if (plan.gap !== null) {
+        const { file, fromOffset } = plan.gap;
+        this.emit('gap', { path: tracked.path, file: identityOfFrom(file), fromOffset, fromLine: file.line });
+        tracked.last = { ...file, finished: true };
+        if (tracked.checkpoint !== null) tracked.checkpoint.finished = true;
       }
-    }
-    // Oldest first; within one tick, inode order (allocated increasingly on ext4, a best guess).
-    missed.sort((a, b) => compareBigInt(a.birthNs, b.birthNs) || compareBigInt(a.ino, b.ino));
-    for (const candidate of missed) {
-      if (this.#stopRequested) return;
-      let handle: FileHandle;
-      try {
-        handle = await open(candidate.path, 'r');
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
-        this.#reportError(tracked.path, error, `tail: cannot open ${candidate.path}`);
-        continue;
+      const stillLive = held === null || live === null ? null : () => this.#stillLive(tracked, held, live);
+      const completed = await this.#readSteps(tracked, plan.steps, stillLive);
+      if (completed === 'stopped' || completed === 'live-changed') return completed;
+      if (completed === 'done' || attempt >= MAX_REPLANS) {
+        tracked.catchUpDue = false;
+        return plan;
       }
-      let info: BigIntStats;
-      let identity: FileIdentity;
-      try {
-        info = await handle.stat({ bigint: true });
-        identity = {
-          path: candidate.path,
-          dev: String(info.dev),
-          ino: String(info.ino),
-          fingerprint: await readFingerprint(handle),
-        };
-      } catch (error) {
-        await closeQuietly(handle);
-        this.#reportError(tracked.path, error, `tail: cannot read ${candidate.path}`);
-        continue;
-      }
-      const file = await this.#beginReading(
-        tracked,
-        handle,
-        identity,
-        Number(info.size),
-        info.birthtimeNs,
-        0,
-        1,
-      );
-      await this.#drain(tracked, file);
-      await closeQuietly(handle);
-      tracked.open = null;
-      if (this.#stopRequested) return;
-      tracked.lastFinished = advanceFinished(tracked.lastFinished, file);
-      this.emit('rotated', { path: tracked.path, from: { ...identity }, reason: 'finished-missed-rotation' });
+      // A planned file moved on (into the archive) before we opened it: look again. Every file
+      // planned is older than the live content planned around; if that changed meanwhile, its old
+      // content is a rotated file now and must be planned as one.
+      if (stillLive !== null && !(await stillLive())) return 'live-changed';
     }
   }
 
-  async #beginReading(
+  async #readSteps(
     tracked: TrackedPath,
-    handle: FileHandle,
-    identity: FileIdentity,
-    size: number,
-    birthNs: bigint,
-    offset: number,
-    line: number,
-  ): Promise<OpenFile> {
+    steps: CatchUpStep[],
+    stillLive: (() => Promise<boolean>) | null,
+  ): Promise<'done' | 'moved' | 'stopped' | 'live-changed'> {
+    if (steps.length === 0) return 'done';
+    try {
+      for (let index = 0; index < steps.length; index += 1) {
+        const step = steps[index] as CatchUpStep;
+        tracked.progress = {
+          path: tracked.path,
+          filesLeft: steps.length - index,
+          bytesLeft: steps.slice(index).reduce((sum, s) => sum + s.file.sizeOnDisk - (s.file.compressed ? 0 : s.offset), 0),
+          current: step.file.path,
+        };
+        this.emit('catch-up', { ...tracked.progress });
+        const opened = await openLog(step.file.path);
+        if (opened === null || opened.info.fingerprint !== step.file.fingerprint) {
+          if (opened !== null) await closeQuietly(opened);
+          return 'moved';
+        }
+        const file = await this.#beginReading(tracked, opened, step.offset, step.line, false);
+        if (!(await this.#finishFile(tracked, file))) return 'stopped';
+        this.emit('rotated', {
+          path: tracked.path,
+          from: { ...file.identity },
+          reason: step.offset > 0 ? 'finished-rotated-sibling' : 'finished-missed-rotation',
+        });
+      }
+      // Read to here while the live file changed: its old content is a rotated file now.
+      return stillLive !== null && !(await stillLive()) ? 'live-changed' : 'done';
+    } finally {
+      tracked.progress = null;
+      this.emit('catch-up', { path: tracked.path, filesLeft: 0, bytesLeft: 0, current: null });
+    }
+  }
+
+  /** Rotated and archived files that may belong to the log at `tracked.path`, described. */
+  async #candidates(tracked: TrackedPath, live: LiveFile | null): Promise<CatchUpCandidate[]> {
+    const dir = dirname(tracked.path);
+    const base = basename(tracked.path);
+    const stem = base.slice(0, base.length - extname(base).length);
+    const found: { path: string; origin: CatchUpCandidate['origin'] }[] = [];
+    const seen = new Set<string>();
+    let names: string[] = [];
+    try {
+      names = (await readdir(dir)).sort();
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') throw error;
+    }
+    for (const name of names) {
+      // Zeek's `dce_rpc.<date>.log`, the supervisor's `dce_rpc__<from>__<to>__.log`, logrotate's
+      // `dce_rpc.log.1` and `.2.gz`; never the live file, a dotfile (.shadow.*) or a temp file.
+      if (!(name.startsWith(`${stem}.`) || name.startsWith(`${stem}__`)) || name === base) continue;
+      if (name.startsWith('.') || name.endsWith('.tmp')) continue;
+      const path = join(dir, name);
+      if (this.#tracked.has(path)) continue;
+      seen.add(path);
+      found.push({ path, origin: 'beside' });
+    }
+    for (const pattern of this.#archives) {
+      for (const path of await expandPattern(pattern)) {
+        if (seen.has(path) || path === tracked.path || path.endsWith('.tmp') || this.#tracked.has(path)) continue;
+        seen.add(path);
+        found.push({ path, origin: 'archive' });
+      }
+    }
+    const candidates: CatchUpCandidate[] = [];
+    for (const { path, origin } of found) {
+      const info = await this.#describe(path);
+      if (info === null) continue;
+      if (live !== null && info.dev === live.dev && info.ino === live.ino) continue;
+      candidates.push({ ...info, origin });
+    }
+    for (const path of this.#described.keys()) if (!seen.has(path)) this.#described.delete(path);
+    return candidates;
+  }
+
+  /** A file's description, cached while its inode, size and mtime stay the same. */
+  async #describe(path: string): Promise<LogFileInfo | null> {
+    let info;
+    try {
+      info = await stat(path, { bigint: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw error;
+    }
+    if (!info.isFile()) return null;
+    const cached = this.#described.get(path);
+    if (cached !== undefined && cached.dev === info.dev && cached.ino === info.ino && cached.size === info.size && cached.mtimeNs === info.mtimeNs) {
+      return cached.info;
+    }
+    let opened: OpenedLog | null;
+    try {
+      opened = await openLog(path);
+    } catch (error) {
+      // An archive still being written (archive-log's `gzip > file`): its plain copy is still
+      // beside the path; look at it again next time.
+      if (String((error as NodeJS.ErrnoException).code ?? '').startsWith('Z_')) return null;
+      throw error;
+    }
+    if (opened === null) return null;
+    await closeQuietly(opened);
+    this.#described.set(path, { dev: info.dev, ino: info.ino, size: info.size, mtimeNs: info.mtimeNs, info: opened.info });
+    return opened.info;
+  }
+
+  #patternsFollowOneLog(): boolean {
+    return this.#patterns.length === 1 && !hasGlobSyntax(this.#patterns[0] as string);
+  }
+
+  async #beginReading(tracked: TrackedPath, opened: OpenedLog, offset: number, line: number, live = true): Promise<OpenFile> {
     const file: OpenFile = {
-      identity,
-      handle,
-      splitter: new LineSplitter({
-        maxLineBytes: this.#maxLineBytes,
-        startOffset: offset,
-        startLine: line,
-      }),
+      identity: identityOf(opened.info.path, opened.info),
+      key: { openStamp: opened.info.openStamp, firstTs: opened.info.firstTs },
+      opened,
+      splitter: new LineSplitter({ maxLineBytes: this.#maxLineBytes, startOffset: offset, startLine: line }),
       readPosition: offset,
-      sizeNow: size,
+      sizeNow: opened.info.compressed ? offset : opened.info.sizeOnDisk,
       fileStart: true,
-      birthNs,
     };
-    tracked.open = file;
-    // The checkpoint names the followed path even while a rotated sibling is being finished: a
-    // restart looks up the saved file from the path it follows, never from the sibling's name.
-    tracked.checkpoint = { ...identity, path: tracked.path, offset, line };
+    if (live) tracked.open = file;
+    // The checkpoint names the followed path even while a rotated file is being finished: a
+    // restart finds the saved file from the path it follows and its fingerprint, never its name.
+    tracked.checkpoint = checkpointOf(tracked.path, file, offset, line, false);
+    tracked.last = fromCheckpoint(tracked.checkpoint);
     if (offset > 0) await this.#replayHeader(tracked, file, offset);
     return file;
   }
 
   /** Re-delivers the leading `#` lines before a resume offset, so a decoder knows the schema. */
   async #replayHeader(tracked: TrackedPath, file: OpenFile, offset: number): Promise<void> {
-    const head = Buffer.alloc(Math.min(offset, HEAD_MAX_BYTES));
-    const { bytesRead } = await file.handle.read(head, 0, head.length, 0);
+    const head = (await file.opened.reader.head(HEAD_BYTES)).subarray(0, offset);
     const lines: TailedLine[] = [];
     let inHeader = true;
     new LineSplitter({ maxLineBytes: this.#maxLineBytes }).push(
-      head.subarray(0, bytesRead),
+      head,
       (bytes, line, start, end) => {
         if (!inHeader || bytes[0] !== 0x23 || end > offset) {
           inHeader = false;
@@ -652,70 +679,60 @@ export class LogFollower extends EventEmitter<FollowerEventMap> {
   }
 
   /**
-   * A restart found another file (or nothing) at the path: if the saved file was renamed beside
-   * it (Zeek's dce_rpc.YYYY-MM-DD-HH-MM-SS.log), finish it from the saved offset.
+   * "Finish this file": it was rotated away (or is a rotated file being caught up), so it will
+   * not grow: read it to its end, deliver an unterminated last line too, close it, and remember
+   * it as the last file read. Returns false when stopped half-way (the checkpoint stays inside).
    */
-  async #finishRotatedSibling(tracked: TrackedPath, resume: FileCheckpoint): Promise<boolean> {
-    const sibling = await this.#findSibling(tracked.path, (candidate) =>
-      candidate.dev === resume.dev && candidate.ino === resume.ino,
-    );
-    if (sibling === null) return false;
-    if (!canResume(resume, sibling)) {
-      await closeQuietly(sibling.handle);
-      return false;
+  async #finishFile(tracked: TrackedPath, file: OpenFile): Promise<boolean> {
+    try {
+      while (!this.#stopRequested) {
+        if (!(await this.#readBatches(tracked, file, BATCHES_PER_TURN))) break;
+      }
+      if (this.#stopRequested) return false;
+      const lines: TailedLine[] = [];
+      let overlong = 0;
+      const flushed = file.splitter.finish(
+        (bytes, line, offset, end) => lines.push({ bytes: Buffer.from(bytes), line, offset, end }),
+        (line, offset, _end, lengthBytes) => {
+          overlong += 1;
+          this.emit('overlong', { path: file.identity.path, line, offset, lengthBytes });
+        },
+      );
+      if (flushed) await this.#deliver(tracked, file, lines, overlong, false);
+      const checkpoint = checkpointOf(tracked.path, file, file.splitter.committedOffset, file.splitter.nextLineNumber, true);
+      tracked.checkpoint = checkpoint;
+      tracked.last = fromCheckpoint(checkpoint);
+      return true;
+    } finally {
+      if (tracked.open === file) tracked.open = null;
+      await closeQuietly(file.opened);
     }
-    const file = await this.#beginReading(
-      tracked,
-      sibling.handle,
-      { path: sibling.path, dev: sibling.dev, ino: sibling.ino, fingerprint: sibling.fingerprint },
-      sibling.size,
-      sibling.birthNs,
-      resume.offset,
-      resume.line,
-    );
-    await this.#drain(tracked, file);
-    await closeQuietly(sibling.handle);
-    tracked.open = null;
-    if (!this.#stopRequested) {
-      tracked.lastFinished = advanceFinished(tracked.lastFinished, file);
-      this.emit('rotated', {
-        path: tracked.path,
-        from: { ...file.identity },
-        reason: 'finished-rotated-sibling',
-      });
-    }
-    return true;
   }
 
-  /** The held file shrank or changed its first record: recover a copytruncate copy, then 0. */
-  async #restartTruncated(tracked: TrackedPath, file: OpenFile, view: OpenFileView): Promise<void> {
+  /**
+   * The held file shrank or changed its first record. Catch up from where it stood (logrotate's
+   * copytruncate copy holds the unread rest, plain or gzipped), then read it again from 0.
+   */
+  async #restartTruncated(tracked: TrackedPath, file: OpenFile, view: OpenFileView, previousSize: number): Promise<void> {
     const previousOffset = file.splitter.committedOffset;
+    // Nothing unread when it was truncated (Zeek restarted in place): no gap if no copy is found.
+    const nothingKnownUnread = previousSize <= previousOffset;
+    tracked.last = { ...fromCheckpoint(checkpointOf(tracked.path, file, previousOffset, file.splitter.nextLineNumber, false)), nothingKnownUnread };
+    const live: LiveFile = { dev: file.identity.dev, ino: file.identity.ino, fingerprint: view.fingerprintNow, size: view.sizeNow };
+    tracked.open = null;
     let recoveredFrom: string | undefined;
-    if (file.identity.fingerprint !== EMPTY_FINGERPRINT) {
-      const copy = await this.#findSibling(
-        tracked.path,
-        (candidate) =>
-          !(candidate.dev === file.identity.dev && candidate.ino === file.identity.ino) &&
-          candidate.size >= file.readPosition,
-        file.identity.fingerprint,
-      );
-      if (copy !== null) {
-        // The copy holds the same bytes up to where we were: continue in it with the same
-        // splitter so a held partial line is completed from the copy.
-        const copyFile: OpenFile = {
-          identity: { path: copy.path, dev: copy.dev, ino: copy.ino, fingerprint: copy.fingerprint },
-          handle: copy.handle,
-          splitter: file.splitter,
-          readPosition: file.readPosition,
-          sizeNow: copy.size,
-          fileStart: false,
-          birthNs: copy.birthNs,
-        };
-        await this.#drain(tracked, copyFile);
-        await closeQuietly(copy.handle);
-        if (this.#stopRequested) return;
-        recoveredFrom = copy.path;
+    try {
+      const plan = await this.#runCatchUp(tracked, live, file.opened);
+      if (plan === 'stopped' || plan === 'live-changed') {
+        // Truncated again (or rotated) while we caught up: plan again from the last file finished.
+        await closeQuietly(file.opened);
+        if (plan === 'live-changed') tracked.catchUpDue = true;
+        return;
       }
+      recoveredFrom = plan.steps[0]?.file.path;
+    } catch (error) {
+      await closeQuietly(file.opened);
+      throw error;
     }
     const event: TruncationEvent = {
       path: tracked.path,
@@ -726,76 +743,9 @@ export class LogFollower extends EventEmitter<FollowerEventMap> {
     };
     if (recoveredFrom !== undefined) event.recoveredFrom = recoveredFrom;
     this.emit('truncated', event);
-    file.identity.fingerprint = view.fingerprintNow;
-    file.splitter = new LineSplitter({ maxLineBytes: this.#maxLineBytes });
-    file.readPosition = 0;
-    file.fileStart = true;
-    tracked.checkpoint = { ...file.identity, offset: 0, line: 1 };
-  }
-
-  /** First file beside `path` accepted by `accept` (and with `fingerprint`, if given), opened. */
-  async #findSibling(
-    path: string,
-    accept: (candidate: { dev: string; ino: string; size: number }) => boolean,
-    fingerprint?: string,
-  ): Promise<(SiblingFile & { handle: FileHandle }) | null> {
-    const dir = dirname(path);
-    let names: string[];
-    try {
-      names = await readdir(dir);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
-        this.#reportError(path, error, `tail: cannot list ${dir}`);
-      }
-      return null;
-    }
-    for (const name of names.sort()) {
-      if (name === basename(path) || name.startsWith('.')) continue;
-      const candidatePath = join(dir, name);
-      try {
-        const info = await stat(candidatePath, { bigint: true });
-        if (!info.isFile()) continue;
-        const candidate = {
-          dev: String(info.dev),
-          ino: String(info.ino),
-          size: Number(info.size),
-          birthNs: info.birthtimeNs,
-        };
-        if (!accept(candidate)) continue;
-        const handle = await open(candidatePath, 'r');
-        const found = { ...candidate, path: candidatePath, handle, fingerprint: '' };
-        found.fingerprint = await readFingerprint(handle).catch(async (error: unknown) => {
-          await closeQuietly(handle);
-          throw error;
-        });
-        if (fingerprint === undefined || found.fingerprint === fingerprint) return found;
-        await closeQuietly(handle);
-      } catch (error) {
-        // Files come and go in a spool directory; one that vanished is simply not the one.
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
-        this.#reportError(path, error, `tail: cannot inspect ${candidatePath}`);
-      }
-    }
-    return null;
-  }
-
-  /** Reads the file to its current end (it will not grow: it was rotated away), then flushes. */
-  async #drain(tracked: TrackedPath, file: OpenFile): Promise<void> {
-    while (!this.#stopRequested) {
-      if (!(await this.#readBatches(tracked, file, BATCHES_PER_TURN))) break;
-    }
-    if (this.#stopRequested) return;
-    // Nothing will ever complete an unterminated last line of a finished file.
-    const lines: TailedLine[] = [];
-    let overlong = 0;
-    const flushed = file.splitter.finish(
-      (bytes, line, offset, end) => lines.push({ bytes: Buffer.from(bytes), line, offset, end }),
-      (line, offset, _end, lengthBytes) => {
-        overlong += 1;
-        this.emit('overlong', { path: file.identity.path, line, offset, lengthBytes });
-      },
-    );
-    if (flushed) await this.#deliver(tracked, file, lines, overlong, false);
+    const head = await file.opened.reader.head(HEAD_BYTES);
+    file.opened.info = { ...file.opened.info, fingerprint: fingerprintFromHead(head), ...orderKeyFromHead(head), sizeOnDisk: view.sizeNow };
+    await this.#beginReading(tracked, file.opened, 0, 1);
   }
 
   /** Reads and delivers up to `maxBatches` batches; returns whether any byte was read. */
@@ -810,13 +760,14 @@ export class LogFollower extends EventEmitter<FollowerEventMap> {
       while (batchBytes < this.#maxBatchBytes) {
         // A fresh buffer per read: delivered lines are views into it, valid until handled.
         const buffer = Buffer.allocUnsafe(this.#readChunkBytes);
-        const { bytesRead } = await file.handle.read(buffer, 0, buffer.length, file.readPosition);
+        const bytesRead = await file.opened.reader.read(buffer, file.readPosition);
         if (bytesRead === 0) {
           atEnd = true;
           break;
         }
         readAny = true;
         file.readPosition += bytesRead;
+        if (file.opened.reader.compressed) file.sizeNow = file.readPosition;
         batchBytes += bytesRead;
         file.splitter.push(
           buffer.subarray(0, bytesRead),
@@ -839,22 +790,13 @@ export class LogFollower extends EventEmitter<FollowerEventMap> {
     return readAny;
   }
 
-  async #deliver(
-    tracked: TrackedPath,
-    file: OpenFile,
-    lines: TailedLine[],
-    overlong: number,
-    headerReplay: boolean,
-  ): Promise<void> {
+  async #deliver(tracked: TrackedPath, file: OpenFile, lines: TailedLine[], overlong: number, headerReplay: boolean): Promise<void> {
     if (file.identity.fingerprint === EMPTY_FINGERPRINT && !headerReplay) {
-      file.identity.fingerprint = await readFingerprint(file.handle);
+      const head = await file.opened.reader.head(HEAD_BYTES);
+      file.identity.fingerprint = fingerprintFromHead(head);
+      file.key = orderKeyFromHead(head);
     }
-    const resumeAt: FileCheckpoint = {
-      ...file.identity,
-      path: tracked.path,
-      offset: file.splitter.committedOffset,
-      line: file.splitter.nextLineNumber,
-    };
+    const resumeAt = checkpointOf(tracked.path, file, file.splitter.committedOffset, file.splitter.nextLineNumber, false);
     const batch: LineBatch = {
       file: { ...file.identity },
       lines,
@@ -873,6 +815,13 @@ export class LogFollower extends EventEmitter<FollowerEventMap> {
       throw new HandlerFailure('handler failed', { cause: error });
     }
     tracked.checkpoint = { ...resumeAt };
+    tracked.last = fromCheckpoint(resumeAt);
+  }
+
+  async #dropOpen(tracked: TrackedPath): Promise<void> {
+    if (tracked.open === null) return;
+    await closeQuietly(tracked.open.opened);
+    tracked.open = null;
   }
 
   #reportError(path: string, error: unknown, message: string): void {
@@ -916,84 +865,59 @@ export class LogFollower extends EventEmitter<FollowerEventMap> {
     const watcher = watch([...dirs], { ignoreInitial: true, depth: 2, persistent: true });
     watcher.on('all', () => this.#wakeNow());
     watcher.on('error', (error) => {
-      this.emit(
-        'tail-error',
-        new DaemonError('ERR_TAIL', 'tail: file watcher failed; polling continues', { cause: error }),
-      );
+      this.emit('tail-error', new DaemonError('ERR_TAIL', 'tail: file watcher failed; polling continues', { cause: error }));
     });
     this.#watcher = watcher;
   }
 
   async #closeAll(): Promise<void> {
-    for (const tracked of this.#tracked.values()) {
-      if (tracked.open !== null) await closeQuietly(tracked.open.handle);
-      tracked.open = null;
-    }
+    for (const tracked of this.#tracked.values()) await this.#dropOpen(tracked);
     if (this.#watcher !== null) await this.#watcher.close();
     this.#watcher = null;
   }
 }
 
-interface SiblingFile {
-  path: string;
-  dev: string;
-  ino: string;
-  size: number;
-  birthNs: bigint;
-  fingerprint: string;
+const PROBE_BYTES = 4096;
+
+/** Fingerprint of an open file from its first bytes (more only for an unusually long header). */
+async function fingerprintOf(reader: LogReader): Promise<string> {
+  const probe = await reader.head(PROBE_BYTES);
+  const fingerprint = fingerprintFromHead(probe);
+  if (fingerprint !== EMPTY_FINGERPRINT || probe.length < PROBE_BYTES) return fingerprint;
+  return fingerprintFromHead(await reader.head(HEAD_BYTES));
 }
 
-/**
- * A lower bound for missed rotations when nothing was read at a path yet: the directory's mtime
- * now, from the same filesystem clock as the birth times it is compared with.
- */
-async function directoryBaseline(path: string, startedAtNs: bigint): Promise<FinishedFile | null> {
-  try {
-    const info = await stat(dirname(path), { bigint: true });
-    return { dev: String(info.dev), birthNs: info.mtimeNs < startedAtNs ? info.mtimeNs : startedAtNs, inos: [] };
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return null;
-    throw error;
-  }
+function identityOf(path: string, info: { dev: string; ino: string; fingerprint: string }): FileIdentity {
+  return { path, dev: info.dev, ino: info.ino, fingerprint: info.fingerprint };
 }
 
-function advanceFinished(previous: FinishedFile | null, file: OpenFile): FinishedFile {
-  const { dev, ino } = file.identity;
-  if (previous !== null && previous.dev === dev && previous.birthNs === file.birthNs) {
-    return { dev, birthNs: file.birthNs, inos: [...previous.inos, ino] };
-  }
-  return { dev, birthNs: file.birthNs, inos: [ino] };
+function identityOfFrom(from: CatchUpFrom): FileIdentity {
+  return { path: from.path, dev: from.dev, ino: from.ino, fingerprint: from.fingerprint };
 }
 
-function compareBigInt(a: bigint, b: bigint): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+function checkpointOf(path: string, file: OpenFile, offset: number, line: number, finished: boolean): FileCheckpoint {
+  return { ...file.identity, path, offset, line, openStamp: file.key.openStamp, firstTs: file.key.firstTs, finished };
 }
 
-/** Fingerprint of an open file, from its first bytes (more only for an unusually long header). */
-async function readFingerprint(handle: FileHandle): Promise<string> {
-  const probe = Buffer.alloc(HEAD_PROBE_BYTES);
-  const first = await handle.read(probe, 0, probe.length, 0);
-  const fingerprint = fingerprintFromHead(probe.subarray(0, first.bytesRead));
-  if (fingerprint !== EMPTY_FINGERPRINT || first.bytesRead < probe.length) return fingerprint;
-  const head = Buffer.alloc(HEAD_MAX_BYTES);
-  const second = await handle.read(head, 0, head.length, 0);
-  return fingerprintFromHead(head.subarray(0, second.bytesRead));
-}
-
-async function closeQuietly(handle: FileHandle): Promise<void> {
-  // Closing a read-only fd cannot lose data; a failure here (EBADF after a bug) must not mask
-  // the outcome the caller is reporting.
-  await handle.close().catch(() => undefined);
-}
-
-function identityOf(checkpoint: FileCheckpoint): FileIdentity {
+function fromCheckpoint(checkpoint: FileCheckpoint): CatchUpFrom {
   return {
     path: checkpoint.path,
     dev: checkpoint.dev,
     ino: checkpoint.ino,
     fingerprint: checkpoint.fingerprint,
+    offset: checkpoint.offset,
+    line: checkpoint.line,
+    openStamp: checkpoint.openStamp ?? null,
+    firstTs: checkpoint.firstTs ?? null,
+    finished: checkpoint.finished ?? false,
   };
+}
+
+async function closeQuietly(opened: OpenedLog): Promise<void> {
+  opened.reader.dispose();
+  // Closing a read-only fd cannot lose data; a failure here (EBADF after a bug) must not mask
+  // the outcome the caller is reporting.
+  await opened.handle.close().catch(() => undefined);
 }
 
 /** Deepest directory of a pattern without glob syntax (what chokidar can watch). */

@@ -20,6 +20,12 @@ export interface FileCheckpoint extends FileIdentity {
   offset: number;
   /** 1-based number of the next line at `offset`. */
   line: number;
+  /** Zeek's `#open` stamp of the file, kept so a restart can order files even if this one is gone. */
+  openStamp?: string | null;
+  /** ts of the file's first record, for the same purpose. */
+  firstTs?: number | null;
+  /** The file was rotated away and read to its end; nothing more will come from it. */
+  finished?: boolean;
 }
 
 /** One complete line of a followed file. `bytes` excludes the newline. */

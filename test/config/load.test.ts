@@ -286,3 +286,15 @@ void test('loadConfigFile reads a real file and reports an unreadable one as a c
     return true;
   });
 });
+
+// Issue 14: `[input] archives` replaces `bootstrap`; old INIs keep working, with a warning.
+void test('input.bootstrap is an alias of input.archives, kept with a warning', () => {
+  const old = parseConfigText('[input]\nbootstrap = /opt/zeek/logs/*/dce_rpc.*.log.gz\n', 'old.ini');
+  assert.deepEqual(old.input.archives, ['/opt/zeek/logs/*/dce_rpc.*.log.gz']);
+  assert.ok(old.warnings.some((w) => w.key === 'input.bootstrap' && /older name of archives/.test(w.message) && w.line === 2));
+  const both = parseConfigText('[input]\narchives = /a/*.gz, /b/*.log\nbootstrap = /b/*.log, /c/x.gz\n', 'both.ini');
+  assert.deepEqual(both.input.archives, ['/a/*.gz', '/b/*.log', '/c/x.gz']);
+  const fresh = parseConfigText('[input]\narchives = /a/*.gz\n', 'new.ini');
+  assert.deepEqual(fresh.input.archives, ['/a/*.gz']);
+  assert.equal(fresh.warnings.filter((w) => w.key.startsWith('input.')).length, 0);
+});

@@ -1,0 +1,142 @@
+/**
+ * Rotation discovery as a pure function: given where reading of one followed log stands (the
+ * checkpointed file), the files now found where that log's rotated files go (beside it, and the
+ * configured archives), and the file now at the followed path, which files must be read, from
+ * where, in which order. Identity is the content fingerprint, never the name: Zeek, zeekctl, the
+ * supervisor, zeek-archiver and logrotate all rename, and logrotate reuses names (`.1.gz`).
+ */
+import { compareLogOrder, type LogFileInfo, type LogOrderKey } from './log-file.js';
+import { EMPTY_FINGERPRINT } from './fingerprint.js';
+
+/** Where reading stood: the file last read at the path and the position in it. */
+export interface CatchUpFrom extends LogOrderKey {
+  path: string;
+  dev: string;
+  ino: string;
+  fingerprint: string;
+  offset: number;
+  line: number;
+  /** Read to its end after it was rotated away: nothing more will come from it. */
+  finished: boolean;
+  /**
+   * Not finished, but nothing unread was known when it went away (truncated in place after we
+   * had read all it held): if it cannot be found, that is no gap.
+   */
+  nothingKnownUnread?: boolean;
+}
+
+/** A rotated or archived file that may hold lines of the followed log. */
+export interface CatchUpCandidate extends LogFileInfo {
+  /** Beside the followed path (Zeek's rename) or found through `[input] archives`. */
+  origin: 'beside' | 'archive';
+}
+
+/** The file now at the followed path. */
+export interface LiveFile {
+  dev: string;
+  ino: string;
+  fingerprint: string;
+  size: number;
+}
+
+export interface CatchUpInput {
+  /** null: nothing was ever read at this path (a new install, or a path that just appeared). */
+  from: CatchUpFrom | null;
+  candidates: readonly CatchUpCandidate[];
+  live: LiveFile | null;
+  /**
+   * For `from = null`: files modified at or after this instant (epoch ms) were written since the
+   * install and are read whole; older ones predate it (they only seed training). Unset: none.
+   */
+  newerThanMs?: number;
+  /** Whether archives may supply later files too (not only the checkpointed one). @default true */
+  laterFromArchives?: boolean;
+}
+
+/** One file to read: from `offset`/`line` to its end. */
+export interface CatchUpStep {
+  file: CatchUpCandidate;
+  offset: number;
+  line: number;
+}
+
+/** Lines that can no longer be read: the checkpointed file is nowhere to be found. */
+export interface CatchUpGap {
+  file: CatchUpFrom;
+  /** First unread byte; everything from here to the file's (unknown) end is lost. */
+  fromOffset: number;
+}
+
+export interface CatchUpPlan {
+  /** Files to read first, in order. */
+  steps: CatchUpStep[];
+  /** Where to start in the live file: the checkpoint when it is the live file, else 0. */
+  live: { offset: number; line: number } | null;
+  gap: CatchUpGap | null;
+  /** The live file is the checkpointed one (nothing rotated since). */
+  resumedLive: boolean;
+}
+
+/** Slack for coarse mtimes when comparing with an install instant. */
+const MTIME_SLACK_MS = 20;
+
+/** Decides what to read after a restart or a rotation (see the module comment). */
+export function planCatchUp(input: CatchUpInput): CatchUpPlan {
+  const { from, live } = input;
+  const candidates = uniqueByContent(input.candidates, live);
+
+  if (from !== null && live !== null && isSameFile(from, live) && live.size >= from.offset) {
+    return { steps: [], live: { offset: from.offset, line: from.line }, gap: null, resumedLive: true };
+  }
+
+  const steps: CatchUpStep[] = [];
+  let gap: CatchUpGap | null = null;
+  let later: CatchUpCandidate[];
+  const laterAllowed = (c: CatchUpCandidate): boolean => input.laterFromArchives !== false || c.origin === 'beside';
+  if (from === null) {
+    const since = input.newerThanMs;
+    later = since === undefined ? [] : candidates.filter((c) => c.mtimeMs >= since - MTIME_SLACK_MS && laterAllowed(c));
+  } else {
+    const found = candidates.find((c) => isSameFile(from, c));
+    if (found !== undefined) {
+      if (!from.finished) steps.push({ file: found, offset: from.offset, line: from.line });
+      later = candidates.filter((c) => c !== found && compareLogOrder(c, found) > 0 && laterAllowed(c));
+    } else {
+      if (!from.finished && from.nothingKnownUnread !== true) gap = { file: from, fromOffset: from.offset };
+      // Without the file, its order key (saved with the checkpoint) still says what came after.
+      const hasKey = from.openStamp !== null || from.firstTs !== null;
+      later = hasKey ? candidates.filter((c) => compareLogOrder(c, { openStamp: from.openStamp, firstTs: from.firstTs }) > 0 && laterAllowed(c)) : [];
+    }
+  }
+  later.sort(compareLogOrder);
+  for (const file of later) steps.push({ file, offset: 0, line: 1 });
+  return { steps, live: live === null ? null : { offset: 0, line: 1 }, gap, resumedLive: false };
+}
+
+/** Whether a checkpointed file and a found file are the same content generation. */
+function isSameFile(from: CatchUpFrom, file: { dev: string; ino: string; fingerprint: string }): boolean {
+  if (from.fingerprint !== EMPTY_FINGERPRINT) return file.fingerprint === from.fingerprint;
+  // Checkpointed before its first record was complete: only the inode can tell (plain files).
+  return file.dev === from.dev && file.ino === from.ino;
+}
+
+/**
+ * One candidate per content: a rotated file is often in two places for a moment (beside the
+ * path and half-way into the archive). The plain copy is preferred (seekable, complete), then
+ * the one beside the path. The live file's own content, and files with no complete record yet,
+ * are not candidates.
+ */
+function uniqueByContent(candidates: readonly CatchUpCandidate[], live: LiveFile | null): CatchUpCandidate[] {
+  const byFingerprint = new Map<string, CatchUpCandidate>();
+  for (const candidate of candidates) {
+    if (candidate.fingerprint === EMPTY_FINGERPRINT) continue;
+    if (live !== null && (candidate.fingerprint === live.fingerprint || (candidate.dev === live.dev && candidate.ino === live.ino))) continue;
+    const known = byFingerprint.get(candidate.fingerprint);
+    if (known === undefined || preference(candidate) < preference(known)) byFingerprint.set(candidate.fingerprint, candidate);
+  }
+  return [...byFingerprint.values()];
+}
+
+function preference(candidate: CatchUpCandidate): number {
+  return (candidate.compressed ? 2 : 0) + (candidate.origin === 'beside' ? 0 : 1);
+}
