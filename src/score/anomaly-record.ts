@@ -5,9 +5,8 @@
  * the ATT&CK technique the operation serves and `reason` says why the rule flagged the record.
  */
 import type { KModesModel } from '../model/index.js';
-import type { DceRpcRecord } from '../zeek/dce-rpc-record.js';
-import type { ZeekSchema, ZeekValue } from '../zeek/index.js';
-import type { Verdict } from './scorer.js';
+import type { DceRpcRecord, ZeekSchema, ZeekValue } from '../zeek/index.js';
+import { roundRarity, type Verdict } from './scorer.js';
 
 export const ANOMALY_SCHEMA: ZeekSchema = Object.freeze({
   path: 'anomalies',
@@ -67,7 +66,7 @@ export function anomalyValues(
     context.timeBin,
     verdict.cluster,
     verdict.distance,
-    Math.round(verdict.rarity * 1000) / 1000,
+    roundRarity(verdict.rarity),
     verdict.mismatched.map((f) => names[f] as string),
     verdict.mismatched.map((f) => centroid[f] as string),
     verdict.unseen.map((f) => names[f] as string),

@@ -7,7 +7,7 @@
  * calls per originator in 5-minute windows (here the record that reaches a notice threshold
  * carries the notice, which credits it with a uid BZAR itself does not give).
  */
-import type { DceRpcRecord } from '../zeek/dce-rpc-record.js';
+import type { DceRpcRecord } from '../zeek/index.js';
 
 /** A stateful per-record baseline: records must come in time order. */
 export interface BaselineRule {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { RoutineIndex, RoutineStats, techniqueFor } from '../../src/score/index.js';
 import { BzarBaseline, SigmaBaseline } from '../../src/score/baselines.js';
-import type { DceRpcRecord } from '../../src/zeek/dce-rpc-record.js';
+import type { DceRpcRecord } from '../../src/zeek/index.js';
 
 const DAY = 86_400;
 const T0 = Date.UTC(2024, 2, 4) / 1000;
