@@ -8,8 +8,8 @@
  * together, between batches, never while one is being handled. See docs/how-it-works.md.
  */
 import { mkdir } from 'node:fs/promises';
-import { diffConfig, loadConfigFile, type Config } from '../config/index.js';
-import { DaemonError, errnoOf } from '../errors.js';
+import { diffConfig, formatConfigChange, loadConfigFile, type Config } from '../config/index.js';
+import { DaemonError, errnoOf, messageOf } from '../errors.js';
 import { TrainingSampler } from '../features/index.js';
 import type { KModesModel } from '../model/index.js';
 import { RetrainScheduler } from '../scheduler/index.js';
@@ -17,14 +17,10 @@ import { ANOMALY_SCHEMA, anomalyValues, RecordEvaluator, routineOptionsFrom, sco
 import { FeatureExtractor } from '../features/index.js';
 import { loadRoutineStats, saveRoutineStats } from '../state/routine-stats-file.js';
 import { AnomalyLogWriter, createAnomalyFormatter } from '../sink/index.js';
-import { acquireStateLock, type StateLock } from '../state/state-lock.js';
-import { TrainingWindow } from '../state/training-window.js';
-import { LogFollower, type GapEvent } from '../tail/log-follower.js';
+import { acquireStateLock, TrainingWindow, type StateLock } from '../state/index.js';
+import { LogFollower, type GapEvent, type LineBatch } from '../tail/index.js';
 import { DaemonMetrics, MetricsServer } from '../metrics/index.js';
-import type { LineBatch } from '../tail/types.js';
-import { DCE_RPC_COLUMNS, DCE_RPC_SCHEMA, DceRpcLineDecoder, type ZeekValue } from '../zeek/index.js';
-import type { TsvLayout } from '../zeek/decoder.js';
-import type { DceRpcRecord } from '../zeek/dce-rpc-record.js';
+import { DCE_RPC_COLUMNS, DCE_RPC_SCHEMA, DceRpcLineDecoder, type DceRpcRecord, type TsvLayout, type ZeekValue } from '../zeek/index.js';
 import { bootstrapWindow } from './bootstrap.js';
 import type { DaemonLogger } from './logger.js';
 import { LoopDelayMonitor } from './loop-delay.js';
@@ -32,6 +28,9 @@ import { ModelStore } from './model-store.js';
 import { emptyProgress, loadProgress, OutputReplay, saveProgress, type Progress } from './progress.js';
 import { writeStatus, type DaemonStatus } from './status-file.js';
 import { SystemdNotifier } from './systemd.js';
+
+/** Sections bound when the daemon starts (inputs, the output file, the metrics endpoint): a reload defers them. */
+const BOUND_AT_START: ReadonlySet<string> = new Set(['input', 'output', 'metrics']);
 
 /** Things a caller (the CLI, the demo, tests) may want to observe. */
 export interface DaemonHooks {
@@ -273,7 +272,7 @@ export class Daemon {
       this.#log.info('stopped', { records: this.#progress.records, anomalies: this.#progress.anomalies });
     } catch (error) {
       this.#exitCode = 1;
-      this.#log.error(`stop failed: ${(error as Error).message}`);
+      this.#log.error(`stop failed: ${messageOf(error)}`);
     } finally {
       await this.#lock?.release();
       await this.#log.flush();
@@ -580,13 +579,13 @@ export class Daemon {
       // The model that scored the lines past the restart point scores them again.
       model = wanted !== null ? await this.#models.load(wanted).catch(() => this.#models.current()) : await this.#models.current();
     } catch (error) {
-      this.#log.error(`cannot load the current model, learning again: ${(error as Error).message}`);
+      this.#log.error(`cannot load the current model, learning again: ${messageOf(error)}`);
     }
     if (model === null) return;
     try {
       this.#installEvaluator(model);
     } catch (error) {
-      this.#log.warn(`the saved model does not fit the configuration (${(error as Error).message}); retraining`);
+      this.#log.warn(`the saved model does not fit the configuration (${messageOf(error)}); retraining`);
       this.#evaluator = null;
     }
   }
@@ -679,8 +678,8 @@ export class Daemon {
       // Swap now if no batch is coming soon; otherwise the next batch swaps it.
       this.#idleSave();
     } catch (error) {
-      this.#log.error(`retrain failed, keeping the current model: ${(error as Error).message}`);
-      finish('failed', (error as Error).message);
+      this.#log.error(`retrain failed, keeping the current model: ${messageOf(error)}`);
+      finish('failed', messageOf(error));
     }
   }
 
@@ -704,16 +703,16 @@ export class Daemon {
       try {
         next = await loadConfigFile(this.#configPath);
       } catch (error) {
-        this.#log.error(`reload refused, keeping the running configuration: ${(error as Error).message}`);
+        this.#log.error(`reload refused, keeping the running configuration: ${messageOf(error)}`);
         return;
       }
       const changes = diffConfig(this.#config, next);
       // Inputs, the state directory, the output file and the metrics endpoint are bound at start; the rest applies now.
-      const atRestart = changes.filter((c) => c.startsWith('input.') || c.startsWith('output.') || c.startsWith('metrics.'));
-      const applied = changes.filter((c) => !atRestart.includes(c));
+      const atRestart = changes.filter((c) => BOUND_AT_START.has(c.section));
+      const applied = changes.filter((c) => !BOUND_AT_START.has(c.section));
       await this.#exclusive.run(async () => {
         const previous = this.#config;
-        if (atRestart.length > 0) this.#log.warn(`these changes take effect at the next restart: ${atRestart.join('; ')}`);
+        if (atRestart.length > 0) this.#log.warn(`these changes take effect at the next restart: ${atRestart.map(formatConfigChange).join('; ')}`);
         this.#config = { ...next, input: previous.input, output: previous.output, metrics: previous.metrics };
         this.#log.setLevel(next.logging.level);
         this.#log.setFormat(next.logging.format);
@@ -728,12 +727,12 @@ export class Daemon {
             this.#evaluator = this.#buildEvaluator(current.model, this.#config);
           } catch (error) {
             // The running evaluator keeps the old features until a model for the new ones exists.
-            this.#log.warn(`the model does not fit the new features (${(error as Error).message}); retraining now`);
+            this.#log.warn(`the model does not fit the new features (${messageOf(error)}); retraining now`);
             void this.#scheduler?.runNow();
           }
         }
       });
-      this.#log.info(applied.length === 0 ? 'reloaded: no changes applied' : `reloaded: ${applied.join('; ')}`);
+      this.#log.info(applied.length === 0 ? 'reloaded: no changes applied' : `reloaded: ${applied.map(formatConfigChange).join('; ')}`);
     } finally {
       await this.#systemd.notify('READY=1', `STATUS=${this.#statusLine()}`);
     }
@@ -751,7 +750,7 @@ export class Daemon {
       this.#metricsServer = server;
       this.#log.info('metrics endpoint listening', { host: bound.host, port: bound.port });
     } catch (error) {
-      this.#log.error(`${(error as Error).message}; running without the metrics endpoint`);
+      this.#log.error(`${messageOf(error)}; running without the metrics endpoint`);
     }
   }
 
@@ -806,7 +805,7 @@ export class Daemon {
         gaps: this.#progress.gaps,
       });
     } catch (error) {
-      this.#log.warn(`cannot write status: ${(error as Error).message}`);
+      this.#log.warn(`cannot write status: ${messageOf(error)}`);
     }
   }
 }
