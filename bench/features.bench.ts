@@ -7,7 +7,7 @@
 import { DEFAULT_FEATURE_OPTIONS, FeatureExtractor, type FeatureOptions } from '../src/features/index.js';
 import { maskAddress, parseAddress, parseCidr } from '../src/features/ip-address.js';
 import { generateDceRpc, NETWORK_GROUPS } from '../src/generate/index.js';
-import type { DceRpcRecord } from '../src/zeek/dce-rpc-record.js';
+import type { DceRpcRecord } from '../src/zeek/index.js';
 
 const ROWS = 500_000;
 const PASSES = 5;

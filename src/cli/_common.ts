@@ -7,8 +7,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { defaultConfig, loadConfigFile, type Config } from '../config/index.js';
 import { exitCodeFor, isDaemonError, messageOf, UsageError } from '../errors.js';
 import { statSync } from 'node:fs';
-import type { DceRpcReadEvent } from '../zeek/index.js';
-import type { DceRpcRecord, SourceLocation } from '../zeek/dce-rpc-record.js';
+import type { DceRpcReadEvent, DceRpcRecord, SourceLocation } from '../zeek/index.js';
 import { availableParallelism } from 'node:os';
 import { discoverArchive, parseTimeBound, scanLogFile, type ArchiveInput } from '../hunt/index.js';
 

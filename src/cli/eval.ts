@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { DaemonError, EXIT, messageOf } from '../errors.js';
 import { RecordEvaluator, scoringRuleFrom, type ScoringRule } from '../score/index.js';
 import type { Config } from '../config/index.js';
-import type { DceRpcRecord } from '../zeek/dce-rpc-record.js';
+import type { DceRpcRecord } from '../zeek/index.js';
 import { HUNT_OPTIONS, HUNT_USAGE, huntArchive, huntPlan, loadConfigOption, parseCommandArgs, runCommand, UsageError } from './_common.js';
 import { readArchive } from '../hunt/index.js';
 import { TRAIN_OPTIONS, trainFromLogs, trainPlan } from './train.js';

@@ -7,7 +7,7 @@ import { DEFAULT_CONFIG_PATH, loadConfigFile } from '../config/index.js';
 import { EXIT } from '../errors.js';
 import { loadProgress } from '../daemon/progress.js';
 import { readStatus } from '../daemon/status-file.js';
-import { isProcessAlive } from '../state/state-lock.js';
+import { isProcessAlive } from '../state/index.js';
 import { parseCommandArgs, runCommand } from './_common.js';
 
 export const summary = "show the daemon's progress from its state directory";

@@ -8,7 +8,7 @@
 import { formatAddress as formatWords, parseIpv4 as parseIpv4Value, parseIpv6Groups } from '../features/ip-address.js';
 
 /** A parsed CIDR: address bytes (4 or 16), prefix length, and its canonical text. */
-export interface ParsedCidr {
+export interface ConfigCidr {
   version: 4 | 6;
   bytes: Uint8Array;
   prefix: number;
@@ -17,16 +17,16 @@ export interface ParsedCidr {
 }
 
 /** Why an address or CIDR text was refused (a phrase that fits after "config: key: "). */
-export type CidrResult = { ok: true; cidr: ParsedCidr } | { ok: false; reason: string };
+export type CidrResult = { ok: true; cidr: ConfigCidr } | { ok: false; reason: string };
 
 /** Parses dotted-quad IPv4 text into 4 bytes, or null. Leading zeros are refused (octal?). */
-export function parseIpv4(text: string): Uint8Array | null {
+export function parseIpv4Bytes(text: string): Uint8Array | null {
   const value = parseIpv4Value(text);
   return value < 0 ? null : wordsToBytes([value]);
 }
 
 /** Parses IPv6 text (with `::` and an optional dotted IPv4 tail) into 16 bytes, or null. */
-export function parseIpv6(text: string): Uint8Array | null {
+export function parseIpv6Bytes(text: string): Uint8Array | null {
   // A zone id names an interface of this host; it has no place in a department map.
   if (text.includes('%')) return null;
   const groups = parseIpv6Groups(text);
@@ -40,7 +40,7 @@ export function parseIpv6(text: string): Uint8Array | null {
 }
 
 /** Canonical text of 4 or 16 address bytes (RFC 5952 for IPv6: lower case, longest zero run). */
-export function formatAddress(bytes: Uint8Array): string {
+export function formatAddressBytes(bytes: Uint8Array): string {
   const words: number[] = [];
   for (let i = 0; i < bytes.length; i += 4) {
     words.push((((bytes[i] ?? 0) << 24) | ((bytes[i + 1] ?? 0) << 16) | ((bytes[i + 2] ?? 0) << 8) | (bytes[i + 3] ?? 0)) >>> 0);
@@ -60,10 +60,10 @@ function wordsToBytes(words: readonly number[]): Uint8Array {
 }
 
 /** Parses an address of either version. */
-export function parseAddress(text: string): { version: 4 | 6; bytes: Uint8Array } | null {
-  const v4 = parseIpv4(text);
+export function parseAddressBytes(text: string): { version: 4 | 6; bytes: Uint8Array } | null {
+  const v4 = parseIpv4Bytes(text);
   if (v4 !== null) return { version: 4, bytes: v4 };
-  const v6 = parseIpv6(text);
+  const v6 = parseIpv6Bytes(text);
   if (v6 !== null) return { version: 6, bytes: v6 };
   return null;
 }
@@ -73,10 +73,10 @@ export function parseAddress(text: string): { version: 4 | 6; bytes: Uint8Array 
  * zero: `10.1.2.3/8` is refused with the network it probably meant, because silently masking it
  * would hide a typo in a department map.
  */
-export function parseCidr(text: string): CidrResult {
+export function parseConfigCidr(text: string): CidrResult {
   const slash = text.indexOf('/');
   const addressText = slash === -1 ? text : text.slice(0, slash);
-  const address = parseAddress(addressText);
+  const address = parseAddressBytes(addressText);
   if (address === null) {
     return { ok: false, reason: `'${addressText}' is not an IPv4 or IPv6 address` };
   }
@@ -94,7 +94,7 @@ export function parseCidr(text: string): CidrResult {
   }
   const network = maskBytes(address.bytes, prefix);
   if (!network.every((byte, i) => byte === address.bytes[i])) {
-    const suggestion = `${formatAddress(network)}/${prefix}`;
+    const suggestion = `${formatAddressBytes(network)}/${prefix}`;
     return { ok: false, reason: `'${text}' has host bits set (did you mean ${suggestion}?)` };
   }
   return {
@@ -103,7 +103,7 @@ export function parseCidr(text: string): CidrResult {
       version: address.version,
       bytes: network,
       prefix,
-      text: `${formatAddress(network)}/${prefix}`,
+      text: `${formatAddressBytes(network)}/${prefix}`,
     },
   };
 }

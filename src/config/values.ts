@@ -3,7 +3,7 @@
  * or into the list of everything wrong with it. Messages read "what is wrong, expected what".
  */
 import { validateDetailed } from 'node-cron';
-import { parseAddress, parseCidr, isLoopback } from './cidr.js';
+import { isLoopback, parseAddressBytes, parseConfigCidr } from './cidr.js';
 import { nearest } from './suggest.js';
 
 /** The outcome of parsing one value. */
@@ -236,7 +236,7 @@ export const cidr: ValueType<string> = valueType(
   'IP or CIDR',
   'an IPv4/IPv6 address or CIDR with zero host bits (10.1.0.0/16, 2001:db8::/32)',
   (value, fail) => {
-    const parsed = parseCidr(value);
+    const parsed = parseConfigCidr(value);
     return parsed.ok ? ok(parsed.cidr.text) : fail(parsed.reason);
   },
 );
@@ -251,7 +251,7 @@ export const cidrList: ValueType<string[]> = valueType(
     const problems: string[] = [];
     const out: string[] = [];
     for (const item of items) {
-      const parsed = parseCidr(item);
+      const parsed = parseConfigCidr(item);
       if (parsed.ok) out.push(parsed.cidr.text);
       else problems.push(`${parsed.reason}, expected ${cidrList.expected}`);
     }
@@ -352,8 +352,8 @@ export const hostPort: ValueType<HostPort> = valueType(
     const host = match[1] ?? match[2] ?? '';
     const port = Number(match[3]);
     if (!Number.isInteger(port) || port < 1 || port > 65535) return fail(`port ${match[3]} is out of range`);
-    if (match[1] !== undefined && parseAddress(host)?.version !== 6) return fail(`'${host}' in brackets is not an IPv6 address`);
-    const address = parseAddress(host);
+    if (match[1] !== undefined && parseAddressBytes(host)?.version !== 6) return fail(`'${host}' in brackets is not an IPv6 address`);
+    const address = parseAddressBytes(host);
     const loopback = address === null ? host === 'localhost' : isLoopback(address.bytes);
     const warnings = loopback ? [] : [`${value} is not a loopback address; the metrics endpoint has no authentication`];
     return ok({ host, port }, warnings);

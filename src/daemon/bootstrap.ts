@@ -5,10 +5,10 @@
  */
 import type { Config } from '../config/index.js';
 import { TrainingSampler } from '../features/index.js';
-import type { TrainingWindow } from '../state/training-window.js';
-import { expandPatterns } from '../tail/glob.js';
+import type { TrainingWindow } from '../state/index.js';
+import { expandPatterns } from '../tail/index.js';
 import { scanDceRpcLog } from '../zeek/index.js';
-import type { Logger } from '../scheduler/index.js';
+import type { Logger } from '../log.js';
 import { messageOf } from '../errors.js';
 
 /** Adds a 1-in-N sample of every archived record to `window`; returns how many were added. */

@@ -16,7 +16,7 @@
  */
 import { ecsFields, ecsStringify } from '@elastic/ecs-winston-format';
 import winston from 'winston';
-import type { Logger } from '../scheduler/index.js';
+import type { Logger } from '../log.js';
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
 

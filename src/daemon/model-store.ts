@@ -6,7 +6,7 @@
 import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadModel, saveModel, type KModesModel } from '../model/index.js';
-import { writeFileAtomic } from '../state/atomic-write.js';
+import { writeFileAtomic } from '../state/index.js';
 
 export class ModelStore {
   readonly directory: string;

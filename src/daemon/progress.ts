@@ -7,9 +7,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DaemonError, messageOf } from '../errors.js';
-import { writeFileAtomic } from '../state/atomic-write.js';
-import { parseCheckpointDocument } from '../state/checkpoint-store.js';
-import type { FileCheckpoint } from '../tail/types.js';
+import { parseCheckpointDocument, writeFileAtomic } from '../state/index.js';
+import type { FileCheckpoint } from '../tail/index.js';
 
 export const PROGRESS_FILE = 'progress.json';
 const PROGRESS_VERSION = 1;

@@ -1,7 +1,7 @@
 /** `status.json` in the state directory: what `zeek-anomalyd status` shows besides the progress document. */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../state/atomic-write.js';
+import { writeFileAtomic } from '../state/index.js';
 import type { LoopDelayFigures } from './loop-delay.js';
 
 export const STATUS_FILE = 'status.json';

@@ -4,7 +4,7 @@
  * map lookups.
  */
 import { DaemonError } from '../errors.js';
-import type { DceRpcRecord } from '../zeek/dce-rpc-record.js';
+import type { DceRpcRecord } from '../zeek/index.js';
 import { IpGroupResolver } from './ip-groups.js';
 import { isFeatureName, type FeatureName, type FeatureOptions } from './options.js';
 import { hourLabels, LocalClock, WEEKDAYS } from './time-bins.js';

@@ -2,7 +2,7 @@
  * Building blocks for generated traffic: a compact operation-sequence notation and an emitter that
  * turns one RPC session (one TCP connection, one Zeek uid) into dce_rpc rows.
  */
-import type { DceRpcRecord } from '../zeek/dce-rpc-record.js';
+import type { DceRpcRecord } from '../zeek/index.js';
 import type { Rng } from './rng.js';
 
 /** A generated dce_rpc row: a record plus the attack scenario it belongs to (null = benign). */

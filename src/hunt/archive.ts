@@ -28,7 +28,7 @@ import { open, readdir, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { DaemonError, messageOf } from '../errors.js';
-import { expandPattern, hasGlobSyntax } from '../tail/glob.js';
+import { expandPattern, hasGlobSyntax } from '../tail/index.js';
 import { DceRpcLineDecoder } from '../zeek/index.js';
 import { LineSplitter } from '../zeek/line-splitter.js';
 

@@ -5,7 +5,7 @@
  * single-threaded reader delivers them, so sampling, statistics and tallies do not depend on
  * the thread count).
  */
-import type { DceRpcRecord, SourceLocation } from '../zeek/dce-rpc-record.js';
+import type { DceRpcRecord, SourceLocation } from '../zeek/index.js';
 import type { Archive, ArchiveFile, TimeRange } from './archive.js';
 import { forEachRecord, type HuntTask } from './messages.js';
 import { runPool } from './pool.js';

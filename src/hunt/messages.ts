@@ -5,7 +5,7 @@
  */
 import type { Config } from '../config/index.js';
 import type { KModesModel } from '../model/index.js';
-import type { DceRpcRecord } from '../zeek/dce-rpc-record.js';
+import type { DceRpcRecord } from '../zeek/index.js';
 import type { TimeRange } from './archive.js';
 
 /** What a worker does with each file. */

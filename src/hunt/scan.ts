@@ -5,8 +5,7 @@
  */
 import { open } from 'node:fs/promises';
 import { inferJsonSchema, scanDceRpcLog } from '../zeek/index.js';
-import type { DceRpcReadEvent, ReadStats } from '../zeek/index.js';
-import type { SourceLocation } from '../zeek/dce-rpc-record.js';
+import type { DceRpcReadEvent, ReadStats, SourceLocation } from '../zeek/index.js';
 
 async function firstByte(path: string): Promise<number | undefined> {
   const handle = await open(path, 'r');

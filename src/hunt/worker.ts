@@ -7,14 +7,13 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { isDaemonError } from '../errors.js';
-// The stage modules themselves, not their index files: a worker loads only what it runs.
+// The stage modules themselves, not their index files: a worker loads only what it runs. (Type
+// imports load nothing, so they come from the index files.)
 import { ANOMALY_SCHEMA, anomalyValues } from '../score/anomaly-record.js';
 import { RecordEvaluator } from '../score/evaluator.js';
 import { scoringRuleFrom } from '../score/scorer.js';
 import { createAnomalyFormatter } from '../sink/format.js';
-import type { DceRpcRecord } from '../zeek/dce-rpc-record.js';
-import type { DceRpcReadEvent } from '../zeek/index.js';
-import type { SourceLocation } from '../zeek/dce-rpc-record.js';
+import type { DceRpcReadEvent, DceRpcRecord, SourceLocation } from '../zeek/index.js';
 import { batchTransferList, RecordBatchBuilder, type ChunkMessage, type FromWorker, type HuntWorkerData, type ToWorker } from './messages.js';
 import { scanLogFile } from './scan.js';
 

@@ -5,7 +5,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
-import { isLoopback, parseAddress } from '../config/cidr.js';
+import { isLoopback, parseAddressBytes } from '../config/cidr.js';
 import { DaemonError, messageOf } from '../errors.js';
 
 /** Where to listen and what to serve. */
@@ -28,7 +28,7 @@ export interface MetricsAddress {
 /** True when `host` can only be reached from this machine (127.0.0.0/8, ::1, localhost). */
 export function isLoopbackHost(host: string): boolean {
   if (host === 'localhost') return true;
-  const address = parseAddress(host);
+  const address = parseAddressBytes(host);
   return address !== null && isLoopback(address.bytes);
 }
 

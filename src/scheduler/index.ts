@@ -5,4 +5,3 @@ export { compileSchedule, nextRunAfter } from './next-run.js';
 export type { CronSchedule } from './next-run.js';
 export { MAX_TIMER_MS, systemClock } from './clock.js';
 export type { Clock, TimerHandle } from './clock.js';
-export type { LogMeta, Logger } from './logger.js';

@@ -8,7 +8,7 @@
  */
 import { DaemonError, messageOf } from '../errors.js';
 import { systemClock, type Clock, type TimerHandle } from './clock.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../log.js';
 import { compileSchedule, nextRunAfter, type CronSchedule } from './next-run.js';
 
 /** More missed runs than this are reported as "at least". */

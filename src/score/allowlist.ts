@@ -5,7 +5,7 @@
  */
 import type { AllowRule } from '../config/types.js';
 import { CidrTrie, parseAddress } from '../features/index.js';
-import type { DceRpcRecord } from '../zeek/dce-rpc-record.js';
+import type { DceRpcRecord } from '../zeek/index.js';
 
 /** The record's groups, as the feature stage computed them. */
 export interface GroupContext {

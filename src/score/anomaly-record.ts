@@ -4,9 +4,8 @@
  * centroid has there; `unseen` lists features whose value training never saw.
  */
 import type { KModesModel } from '../model/index.js';
-import type { DceRpcRecord } from '../zeek/dce-rpc-record.js';
-import type { ZeekSchema, ZeekValue } from '../zeek/index.js';
-import type { Verdict } from './scorer.js';
+import type { DceRpcRecord, ZeekSchema, ZeekValue } from '../zeek/index.js';
+import { roundRarity, type Verdict } from './scorer.js';
 
 export const ANOMALY_SCHEMA: ZeekSchema = Object.freeze({
   path: 'anomalies',
@@ -64,7 +63,7 @@ export function anomalyValues(
     context.timeBin,
     verdict.cluster,
     verdict.distance,
-    Math.round(verdict.rarity * 1000) / 1000,
+    roundRarity(verdict.rarity),
     verdict.mismatched.map((f) => names[f] as string),
     verdict.mismatched.map((f) => centroid[f] as string),
     verdict.unseen.map((f) => names[f] as string),

@@ -11,7 +11,7 @@ import {
   type EncodedMatrix,
   type KModesModel,
 } from '../model/index.js';
-import { rarityBits, Scorer } from './scorer.js';
+import { rarityBits, roundRarity, Scorer } from './scorer.js';
 
 /**
  * The calibration work, one slice of distinct rows per step, so that the daemon can give its
@@ -36,7 +36,7 @@ function* calibrationSteps(
     for (let f = 0; f < m; f++) values[f] = (matrix.vocabularies[f] as string[])[matrix.distinctCodes[d * m + f] as number] as string;
     index.encode(values, codes);
     // Rounded as anomalies.log prints it, so a threshold compares like with like.
-    const rarity = Math.round(rarityBits(scorer.supportOf(codes), trainingRows) * 1000) / 1000;
+    const rarity = roundRarity(rarityBits(scorer.supportOf(codes), trainingRows));
     histogram.set(rarity, (histogram.get(rarity) ?? 0) + (matrix.distinctWeights[d] as number));
   }
   const rarity = [...histogram.entries()].sort((a, b) => a[0] - b[0]);

@@ -6,7 +6,7 @@ import type { AllowRule } from '../config/types.js';
 import { DaemonError } from '../errors.js';
 import { FeatureExtractor, type FeatureOptions } from '../features/index.js';
 import type { KModesModel } from '../model/index.js';
-import type { DceRpcRecord } from '../zeek/dce-rpc-record.js';
+import type { DceRpcRecord } from '../zeek/index.js';
 import { AllowList } from './allowlist.js';
 import type { RecordContext } from './anomaly-record.js';
 import { Scorer, type ScoringRule, type Verdict } from './scorer.js';

@@ -58,6 +58,14 @@ export function rarityBits(support: number, rows: number): number {
   return Math.log2((rows + 1) / (support + 0.5));
 }
 
+/**
+ * Rarity as anomalies.log prints it (1/1000 of a bit). The scorer, the calibration histogram
+ * and the writer all round with this, so a threshold compares like with like.
+ */
+export function roundRarity(bits: number): number {
+  return Math.round(bits * 1000) / 1000;
+}
+
 /** Compiles a model and a rule into a fast row scorer. */
 export class Scorer {
   readonly model: KModesModel;
@@ -197,7 +205,7 @@ export class Scorer {
     }
     const support = this.supportOf(codes);
     // Rounded as the calibration histogram is, so a training row at the threshold compares equal.
-    const rarity = Math.round(rarityBits(support, this.#rows) * 1000) / 1000;
+    const rarity = roundRarity(rarityBits(support, this.#rows));
     const technique = techniqueFor(operation);
     const vetted = this.#techniqueHosts;
     const originSupport =

@@ -10,7 +10,7 @@
 import type { FeatureOptions } from '../features/index.js';
 import { FeatureExtractor } from '../features/index.js';
 import { MatrixEncoder, withoutRows, type EncodedMatrix } from '../model/index.js';
-import type { DceRpcRecord } from '../zeek/dce-rpc-record.js';
+import type { DceRpcRecord } from '../zeek/index.js';
 import { TechniqueVetting, type TechniqueProfile, type VettedPair } from './vetting.js';
 
 export interface TrainingSet {

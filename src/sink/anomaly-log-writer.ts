@@ -22,8 +22,12 @@ import type { AnomalyFormatter } from './format.js';
 import { tsvOpenTime } from './format.js';
 import { nextRotationAt, rotatedFileName } from './rotation.js';
 
-/** Device, inode and our idea of the size of the file we write to. */
-export interface FileIdentity {
+/**
+ * Device, inode and our idea of the size of the file we write to. Numbers, unlike the tail's
+ * FileIdentity (decimal strings for 64-bit inodes): they are compared with fs.Stats of our own
+ * output directory and saved in progress.json as numbers, a format kept as it is.
+ */
+export interface OutputFileIdentity {
   dev: number;
   ino: number;
   size: number;
@@ -113,7 +117,7 @@ export class AnomalyLogWriter {
    * identity. The daemon calls it before recording a pending batch, so the recorded identity and
    * size are those the batch will be appended to.
    */
-  async prepare(): Promise<FileIdentity> {
+  async prepare(): Promise<OutputFileIdentity> {
     return this.#serial(async () => {
       await this.#ensureCurrent();
       return { dev: this.#dev, ino: this.#ino, size: this.#size };
@@ -146,7 +150,7 @@ export class AnomalyLogWriter {
   }
 
   /** Identity of the current file, or null when none is open (after rotation, before a write). */
-  identity(): FileIdentity | null {
+  identity(): OutputFileIdentity | null {
     return this.#handle === null ? null : { dev: this.#dev, ino: this.#ino, size: this.#size };
   }
 

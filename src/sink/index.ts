@@ -1,6 +1,6 @@
 /** The output stage: anomalies.log writer, formats, ECS names, batching and crash reconciliation. */
 export { AnomalyLogWriter } from './anomaly-log-writer.js';
-export type { AnomalyLogWriterOptions, FileIdentity, OpenResult } from './anomaly-log-writer.js';
+export type { AnomalyLogWriterOptions, OutputFileIdentity, OpenResult } from './anomaly-log-writer.js';
 export { BatchingQueue } from './batching-queue.js';
 export type { BatchingQueueOptions } from './batching-queue.js';
 export { ECS_CONSTANTS, ECS_VERSION, OWN_NAMESPACES, ecsFieldName, ecsView } from './ecs.js';

@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DaemonError, messageOf } from '../errors.js';
-import type { FileCheckpoint } from '../tail/types.js';
+import type { FileCheckpoint } from '../tail/index.js';
 import { writeFileAtomic } from './atomic-write.js';
 
 /** File name of the checkpoint document inside the state directory. */

@@ -30,7 +30,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { DaemonError } from '../errors.js';
-import type { DceRpcRecord } from '../zeek/dce-rpc-record.js';
+import type { DceRpcRecord } from '../zeek/index.js';
 import { writeFileAtomic } from './atomic-write.js';
 
 /** The raw string fields the window keeps, in storage order. */

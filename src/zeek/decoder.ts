@@ -11,6 +11,7 @@ import { unescapeJsonHex, unescapeTsv } from './bytes.js';
 import { DCE_RPC_SCHEMA, typeShape } from './schema.js';
 import type { TypeShape, ZeekField, ZeekSchema, ZeekValue } from './schema.js';
 import { INVALID, MILLIS_THRESHOLD, isAddrText, isSubnetText, parseIsoTime, parseTsvScalar } from './values.js';
+import { fastSlices, scanAsciiText, scanDecimal, scanIPv4, scanned } from './scan.js';
 import { messageOf } from '../errors.js';
 
 /** Stable reasons for a bad line; tests and callers match on these, not on message text. */
@@ -109,13 +110,6 @@ export interface ZeekLineDecoderOptions {
   jsonHexEscapes?: boolean;
 }
 
-/** Node's undocumented but stable Buffer slice methods: they skip `toString`'s argument checks. */
-interface FastSlices {
-  utf8Slice(start: number, end: number): string;
-}
-
-const POWERS_OF_TEN = Array.from({ length: 23 }, (_, i) => 10 ** i);
-
 const BTEST_LINE = '### BTest baseline data';
 const BTEST_MASKED_TIME = 'XXXXXXXXXX.XXXXXX';
 const MAX_SHOWN = 60;
@@ -210,7 +204,7 @@ export class ZeekLineDecoder {
     if (end === 0) return null;
     // One native call: utf8Slice decodes ASCII as fast as latin1Slice. Invalid UTF-8 shows up as
     // U+FFFD, which is then told apart from a genuine U+FFFD by the exact check.
-    const text = (line as unknown as FastSlices).utf8Slice(0, end);
+    const text = fastSlices(line).utf8Slice(0, end);
     // An ASCII line has one character per byte, so the hot path can scan the bytes themselves
     // (and NUL bytes are caught by those scans).
     // A lone invalid byte decodes to one U+FFFD and keeps the lengths equal: not ASCII after all.
@@ -415,28 +409,9 @@ export class ZeekLineDecoder {
       let end = -1;
       let value: ZeekValue | undefined;
       if (how <= COLUMN_PORT) {
-        // Inline decimal scan (exact: digits and 10^k are exact doubles, one rounded division).
-        const signed = how <= COLUMN_INT;
-        let p = start;
-        const negative = signed && bytes[p] === 0x2d;
-        if (negative) p += 1;
-        let mantissa = 0;
-        let digits = 0;
-        let fraction = -1;
-        let code = 0;
-        for (; p < n; p++) {
-          code = bytes[p] ?? 0;
-          if (code >= 0x30 && code <= 0x39) {
-            mantissa = mantissa * 10 + (code - 0x30);
-            digits += 1;
-            if (fraction >= 0) fraction += 1;
-          } else if (code === 0x2e && fraction === -1 && how === COLUMN_FLOAT) {
-            fraction = 0;
-          } else break;
-        }
-        if ((p === n || code === 9) && digits > 0 && mantissa <= Number.MAX_SAFE_INTEGER && fraction <= 22) {
-          const magnitude = fraction > 0 ? mantissa / (POWERS_OF_TEN[fraction] ?? 1) : mantissa;
-          if (how !== COLUMN_PORT || magnitude <= 65535) value = negative ? -magnitude : magnitude;
+        const p = scanDecimal(bytes, start, n, how <= COLUMN_INT, how === COLUMN_FLOAT);
+        if (p !== -1) {
+          if (how !== COLUMN_PORT || scanned.value <= 65535) value = scanned.value;
           end = p;
         }
       } else if (how === COLUMN_ADDR) {
@@ -449,18 +424,12 @@ export class ZeekLineDecoder {
       let backslash = true;
       if (end === -1) {
         if (how === COLUMN_STRING || how === COLUMN_SKIP_STRING) {
-          // Byte scan: finds the tab and notes a backslash in one pass over a short field.
-          backslash = false;
-          let p = start;
-          for (; p < n; p++) {
-            const code = bytes[p] ?? 0;
-            if (code <= 0x5c) {
-              if (code === 9) break;
-              if (code === 0x5c) backslash = true;
-              else if (code === 0) return this.#error('binary', lineNumber, offset, 'NUL byte in line');
-            }
-          }
-          end = p;
+          // Byte scan: finds the tab and notes a backslash in one pass over a short field. The line
+          // is ASCII, so the only byte it can refuse is a NUL.
+          const scannedText = scanAsciiText(bytes, start, n);
+          if (scannedText === -1) return this.#error('binary', lineNumber, offset, 'NUL byte in line');
+          end = scannedText >> 1;
+          backslash = (scannedText & 1) === 1;
         } else {
           end = text.indexOf('\t', start);
           if (end === -1) end = n;
@@ -669,33 +638,6 @@ function sameBytes(bytes: Buffer, start: number, end: number, other: Buffer): bo
   if (end - start !== other.length) return false;
   for (let k = 0; k < other.length; k++) if (bytes[start + k] !== other[k]) return false;
   return true;
-}
-
-/**
- * Scans a dotted-quad IPv4 address that starts at `start` and ends at a tab or the end of the
- * text; returns the end position, or -1 when it is not one (the caller then takes the slow path).
- */
-function scanIPv4(bytes: Buffer, start: number, n: number): number {
-  let parts = 0;
-  let digits = 0;
-  let value = 0;
-  let p = start;
-  for (; p <= n; p++) {
-    const code = p === n ? 9 : (bytes[p] ?? 0);
-    if (code === 0x2e || code === 9) {
-      if (digits === 0 || value > 255) return -1;
-      parts += 1;
-      if (code === 9) break;
-      digits = 0;
-      value = 0;
-    } else if (code >= 0x30 && code <= 0x39) {
-      if (++digits > 3) return -1;
-      value = value * 10 + (code - 0x30);
-    } else {
-      return -1;
-    }
-  }
-  return parts === 4 ? Math.min(p, n) : -1;
 }
 
 /** Finds one column in a JSON object: `id.orig_h`, `id_orig_h`, or nested `id: {orig_h}`. */

@@ -15,6 +15,7 @@ export type {
   ZeekParseError,
   ZeekRecord,
 } from './decoder.js';
+export type { DceRpcRecord, SourceLocation } from './dce-rpc-record.js';
 export { DCE_RPC_COLUMNS, toDceRpcRecord } from './dce-rpc.js';
 export { DceRpcLineDecoder } from './dce-rpc-decoder.js';
 export type { DceRpcDecodeResult } from './dce-rpc-decoder.js';

@@ -4,6 +4,7 @@
  */
 import { isIPv6 } from 'node:net';
 import type { ValueKind } from './schema.js';
+import { isIPv4Text, scanDecimal, scanned } from './scan.js';
 
 /** Returned by the parsers when the text is not a valid value of the kind. */
 export const INVALID: unique symbol = Symbol('zeek.invalid');
@@ -12,36 +13,27 @@ const FLOAT_RE = /^-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$/;
 const UNSIGNED_RE = /^\d+$/;
 const SIGNED_RE = /^-?\d+$/;
 
-const POWERS_OF_TEN = Array.from({ length: 23 }, (_, i) => 10 ** i);
+/** Room for a sign, 15 digits, a point and a few leading zeros: longer text is not a fast case. */
+const DECIMAL_SCRATCH = new Uint8Array(24);
+
+/** Copies an ASCII string without tabs into `into`; false when it is not one. */
+function copyAscii(text: string, into: Uint8Array): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code === 9 || code >= 0x80) return false;
+    into[i] = code;
+  }
+  return true;
+}
 
 /**
- * A TSV float: fixed or exponent notation, or Zeek's `nan`, `inf`, `-inf`. Plain decimals of up
- * to 15 digits take a fast path that is exact: digits and 10^k are exact doubles, so one
- * correctly rounded division gives the same double as `Number(text)`.
+ * A TSV float: fixed or exponent notation, or Zeek's `nan`, `inf`, `-inf`. Plain decimals take
+ * the decoders' exact scan (`scanDecimal`); the rest goes to `Number`.
  */
 export function parseFloatText(text: string): number | typeof INVALID {
   const n = text.length;
-  let i = text.charCodeAt(0) === 0x2d ? 1 : 0;
-  let mantissa = 0;
-  let digits = 0;
-  let fraction = -1;
-  for (; i < n; i++) {
-    const code = text.charCodeAt(i);
-    if (code >= 0x30 && code <= 0x39) {
-      mantissa = mantissa * 10 + (code - 0x30);
-      digits += 1;
-    } else if (code === 0x2e && fraction === -1) {
-      fraction = 0;
-      continue;
-    } else {
-      break;
-    }
-    if (fraction >= 0) fraction += 1;
-  }
-  // 10^22 is the largest exact power of ten: more fraction digits go to Number().
-  if (i === n && digits > 0 && mantissa <= Number.MAX_SAFE_INTEGER && fraction <= 22) {
-    const value = fraction > 0 ? mantissa / (POWERS_OF_TEN[fraction] ?? 1) : mantissa;
-    return text.charCodeAt(0) === 0x2d ? -value : value;
+  if (n <= DECIMAL_SCRATCH.length && copyAscii(text, DECIMAL_SCRATCH) && scanDecimal(DECIMAL_SCRATCH, 0, n, true, true) === n) {
+    return scanned.value;
   }
   if (FLOAT_RE.test(text)) return Number(text);
   if (text === 'nan') return NaN;
@@ -61,31 +53,6 @@ function parseSmallUnsigned(text: string, maxDigits: number): number | null {
     value = value * 10 + (code - 0x30);
   }
   return value;
-}
-
-/** Dotted-quad IPv4 with each part 0..255, without regex or allocation. */
-export function isIPv4Text(text: string): boolean {
-  const n = text.length;
-  if (n < 7 || n > 15) return false;
-  let parts = 0;
-  let digits = 0;
-  let value = 0;
-  for (let i = 0; i <= n; i++) {
-    const code = i === n ? 0x2e : text.charCodeAt(i);
-    if (code === 0x2e) {
-      if (digits === 0 || value > 255) return false;
-      parts += 1;
-      digits = 0;
-      value = 0;
-    } else if (code >= 0x30 && code <= 0x39) {
-      digits += 1;
-      if (digits > 3) return false;
-      value = value * 10 + (code - 0x30);
-    } else {
-      return false;
-    }
-  }
-  return parts === 4;
 }
 
 /** An address as Zeek writes it: IPv4 dotted quad or IPv6 text. */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { formatAddress, parseAddress, parseCidr, parseIpv6 } from '../../src/config/cidr.js';
+import { formatAddressBytes, parseAddressBytes, parseConfigCidr, parseIpv6Bytes } from '../../src/config/cidr.js';
 import { parseAddress as parseFeatureAddress } from '../../src/features/ip-address.js';
 import { byteSize, duration, expiry, formatDuration, hostPort, parseDurationMs, timeBins } from '../../src/config/values.js';
 
@@ -39,11 +39,11 @@ const ipv6Bytes = fc.uint8Array({ minLength: 16, maxLength: 16 });
 void test('IPv6 canonical text matches the WHATWG URL serialiser and parses back (property)', () => {
   fc.assert(
     fc.property(ipv6Bytes, (bytes) => {
-      const text = formatAddress(bytes);
+      const text = formatAddressBytes(bytes);
       // A mixed-notation tail (::ffff:1.2.3.4) is serialised as hex by URL too, so they compare directly.
       assert.equal(`[${text}]`, new URL(`http://[${text}]/`).hostname);
-      assert.deepEqual(parseIpv6(text), bytes);
-      assert.deepEqual(parseIpv6(text.toUpperCase()), bytes);
+      assert.deepEqual(parseIpv6Bytes(text), bytes);
+      assert.deepEqual(parseIpv6Bytes(text.toUpperCase()), bytes);
     }),
   );
 });
@@ -53,27 +53,27 @@ void test('the config accepts exactly the addresses the feature stage can place,
   const addressLike = fc.array(piece, { maxLength: 10 }).map((pieces) => pieces.join(pieces.length % 2 === 0 ? ':' : '.'));
   fc.assert(
     fc.property(fc.oneof(addressLike, fc.string({ unit: fc.constantFrom('0', '1', 'a', ':', '.', '%') })), (text) => {
-      const config = parseAddress(text);
+      const config = parseAddressBytes(text);
       const feature = parseFeatureAddress(text);
       if (text.includes('%')) assert.equal(config, null);
       else assert.equal(config !== null, feature !== null, text);
     }),
     { numRuns: 2000 },
   );
-  assert.deepEqual(parseAddress('::ffff:10.1.2.3')?.bytes, Uint8Array.from([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 255, 255, 10, 1, 2, 3]));
-  assert.equal(parseAddress('1.2.3.4::'), null);
+  assert.deepEqual(parseAddressBytes('::ffff:10.1.2.3')?.bytes, Uint8Array.from([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 255, 255, 10, 1, 2, 3]));
+  assert.equal(parseAddressBytes('1.2.3.4::'), null);
 });
 
 void test('CIDRs: canonical network text, or host bits reported with the network meant (property)', () => {
   fc.assert(
     fc.property(ipv6Bytes, fc.integer({ min: 0, max: 128 }), (bytes, prefix) => {
-      const text = `${formatAddress(bytes)}/${prefix}`;
-      const parsed = parseCidr(text);
+      const text = `${formatAddressBytes(bytes)}/${prefix}`;
+      const parsed = parseConfigCidr(text);
       if (parsed.ok) {
         assert.equal(parsed.cidr.text, text);
       } else {
         const meant = /did you mean (\S+)\?/.exec(parsed.reason)?.[1] ?? '';
-        const again = parseCidr(meant);
+        const again = parseConfigCidr(meant);
         assert.ok(again.ok, `${meant} is itself valid`);
         assert.equal(again.cidr.prefix, prefix);
       }
@@ -81,13 +81,13 @@ void test('CIDRs: canonical network text, or host bits reported with the network
   );
   fc.assert(
     fc.property(fc.uint8Array({ minLength: 4, maxLength: 4 }), (bytes) => {
-      const parsed = parseCidr(Array.from(bytes).join('.'));
+      const parsed = parseConfigCidr(Array.from(bytes).join('.'));
       assert.ok(parsed.ok);
       assert.equal(parsed.cidr.text, `${Array.from(bytes).join('.')}/32`);
     }),
   );
   for (const bad of ['10.0.0.01/8', '10.0.0/8', '1.2.3.4/', 'fe80::1%eth0', '1::2::3', '::1/0129', '10.0.0.0/-1']) {
-    assert.equal(parseCidr(bad).ok, false, bad);
+    assert.equal(parseConfigCidr(bad).ok, false, bad);
   }
 });
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DEFAULT_FEATURE_OPTIONS, FeatureExtractor, type FeatureOptions } from '../../src/features/index.js';
-import type { DceRpcRecord } from '../../src/zeek/dce-rpc-record.js';
+import type { DceRpcRecord } from '../../src/zeek/index.js';
 import { isDaemonError } from '../../src/errors.js';
 
 const record = (over: Partial<DceRpcRecord> = {}): DceRpcRecord => ({

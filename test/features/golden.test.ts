@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { DEFAULT_FEATURE_OPTIONS, FeatureExtractor, type FeatureOptions } from '../../src/features/index.js';
-import type { DceRpcRecord } from '../../src/zeek/dce-rpc-record.js';
+import type { DceRpcRecord } from '../../src/zeek/index.js';
 import { readZeekLog, toDceRpcRecord } from '../../src/zeek/index.js';
 import { SHARED_ABSENT, sharedPath } from '../helpers/shared.js';
 

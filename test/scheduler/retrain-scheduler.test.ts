@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { RetrainScheduler } from '../../src/scheduler/retrain-scheduler.js';
-import type { Logger } from '../../src/scheduler/logger.js';
+import type { Logger } from '../../src/log.js';
 import { ManualClock, settle } from '../helpers/manual-clock.js';
 
 const EVERY_SECOND = '*/1 * * * * *';

@@ -11,7 +11,7 @@ import {
   Scorer,
   TechniqueVetting,
 } from '../../src/score/index.js';
-import type { DceRpcRecord } from '../../src/zeek/dce-rpc-record.js';
+import type { DceRpcRecord } from '../../src/zeek/index.js';
 
 const FEATURES = ['endpoint', 'operation', 'orig_ip_group', 'resp_ip_group'];
 

@@ -5,7 +5,7 @@ import { DEFAULT_FEATURE_OPTIONS, FeatureExtractor, type FeatureOptions } from '
 import { generateDceRpc } from '../../src/generate/generator.js';
 import { encodeRows, ModelIndex, withoutRows, type KModesModel } from '../../src/model/index.js';
 import { rarityBits, Scorer, TechniqueVetting, trainModel, TrainingSetBuilder } from '../../src/score/index.js';
-import type { DceRpcRecord } from '../../src/zeek/dce-rpc-record.js';
+import type { DceRpcRecord } from '../../src/zeek/index.js';
 
 const FEATURES: FeatureOptions = {
   ...DEFAULT_FEATURE_OPTIONS,

@@ -1,6 +1,7 @@
 /**
- * The logging surface the scheduler needs. winston's Logger satisfies it structurally, so the
- * daemon passes its logger and tests pass a recorder.
+ * The logging surface every stage takes (the scheduler, bootstrap, the daemon). It is a contract
+ * of its own, like errors.ts: winston's Logger satisfies it structurally (daemon/logger.ts builds
+ * that one), and tests pass a recorder.
  */
 
 /** Metadata attached to a log line. */
