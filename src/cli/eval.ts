@@ -8,8 +8,10 @@ import { DaemonError, EXIT, messageOf } from '../errors.js';
 import { RecordEvaluator, scoringRuleFrom, type ScoringRule } from '../score/index.js';
 import type { Config } from '../config/index.js';
 import type { DceRpcRecord } from '../zeek/index.js';
-import { HUNT_OPTIONS, HUNT_USAGE, huntArchive, huntPlan, loadConfigOption, parseCommandArgs, runCommand, UsageError } from './_common.js';
+import { BzarBaseline, SigmaBaseline, type BaselineRule } from '../score/baselines.js';
+import { HUNT_OPTIONS, HUNT_USAGE, huntArchive, huntPlan, intOption, loadConfigOption, parseCommandArgs, runCommand, UsageError } from './_common.js';
 import { readArchive } from '../hunt/index.js';
+import { HELD_OUT_FIRST, renderSweep, runSweep, TUNING_SEEDS } from './sweep.js';
 import { TRAIN_OPTIONS, trainFromLogs, trainPlan } from './train.js';
 
 export const summary = 'train, score and measure detection against labelled attack uids';
@@ -17,11 +19,21 @@ export const summary = 'train, score and measure detection against labelled atta
 const USAGE = `usage: zeek-anomalyd eval [-c INI] --labels FILE [--k N] [--n-init N] [--init huang|cao]
                           [--seed N] [--sample N] [-j N] [--since TIME] [--until TIME]
                           [--json] LOG...
+       zeek-anomalyd eval --sweep N [--tuning N] [--max-records N] [--days D] [--json]
 
 Trains on the logs (as 'train'), scores every record under each rule, and prints recall per
 labelled scenario, false alerts per 10,000 normal records, precision and alert rate.
   --labels FILE   attack uids, one per line: UID [TAB SCENARIO]; '#' starts a comment
   --json          one JSON object per rule instead of the table
+  BZAR-style and Sigma-style signature baselines are measured beside the rules.
+
+  --sweep N       instead: generate N held-out network personalities (seeds 1001..) and the
+                  tuning ones (seeds 1..10), train each with default settings on every record
+                  and on its attack-free days, and print median and worst recall and false alerts
+                  per rule (docs/detection.md)
+  --tuning N      how many tuning seeds to include (default 10; 0 = held-out only)
+  --max-records N cap on a personality's weekly volume (default 1000000)
+  --days D        days per generated network (default 7)
 ${HUNT_USAGE}`;
 
 /** Attack uid → scenario name. */
@@ -87,6 +99,10 @@ export async function run(args: string[]): Promise<number> {
         config: { type: 'string', short: 'c' },
         labels: { type: 'string' },
         json: { type: 'boolean', default: false },
+        sweep: { type: 'string' },
+        tuning: { type: 'string' },
+        'max-records': { type: 'string' },
+        days: { type: 'string' },
         ...TRAIN_OPTIONS,
         ...HUNT_OPTIONS,
       },
@@ -95,6 +111,21 @@ export async function run(args: string[]): Promise<number> {
     );
     if (parsed === null) return EXIT.ok;
     const { values, positionals } = parsed;
+    if (values.sweep !== undefined) {
+      const heldOut = intOption('sweep', values.sweep, 0) ?? 0;
+      const tuning = intOption('tuning', values.tuning, 0) ?? TUNING_SEEDS.length;
+      const options = {
+        tuning: TUNING_SEEDS.slice(0, tuning),
+        heldOut: Array.from({ length: heldOut }, (_, i) => HELD_OUT_FIRST + i),
+        maxRecordsPerWeek: intOption('max-records', values['max-records'], 100) ?? 1_000_000,
+        days: intOption('days', values.days, 1) ?? 7,
+        progress: (line: string) => process.stderr.write(`${line}\n`),
+      };
+      const results = await runSweep(options);
+      if (values.json) for (const result of results) process.stdout.write(`${JSON.stringify(result)}\n`);
+      else process.stdout.write(renderSweep(results, options));
+      return EXIT.ok;
+    }
     if (values.labels === undefined) throw new UsageError('--labels FILE is required');
     if (positionals.length === 0) throw new UsageError('no LOG given');
     let labelText: string;
@@ -119,6 +150,10 @@ export async function run(args: string[]): Promise<number> {
       suppressed: 0,
       flaggedUids: new Set(),
     }));
+    const baselines = [new BzarBaseline(), new SigmaBaseline()].map((baseline: BaselineRule) => ({
+      baseline,
+      tally: { name: baseline.name, flaggedRecords: 0, flaggedAttackRecords: 0, flaggedUids: new Set<string>() },
+    }));
     const presentAttackUids = new Set<string>();
     let normalRecords = 0;
     const totals = await readArchive(
@@ -127,6 +162,14 @@ export async function run(args: string[]): Promise<number> {
         const isAttack = record.uid !== null && labels.has(record.uid);
         if (isAttack) presentAttackUids.add(record.uid as string);
         else normalRecords += 1;
+        for (const { baseline, tally } of baselines) {
+          if (!baseline.flags(record)) continue;
+          tally.flaggedRecords += 1;
+          if (isAttack) {
+            tally.flaggedAttackRecords += 1;
+            tally.flaggedUids.add(record.uid as string);
+          }
+        }
         for (const tally of tallies) {
           const { verdict, suppressedBy } = tally.evaluator.evaluate(record);
           if (!verdict.anomalous) continue;
@@ -143,7 +186,7 @@ export async function run(args: string[]): Promise<number> {
       },
       { threads: hunt.threads, progress: 'scoring' },
     );
-    const reports = tallies.map((tally): RuleReport => {
+    const reports = [...tallies, ...baselines.map(({ tally }) => ({ ...tally, suppressed: 0 }))].map((tally): RuleReport => {
       const scenarios: Record<string, { detected: number; uids: number }> = {};
       for (const uid of presentAttackUids) {
         const scenario = labels.get(uid) as string;

@@ -8,7 +8,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import { EXIT, messageOf } from '../errors.js';
-import { generateDceRpc, renderIpGroupsIni, type LabelledRecord } from '../generate/index.js';
+import { generateDceRpc, generatePersonalityWeek, renderIpGroupsIni, renderPersonalityIni, type LabelledRecord } from '../generate/index.js';
 import { DEFAULT_START_TS } from '../generate/generator.js';
 import {
   DCE_RPC_SCHEMA,
@@ -24,14 +24,22 @@ export const summary = 'write a synthetic, labelled enterprise dce_rpc.log';
 
 const USAGE = `usage: zeek-anomalyd generate --rows N [--seed S] [--format zeek|json] [--labels FILE]
                               [--start ISO] [--days D] [--ip-groups FILE] [-o FILE]
+       zeek-anomalyd generate --personality [--rows N] [--seed S] ...
 
 Writes N rows of simulated enterprise DCE-RPC traffic (departments, DCs, file/print/management
 servers, a working-day rhythm) with rare labelled attacks (DCSync, PsExec, remote tasks, WMI,
 PetitPotam, PrinterBug, registry dumps, session-enumeration sweeps, unknown interfaces).
 The same seed always gives the same bytes.
 
+With --personality the seed draws a whole network personality (docs/generator.md): groups of a
+handful to thousands of hosts, server roles, volume (hundreds to millions of records a week; --rows
+overrides it), time zone and working hours, routine technique habits, rare benign events, and one
+intrusion campaign acting where its group has no such routine. Without it: the fixed enterprise
+the samples were made from (its output is unchanged).
+
 options:
-      --rows N          number of rows (required)
+      --rows N          number of rows (required, except with --personality)
+      --personality     draw a network personality from the seed
       --seed S          integer seed (default 1)
       --format F        zeek (TSV, default) or json
       --labels FILE     write attack labels: one "uid<TAB>scenario" line per attack session
@@ -68,6 +76,7 @@ interface GenerateArgs {
   days: number;
   ipGroups: string | undefined;
   output: string | undefined;
+  personality: boolean;
 }
 
 type ParseResult = { kind: 'args'; args: GenerateArgs } | { kind: 'help' } | { kind: 'usage'; message: string };
@@ -87,6 +96,7 @@ function parse(args: string[]): ParseResult {
         'ip-groups': { type: 'string' },
         output: { type: 'string', short: 'o' },
         help: { type: 'boolean', short: 'h' },
+        personality: { type: 'boolean' },
       },
       allowPositionals: false,
       strict: true,
@@ -95,9 +105,10 @@ function parse(args: string[]): ParseResult {
     return usage(messageOf(error));
   }
   if (values.help === true) return { kind: 'help' };
-  if (values.rows === undefined) return usage('--rows is required');
-  const rows = Number(values.rows);
-  if (!/^\d+$/.test(values.rows) || !Number.isSafeInteger(rows)) return usage(`--rows must be a whole number, got '${values.rows}'`);
+  const personality = values.personality === true;
+  if (values.rows === undefined && !personality) return usage('--rows is required');
+  const rows = Number(values.rows ?? '-1');
+  if (values.rows !== undefined && (!/^\d+$/.test(values.rows) || !Number.isSafeInteger(rows))) return usage(`--rows must be a whole number, got '${values.rows}'`);
   const seed = Number(values.seed ?? '1');
   if (!/^-?\d+$/.test(values.seed ?? '1') || !Number.isSafeInteger(seed)) return usage(`--seed must be an integer, got '${values.seed}'`);
   const format = values.format ?? 'zeek';
@@ -121,6 +132,7 @@ function parse(args: string[]): ParseResult {
       days,
       ipGroups: values['ip-groups'],
       output: values.output,
+      personality,
     },
   };
 }
@@ -159,7 +171,16 @@ export async function run(args: string[]): Promise<number> {
   try {
     if (file !== null) await Promise.race([once(file, 'open'), fileError]);
     let buffer = parsed.format === 'zeek' ? formatTsvHeader(DCE_RPC_SCHEMA, parsed.startTs * 1000) : '';
-    for (const record of generateDceRpc({ rows: parsed.rows, seed: parsed.seed, startTs: parsed.startTs, days: parsed.days })) {
+    let ipGroupsIni = renderIpGroupsIni;
+    let source: Iterable<LabelledRecord>;
+    if (parsed.personality) {
+      const week = generatePersonalityWeek({ seed: parsed.seed, startTs: parsed.startTs, days: parsed.days, ...(parsed.rows >= 0 ? { recordsPerWeek: (parsed.rows * 7) / parsed.days } : {}) });
+      source = week.records;
+      ipGroupsIni = () => renderPersonalityIni(week.personality);
+    } else {
+      source = generateDceRpc({ rows: parsed.rows, seed: parsed.seed, startTs: parsed.startTs, days: parsed.days });
+    }
+    for (const record of source) {
       for (let i = 0; i < getters.length; i++) values[i] = (getters[i] as (r: LabelledRecord) => ZeekValue)(record);
       buffer += parsed.format === 'zeek' ? formatTsvRecord(DCE_RPC_SCHEMA, values) : formatJsonRecord(DCE_RPC_SCHEMA, values);
       if (record.scenario !== null && record.uid !== null && !attackUids.has(record.uid)) {
@@ -182,7 +203,7 @@ export async function run(args: string[]): Promise<number> {
     }
     if (parsed.ipGroups !== undefined) {
       const { writeFile } = await import('node:fs/promises');
-      await writeFile(parsed.ipGroups, renderIpGroupsIni());
+      await writeFile(parsed.ipGroups, ipGroupsIni());
     }
   } catch (error) {
     process.stderr.write(`generate: cannot write output: ${messageOf(error)}\n`);

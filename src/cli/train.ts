@@ -5,7 +5,7 @@
 import { EXIT } from '../errors.js';
 import { TrainingSampler } from '../features/index.js';
 import { saveModel, type KModesModel } from '../model/index.js';
-import { TrainingSetBuilder, trainModel, type VettedPair } from '../score/index.js';
+import { routineOptionsFrom, TrainingSetBuilder, trainModel, type VettedPair } from '../score/index.js';
 import type { Config } from '../config/index.js';
 import { readArchive, type ArchiveInput } from '../hunt/index.js';
 import {
@@ -94,12 +94,30 @@ export async function trainFromLogs(
   archive: ArchiveInput,
   threads: number,
 ): Promise<TrainResult> {
-  const builder = new TrainingSetBuilder(config.features, {
-    minHosts: config.scoring.techniqueMinHosts,
-    minShare: config.scoring.techniqueMinShare,
-  });
+  const builder = trainingSetBuilder(config);
   const sampler = new TrainingSampler({ every: plan.sample, mode: config.training.sampleMode, seed: plan.seed });
   const totals = await readArchive(archive, (record) => builder.add(record, sampler.take()), { threads, progress: 'reading' });
+  return fitTrainingSet(config, plan, builder, totals);
+}
+
+/** The builder `train`, `eval` and the sweep fill: routine thresholds from `[scoring]`. */
+export function trainingSetBuilder(config: Config): TrainingSetBuilder {
+  return new TrainingSetBuilder(config.features, {
+    minHosts: config.scoring.techniqueMinHosts,
+    minShare: config.scoring.techniqueMinShare,
+    routine: routineOptionsFrom(config.scoring),
+    // The notebook's rule trains on every sampled row: nothing is withheld.
+    withhold: config.scoring.rule !== 'distance',
+  });
+}
+
+/** Fits and calibrates on what `builder` collected. */
+export async function fitTrainingSet(
+  config: Config,
+  plan: TrainPlan,
+  builder: TrainingSetBuilder,
+  totals: { records: number; parseErrors: number; files: number; skippedFiles: number },
+): Promise<TrainResult> {
   const set = builder.build();
   if (set.matrix.rowCount === 0) {
     throw new UsageError(`no training rows: the logs hold ${totals.records} records, sampled 1 in ${plan.sample}`);
@@ -114,6 +132,7 @@ export async function trainFromLogs(
     featureNames: set.featureNames,
     timeSpan: set.timeSpan,
     techniques: set.techniques,
+    routine: set.routine,
   });
   return {
     model,

@@ -255,6 +255,20 @@ const scoring = {
     units: 'fraction of the group\'s hosts',
     example: '10%',
   }),
+  routine_min_days: key(integer(1, 366), '2', {
+    doc: 'For rule = technique: routine needs evidence on at least this many distinct days (besides technique_min_hosts hosts), counted over every record read, never on more days than the statistics cover. A value or technique operation with less is "not yet seen" (docs/detection.md).',
+    units: 'distinct days',
+    example: '3',
+  }),
+  routine_habit_days: key(integer(1, 366), '3', {
+    doc: 'For rule = technique: one host doing something on this many distinct days makes it routine for its group by itself (the only evidence a one-host network can give).',
+    units: 'distinct days',
+    example: '5',
+  }),
+  routine_warmup: key(duration(0, 366 * 86_400_000, true), '1d', {
+    doc: 'For rule = technique: discovery operations and non-technique endpoints/operations are flagged as new only when first seen at least this long after the routine statistics began (before that nothing is established); dangerous technique operations are flagged from the start.',
+    example: '12h',
+  }),
   distance_threshold: key(decimal(0, Infinity), '5', {
     doc: 'For rule = distance: a record is anomalous when its distance to the nearest mode is greater than this (notebook: distance > 5).',
     units: 'mismatching features',

@@ -73,6 +73,12 @@ export interface ScoringOptions {
   techniqueAlertRate: number | null;
   /** ...and at least this share of the group's active hosts. */
   techniqueMinShare: number;
+  /** Routine needs evidence on this many distinct days. */
+  routineMinDays: number;
+  /** One host on this many days makes a habit. */
+  routineHabitDays: number;
+  /** New values are flagged only after this long (ms) of statistics. */
+  routineWarmupMs: number;
   distanceThreshold: number;
   /** null = let the scoring stage derive it from alertRate. */
   rarityThreshold: number | null;

@@ -13,7 +13,9 @@ import { DaemonError } from '../errors.js';
 import { TrainingSampler } from '../features/index.js';
 import type { KModesModel } from '../model/index.js';
 import { RetrainScheduler } from '../scheduler/index.js';
-import { ANOMALY_SCHEMA, anomalyValues, RecordEvaluator, scoringRuleFrom, trainModel, TrainingSetBuilder } from '../score/index.js';
+import { ANOMALY_SCHEMA, anomalyValues, RecordEvaluator, routineOptionsFrom, scoringRuleFrom, trainModel, TrainingSetBuilder, type RoutineStats } from '../score/index.js';
+import { FeatureExtractor } from '../features/index.js';
+import { loadRoutineStats, saveRoutineStats } from '../state/routine-stats-file.js';
 import { AnomalyLogWriter, createAnomalyFormatter } from '../sink/index.js';
 import { acquireStateLock, type StateLock } from '../state/state-lock.js';
 import { TrainingWindow } from '../state/training-window.js';
@@ -54,6 +56,9 @@ class Exclusive {
   }
 }
 
+/** How often the routine statistics are saved besides at retrain and stop (losing less costs more). */
+const ROUTINE_SAVE_INTERVAL_MS = 60_000;
+
 export class Daemon {
   #config: Config;
   readonly #configPath: string;
@@ -64,6 +69,11 @@ export class Daemon {
   #lock: StateLock | null = null;
   #models!: ModelStore;
   #window!: TrainingWindow;
+  /** Routine statistics over every record read (not only the sampled window), persisted. */
+  #routine!: RoutineStats;
+  #routineGroup!: FeatureExtractor;
+  readonly #routineGroupRow = [''];
+  #routineSavedAtMs = Date.now();
   #sampler!: TrainingSampler;
   #writer!: AnomalyLogWriter;
   #follower: LogFollower | null = null;
@@ -134,6 +144,12 @@ export class Daemon {
     this.#window = opened.window;
     for (const warning of opened.warnings) this.#log.warn(warning.message);
     if (opened.reset !== undefined) this.#log.warn(`training window reset: ${opened.reset.message}`);
+    const routine = await loadRoutineStats(stateDirectory, routineOptionsFrom(config.scoring));
+    this.#routine = routine.stats;
+    if (routine.warning !== undefined) this.#log.warn(routine.warning);
+    this.#routineGroup = new FeatureExtractor({ ...config.features, features: ['orig_ip_group'] });
+    // No statistics yet but a window (an upgrade): start from the rows the window kept.
+    if (!routine.restored && this.#window.size > 0) this.#observeWindow();
     this.#sampler = new TrainingSampler({
       every: config.training.sampleEvery,
       mode: config.training.sampleMode,
@@ -156,6 +172,7 @@ export class Daemon {
 
     if (this.#evaluator === null && config.input.archives.length > 0 && this.#window.size === 0) {
       const added = await bootstrapWindow(config, this.#window, this.#log);
+      this.#observeWindow();
       await this.#window.persist();
       if (added > 0) await this.#retrain('bootstrap');
     }
@@ -229,6 +246,7 @@ export class Daemon {
       await this.#follower?.stop();
       await this.#exclusive.run(async () => {
         await this.#save();
+        await saveRoutineStats(this.#config.input.stateDirectory, this.#routine);
         await this.#window.close();
         await this.#writer.close();
       });
@@ -287,8 +305,13 @@ export class Daemon {
         this.#window.add(record);
         sampled = true;
       }
-      if (evaluator === null) continue;
+      if (evaluator === null) {
+        const origGroup = this.#routineGroup.extractInto(record, this.#routineGroupRow)[0] as string;
+        this.#routine.observe(record.ts, record.origHost, origGroup, record.endpoint, record.operation);
+        continue;
+      }
       const { verdict, context, suppressedBy } = evaluator.evaluate(record);
+      this.#routine.observe(record.ts, record.origHost, context.origGroup, record.endpoint, record.operation);
       if (!verdict.anomalous) continue;
       if (suppressedBy !== undefined) {
         suppressed += 1;
@@ -374,6 +397,22 @@ export class Daemon {
       }
     }
     if (this.#dirty) await this.#save();
+    if (Date.now() - this.#routineSavedAtMs >= ROUTINE_SAVE_INTERVAL_MS) await this.#saveRoutine();
+  }
+
+  async #saveRoutine(): Promise<void> {
+    this.#routineSavedAtMs = Date.now();
+    await saveRoutineStats(this.#config.input.stateDirectory, this.#routine);
+  }
+
+  /** Counts the window's rows into the routine statistics (bootstrap, or an upgrade). */
+  #observeWindow(): void {
+    const record: DceRpcRecord = { ts: 0, uid: null, origHost: null, origPort: null, respHost: null, respPort: null, rtt: null, namedPipe: null, endpoint: null, operation: null };
+    for (let i = 0; i < this.#window.size; i += 1) {
+      this.#window.readRow(i, record);
+      const origGroup = this.#routineGroup.extractInto(record, this.#routineGroupRow)[0] as string;
+      this.#routine.observe(record.ts, record.origHost, origGroup, record.endpoint, record.operation);
+    }
   }
 
   async #saveIfIdle(): Promise<void> {
@@ -512,12 +551,15 @@ export class Daemon {
       return;
     }
     try {
+      // Routine is judged by the statistics over every record read, aged like the window.
+      const newest = this.#window.timeSpan()?.newest;
+      if (newest !== undefined && config.training.windowMaxAgeMs > 0) this.#routine.prune(newest - config.training.windowMaxAgeMs / 1000);
+      await this.#saveRoutine();
       const builder = new TrainingSetBuilder(
         config.features,
-        { minHosts: config.scoring.techniqueMinHosts, minShare: config.scoring.techniqueMinShare },
+        { minHosts: config.scoring.techniqueMinHosts, minShare: config.scoring.techniqueMinShare, stats: this.#routine, withhold: config.scoring.rule !== 'distance' },
         size,
       );
-      // The window holds sampled records only, so hosts are vetted from the sample.
       // In slices with a yield between them: building a 200k-row set in one go stalls reading
       // for ~200 ms. Batches may add (or, at capacity, replace) rows meanwhile; row(i) reads the
       // current columns, so the set is the window as it is while being read.
@@ -537,6 +579,7 @@ export class Daemon {
         featureNames: set.featureNames,
         timeSpan: set.timeSpan,
         techniques: set.techniques,
+        routine: set.routine,
         inWorkers: true,
         maxWorkers: config.model.trainThreads,
       });

@@ -22,6 +22,8 @@ export interface AnomalyView {
   mismatched: string[];
   expected: string[];
   unseen: string[];
+  /** The rule's own explanation (`reason` column), when it gave one. */
+  reason: string | null;
 }
 
 function text(value: unknown): string | null {
@@ -53,6 +55,7 @@ export function anomalyView(values: readonly unknown[]): AnomalyView {
     mismatched: list(values[15]),
     expected: list(values[16]),
     unseen: list(values[17]),
+    reason: text(values[20]),
   };
 }
 
@@ -70,8 +73,11 @@ export function explainAnomaly(view: AnomalyView, label?: string): string {
     `${formatTs(view.ts)}  ${view.origHost} (${view.origGroup}) -> ${view.respHost} (${view.respGroup})  ${what}${pipe}  [${view.timeBin}]`,
   ];
   const why: string[] = [];
-  if (technique !== undefined) why.push(`ATT&CK ${technique.id} ${technique.label}`);
-  if (view.unseen.length > 0) why.push(`never seen in training: ${view.unseen.join(', ')}`);
+  if (view.reason !== null) why.push(view.reason);
+  else {
+    if (technique !== undefined) why.push(`ATT&CK ${technique.id} ${technique.label}`);
+    if (view.unseen.length > 0) why.push(`never seen in training: ${view.unseen.join(', ')}`);
+  }
   why.push(`rarity ${view.rarity.toFixed(1)} bits (how seldom training saw this who do this what)`);
   lines.push(`    why: ${why.join('; ')}`);
   if (view.mismatched.length > 0) {

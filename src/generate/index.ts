@@ -12,3 +12,5 @@ export {
 export { SCENARIOS, type ScenarioName } from './scenarios.js';
 export type { LabelledRecord } from './session.js';
 export { Rng } from './rng.js';
+export { drawPersonality, generatePersonalityWeek, renderPersonalityIni, PERSONALITY_SCENARIOS } from './personality.js';
+export type { Personality, PersonalityGroup, PersonalityOptions, Habit, RareEvent } from './personality.js';

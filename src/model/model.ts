@@ -60,6 +60,12 @@ export interface KModesModel {
    * originator group, how many distinct hosts did it. Null when training did not vet.
    */
   techniques: { minHosts: number; minShare: number; admitted: [operation: string, origGroup: string, hosts: number][] } | null;
+  /**
+   * What is routine on the network (score stage, src/score/routine.ts): distinct hosts and days
+   * per endpoint, endpoint × operation, and technique operation × originator group, counted over
+   * every record training read. Absent in models written before it existed.
+   */
+  routine?: RoutineProfileDocument | null;
   training: {
     rows: number;
     distinctRows: number;
@@ -70,6 +76,22 @@ export interface KModesModel {
     /** First and last record time of the training data (ISO 8601), when the caller knows it. */
     timeSpan: { from: string; to: string } | null;
   };
+}
+
+/** The `routine` member of a model document (see src/score/routine.ts for its meaning). */
+export interface RoutineProfileDocument {
+  minHosts: number;
+  minShare: number;
+  broadHosts: number;
+  minDays: number;
+  habitDays: number;
+  warmupSeconds: number;
+  start: number | null;
+  observedDays: number;
+  /** [what, group, hosts, days, habitDays, first epoch s, host-days] */
+  values: [string, string, number, number, number, number, number][];
+  techniques: [string, string, number, number, number, number, number][];
+  groups: [string, number, number][];
 }
 
 /** A time as the caller may have it: Date, ISO string, or Zeek epoch seconds. */
@@ -321,6 +343,7 @@ function validate(doc: Record<string, Json>): KModesModel {
       asCount(hosts, `techniques.admitted[${i}][2]`);
     });
   }
+  if (doc.routine !== undefined && doc.routine !== null) validateRoutine(asObject(doc.routine, 'routine'));
   const training = asObject(doc.training, 'training');
   const rows = asCount(training.rows, 'training.rows');
   asCount(training.distinctRows, 'training.distinctRows');
@@ -338,6 +361,28 @@ function validate(doc: Record<string, Json>): KModesModel {
     fail('modelId', 'does not match the content (the file was edited or corrupted)');
   }
   return model;
+}
+
+function validateRoutine(routine: Record<string, Json>): void {
+  for (const name of ['minHosts', 'broadHosts', 'minDays', 'habitDays', 'warmupSeconds', 'observedDays']) asCount(routine[name], `routine.${name}`);
+  if (typeof routine.minShare !== 'number' || !(routine.minShare >= 0 && routine.minShare <= 1)) fail('routine.minShare', 'expected a fraction between 0 and 1');
+  if (routine.start !== null && (typeof routine.start !== 'number' || !Number.isFinite(routine.start))) fail('routine.start', 'expected epoch seconds or null');
+  for (const list of ['values', 'techniques'] as const) {
+    asArray(routine[list], `routine.${list}`).forEach((entry, i) => {
+      const [what, group, ...counts] = asArray(entry, `routine.${list}[${i}]`, 7);
+      asString(what, `routine.${list}[${i}][0]`);
+      asString(group, `routine.${list}[${i}][1]`);
+      counts.forEach((c, j) => {
+        if (typeof c !== 'number' || !Number.isFinite(c)) fail(`routine.${list}[${i}][${j + 2}]`, 'expected a number');
+      });
+    });
+  }
+  asArray(routine.groups, 'routine.groups').forEach((entry, i) => {
+    const [group, hosts, habit] = asArray(entry, `routine.groups[${i}]`, 3);
+    asString(group, `routine.groups[${i}][0]`);
+    asCount(hosts, `routine.groups[${i}][1]`);
+    asCount(habit, `routine.groups[${i}][2]`);
+  });
 }
 
 /**

@@ -1,7 +1,8 @@
 /**
  * The anomalies.log record: Zeek field names and types, declared once for both output formats.
  * `mismatched`/`expected` say which features differ from the nearest centroid and what the
- * centroid has there; `unseen` lists features whose value training never saw.
+ * centroid has there; `unseen` lists features whose value training never saw; `technique` names
+ * the ATT&CK technique the operation serves and `reason` says why the rule flagged the record.
  */
 import type { KModesModel } from '../model/index.js';
 import type { DceRpcRecord, ZeekSchema, ZeekValue } from '../zeek/index.js';
@@ -29,6 +30,8 @@ export const ANOMALY_SCHEMA: ZeekSchema = Object.freeze({
     { name: 'expected', type: 'vector[string]' },
     { name: 'unseen', type: 'vector[string]' },
     { name: 'model', type: 'string' },
+    { name: 'technique', type: 'string' },
+    { name: 'reason', type: 'string' },
   ]),
 }) as ZeekSchema;
 
@@ -68,5 +71,7 @@ export function anomalyValues(
     verdict.mismatched.map((f) => centroid[f] as string),
     verdict.unseen.map((f) => names[f] as string),
     model.modelId,
+    verdict.technique === undefined ? null : `${verdict.technique.id} ${verdict.technique.label}`,
+    verdict.reason === '' ? null : verdict.reason,
   ];
 }

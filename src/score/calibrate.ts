@@ -90,6 +90,8 @@ export interface TrainOptions {
   maxWorkers?: number;
   /** Host vetting of technique operations, stored in the model for the scorer. */
   techniques?: KModesModel['techniques'];
+  /** Routine statistics (routine.ts), stored in the model for the scorer. */
+  routine?: KModesModel['routine'];
 }
 
 /** Fits K-Modes on `rows` and calibrates the rarity distribution on the same rows. */
@@ -105,6 +107,6 @@ export async function trainModel(rows: TrainingRows, options: TrainOptions): Pro
   };
   const matrix = asMatrix(rows, options.featureNames.length);
   const model = options.inWorkers === true ? await fitMatrixInWorkers(matrix, fitOptions, options.maxWorkers === undefined ? {} : { maxWorkers: options.maxWorkers }) : fitMatrix(matrix, fitOptions);
-  const withTechniques = { ...model, techniques: options.techniques ?? null };
+  const withTechniques: KModesModel = { ...model, techniques: options.techniques ?? null, ...(options.routine === undefined ? {} : { routine: options.routine }) };
   return options.inWorkers === true ? calibrateModelYielding(withTechniques, matrix) : calibrateModel(withTechniques, matrix);
 }

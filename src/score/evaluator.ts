@@ -73,7 +73,7 @@ export class RecordEvaluator {
   evaluate(record: DceRpcRecord): Evaluation {
     const row = this.extractor.extractInto(record, this.#row);
     const context = this.#contextOf(record, row);
-    const verdict = this.scorer.score(row, record.operation, context.origGroup);
+    const verdict = this.scorer.score(row, record.operation, context.origGroup, record.endpoint);
     let suppressedBy: AllowRule | undefined;
     if (verdict.anomalous && this.#allow.size > 0) {
       suppressedBy = this.#allow.match(

@@ -14,6 +14,7 @@
 import type { KModesModel } from '../model/index.js';
 import { ModelIndex } from '../model/index.js';
 import { techniqueFor, type Technique } from './techniques.js';
+import { RoutineIndex } from './routine.js';
 import { indexProfile, profileHosts } from './vetting.js';
 
 /** How a verdict becomes an alert. */
@@ -51,6 +52,11 @@ export interface Verdict {
   rarity: number;
   technique: Technique | undefined;
   anomalous: boolean;
+  /**
+   * Why the rule flagged it, for the alert ('' when not flagged): the technique, what was
+   * unusual, and how routine it is elsewhere on the network.
+   */
+  reason: string;
 }
 
 /** Rarity bits for a support estimate out of `rows` training rows. */
@@ -87,6 +93,9 @@ export class Scorer {
   readonly #techniqueHosts: Map<string, number> | null;
   readonly #minHosts: number;
   readonly #origFeature: number;
+  readonly #endpointFeature: number;
+  /** The model's routine statistics (routine.ts), when it has them. */
+  readonly routine: RoutineIndex | null;
   /** Verdicts by encoded row: rows repeat heavily, so most rows are one Map lookup. */
   readonly #cache = new Map<string, Verdict>();
   static readonly #CACHE_LIMIT = 100_000;
@@ -100,12 +109,14 @@ export class Scorer {
     const techniques = model.techniques ?? undefined;
     this.rule = rule;
     this.#techniqueHosts = techniques === undefined ? null : indexProfile(techniques);
+    this.routine = model.routine === undefined || model.routine === null ? null : new RoutineIndex(model.routine);
     this.#minHosts = techniques?.minHosts ?? 0;
     this.#index = new ModelIndex(model);
     const m = model.featureNames.length;
     this.#codes = new Int32Array(m);
     const indexOf = (name: string): number => model.featureNames.indexOf(name);
     this.#operationFeature = indexOf('operation');
+    this.#endpointFeature = indexOf('endpoint');
     this.#whatFeatures = WHAT_FEATURES.map(indexOf).filter((i) => i >= 0);
     const who = WHO_FEATURES.map(indexOf).filter((i) => i >= 0);
     this.#pairs = [];
@@ -142,9 +153,10 @@ export class Scorer {
 
   /**
    * Scores one feature row; `operation` is the raw operation name (for the technique table),
-   * `origGroup` the originator's group (needed by the technique profile when it is not a feature).
+   * `origGroup` the originator's group (needed by the technique profile when it is not a feature),
+   * `endpoint` the raw endpoint (the routine test reads it when it is not a known feature value).
    */
-  score(row: readonly string[], operation: string | null, origGroup = ''): Verdict {
+  score(row: readonly string[], operation: string | null, origGroup = '', endpoint: string | null = null): Verdict {
     const codes = this.#codes;
     const unseenCount = this.#index.encode(row, codes);
     let key = '';
@@ -152,10 +164,11 @@ export class Scorer {
     // The technique depends on the raw operation, which the codes pin down only when it is a
     // feature with a known value.
     if (this.#operationFeature < 0 || codes[this.#operationFeature] === -1) key += `\u0000${operation ?? ''}`;
-    if (this.#techniqueHosts !== null && (this.#origFeature < 0 || codes[this.#origFeature] === -1)) key += `\u0001${origGroup}`;
+    if ((this.#techniqueHosts !== null || this.routine !== null) && (this.#origFeature < 0 || codes[this.#origFeature] === -1)) key += `\u0001${origGroup}`;
+    if (this.routine !== null && (this.#endpointFeature < 0 || codes[this.#endpointFeature] === -1)) key += `\u0002${endpoint ?? ''}`;
     const cached = this.#cache.get(key);
     if (cached !== undefined) return cached;
-    const verdict = this.#compute(codes, unseenCount, operation, this.#origFeature >= 0 ? (row[this.#origFeature] as string) : origGroup);
+    const verdict = this.#compute(codes, unseenCount, operation, this.#origFeature >= 0 ? (row[this.#origFeature] as string) : origGroup, endpoint);
     if (this.#cache.size >= Scorer.#CACHE_LIMIT) this.#cache.clear();
     this.#cache.set(key, verdict);
     return verdict;
@@ -193,7 +206,7 @@ export class Scorer {
     return least;
   }
 
-  #compute(codes: Int32Array, unseenCount: number, operation: string | null, origGroup: string): Verdict {
+  #compute(codes: Int32Array, unseenCount: number, operation: string | null, origGroup: string, endpoint: string | null): Verdict {
     const m = codes.length;
     const cluster = this.#index.nearest(codes, this.#distanceOut);
     const distance = this.#distanceOut[0] as number;
@@ -217,6 +230,7 @@ export class Scorer {
     // With a profile, an admitted pair has at least minHosts hosts and a pair not admitted has 0.
     const minSupport = vetted !== null && technique !== undefined ? this.#minHosts : 0;
     let anomalous: boolean;
+    let reason = '';
     const rule = this.rule;
     switch (rule.kind) {
       case 'distance':
@@ -227,13 +241,35 @@ export class Scorer {
         anomalous = rarity > this.#rarityThreshold;
         break;
       case 'technique':
+        if (this.routine !== null) {
+          const judged = this.routine.judge(endpoint, operation, origGroup, technique);
+          anomalous = judged.flagged || rarity > this.#rarityThreshold;
+          reason = judged.flagged ? judged.reason : anomalous ? `rarity ${rarity} bits above ${this.#rarityThreshold}` : '';
+          break;
+        }
         anomalous =
           (technique !== undefined && originSupport < (vetted !== null ? minSupport : rule.minSupport)) ||
           unseen.some((f) => this.#whatFeatures.includes(f)) ||
           rarity > this.#rarityThreshold;
         break;
     }
-    return { cluster, distance, mismatched, unseen, support, originSupport, rarity, technique, anomalous };
+    if (anomalous && reason === '') reason = this.#describe(rule, distance, rarity, technique, unseen);
+    return { cluster, distance, mismatched, unseen, support, originSupport, rarity, technique, anomalous, reason };
+  }
+
+  #describe(rule: ScoringRule, distance: number, rarity: number, technique: Technique | undefined, unseen: readonly number[]): string {
+    switch (rule.kind) {
+      case 'distance':
+        return `${distance} features differ from the nearest mode (more than ${rule.threshold})`;
+      case 'rarity':
+      case 'rate':
+        return `rarity ${rarity} bits above ${this.#rarityThreshold}`;
+      case 'technique': {
+        const names = unseen.filter((f) => this.#whatFeatures.includes(f)).map((f) => this.model.featureNames[f] as string);
+        if (names.length > 0) return `${names.join(', ')} never seen in training`;
+        return technique === undefined ? `rarity ${rarity} bits` : `${technique.id} ${technique.label} from a group training did not vet`;
+      }
+    }
   }
 }
 

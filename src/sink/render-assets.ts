@@ -42,6 +42,8 @@ export const SAMPLE_ANOMALY: readonly ZeekValue[] = [
   ['samr', '\\pipe\\lsass', 'SamrOpenDomain', 'afternoon'],
   ['operation'],
   'km-20261128T165852Z-4456afc31254',
+  'T1003.002 remote registry hive dump',
+  'T1003.002 remote registry hive dump: BaseRegSaveKey is not routine for finance (no host of its 28 did it) ; routine elsewhere: 2 hosts of backup did it on 7 days',
 ];
 
 // #open/#close of the TSV example; rendered in local time, so the script and test pin TZ=UTC.

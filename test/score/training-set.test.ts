@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { DEFAULT_FEATURE_OPTIONS, FeatureExtractor, type FeatureOptions } from '../../src/features/index.js';
 import { generateDceRpc } from '../../src/generate/generator.js';
 import { encodeRows, ModelIndex, withoutRows, type KModesModel } from '../../src/model/index.js';
-import { rarityBits, Scorer, TechniqueVetting, trainModel, TrainingSetBuilder } from '../../src/score/index.js';
+import { rarityBits, RoutineIndex, RoutineStats, Scorer, techniqueFor, trainModel, TrainingSetBuilder } from '../../src/score/index.js';
 import type { DceRpcRecord } from '../../src/zeek/index.js';
 
 const FEATURES: FeatureOptions = {
@@ -18,23 +18,22 @@ const VETTING = { minHosts: 3, minShare: 0.1 };
 
 /**
  * The training set as it was built before rows were encoded on arrival: every sampled row kept
- * as strings, the withheld ones filtered out at the end. The builder must match it exactly.
+ * as strings, the rows the routine test flags filtered out at the end. The builder must match it.
  */
 function stringRowsReference(records: readonly DceRpcRecord[], sampled: (i: number) => boolean): string[][] {
   const extractor = new FeatureExtractor(FEATURES);
   const groupOf = new FeatureExtractor({ ...FEATURES, features: ['orig_ip_group'] });
-  const vetting = new TechniqueVetting(VETTING.minHosts, VETTING.minShare);
-  const rows: string[][] = [];
-  const pending: { row: number; operation: string; origGroup: string }[] = [];
+  const stats = new RoutineStats(VETTING);
+  const rows: { row: string[]; record: DceRpcRecord; origGroup: string }[] = [];
   records.forEach((record, i) => {
     const origGroup = groupOf.extract(record)[0] as string;
-    vetting.observe(record.operation, origGroup, record.origHost);
-    if (!sampled(i)) return;
-    if (TechniqueVetting.concerns(record.operation)) pending.push({ row: rows.length, operation: record.operation, origGroup });
-    rows.push(extractor.extract(record));
+    stats.observe(record.ts, record.origHost, origGroup, record.endpoint, record.operation);
+    if (sampled(i)) rows.push({ row: extractor.extract(record), record, origGroup });
   });
-  const withheld = new Set(pending.filter((p) => !vetting.admits(p.operation, p.origGroup)).map((p) => p.row));
-  return rows.filter((_, i) => !withheld.has(i));
+  const index = new RoutineIndex(stats.profile());
+  return rows
+    .filter(({ record, origGroup }) => !index.judge(record.endpoint, record.operation, origGroup, techniqueFor(record.operation)).flagged)
+    .map(({ row }) => row);
 }
 
 function withoutIdentity(model: KModesModel): Omit<KModesModel, 'createdAt' | 'modelId'> {

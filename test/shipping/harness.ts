@@ -6,7 +6,7 @@
  * line by line, with what the offline `score` command writes for the same input.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -296,7 +296,7 @@ function uidOfLine(line: string): string | null {
  * The scenario of issue 18: the daemon writes an anomaly for every record while it rotates
  * anomalies.log every second; after a third to a half of the rotations a logrotate-style move
  * (anomalies.log → anomalies.log.1) plus SIGHUP, after two thirds to five sixths the live
- * anomalies.log is deleted, each 400 to 700 ms after a rotation (drawn from `eventSeed`); the
+ * anomalies.log is deleted, each hitting a file at least 400 to 700 ms old (drawn from `eventSeed`); the
  * shipper forwards throughout. Ends when the shipper has delivered everything it
  * will (it is stopped after the daemon), so a late duplicate is counted too.
  */
@@ -338,13 +338,21 @@ export async function runShippingScenario(shipper: Shipper, located: LocatedShip
   let written = 0;
   const chunk = Math.max(1, Math.round(options.perSecond / 10));
   const writeStarted = performance.now();
-  let seenRotations = 0;
-  let lastRotationSeenMs = Date.now();
-  // Which rotation the move and the delete follow, and how long after it (ms), from the seed.
+  // The file now at the path and when this loop first saw it there.
+  const current = { ino: -1, seenAt: 0 };
+  // Which rotation the move and the delete follow, and how old the file must be then (ms), from the seed.
   const random = seededRandom(options.eventSeed);
   const third = Math.max(1, Math.floor(options.rotations / 3));
-  const moveAfter = { rotation: third + Math.floor(random() * third * 0.5), delayMs: 400 + Math.floor(random() * 300) };
-  const deleteAfter = { rotation: 2 * third + Math.floor(random() * third * 0.5), delayMs: 400 + Math.floor(random() * 300) };
+  const moveAfter = { rotation: third + Math.floor(random() * third * 0.5), ageMs: 400 + Math.floor(random() * 300) };
+  const deleteAfter = { rotation: 2 * third + Math.floor(random() * third * 0.5), ageMs: 400 + Math.floor(random() * 300) };
+  const inodeAtPath = (): number | null => {
+    try {
+      return statSync(anomaliesLog).ino;
+    } catch {
+      // Between the daemon's rename and its next write there is no file at the path.
+      return null;
+    }
+  };
   while (rotations() < options.rotations || logrotateMoves === 0 || deletes === 0) {
     if (!shipperProcess.running) throw new Error(`${shipper.name} exited early:\n${shipperProcess.output.join('\n')}`);
     if (written >= live.length) throw new Error(`ran out of records after ${rotations()} rotations\n${daemon.tail()}`);
@@ -354,34 +362,26 @@ export async function runShippingScenario(shipper: Shipper, located: LocatedShip
     for (let i = 0; i < lines.length; i++) writtenAt.set(uidOf(options.trainingRecords + written + i), now);
     written += lines.length;
     const done = rotations();
-    const wallMs = Date.now();
-    if (done !== seenRotations) {
-      seenRotations = done;
-      lastRotationSeenMs = wallMs;
-    }
-    // The move and the delete fall between two of our rotations, not right after one: a
-    // shipper opens a new file some time after it appears (syslog-ng's file() up to one
-    // follow-freq later), and no shipper can read a file moved or deleted before it opened it.
-    // docs/operations.md states this limit. The daemon rotates at whole seconds; its log line
-    // arrives at or after the rotation, so `delayMs` after the line the file is at least that old.
-    // This second's rotation has been logged (so the file at the path dates from it) at least
-    // `delayMs` ago, and the next one is at least 200 ms away.
-    const isDue = (event: { rotation: number; delayMs: number }): boolean =>
-      done >= event.rotation &&
-      Math.floor(lastRotationSeenMs / 1000) === Math.floor(wallMs / 1000) &&
-      wallMs - lastRotationSeenMs >= event.delayMs &&
-      wallMs % 1000 <= 800;
-    if (logrotateMoves === 0 && isDue(moveAfter) && existsSync(anomaliesLog)) {
+    const ino = inodeAtPath();
+    if (ino !== current.ino) Object.assign(current, { ino: ino ?? -1, seenAt: now });
+    // The move and the delete hit a file that has been at the path for a while, not one the
+    // daemon created a moment ago: a shipper opens a new file some time after it appears
+    // (syslog-ng's file() up to one follow-freq later), and no shipper can read a file moved or
+    // deleted before it opened it. docs/operations.md states this limit. The age is measured
+    // from when this loop first saw the file, so it is at least that old.
+    const ageMs = current.ino === -1 ? -1 : now - current.seenAt;
+    const isDue = (event: { rotation: number; ageMs: number }): boolean =>
+      current.ino !== -1 && done >= event.rotation && ageMs >= event.ageMs && inodeAtPath() === current.ino;
+    if (logrotateMoves === 0 && isDue(moveAfter)) {
       // logrotate's default (create-less) rename, then its postrotate `kill -HUP`.
       renameSync(anomaliesLog, `${anomaliesLog}.1`);
       daemon.signal('SIGHUP');
       logrotateMoves += 1;
-      events.push(`logrotate move + SIGHUP after rotation ${done}, ${wallMs - lastRotationSeenMs} ms after it was logged, after record ${written - 1}`);
-    }
-    if (deletes === 0 && logrotateMoves > 0 && isDue(deleteAfter) && existsSync(anomaliesLog)) {
+      events.push(`logrotate move + SIGHUP after rotation ${done} of a file ${Math.round(ageMs)} ms old, after record ${written - 1}`);
+    } else if (deletes === 0 && logrotateMoves > 0 && isDue(deleteAfter)) {
       unlinkSync(anomaliesLog);
       deletes += 1;
-      events.push(`delete after rotation ${done}, ${wallMs - lastRotationSeenMs} ms after it was logged, after record ${written - 1}`);
+      events.push(`delete after rotation ${done} of a file ${Math.round(ageMs)} ms old, after record ${written - 1}`);
     }
     const due = writeStarted + (written / options.perSecond) * 1000;
     await sleep(Math.max(0, due - performance.now()));

@@ -1,0 +1,172 @@
+/**
+ * `zeek-anomalyd eval --sweep N`: detection over many generated network personalities
+ * (src/generate/personality.ts), with the seeds used for tuning reported apart from the held-out
+ * ones. For each seed and each training situation, every rule is measured on the whole week:
+ * recall of attack uids, false alerts per 10,000 normal records and per week. Networks of at
+ * least 50,000 records a week are judged per 10k, smaller ones per week (docs/detection.md).
+ *
+ * Training situations:
+ * - `all records`: trained on every record of the week, attacks included (the daemon's situation
+ *   after a retrain whose window took in the attack);
+ * - `attack-free days`: trained on the days without any attack record, scored on the whole week.
+ */
+import { parseConfigText, type Config } from '../config/index.js';
+import { DEFAULT_START_TS } from '../generate/generator.js';
+import { generatePersonalityWeek, renderPersonalityIni, type LabelledRecord } from '../generate/index.js';
+import { BzarBaseline, SigmaBaseline, type BaselineRule } from '../score/baselines.js';
+import { RecordEvaluator, scoringRuleFrom } from '../score/index.js';
+import { fitTrainingSet, trainingSetBuilder, trainPlan } from './train.js';
+
+/** Seeds the rules were designed and tuned on. Never judge on these. */
+export const TUNING_SEEDS = Array.from({ length: 10 }, (_, i) => i + 1);
+/** First held-out seed: held-out seeds are 1001, 1002, … and were never looked at while tuning. */
+export const HELD_OUT_FIRST = 1001;
+/** A network is judged per 10k normal records from this weekly volume up, per week below it. */
+export const BIG_NETWORK_RECORDS = 50_000;
+
+export interface SweepOptions {
+  tuning: number[];
+  heldOut: number[];
+  /** Cap on the drawn weekly volume (time). */
+  maxRecordsPerWeek: number;
+  days: number;
+  /** Called with a line of progress per seed (stderr). */
+  progress?: (line: string) => void;
+}
+
+/** One rule on one seed in one training situation. */
+export interface SweepResult {
+  seed: number;
+  set: 'tuning' | 'held-out';
+  mode: string;
+  rule: string;
+  records: number;
+  recordsPerWeek: number;
+  attackUids: number;
+  detectedUids: number;
+  falseAlerts: number;
+  normalRecords: number;
+  missed: Record<string, number>;
+}
+
+const MODES = ['all records', 'attack-free days'] as const;
+
+/** Runs the sweep; returns one result per seed × mode × rule. */
+export async function runSweep(options: SweepOptions): Promise<SweepResult[]> {
+  const results: SweepResult[] = [];
+  const seeds: [number, SweepResult['set']][] = [...options.tuning.map((s): [number, 'tuning'] => [s, 'tuning']), ...options.heldOut.map((s): [number, 'held-out'] => [s, 'held-out'])];
+  for (const [seed, set] of seeds) {
+    const started = performance.now();
+    const { personality, records } = generatePersonalityWeek({ seed, startTs: DEFAULT_START_TS, days: options.days, maxRecordsPerWeek: options.maxRecordsPerWeek });
+    const config = parseConfigText(renderPersonalityIni(personality), `personality-${seed}.ini`);
+    const attackDays = new Set(records.filter((r) => r.scenario !== null).map((r) => Math.floor((r.ts - DEFAULT_START_TS) / 86_400)));
+    const recordsPerWeek = Math.round((records.length * 7) / options.days);
+    const base = { seed, set, records: records.length, recordsPerWeek };
+    for (const mode of MODES) {
+      const training = mode === 'all records' ? records : records.filter((r) => !attackDays.has(Math.floor((r.ts - DEFAULT_START_TS) / 86_400)));
+      if (training.length === 0) continue;
+      const evaluators = await rulesFor(config, training);
+      for (const [rule, judge] of evaluators) results.push({ ...base, mode, rule, ...measure(records, judge) });
+    }
+    for (const baseline of [new BzarBaseline(), new SigmaBaseline()]) {
+      const measured = measure(records, baselineJudge(baseline));
+      for (const mode of MODES) results.push({ ...base, mode, rule: baseline.name, ...measured });
+    }
+    const own = results.filter((r) => r.seed === seed && r.rule === 'default (technique)');
+    options.progress?.(
+      `sweep: seed ${seed} (${set}): ${records.length} records, ${personality.groups.length} groups, ${own[0]?.attackUids ?? 0} attack uids; default ` +
+        own.map((r) => `${r.mode}: ${r.detectedUids}/${r.attackUids} found, ${r.falseAlerts} false`).join('; ') +
+        ` (${Math.round(performance.now() - started)} ms)`,
+    );
+  }
+  return results;
+}
+
+type Judge = (record: LabelledRecord) => boolean;
+
+async function rulesFor(config: Config, training: readonly LabelledRecord[]): Promise<[string, Judge][]> {
+  const plan = trainPlan(config, { sample: '1' });
+  const builder = trainingSetBuilder(config);
+  for (const record of training) builder.add(record, true);
+  const { model } = await fitTrainingSet(config, plan, builder, { records: training.length, parseErrors: 0, files: 0, skippedFiles: 0 });
+  const judge = (evaluator: RecordEvaluator): Judge => (record) => evaluator.evaluate(record).verdict.anomalous;
+  return [
+    ['default (technique)', judge(new RecordEvaluator({ model, rule: scoringRuleFrom(config.scoring), features: config.features, allow: [] }))],
+    ['notebook: distance > 5', judge(new RecordEvaluator({ model, rule: { kind: 'distance', threshold: 5 }, features: config.features, allow: [] }))],
+  ];
+}
+
+function baselineJudge(baseline: BaselineRule): Judge {
+  return (record) => baseline.flags(record);
+}
+
+function measure(records: readonly LabelledRecord[], judge: Judge): Omit<SweepResult, 'seed' | 'set' | 'mode' | 'rule' | 'records' | 'recordsPerWeek'> {
+  const attack = new Map<string, string>();
+  const detected = new Set<string>();
+  let falseAlerts = 0;
+  let normalRecords = 0;
+  for (const record of records) {
+    const flagged = judge(record);
+    if (record.scenario !== null && record.uid !== null) {
+      attack.set(record.uid, record.scenario);
+      if (flagged) detected.add(record.uid);
+    } else {
+      normalRecords += 1;
+      if (flagged) falseAlerts += 1;
+    }
+  }
+  const missed: Record<string, number> = {};
+  for (const [uid, scenario] of attack) if (!detected.has(uid)) missed[scenario] = (missed[scenario] ?? 0) + 1;
+  return { attackUids: attack.size, detectedUids: detected.size, falseAlerts, normalRecords, missed };
+}
+
+const median = (values: number[]): number => {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+};
+
+/** The sweep's table: per training situation, seed set and rule. */
+export function renderSweep(results: readonly SweepResult[], options: SweepOptions): string {
+  const lines: string[] = [
+    `sweep over ${options.tuning.length + options.heldOut.length} personality seeds, ${options.days} days each, weekly volume capped at ${options.maxRecordsPerWeek}`,
+    `tuning seeds: ${options.tuning.join(' ') || '-'}`,
+    `held-out seeds: ${options.heldOut.join(' ') || '-'}`,
+    `recall = attack uids with a flagged record; big networks (>= ${BIG_NETWORK_RECORDS} records/week) judged per 10k normal records, small ones per week`,
+  ];
+  const header = ['rule', 'seeds', 'recall med', 'recall worst', 'big: false/10k med', 'worst', 'small: false/week med', 'worst', 'missed uids by scenario'];
+  for (const mode of MODES) {
+    for (const set of ['held-out', 'tuning'] as const) {
+      const rows: string[][] = [header];
+      const rules = [...new Set(results.filter((r) => r.mode === mode && r.set === set).map((r) => r.rule))];
+      for (const rule of rules) {
+        const runs = results.filter((r) => r.mode === mode && r.set === set && r.rule === rule);
+        const recall = runs.filter((r) => r.attackUids > 0).map((r) => r.detectedUids / r.attackUids);
+        const big = runs.filter((r) => r.recordsPerWeek >= BIG_NETWORK_RECORDS).map((r) => (r.normalRecords === 0 ? 0 : (r.falseAlerts / r.normalRecords) * 10_000));
+        const small = runs.filter((r) => r.recordsPerWeek < BIG_NETWORK_RECORDS).map((r) => (r.falseAlerts * 7) / options.days);
+        const missed: Record<string, number> = {};
+        for (const run of runs) for (const [scenario, n] of Object.entries(run.missed)) missed[scenario] = (missed[scenario] ?? 0) + n;
+        const fmt = (v: number, digits: number): string => (Number.isNaN(v) ? '-' : v.toFixed(digits));
+        rows.push([
+          rule,
+          `${runs.length} (${big.length} big)`,
+          fmt(median(recall) * 100, 1) + '%',
+          fmt(Math.min(...recall) * 100, 1) + '%',
+          fmt(median(big), 2),
+          big.length === 0 ? '-' : fmt(Math.max(...big), 2),
+          fmt(median(small), 1),
+          small.length === 0 ? '-' : fmt(Math.max(...small), 1),
+          Object.entries(missed).sort((a, b) => b[1] - a[1]).map(([s, n]) => `${s} ${n}`).join(', ') || '-',
+        ]);
+      }
+      if (rows.length > 1) lines.push('', `training on ${mode}, ${set} seeds:`, ...table(rows));
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function table(rows: string[][]): string[] {
+  const widths = (rows[0] as string[]).map((_, c) => Math.max(...rows.map((row) => (row[c] ?? '').length)));
+  return rows.map((row) => row.map((cell, c) => (c === 0 || c === row.length - 1 ? cell.padEnd(widths[c] as number) : cell.padStart(widths[c] as number))).join('  ').trimEnd());
+}
