@@ -68,6 +68,20 @@ export function isDaemonError(value: unknown): value is DaemonError {
 }
 
 /**
+ * The errno (`ENOSPC`, `EACCES`…) of an error or of the first error in its cause chain that has
+ * one; undefined when none does. Tells an I/O failure from bad content.
+ */
+export function errnoOf(error: unknown): string | undefined {
+  let current: unknown = error;
+  for (let depth = 0; current !== undefined && current !== null && depth < 8; depth += 1) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && /^E[A-Z0-9]+$/.test(code)) return code;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/**
  * The exit status for an error that ends a command: its code's status from the registry; an
  * error without a code (a bug, or a Node error no component wrapped) is exit 2, "cannot run".
  */

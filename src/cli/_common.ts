@@ -4,6 +4,7 @@
  * bar on a terminal, and output files that never replace a previous one half-written.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { printable } from '../printable.js';
 import { defaultConfig, loadConfigFile, type Config } from '../config/index.js';
 import { exitCodeFor, isDaemonError, messageOf, UsageError } from '../errors.js';
 import { statSync } from 'node:fs';
@@ -150,7 +151,7 @@ export async function readRecords(
         if (event.kind === 'header') return;
         // A line that did not decode, or a record that is not a dce_rpc one.
         totals.parseErrors += 1;
-        process.stderr.write(`${event.file}:${event.line}: ${event.reason}\n`);
+        process.stderr.write(`${printable(`${event.file}:${event.line}: ${event.reason}`)}\n`);
         return;
       }
       totals.records += 1;
@@ -223,7 +224,7 @@ export async function runCommand(
     return await body();
   } catch (error) {
     if (!isDaemonError(error)) throw error;
-    process.stderr.write(`zeek-anomalyd ${name}: ${error.message}\n${error instanceof UsageError ? usage : ''}`);
+    process.stderr.write(`zeek-anomalyd ${name}: ${printable(error.message, { keepLineBreaks: true })}\n${error instanceof UsageError ? usage : ''}`);
     return exitCodeFor(error);
   }
 }

@@ -2,9 +2,10 @@
  * `zeek-anomalyd check-config [-c INI] [--print]`: validate a config file, list every problem
  * with its line number, exit 78 (EX_CONFIG) on errors and 0 when the file is good.
  */
+import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { EXIT, isDaemonError, messageOf } from '../errors.js';
-import { DEFAULT_CONFIG_PATH, formatProblem, loadConfigFile, renderEffectiveIni, type ConfigProblem } from '../config/index.js';
+import { checkDirectories, DEFAULT_CONFIG_PATH, formatProblem, loadConfigFile, renderEffectiveIni, type ConfigProblem } from '../config/index.js';
 
 /** One-line description for `zeek-anomalyd --help`. */
 export const summary = 'validate the configuration file and list every problem';
@@ -46,9 +47,17 @@ export async function run(args: string[]): Promise<number> {
   try {
     const config = await loadConfigFile(path);
     for (const warning of config.warnings) process.stdout.write(`${formatProblem(warning)}\n`);
+    // What the daemon would fail on at start although the file itself is valid.
+    const found = await checkDirectories(config, await readFile(path, 'utf8'));
+    for (const problem of found) process.stdout.write(`${formatProblem(problem)}\n`);
+    const unusable = found.filter((problem) => problem.severity === 'error');
+    if (unusable.length > 0) {
+      process.stderr.write(`check-config: ${path}: ${unusable.length} error${unusable.length === 1 ? '' : 's'}, configuration refused\n`);
+      return EXIT.config;
+    }
     const rules = config.allow.length;
     const groups = config.features.ipGroups.length;
-    const warnings = config.warnings.length;
+    const warnings = config.warnings.length + found.length;
     process.stdout.write(
       `ok: ${path} (${groups} ip group${groups === 1 ? '' : 's'}, ${rules} allow rule${rules === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'})\n`,
     );

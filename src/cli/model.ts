@@ -4,6 +4,7 @@
  * span, cost, calibration, vetted technique pairs). `model` takes subcommands so that later
  * ones (diff, verify) fit under the same name.
  */
+import { printable } from '../printable.js';
 import { EXIT } from '../errors.js';
 import { loadModel, type KModesModel } from '../model/index.js';
 import { rateThreshold } from '../score/index.js';
@@ -195,7 +196,8 @@ async function show(args: string[]): Promise<number> {
   const { values } = parsed;
   if (values.model === undefined) throw new UsageError('show: -m MODEL is required');
   const summary = summariseModel(await loadModel(values.model), values.model);
-  process.stdout.write(values.json ? `${JSON.stringify(summary)}\n` : renderModelSummary(summary));
+  // Centroid values come from the training data: escaped for the terminal, never interpreted.
+  process.stdout.write(values.json ? `${JSON.stringify(summary)}\n` : printable(renderModelSummary(summary), { keepLineBreaks: true }));
   return EXIT.ok;
 }
 

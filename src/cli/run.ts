@@ -3,7 +3,7 @@
  * configuration, 1 for an unexpected error (systemd's Restart=on-failure restarts us).
  */
 import { DEFAULT_CONFIG_PATH, loadConfigFile } from '../config/index.js';
-import { DaemonError, EXIT, exitCodeFor, isDaemonError, messageOf } from '../errors.js';
+import { DaemonError, errnoOf, EXIT, exitCodeFor, isDaemonError, messageOf } from '../errors.js';
 import { Daemon } from '../daemon/daemon.js';
 import { createLogger } from '../daemon/logger.js';
 import { parseCommandArgs, runCommand } from './_common.js';
@@ -46,8 +46,10 @@ export async function run(args: string[]): Promise<number> {
     } catch (error) {
       // Exit 1 whatever the cause, so that systemd retries: a lock still held or an output
       // directory not yet mounted can be gone at the next start.
-      const failed = new DaemonError('ERR_DAEMON_START', `cannot start: ${messageOf(error)}`, { cause: error });
-      logger.error(failed.message, { code: failed.code, cause: isDaemonError(error) ? error.code : undefined });
+      const errno = errnoOf(error);
+      const message = messageOf(error);
+      const failed = new DaemonError('ERR_DAEMON_START', `cannot start: ${message}${errno === undefined || message.includes(errno) ? '' : ` (${errno})`}`, { cause: error });
+      logger.error(failed.message, { code: failed.code, cause: isDaemonError(error) ? error.code : undefined, errno });
       await daemon.stop();
       await logger.flush();
       return exitCodeFor(failed);

@@ -2,13 +2,10 @@
  * `zeek-anomalyd score`: logs and a model in, anomalies out, in the anomalies.log record format
  * (Zeek TSV or Zeek JSON). The same evaluator as the daemon's, so offline and live agree.
  */
-import { open, rename, rm, type FileHandle } from 'node:fs/promises';
-import { once } from 'node:events';
-import { basename, dirname, join } from 'node:path';
-import { DaemonError, EXIT, messageOf } from '../errors.js';
+import { EXIT } from '../errors.js';
 import { loadModel } from '../model/index.js';
 import { ANOMALY_SCHEMA, checkModelFeatures } from '../score/index.js';
-import { createAnomalyFormatter } from '../sink/index.js';
+import { createAnomalyFormatter, openOutputTarget, type OutputTarget } from '../sink/index.js';
 import { HUNT_OPTIONS, HUNT_USAGE, huntArchive, huntPlan, loadConfigOption, parseCommandArgs, runCommand, UsageError } from './_common.js';
 import { scoreArchive } from '../hunt/index.js';
 import { FeatureExtractor } from '../features/index.js';
@@ -22,7 +19,8 @@ Scores every record of the logs (TSV, JSON, .gz) in worker threads and writes th
 ones in the anomalies.log format (docs/output-format.md), in the order of the records' time.
   -c, --config INI   configuration (features, IP groups, [scoring] rule, allow-list); default: built-in
   -m, --model FILE   model written by 'zeek-anomalyd train' (required)
-  -o, --output FILE  output file, replaced atomically when complete (default: standard output)
+  -o, --output FILE  output file, replaced atomically when complete (a device or FIFO such as
+                     /dev/null is written to, never replaced; - = standard output, the default)
   --format zeek|json Zeek TSV or Zeek JSON (default: [output] format)
   --json             print one JSON summary line on stdout (requires -o)
 ${HUNT_USAGE}Exit status: 0 ok, 1 some input lines were bad (the rest was scored), 2 usage or unreadable input,
@@ -32,82 +30,12 @@ ${HUNT_USAGE}Exit status: 0 ok, 1 some input lines were bad (the rest was scored
 /** Output text collected between input chunks is written once it reaches this many characters. */
 const FLUSH_AT_CHARS = 256 * 1024;
 
-/** Where the anomalies go: a temporary file renamed over `-o` on success, or standard output. */
-interface AnomalyOutput {
-  write(text: string): Promise<void>;
-  /** Makes the output final (renames the temporary file into place). */
-  commit(): Promise<void>;
-  /** Drops what was written; a previous `-o` file stays as it was. */
-  abort(): Promise<void>;
-}
-
-function sinkError(path: string, error: unknown): DaemonError {
-  const detail = (error as NodeJS.ErrnoException).code ?? messageOf(error);
-  return new DaemonError('ERR_SINK_WRITE', `score: cannot write ${path}: ${detail}`, { cause: error, meta: { path } });
-}
-
-/** `-o FILE`: written beside FILE under a temporary name, renamed over it only when complete. */
-async function openFileOutput(path: string): Promise<AnomalyOutput> {
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  let handle: FileHandle;
-  try {
-    handle = await open(temp, 'w', 0o644);
-  } catch (error) {
-    throw sinkError(path, error);
-  }
-  let closed = false;
-  const close = async (): Promise<void> => {
-    if (closed) return;
-    closed = true;
-    await handle.close();
-  };
-  return {
-    async write(text) {
-      try {
-        await handle.writeFile(text);
-      } catch (error) {
-        throw sinkError(path, error);
-      }
-    },
-    async commit() {
-      try {
-        await close();
-        await rename(temp, path);
-      } catch (error) {
-        throw sinkError(path, error);
-      }
-    },
-    async abort() {
-      try {
-        await close();
-      } finally {
-        await rm(temp, { force: true });
-      }
-    },
-  };
-}
-
-/** No `-o`: standard output, waiting for it to drain so a slow reader does not fill memory. */
-function stdoutOutput(): AnomalyOutput {
-  return {
-    async write(text) {
-      try {
-        if (!process.stdout.write(text)) await once(process.stdout, 'drain');
-      } catch (error) {
-        throw sinkError('standard output', error);
-      }
-    },
-    commit: () => Promise.resolve(),
-    abort: () => Promise.resolve(),
-  };
-}
-
 /** Collects formatted lines and hands them to the output in large writes. */
 class Batcher {
-  readonly #output: AnomalyOutput;
+  readonly #output: OutputTarget;
   #parts: string[] = [];
   #size = 0;
-  constructor(output: AnomalyOutput) {
+  constructor(output: OutputTarget) {
     this.#output = output;
   }
   add(text: string): void {
@@ -143,7 +71,7 @@ export async function run(args: string[]): Promise<number> {
     const { values, positionals } = parsed;
     if (values.model === undefined) throw new UsageError('-m MODEL is required');
     if (positionals.length === 0) throw new UsageError('no LOG given');
-    if (values.json && values.output === undefined) throw new UsageError('--json needs -o OUT (stdout carries the anomalies)');
+    if (values.json && (values.output === undefined || values.output === '-')) throw new UsageError('--json needs -o OUT (stdout carries the anomalies)');
     const config = await loadConfigOption(values.config);
     const format = values.format ?? config.output.format;
     if (format !== 'zeek' && format !== 'json') throw new UsageError(`--format must be zeek or json, not '${format}'`);
@@ -154,7 +82,7 @@ export async function run(args: string[]): Promise<number> {
     const archive = huntArchive(positionals, hunt);
 
     const formatter = createAnomalyFormatter({ format, schema: ANOMALY_SCHEMA, fieldNames: config.output.fieldNames });
-    const output = values.output === undefined ? stdoutOutput() : await openFileOutput(values.output);
+    const output = await openOutputTarget(values.output ?? '-', 'score');
     const batch = new Batcher(output);
     let totals;
     try {

@@ -4,7 +4,8 @@
  */
 import { EXIT } from '../errors.js';
 import { TrainingSampler } from '../features/index.js';
-import { saveModel, type KModesModel } from '../model/index.js';
+import { serializeModel, type KModesModel } from '../model/index.js';
+import { outputMode, writeOutputFile } from '../sink/index.js';
 import { routineOptionsFrom, TrainingSetBuilder, trainModel, type VettedPair } from '../score/index.js';
 import type { Config } from '../config/index.js';
 import { readArchive, type ArchiveInput } from '../hunt/index.js';
@@ -30,7 +31,8 @@ Reads the logs (TSV, JSON, .gz; decoded in worker threads, taken in the order of
 time), keeps one record in N, and writes a model. The sample, and so the model, is the same
 for any number of threads.
   -c, --config INI   configuration (features, IP groups, model defaults); default: built-in
-  -o, --output FILE  model file to write (default: model.json); replaced atomically
+  -o, --output FILE  model file to write (default: model.json); replaced atomically (a device or
+                     FIFO is written to, never replaced; - = standard output)
   --k N              clusters (default: [model] k, 15)
   --n-init N         independent Huang runs, best kept (default: [model] n_init, 4)
   --init huang|cao   initialisation (default: [model] init)
@@ -165,10 +167,12 @@ export async function run(args: string[]): Promise<number> {
     if (positionals.length === 0) throw new UsageError('no LOG given');
     const config = await loadConfigOption(values.config);
     const plan = trainPlan(config, values);
+    // Refuse a directory (or a block device) before the training, not after it.
+    await outputMode(values.output, 'train');
     const hunt = huntPlan(values);
     const archive = huntArchive(positionals, hunt);
     const { model, records, parseErrors, files, skippedFiles, fitMs, withheldRows } = await trainFromLogs(config, plan, archive, hunt.threads);
-    await saveModel(values.output, model);
+    await writeOutputFile(values.output, serializeModel(model), 'train');
     const result = {
       rows: model.training.rows,
       distinct_rows: model.training.distinctRows,

@@ -1,7 +1,9 @@
 /** The configuration stage's public surface. */
-export { DEFAULT_CONFIG_PATH, defaultConfig, formatProblem, loadConfigFile, parseConfigText } from './load.js';
+export { DEFAULT_CONFIG_PATH, defaultConfig, formatProblem, loadConfigFile, ownOutputMatchedBy, parseConfigText } from './load.js';
 export type { ParseOptions } from './load.js';
-export { diffConfig } from './diff.js';
+export { diffConfig, formatConfigChange } from './diff.js';
+export type { ConfigChange } from './diff.js';
+export { checkDirectories } from './directories.js';
 export { renderConfigurationMarkdown, renderEffectiveIni, renderExampleIni } from './render.js';
 export { FEATURE_NAMES } from './types.js';
 export type {

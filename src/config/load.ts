@@ -4,7 +4,10 @@
  * wrong, so a reload can keep the old config.
  */
 import { readFile } from 'node:fs/promises';
+import { join, normalize, resolve } from 'node:path';
+import { segmentRegExp } from '../tail/glob.js';
 import { DaemonError } from '../errors.js';
+import { printable } from '../printable.js';
 import { scanIni, type IniEntry } from './ini-scan.js';
 import {
   ALLOW_SECTION,
@@ -54,7 +57,8 @@ export function formatProblem(problem: ConfigProblem): string {
   const where = problem.line === null ? problem.file : `${problem.file}:${problem.line}`;
   const severity = problem.severity === 'warning' ? 'warning: ' : '';
   const key = problem.key === '' ? '' : `${problem.key}: `;
-  return `${where}: ${severity}${key}${problem.message}`;
+  // Messages quote the file's bytes; a hostile or binary INI must not drive the terminal.
+  return printable(`${where}: ${severity}${key}${problem.message}`);
 }
 
 interface GivenValue {
@@ -341,6 +345,26 @@ function crossCheck(parsed: ParsedFile, problems: ProblemList, nowMs: number): v
     problems.warn(lineOf('scoring.distance_threshold', 'scoring.rule'), 'scoring.distance_threshold', `no record can be more than ${features.features.length} features away, so rule = distance will never flag anything`);
   }
 
+  if (input.paths !== undefined && output.directory !== undefined) {
+    const patterns = [
+      ...input.paths.map((pattern) => ({ pattern, key: 'input.paths' })),
+      ...(input.archives ?? []).map((pattern) => ({ pattern, key: 'input.archives' })),
+    ];
+    for (const { pattern, key } of patterns) {
+      const own = ownOutputMatchedBy(pattern, output.directory);
+      if (own !== null) {
+        problems.error(
+          lineOf(key, 'output.directory'),
+          key,
+          `${pattern} matches the daemon's own output ${own}, so it would score and train on its own anomalies, expected [output] directory outside every input path`,
+        );
+      }
+    }
+  }
+  if (input.state_directory !== undefined && output.directory !== undefined && resolve(input.state_directory) === resolve(output.directory)) {
+    problems.error(lineOf('output.directory', 'input.state_directory'), 'output.directory', 'is the state directory, expected a directory of its own (Filebeat ships every *.log in it)');
+  }
+
   const knownGroups = new Set(parsed.ipGroups.map((group) => group.name));
   if (features.ip_group_fallback === 'label' && features.ip_group_fallback_label !== undefined) knownGroups.add(features.ip_group_fallback_label);
   if (features.ip_group_fallback === 'internal-external') for (const label of ['internal', 'external']) knownGroups.add(label);
@@ -358,6 +382,26 @@ function crossCheck(parsed: ParsedFile, problems: ProblemList, nowMs: number): v
       }
     }
   }
+}
+
+/** Names the sink writes in its directory: the live file, a rotated one, a cut fragment. */
+const OWN_OUTPUT_SAMPLES = ['anomalies.log', 'anomalies.2026-01-01-00-00-00.log', 'anomalies.log.torn-1767225600000'];
+
+/** The first file the daemon writes in `outputDirectory` that `pattern` matches, or null. */
+export function ownOutputMatchedBy(pattern: string, outputDirectory: string): string | null {
+  const patternSegments = normalize(pattern).split('/');
+  for (const name of OWN_OUTPUT_SAMPLES) {
+    const path = join(normalize(outputDirectory), name);
+    const segments = path.split('/');
+    if (segments.length !== patternSegments.length) continue;
+    const matches = segments.every((segment, i) => {
+      const glob = patternSegments[i] ?? '';
+      if (segment.startsWith('.') && !glob.startsWith('.')) return false;
+      return segmentRegExp(glob).test(segment);
+    });
+    if (matches) return path;
+  }
+  return null;
 }
 
 function buildConfig(parsed: ParsedFile, sourceFile: string | null, warnings: ConfigProblem[]): Config {
@@ -444,6 +488,12 @@ export async function loadConfigFile(path: string, env: ConfigEnv = process.env,
     const reason = error instanceof Error && 'code' in error ? String(error.code) : String(error);
     const problem: ConfigProblem = { file: path, line: null, key: '', message: `cannot read the file (${reason})`, severity: 'error' };
     throw new DaemonError('ERR_CONFIG_INVALID', `config: ${formatProblem(problem)}`, { cause: error, meta: { problems: [problem] } });
+  }
+  if (!/^\s*\[/m.test(text)) {
+    // An empty file (or one without a single [section]) is a truncated or wrong file far more
+    // often than a wish for every default; the built-in defaults need no file at all.
+    const problem: ConfigProblem = { file: path, line: null, key: '', message: 'the file has no [section], expected at least [input] paths', severity: 'error' };
+    throw new DaemonError('ERR_CONFIG_INVALID', `config: ${formatProblem(problem)}`, { meta: { problems: [problem] } });
   }
   return parseConfigText(text, path, env, options);
 }

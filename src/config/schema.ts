@@ -305,7 +305,7 @@ const output = {
     example: '0',
   }),
   flush_interval: key(duration(10, 1000), '1s', {
-    doc: 'Longest time an anomaly may wait in memory before it is written.',
+    doc: 'Ignored, kept only so that existing files still load: anomalies are never held in memory; each input batch\'s anomalies are written and fsynced before the batch counts as done.',
     units: 'duration (10ms to 1s)',
     example: '200ms',
   }),

@@ -125,6 +125,8 @@ export function decimal(min: number, max: number, minExclusive = false): ValueTy
   return valueType('number', expected, (text, fail) => {
     if (!/^-?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$/.test(text)) return fail(`'${text}' is not a number`);
     const value = Number(text);
+    // 1e309 parses as Infinity: a limit no value can reach is a typo, not a setting.
+    if (!Number.isFinite(value)) return fail(`${text} is too large to be a number`);
     if (!(minExclusive ? value > min : value >= min) || value > max) return fail(`${text} is out of range`);
     return ok(value);
   });
@@ -354,6 +356,11 @@ export const hostPort: ValueType<HostPort> = valueType(
     if (!Number.isInteger(port) || port < 1 || port > 65535) return fail(`port ${match[3]} is out of range`);
     if (match[1] !== undefined && parseAddressBytes(host)?.version !== 6) return fail(`'${host}' in brackets is not an IPv6 address`);
     const address = parseAddressBytes(host);
+    // Digits and dots only, yet no IPv4 address (999.0.0.1): binding would fail at start.
+    if (address === null && /^[\d.]+$/.test(host)) return fail(`'${host}' is not an IP address`);
+    if (address === null && host !== 'localhost' && !/^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/.test(host)) {
+      return fail(`'${host}' is neither an IP address nor a host name`);
+    }
     const loopback = address === null ? host === 'localhost' : isLoopback(address.bytes);
     const warnings = loopback ? [] : [`${value} is not a loopback address; the metrics endpoint has no authentication`];
     return ok({ host, port }, warnings);

@@ -8,8 +8,8 @@
  * together, between batches, never while one is being handled. See docs/how-it-works.md.
  */
 import { mkdir } from 'node:fs/promises';
-import { diffConfig, loadConfigFile, type Config } from '../config/index.js';
-import { DaemonError } from '../errors.js';
+import { diffConfig, formatConfigChange, loadConfigFile, type Config } from '../config/index.js';
+import { DaemonError, errnoOf, messageOf } from '../errors.js';
 import { TrainingSampler } from '../features/index.js';
 import type { KModesModel } from '../model/index.js';
 import { RetrainScheduler } from '../scheduler/index.js';
@@ -17,14 +17,10 @@ import { ANOMALY_SCHEMA, anomalyValues, RecordEvaluator, routineOptionsFrom, sco
 import { FeatureExtractor } from '../features/index.js';
 import { loadRoutineStats, saveRoutineStats } from '../state/routine-stats-file.js';
 import { AnomalyLogWriter, createAnomalyFormatter } from '../sink/index.js';
-import { acquireStateLock, type StateLock } from '../state/state-lock.js';
-import { TrainingWindow } from '../state/training-window.js';
-import { LogFollower, type GapEvent } from '../tail/log-follower.js';
+import { acquireStateLock, TrainingWindow, type StateLock } from '../state/index.js';
+import { LogFollower, type GapEvent, type LineBatch } from '../tail/index.js';
 import { DaemonMetrics, MetricsServer } from '../metrics/index.js';
-import type { LineBatch } from '../tail/types.js';
-import { DCE_RPC_COLUMNS, DCE_RPC_SCHEMA, DceRpcLineDecoder } from '../zeek/index.js';
-import type { TsvLayout } from '../zeek/decoder.js';
-import type { DceRpcRecord } from '../zeek/dce-rpc-record.js';
+import { DCE_RPC_COLUMNS, DCE_RPC_SCHEMA, DceRpcLineDecoder, type DceRpcRecord, type TsvLayout, type ZeekValue } from '../zeek/index.js';
 import { bootstrapWindow } from './bootstrap.js';
 import type { DaemonLogger } from './logger.js';
 import { LoopDelayMonitor } from './loop-delay.js';
@@ -32,6 +28,9 @@ import { ModelStore } from './model-store.js';
 import { emptyProgress, loadProgress, OutputReplay, saveProgress, type Progress } from './progress.js';
 import { writeStatus, type DaemonStatus } from './status-file.js';
 import { SystemdNotifier } from './systemd.js';
+
+/** Sections bound when the daemon starts (inputs, the output file, the metrics endpoint): a reload defers them. */
+const BOUND_AT_START: ReadonlySet<string> = new Set(['input', 'output', 'metrics']);
 
 /** Things a caller (the CLI, the demo, tests) may want to observe. */
 export interface DaemonHooks {
@@ -100,6 +99,8 @@ export class Daemon {
   #stopped: Promise<void>;
   #resolveStopped!: () => void;
   #exitCode = 0;
+  /** Ends the backoff wait of a transient-error retry (stop() calls it). */
+  #wakeRetry: (() => void) | null = null;
 
   constructor(options: DaemonOptions) {
     this.#config = options.config;
@@ -143,6 +144,18 @@ export class Daemon {
     });
     this.#window = opened.window;
     for (const warning of opened.warnings) this.#log.warn(warning.message);
+    if (this.#progress.savedAt === '' && this.#window.size > 0) {
+      // Not a first start (an operator may pin a model before one, but only a run fills the
+      // window): the state of an earlier run is here, only its positions are gone.
+      this.#log.warn(
+        'progress.json is missing but the state directory holds an earlier run (its training window): every followed file is read again from its start, and anomalies already in anomalies.log for those lines are written again',
+        { state_directory: stateDirectory },
+      );
+    } else if (this.#progress.sampled > 0 && this.#window.size === 0) {
+      this.#log.warn('the training window files are missing: the rows sampled by earlier runs are lost; learning starts again', {
+        sampled_before: this.#progress.sampled,
+      });
+    }
     if (opened.reset !== undefined) this.#log.warn(`training window reset: ${opened.reset.message}`);
     const routine = await loadRoutineStats(stateDirectory, routineOptionsFrom(config.scoring));
     this.#routine = routine.stats;
@@ -215,7 +228,7 @@ export class Daemon {
     });
     this.#follower.start((batch) => this.#exclusive.run(() => this.#handle(batch)));
 
-    this.#saveTimer = setInterval(() => void this.#exclusive.run(() => this.#saveIfIdle()), 1000);
+    this.#saveTimer = setInterval(() => this.#idleSave(), 1000);
     this.#saveTimer.unref();
     this.#loopDelay = new LoopDelayMonitor();
     if (config.logging.statsIntervalMs > 0) this.#startStats(config.logging.statsIntervalMs);
@@ -240,21 +253,26 @@ export class Daemon {
     this.#loopDelay?.stop();
     if (this.#saveTimer !== null) clearInterval(this.#saveTimer);
     this.#scheduler?.stop();
+    this.#wakeRetry?.();
     await this.#metricsServer?.stop();
     this.#metrics?.close();
     try {
       await this.#follower?.stop();
-      await this.#exclusive.run(async () => {
-        await this.#save();
-        await saveRoutineStats(this.#config.input.stateDirectory, this.#routine);
-        await this.#window.close();
-        await this.#writer.close();
-      });
-      await this.#writeStatus();
+      // A start refused before the output was open has nothing to save (and must not write a
+      // progress document that would claim a position).
+      if ((this.#writer as AnomalyLogWriter | undefined) !== undefined) {
+        await this.#exclusive.run(async () => {
+          await this.#save();
+          await saveRoutineStats(this.#config.input.stateDirectory, this.#routine);
+          await this.#window.close();
+          await this.#writer.close();
+        });
+        await this.#writeStatus();
+      }
       this.#log.info('stopped', { records: this.#progress.records, anomalies: this.#progress.anomalies });
     } catch (error) {
       this.#exitCode = 1;
-      this.#log.error(`stop failed: ${(error as Error).message}`);
+      this.#log.error(`stop failed: ${messageOf(error)}`);
     } finally {
       await this.#lock?.release();
       await this.#log.flush();
@@ -290,9 +308,9 @@ export class Daemon {
     let suppressed = 0;
     let parseErrors = batch.overlong;
     let sampled = false;
-    for (const line of batch.lines) {
+    for (const input of batch.lines) {
       // A DceRpcRecord, or a header, or a bad line (undecodable, or not a dce_rpc record).
-      const record = decoder.decode(line.bytes, line.line, line.offset);
+      const record = decoder.decode(input.bytes, input.line, input.offset);
       if (record === null || batch.headerReplay) continue;
       if ('kind' in record) {
         if (record.kind === 'header') continue;
@@ -310,15 +328,26 @@ export class Daemon {
         this.#routine.observe(record.ts, record.origHost, origGroup, record.endpoint, record.operation);
         continue;
       }
-      const { verdict, context, suppressedBy } = evaluator.evaluate(record);
-      this.#routine.observe(record.ts, record.origHost, context.origGroup, record.endpoint, record.operation);
-      if (!verdict.anomalous) continue;
-      if (suppressedBy !== undefined) {
-        suppressed += 1;
+      let line: string;
+      let values: ZeekValue[];
+      try {
+        const { verdict, context, suppressedBy } = evaluator.evaluate(record);
+        this.#routine.observe(record.ts, record.origHost, context.origGroup, record.endpoint, record.operation);
+        if (!verdict.anomalous) continue;
+        if (suppressedBy !== undefined) {
+          suppressed += 1;
+          continue;
+        }
+        values = anomalyValues(record, context, verdict, evaluator.model);
+        line = this.#formatter().record(values);
+      } catch (error) {
+        // A record the decoder let through but scoring or formatting cannot take is a bad
+        // record like any other: counted and skipped, never a reason to stop.
+        parseErrors += 1;
+        this.#log.warn('record skipped: it cannot be scored', { file: batch.file.path, line: input.line, reason: (error as Error).message });
         continue;
       }
-      const values = anomalyValues(record, context, verdict, evaluator.model);
-      lines.push(this.#formatter().record(values));
+      lines.push(line);
       this.#hooks.onAnomaly?.(record, values);
     }
     if (lines.length > 0) {
@@ -327,14 +356,23 @@ export class Daemon {
         bytes = Buffer.concat([this.#pendingTornEnd, bytes]);
         this.#pendingTornEnd = Buffer.alloc(0);
       }
-      if (this.#replay !== null) bytes = this.#admitReplay(bytes);
+      // Bytes a replay lets through after matching what is on disk complete its last line.
+      let continuesLine = false;
+      if (this.#replay !== null) {
+        const replay = this.#replay;
+        bytes = this.#admitReplay(bytes);
+        continuesLine = !replay.diverged;
+      }
       if (bytes.length > 0) {
-        await this.#writer.appendBatch(bytes);
-        await this.#writer.sync();
+        const out = bytes;
+        await this.#retryTransient('anomalies.log write', async () => {
+          await this.#writer.appendBatch(out, { continuesLine });
+          await this.#writer.sync();
+        });
       }
       this.#progress.anomalies += lines.length;
     }
-    if (sampled) await this.#window.persist();
+    if (sampled) await this.#retryTransient('training window save', () => this.#window.persist());
     this.#progress.records += records;
     this.#progress.parseErrors += parseErrors;
     this.#progress.suppressed += suppressed;
@@ -415,6 +453,16 @@ export class Daemon {
     }
   }
 
+  /** `#saveIfIdle` from a timer: a failure that is not transient stops the daemon, logged. */
+  #idleSave(): void {
+    this.#exclusive.run(() => this.#saveIfIdle()).catch((error: unknown) => {
+      if (this.#stopping) return;
+      this.#log.error(`stopping: cannot save progress: ${(error as Error).message}`, { cause: causeOf(error as Error) });
+      this.#exitCode = 1;
+      void this.stop();
+    });
+  }
+
   async #saveIfIdle(): Promise<void> {
     if (this.#stopping) return;
     this.#endReplayIfCaughtUp();
@@ -448,8 +496,45 @@ export class Daemon {
     this.#progress.output = identity === null ? this.#progress.output : { dev: identity.dev, ino: identity.ino, size: identity.size - unmatched };
     this.#progress.modelId = this.#evaluator?.model.modelId ?? null;
     this.#progress.sampled = this.#sampler.state().seen;
-    await saveProgress(this.#config.input.stateDirectory, this.#progress);
+    await this.#retryTransient('progress save', () => saveProgress(this.#config.input.stateDirectory, this.#progress));
     this.#dirty = false;
+  }
+
+  /**
+   * Runs `operation` until it succeeds, retrying a transient I/O failure (a full disk, EIO,
+   * too many open files) with a backoff of 100 ms doubling to 5 s. Reading waits meanwhile, so the
+   * daemon keeps its place: nothing after the last durable batch is marked done. Reported once
+   * per errno and once on recovery. Any other error, or any error while stopping, is thrown.
+   */
+  async #retryTransient<T>(what: string, operation: () => Promise<T>): Promise<T> {
+    let delayMs = RETRY_FIRST_MS;
+    let failing: string | null = null;
+    let attempts = 0;
+    for (;;) {
+      try {
+        const result = await operation();
+        if (failing !== null) this.#log.info(`${what} recovered`, { errno: failing, retries: attempts });
+        return result;
+      } catch (error) {
+        const errno = errnoOf(error);
+        if (errno === undefined || !TRANSIENT_ERRNOS.has(errno) || this.#stopping) throw error;
+        if (failing !== errno) {
+          this.#log.warn(`${what} failed: ${(error as Error).message}; retrying with backoff, reading waits at the last durable position`, { errno });
+        }
+        failing = errno;
+        attempts += 1;
+        this.#metrics?.ioRetry(errno);
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, delayMs);
+          this.#wakeRetry = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        this.#wakeRetry = null;
+        delayMs = Math.min(delayMs * 2, RETRY_MAX_MS);
+      }
+    }
   }
 
 
@@ -470,6 +555,11 @@ export class Daemon {
       directory: this.#config.output.directory,
       formatter: this.#formatter(),
       rotateIntervalMs: this.#config.output.rotateIntervalMs,
+      onTornTail: (torn) =>
+        this.#log.warn('anomalies.log ended in a partial line (truncated or torn); cut it off so it cannot join the next record', {
+          bytes: torn.bytes,
+          kept_in: torn.savedTo ?? 'nowhere (the copy failed)',
+        }),
     });
     const opened = await this.#writer.open();
     if (opened.existing === 'set-aside') this.#log.warn('an unusable anomalies.log was set aside', { path: opened.setAsidePath });
@@ -495,13 +585,13 @@ export class Daemon {
       // The model that scored the lines past the restart point scores them again.
       model = wanted !== null ? await this.#models.load(wanted).catch(() => this.#models.current()) : await this.#models.current();
     } catch (error) {
-      this.#log.error(`cannot load the current model, learning again: ${(error as Error).message}`);
+      this.#log.error(`cannot load the current model, learning again: ${messageOf(error)}`);
     }
     if (model === null) return;
     try {
       this.#installEvaluator(model);
     } catch (error) {
-      this.#log.warn(`the saved model does not fit the configuration (${(error as Error).message}); retraining`);
+      this.#log.warn(`the saved model does not fit the configuration (${messageOf(error)}); retraining`);
       this.#evaluator = null;
     }
   }
@@ -592,10 +682,10 @@ export class Daemon {
       this.#log.info('retrained', { reason, model: model.modelId, rows: model.training.rows, cost: model.cost, ms: Date.now() - started });
       finish('installed', `${model.training.rows} rows, cost ${model.cost}`, model.modelId);
       // Swap now if no batch is coming soon; otherwise the next batch swaps it.
-      void this.#exclusive.run(() => this.#saveIfIdle());
+      this.#idleSave();
     } catch (error) {
-      this.#log.error(`retrain failed, keeping the current model: ${(error as Error).message}`);
-      finish('failed', (error as Error).message);
+      this.#log.error(`retrain failed, keeping the current model: ${messageOf(error)}`);
+      finish('failed', messageOf(error));
     }
   }
 
@@ -619,15 +709,16 @@ export class Daemon {
       try {
         next = await loadConfigFile(this.#configPath);
       } catch (error) {
-        this.#log.error(`reload refused, keeping the running configuration: ${(error as Error).message}`);
+        this.#log.error(`reload refused, keeping the running configuration: ${messageOf(error)}`);
         return;
       }
       const changes = diffConfig(this.#config, next);
+      // Inputs, the state directory, the output file and the metrics endpoint are bound at start; the rest applies now.
+      const atRestart = changes.filter((c) => BOUND_AT_START.has(c.section));
+      const applied = changes.filter((c) => !BOUND_AT_START.has(c.section));
       await this.#exclusive.run(async () => {
         const previous = this.#config;
-        // Inputs, the state directory, the output file and the metrics endpoint are bound at start; the rest applies now.
-        const atRestart = changes.filter((c) => c.startsWith('input.') || c.startsWith('output.') || c.startsWith('metrics.'));
-        if (atRestart.length > 0) this.#log.warn(`these changes take effect at the next restart: ${atRestart.join('; ')}`);
+        if (atRestart.length > 0) this.#log.warn(`these changes take effect at the next restart: ${atRestart.map(formatConfigChange).join('; ')}`);
         this.#config = { ...next, input: previous.input, output: previous.output, metrics: previous.metrics };
         this.#log.setLevel(next.logging.level);
         this.#log.setFormat(next.logging.format);
@@ -642,12 +733,12 @@ export class Daemon {
             this.#evaluator = this.#buildEvaluator(current.model, this.#config);
           } catch (error) {
             // The running evaluator keeps the old features until a model for the new ones exists.
-            this.#log.warn(`the model does not fit the new features (${(error as Error).message}); retraining now`);
+            this.#log.warn(`the model does not fit the new features (${messageOf(error)}); retraining now`);
             void this.#scheduler?.runNow();
           }
         }
       });
-      this.#log.info(changes.length === 0 ? 'reloaded: no changes' : `reloaded: ${changes.join('; ')}`);
+      this.#log.info(applied.length === 0 ? 'reloaded: no changes applied' : `reloaded: ${applied.map(formatConfigChange).join('; ')}`);
     } finally {
       await this.#systemd.notify('READY=1', `STATUS=${this.#statusLine()}`);
     }
@@ -665,7 +756,7 @@ export class Daemon {
       this.#metricsServer = server;
       this.#log.info('metrics endpoint listening', { host: bound.host, port: bound.port });
     } catch (error) {
-      this.#log.error(`${(error as Error).message}; running without the metrics endpoint`);
+      this.#log.error(`${messageOf(error)}; running without the metrics endpoint`);
     }
   }
 
@@ -720,10 +811,15 @@ export class Daemon {
         gaps: this.#progress.gaps,
       });
     } catch (error) {
-      this.#log.warn(`cannot write status: ${(error as Error).message}`);
+      this.#log.warn(`cannot write status: ${messageOf(error)}`);
     }
   }
 }
+
+/** Failures that pass: space freed, descriptors closed, a flaky disk. Retried, never fatal. */
+const TRANSIENT_ERRNOS = new Set(['ENOSPC', 'EDQUOT', 'EIO', 'EMFILE', 'ENFILE', 'EAGAIN', 'EBUSY', 'ENOMEM']);
+const RETRY_FIRST_MS = 100;
+const RETRY_MAX_MS = 5000;
 
 /** Lets timers and I/O callbacks run between slices of main-thread work. */
 function yieldToEventLoop(): Promise<void> {

@@ -16,6 +16,7 @@
  */
 import { ecsFields, ecsStringify } from '@elastic/ecs-winston-format';
 import winston from 'winston';
+import { printable } from '../printable.js';
 import type { Logger } from '../log.js';
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
@@ -39,7 +40,8 @@ function renderMeta(meta: Record<string, unknown>): string {
   for (const [key, value] of Object.entries(meta)) {
     if (value === undefined) continue;
     const text = typeof value === 'string' ? value : value instanceof Error ? value.message : JSON.stringify(value);
-    parts.push(`${key}=${/[\s"]/.test(text) ? JSON.stringify(text) : text}`);
+    // Values come from the data: no control character reaches the terminal or the journal raw.
+    parts.push(`${printable(key)}=${/[\s"\\]/.test(text) || printable(text) !== text ? printable(JSON.stringify(text)) : text}`);
   }
   return parts.length === 0 ? '' : ` ${parts.join(' ')}`;
 }
@@ -78,7 +80,7 @@ function priorityPrefix(level: string): string {
 function textFormat(journal: boolean): winston.Logform.Format {
   return winston.format.printf((info) => {
     const meta = renderMeta(callerFields(info));
-    const message = String(info.message);
+    const message = printable(String(info.message));
     return journal ? `${priorityPrefix(info.level)}${message}${meta}` : `${info.level.toUpperCase().padEnd(5)} ${message}${meta}`;
   });
 }

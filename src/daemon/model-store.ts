@@ -5,8 +5,12 @@
  */
 import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { DaemonError } from '../errors.js';
 import { loadModel, saveModel, type KModesModel } from '../model/index.js';
 import { writeFileAtomic } from '../state/index.js';
+
+/** What `train` and the daemon name models (km-<time>-<hash>), and any plain file name. */
+const MODEL_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$/;
 
 export class ModelStore {
   readonly directory: string;
@@ -15,7 +19,17 @@ export class ModelStore {
     this.directory = join(stateDirectory, 'models');
   }
 
+  /**
+   * `models/<modelId>.json`. An id that is not a plain file name (`../../../model`, a slash, a
+   * NUL) is refused: `models/current` and progress.json are files an admin edits, and neither
+   * may make the daemon load (or prune) a file outside the state directory.
+   */
   pathOf(modelId: string): string {
+    if (!MODEL_ID.test(modelId) || modelId.startsWith('.')) {
+      throw new DaemonError('ERR_STATE', `state: ${JSON.stringify(modelId)} is not a model id, expected a file name under ${this.directory}`, {
+        meta: { modelId },
+      });
+    }
     return join(this.directory, `${modelId}.json`);
   }
 
@@ -29,6 +43,14 @@ export class ModelStore {
       throw error;
     }
     return loadModel(this.pathOf(id));
+  }
+
+  /** Whether a current model is named (an earlier run trained or installed one). */
+  async hasCurrent(): Promise<boolean> {
+    return stat(join(this.directory, 'current')).then(
+      () => true,
+      () => false,
+    );
   }
 
   async load(modelId: string): Promise<KModesModel> {

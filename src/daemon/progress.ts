@@ -135,14 +135,14 @@ export class OutputReplay {
   }
 
   /**
-   * Ends the replay. What is on disk but was not re-produced stays; a torn last line is ended so
-   * that `next` starts on a line of its own.
+   * Ends the replay. What is on disk but was not re-produced stays; a torn last line is not
+   * ended with a newline here (that would turn a fragment into a line a parser may accept): the
+   * writer cuts it off before `next` is appended (AnomalyLogWriter.appendBatch).
    */
   finish(next: Buffer = Buffer.alloc(0)): Buffer {
     if (this.#done) return next;
     this.#done = true;
-    const torn = this.#present.length > 0 && this.#present[this.#present.length - 1] !== 0x0a;
     this.#present = Buffer.alloc(0);
-    return torn ? Buffer.concat([Buffer.from('\n'), next]) : next;
+    return next;
   }
 }

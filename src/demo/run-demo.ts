@@ -6,6 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { printable } from '../printable.js';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -73,7 +74,8 @@ export function splitZeekLog(text: string): { header: string; records: SensorRec
 export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   const started = Date.now();
   const out = options.out;
-  const say = (text: string): void => void out.write(`${text}\n`);
+  // Lines quote records of the sample log: shown to a terminal, never interpreted by it.
+  const say = (text: string): void => void out.write(`${printable(text, { keepLineBreaks: true })}\n`);
   const root = packageRoot();
   const samples = join(root, 'samples');
   const week = splitZeekLog(gunzipSync(await readFile(join(samples, 'week.log.gz'))).toString('utf8'));

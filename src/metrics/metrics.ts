@@ -74,6 +74,7 @@ export class DaemonMetrics {
   readonly #lagSet = new Map<string, number>();
   readonly #windowRows: Gauge;
   readonly #training: Histogram<'result'>;
+  readonly #ioRetries: Counter<'errno'>;
 
   constructor(options: DaemonMetricsOptions = {}) {
     this.#clock = options.clock ?? Date.now;
@@ -93,6 +94,12 @@ export class DaemonMetrics {
       registers,
     });
 
+    this.#ioRetries = new Counter({
+      name: name('io_retries_total'),
+      help: 'Writes of output or state retried after a transient I/O error (full disk, EIO, too many open files), by errno.',
+      labelNames: ['errno'],
+      registers,
+    });
     this.#gaps = new Counter({
       name: name('input_gaps_total'),
       help: 'Input files (or their unread rest) lost before they could be read: deleted or archived away and not found in [input] archives.',
@@ -227,6 +234,11 @@ export class DaemonMetrics {
   /** The model now scoring records, or null while learning. Its age is computed at each scrape. */
   setModel(model: ModelFacts | null): void {
     this.#model = model === null ? null : { modelId: model.modelId, createdAt: model.createdAt, cost: model.cost };
+  }
+
+  /** Counts one retry of a write that failed with `errno`. */
+  ioRetry(errno: string): void {
+    this.#ioRetries.inc({ errno });
   }
 
   /** Records how long a retrain took. */

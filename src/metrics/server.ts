@@ -15,9 +15,20 @@ export interface MetricsServerOptions {
   host: string;
   /** 0 picks a free port (tests); see `address()`. */
   port: number;
-  /** Told about a non-loopback host and about failed scrapes. */
+  /** Told about a non-loopback host, failed scrapes and connections refused over the cap. */
   warn?: (message: string) => void;
+  /**
+   * Open connections served at once; more are closed as soon as they are accepted. Every
+   * connection is a file descriptor of the daemon, and a flood of idle ones must not use up
+   * LimitNOFILE, which the daemon needs for its logs and state. @default 32
+   */
+  maxConnections?: number;
+  /** A connection that has not sent a complete request within this time is closed. @default 10000 */
+  requestTimeoutMs?: number;
 }
+
+const DEFAULT_MAX_CONNECTIONS = 32;
+const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 
 /** The address the endpoint is bound to, once started. */
 export interface MetricsAddress {
@@ -54,6 +65,20 @@ export class MetricsServer {
     const server = createServer((request, response) => void this.#respond(request, response));
     // A scraper that keeps its connection open must not hold stop() up.
     server.keepAliveTimeout = 5000;
+    // Idle or slow connections (a flood, a port scanner) are closed, and their number is capped.
+    const timeoutMs = this.#options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    server.headersTimeout = timeoutMs;
+    server.requestTimeout = timeoutMs;
+    server.setTimeout(timeoutMs, (socket) => socket.destroy());
+    server.maxConnections = this.#options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+    let dropping = false;
+    server.on('drop', () => {
+      if (dropping) return;
+      dropping = true;
+      this.#warn(`metrics: more than ${server.maxConnections} connections at once; closing the extra ones as they arrive`);
+      // Say it again at most once a minute while it lasts.
+      setTimeout(() => (dropping = false), 60_000).unref();
+    });
     await new Promise<void>((resolve, reject) => {
       const onError = (error: Error): void => {
         reject(new DaemonError('ERR_METRICS_LISTEN', `metrics: cannot listen on ${formatHostPort(host, port)}: ${error.message}`, { cause: error }));

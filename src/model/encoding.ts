@@ -10,6 +10,19 @@ import { DaemonError } from '../errors.js';
 export const MAX_VOCABULARY_SIZE = 0xffff;
 
 /**
+ * The value a feature's rare values are folded into once its vocabulary is full (see
+ * `MatrixEncoder`). Parenthesised like Zeek's `(empty)`, which no dce_rpc name looks like.
+ */
+export const RARE_VALUE = '(rare)';
+
+/**
+ * Default bound on distinct values per feature. Real dce_rpc features have tens to a few
+ * thousand values (endpoints, operations, pipes, groups); a flood of forged names (2M distinct
+ * operations) must neither stop training (codes are Uint16) nor make the maps grow without end.
+ */
+export const DEFAULT_MAX_VALUES_PER_FEATURE = 16_384;
+
+/**
  * A Uint32Array in shared memory: the per-row index is the one big array of a matrix, and fit
  * workers read it in place instead of each receiving a copy.
  */
@@ -58,6 +71,13 @@ export function compareCodePoints(a: string, b: string): number {
  * value gets a provisional code on first sight and each row is deduplicated through an
  * open-addressing table over its codes; `finish()` sorts the vocabularies and renumbers the few
  * distinct rows, which keeps them distinct and in first-occurrence order.
+ *
+ * Overflow: a feature holds at most `maxValuesPerFeature` distinct values. Once that many are
+ * known, each further new value of that feature is folded into RARE_VALUE (one code), so the
+ * maps stay bounded and training goes on; the model then knows "some rare value" for that
+ * feature, and scoring treats any value outside the vocabulary as unseen, as before. Values
+ * seen first keep their own code (the window is fed oldest first), and `foldedRows(f)` says
+ * how many rows were folded, for the log.
  */
 export class MatrixEncoder {
   readonly #featureCount: number;
@@ -71,13 +91,19 @@ export class MatrixEncoder {
   /** Hash slots holding distinct row id + 1 (0 = empty); capacity is a power of two. */
   #slots: Int32Array;
   readonly #scratch: Uint16Array;
+  readonly #maxValues: number;
+  readonly #folded: number[] = [];
 
   /**
    * @param featureCount values per row
    * @param expectedRows how many rows will probably be fed (the per-row index grows past it)
+   * @param maxValuesPerFeature distinct values kept per feature before folding (see above)
    */
-  constructor(featureCount: number, expectedRows = 1024) {
+  constructor(featureCount: number, expectedRows = 1024, maxValuesPerFeature = DEFAULT_MAX_VALUES_PER_FEATURE) {
     this.#featureCount = featureCount;
+    // One code stays free for RARE_VALUE.
+    this.#maxValues = Math.max(1, Math.min(maxValuesPerFeature, MAX_VOCABULARY_SIZE - 1));
+    for (let f = 0; f < featureCount; f++) this.#folded.push(0);
     for (let f = 0; f < featureCount; f++) {
       this.#codeMaps.push(new Map<string, number>());
       this.#values.push([]);
@@ -93,6 +119,11 @@ export class MatrixEncoder {
   /** Rows fed so far. */
   get rowCount(): number {
     return this.#rowCount;
+  }
+
+  /** Rows whose value of feature `f` was folded into RARE_VALUE (vocabulary full). */
+  foldedRows(f: number): number {
+    return this.#folded[f] ?? 0;
   }
 
   /** Encodes rows[from, to) as the next input rows; throws ERR_TRAIN on a malformed row. */
@@ -125,12 +156,16 @@ export class MatrixEncoder {
         if (typeof value !== 'string') {
           throw new DaemonError('ERR_TRAIN', `model: row ${r} feature ${f} is not a string`, { meta: { row: r } });
         }
-        code = codeMap.size;
-        if (code >= MAX_VOCABULARY_SIZE) {
-          throw new DaemonError('ERR_TRAIN', `model: feature ${f} has more than ${MAX_VOCABULARY_SIZE} distinct values`);
+        if (codeMap.size >= this.#maxValues && value !== RARE_VALUE) {
+          this.#folded[f] = (this.#folded[f] as number) + 1;
+          code = codeMap.get(RARE_VALUE);
         }
-        codeMap.set(value, code);
-        (this.#values[f] as string[]).push(value);
+        if (code === undefined) {
+          code = codeMap.size;
+          const stored = codeMap.size >= this.#maxValues ? RARE_VALUE : value;
+          codeMap.set(stored, code);
+          (this.#values[f] as string[]).push(stored);
+        }
       }
       scratch[f] = code;
       hash = Math.imul(hash ^ code, 0x01000193);

@@ -8,8 +8,13 @@
  * - TSV with our exact header (except `#open`): append, no second header.
  * - TSV with another header, or ending in `#close` (a rotation interrupted before the rename):
  *   set aside by renaming it to its rotated name, then start a new file.
- * - A last line without a newline (crash mid-write) is left alone: the daemon reconciles it with
- *   `readTail()` and reconcile.ts before writing anything else.
+ * - A last line without a newline (a crash mid-write, a `truncate` by hand) is left alone at open:
+ *   the daemon may complete it from a restart replay (`appendBatch(…, { continuesLine: true })`).
+ *   Any other append first cuts that fragment off at the last newline and keeps its bytes in
+ *   `anomalies.log.torn-<epoch ms>` (a name the shipper globs do not match), so a fragment is
+ *   never glued to the next record into a line a strict parser would accept.
+ * - A write that fails (ENOSPC, EIO) after part of a batch went out is undone: the file is cut
+ *   back to where the batch started, so a retry writes the batch once and whole.
  *
  * `close()` does not write `#close`: a shutdown is not the end of the file, the next start appends.
  */
@@ -44,6 +49,8 @@ export interface AnomalyLogWriterOptions {
   rotateIntervalMs?: number;
   /** Wall clock in epoch ms, for `#open`/`#close` and rotation. @default Date.now */
   clock?: () => number;
+  /** Told when a torn last line was cut off before an append (to log it). */
+  onTornTail?: (torn: TornTail) => void;
 }
 
 /** What `open()` found at the path. */
@@ -63,6 +70,13 @@ const APPEND_OR_CREATE = APPEND_EXISTING | constants.O_CREAT;
 const HEAD_BYTES = 64 * 1024;
 const TAIL_BYTES = 4096;
 
+/** A fragment cut off the end of the file by `appendBatch` (see the module comment). */
+export interface TornTail {
+  /** Where the fragment's bytes were kept, or null when even that write failed. */
+  savedTo: string | null;
+  bytes: number;
+}
+
 /** Writes anomalies.log (see the module comment for the rules). */
 export class AnomalyLogWriter {
   readonly #directory: string;
@@ -78,6 +92,9 @@ export class AnomalyLogWriter {
   #openTimeMs = 0;
   #nextRotationMs = Number.POSITIVE_INFINITY;
   #directoryDirty = false;
+  /** The file's last byte is not a newline (a torn line from before, or a failed cut). */
+  #endsMidLine = false;
+  #onTornTail: ((torn: TornTail) => void) | undefined;
   #queue: Promise<unknown> = Promise.resolve();
 
   constructor(options: AnomalyLogWriterOptions) {
@@ -87,6 +104,7 @@ export class AnomalyLogWriter {
     this.#formatter = options.formatter;
     this.#rotateIntervalMs = options.rotateIntervalMs ?? 0;
     this.#clock = options.clock ?? Date.now;
+    this.#onTornTail = options.onTornTail;
   }
 
   /** Absolute path of the live file. */
@@ -124,13 +142,19 @@ export class AnomalyLogWriter {
     });
   }
 
-  /** Appends one batch (already formatted lines, or raw bytes) with a single write. */
-  async appendBatch(batch: readonly string[] | Buffer): Promise<void> {
+  /**
+   * Appends one batch (already formatted lines, or raw bytes) with a single write. All or
+   * nothing: when the write fails the file is cut back to where it was. `continuesLine`: the
+   * bytes complete a torn last line (a restart replay matched its start); otherwise a torn last
+   * line is cut off first.
+   */
+  async appendBatch(batch: readonly string[] | Buffer, options: { continuesLine?: boolean } = {}): Promise<void> {
     const bytes = Buffer.isBuffer(batch) ? batch : Buffer.from(batch.join(''), 'utf8');
     if (bytes.length === 0) return;
     await this.#serial(async () => {
       await this.#ensureCurrent();
-      await this.#write(bytes);
+      if (this.#endsMidLine && options.continuesLine !== true) await this.#cutTornTail();
+      await this.#writeWhole(bytes);
     });
   }
 
@@ -230,7 +254,7 @@ export class AnomalyLogWriter {
       if (info.size === 0) {
         keep = true;
         this.#attach(handle, info.dev, info.ino, 0, this.#clock());
-        await this.#write(Buffer.from(this.#formatter.header(this.#openTimeMs)));
+        await this.#writeHeader();
         return { existing: 'appended', endsWithNewline: true };
       }
       const head = (await readRange(handle, 0, Math.min(info.size, HEAD_BYTES))).toString('utf8');
@@ -241,6 +265,7 @@ export class AnomalyLogWriter {
       if (this.#usable(head, tail)) {
         keep = true;
         this.#attach(handle, info.dev, info.ino, info.size, fileOpenTime);
+        this.#endsMidLine = !endsWithNewline;
         return { existing: 'appended', endsWithNewline };
       }
       const setAsidePath = await this.#renameAside(fileOpenTime);
@@ -272,7 +297,7 @@ export class AnomalyLogWriter {
         if (onDisk.size < this.#size) {
           // Truncated in place (copytruncate): O_APPEND continues at the new end; restore the header.
           this.#size = onDisk.size;
-          if (onDisk.size === 0) await this.#write(Buffer.from(this.#formatter.header(this.#clock())));
+          if (onDisk.size === 0) await this.#writeWhole(Buffer.from(this.#formatter.header(this.#clock())));
         }
         return;
       }
@@ -291,7 +316,7 @@ export class AnomalyLogWriter {
     const info = await handle.stat();
     this.#directoryDirty = true;
     this.#attach(handle, info.dev, info.ino, info.size, this.#clock());
-    if (info.size === 0) await this.#write(Buffer.from(this.#formatter.header(this.#openTimeMs)));
+    if (info.size === 0) await this.#writeHeader();
   }
 
   #attach(handle: FileHandle, dev: number, ino: number, size: number, openTimeMs: number): void {
@@ -301,6 +326,92 @@ export class AnomalyLogWriter {
     this.#size = size;
     this.#openTimeMs = openTimeMs;
     this.#nextRotationMs = nextRotationAt(openTimeMs, this.#rotateIntervalMs);
+    this.#endsMidLine = false;
+  }
+
+  /**
+   * The header of an empty file. When it cannot be written the file is let go, so the next
+   * append adopts the (again empty) file and writes the header first, not records without one.
+   */
+  async #writeHeader(): Promise<void> {
+    try {
+      await this.#writeWhole(Buffer.from(this.#formatter.header(this.#openTimeMs)));
+    } catch (error) {
+      await this.#closeHandle().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** `#write`, undone on failure: the file is cut back to its size before the batch. */
+  async #writeWhole(bytes: Buffer): Promise<void> {
+    const handle = this.#handle;
+    const before = this.#size;
+    try {
+      await this.#write(bytes);
+    } catch (error) {
+      if (handle !== null && this.#size !== before) {
+        try {
+          await handle.truncate(before);
+          this.#size = before;
+        } catch {
+          // The cut failed too (EIO): the next append cuts at the last newline instead.
+          this.#endsMidLine = true;
+        }
+      }
+      throw error;
+    }
+    this.#endsMidLine = bytes[bytes.length - 1] !== 0x0a;
+  }
+
+  /** Cuts the file after its last newline, keeping the cut bytes in a `.torn-<ms>` file. */
+  async #cutTornTail(): Promise<void> {
+    const handle = this.#handle;
+    if (handle === null) return;
+    let size: number;
+    try {
+      size = (await handle.stat()).size;
+    } catch (error) {
+      throw sinkError(`cannot stat ${this.#path}`, error, this.#path);
+    }
+    let cutAt = 0;
+    for (let end = size; end > 0; ) {
+      const from = Math.max(0, end - TAIL_BYTES);
+      const chunk = await readRange(handle, from, end);
+      const newline = chunk.lastIndexOf(0x0a);
+      if (newline >= 0) {
+        cutAt = from + newline + 1;
+        break;
+      }
+      end = from;
+    }
+    if (cutAt === size) {
+      this.#endsMidLine = false;
+      return;
+    }
+    const fragment = await readRange(handle, cutAt, size);
+    let savedTo: string | null = `${this.#path}.torn-${this.#clock()}`;
+    try {
+      const keep = await open(savedTo, 'wx', 0o644);
+      try {
+        await keep.writeFile(fragment);
+        await keep.sync();
+      } finally {
+        await keep.close();
+      }
+    } catch {
+      // Disk full, most likely: cutting the fragment matters more than keeping it (a glued
+      // line is a forged record); its size is still reported.
+      savedTo = null;
+    }
+    try {
+      await handle.truncate(cutAt);
+    } catch (error) {
+      throw sinkError(`cannot cut the torn last line of ${this.#path}`, error, this.#path);
+    }
+    this.#size = cutAt;
+    this.#endsMidLine = false;
+    if (cutAt === 0) await this.#writeWhole(Buffer.from(this.#formatter.header(this.#clock())));
+    this.#onTornTail?.({ savedTo, bytes: fragment.length });
   }
 
   async #write(bytes: Buffer): Promise<void> {
@@ -322,7 +433,7 @@ export class AnomalyLogWriter {
   async #rotate(nowMs: number): Promise<string | null> {
     const handle = this.#handle;
     if (handle === null) return null;
-    await this.#write(Buffer.from(this.#formatter.close(nowMs)));
+    await this.#writeWhole(Buffer.from(this.#formatter.close(nowMs)));
     let onDisk: { dev: number; ino: number } | null = null;
     try {
       await handle.sync();
@@ -392,5 +503,9 @@ async function syncDirectory(dir: string): Promise<void> {
 }
 
 function sinkError(message: string, cause: unknown, path: string): DaemonError {
-  return new DaemonError('ERR_SINK_WRITE', `sink: ${message}`, { cause, meta: { path } });
+  const errno = (cause as NodeJS.ErrnoException | undefined)?.code;
+  return new DaemonError('ERR_SINK_WRITE', `sink: ${message}${errno === undefined ? '' : `: ${errno}`}`, {
+    cause,
+    meta: errno === undefined ? { path } : { path, errno },
+  });
 }

@@ -1,8 +1,6 @@
-/** The output stage: anomalies.log writer, formats, ECS names, batching and crash reconciliation. */
+/** The output stage: anomalies.log writer, formats, ECS names, output targets and crash reconciliation. */
 export { AnomalyLogWriter } from './anomaly-log-writer.js';
 export type { AnomalyLogWriterOptions, OutputFileIdentity, OpenResult } from './anomaly-log-writer.js';
-export { BatchingQueue } from './batching-queue.js';
-export type { BatchingQueueOptions } from './batching-queue.js';
 export { ECS_CONSTANTS, ECS_VERSION, OWN_NAMESPACES, ecsFieldName, ecsView } from './ecs.js';
 export type { EcsView } from './ecs.js';
 export { createAnomalyFormatter, parseZeekLocalTime, tsvOpenTime } from './format.js';
@@ -10,3 +8,5 @@ export type { AnomalyFormatter, AnomalyFormatterOptions, AnomalyLogFormat } from
 export { firstDifference, reconcile } from './reconcile.js';
 export type { ReconcileAppend, ReconcileMismatch, ReconcileResult } from './reconcile.js';
 export { nextRotationAt, rotatedFileName } from './rotation.js';
+export { openOutputTarget, outputMode, writeOutputFile } from './output-target.js';
+export type { OutputMode, OutputTarget } from './output-target.js';

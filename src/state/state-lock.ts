@@ -1,7 +1,13 @@
 /**
  * A pid lock file so two daemons never share a state directory (they would overwrite each
- * other's checkpoints and models). A lock left by a process that no longer exists is taken over.
+ * other's checkpoints and models). A lock left by a process that no longer exists is taken over,
+ * and so is one whose pid now belongs to another process (pid reuse after a crash or a reboot):
+ * the file holds `PID START` where START is the process start time from /proc/PID/stat
+ * (clock ticks since boot), and a live pid with another start time is not the holder. Without
+ * /proc (or for a lock written by an older version, pid only) the pid's command line must name
+ * zeek-anomalyd for the lock to count as held.
  */
+import { readFileSync } from 'node:fs';
 import { open, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DaemonError } from '../errors.js';
@@ -38,7 +44,8 @@ export async function acquireStateLock(stateDir: string, pid = process.pid): Pro
     try {
       const handle = await open(path, 'wx', 0o644);
       try {
-        await handle.writeFile(`${pid}\n`);
+        const started = processStartTime(pid);
+        await handle.writeFile(started === null ? `${pid}\n` : `${pid} ${started}\n`);
         await handle.sync();
       } finally {
         await handle.close();
@@ -46,14 +53,15 @@ export async function acquireStateLock(stateDir: string, pid = process.pid): Pro
       return { path, release: () => releaseLock(path, pid) };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
-        throw new DaemonError('ERR_STATE', `state: cannot create lock ${path}`, {
+        throw new DaemonError('ERR_STATE', `state: cannot create lock ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, {
           cause: error,
           meta: { path },
         });
       }
     }
-    const holder = await readLockPid(path);
-    if (holder !== null && holder !== pid && isProcessAlive(holder)) {
+    const lock = await readLock(path);
+    const holder = lock?.pid ?? null;
+    if (lock !== null && holder !== pid && isHolderAlive(lock)) {
       throw new DaemonError(
         'ERR_STATE',
         `state: ${stateDir} is in use by another daemon (pid ${holder})`,
@@ -67,19 +75,58 @@ export async function acquireStateLock(stateDir: string, pid = process.pid): Pro
   throw new DaemonError('ERR_STATE', `state: lost the race for lock ${path}`, { meta: { path } });
 }
 
-async function readLockPid(path: string): Promise<number | null> {
+/**
+ * The start time of process `pid` (field 22 of /proc/PID/stat, clock ticks since boot), or null
+ * when it cannot be read (no /proc, no such process).
+ */
+export function processStartTime(pid: number): string | null {
   try {
-    const pid = Number.parseInt((await readFile(path, 'utf8')).trim(), 10);
-    return Number.isSafeInteger(pid) && pid > 0 ? pid : null;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) is in parentheses and may hold spaces: count from its end.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const start = fields[19];
+    return start !== undefined && /^\d+$/.test(start) ? start : null;
+  } catch {
+    // No /proc, or the process is gone: the caller falls back.
+    return null;
+  }
+}
+
+function commandLine(pid: number): string | null {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+  } catch {
+    // No /proc, or the process is gone.
+    return null;
+  }
+}
+
+/** Whether the process that wrote `lock` is still running (not merely its pid). */
+export function isHolderAlive(lock: { pid: number; started: string | null }): boolean {
+  if (!isProcessAlive(lock.pid)) return false;
+  const started = processStartTime(lock.pid);
+  if (lock.started !== null && started !== null) return started === lock.started;
+  const command = commandLine(lock.pid);
+  // No /proc at all: the pid check is all there is.
+  if (command === null) return started === null;
+  return /zeek-anomalyd|\/cli\.js\b/.test(command);
+}
+
+async function readLock(path: string): Promise<{ pid: number; started: string | null } | null> {
+  try {
+    const [pidText, started] = (await readFile(path, 'utf8')).trim().split(/\s+/);
+    const pid = Number.parseInt(pidText ?? '', 10);
+    if (!Number.isSafeInteger(pid) || pid <= 0) return null;
+    return { pid, started: started !== undefined && /^\d+$/.test(started) ? started : null };
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw new DaemonError('ERR_STATE', `state: cannot read lock ${path}`, { cause: error });
+    throw new DaemonError('ERR_STATE', `state: cannot read lock ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { cause: error });
   }
 }
 
 async function releaseLock(path: string, pid: number): Promise<void> {
   // Only remove a lock that is still ours: after a takeover it belongs to someone else.
-  if ((await readLockPid(path)) !== pid) return;
+  if ((await readLock(path))?.pid !== pid) return;
   await unlink(path).catch((error: unknown) => {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   });

@@ -29,9 +29,10 @@ import { open, readFile, rename } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
-import { DaemonError } from '../errors.js';
+import { DaemonError, errnoOf } from '../errors.js';
 import type { DceRpcRecord } from '../zeek/index.js';
 import { writeFileAtomic } from './atomic-write.js';
+import { RARE_VALUE } from '../model/encoding.js';
 
 /** The raw string fields the window keeps, in storage order. */
 export const WINDOW_STRING_COLUMNS = ['origHost', 'respHost', 'namedPipe', 'endpoint', 'operation'] as const;
@@ -57,7 +58,25 @@ export interface TrainingWindowOptions {
    * @default max(50_000, maxRows / 4)
    */
   compactAfterJournalRows?: number;
+  /** Distinct values kept per string column before further new ones fold into RARE_VALUE. */
+  maxValuesPerColumn?: Partial<Record<WindowStringColumn, number>>;
 }
+
+/**
+ * The bound on every dictionary the window keeps (see Dictionary). With these, a 1M-row window
+ * in which every row brings new values in every column, plus a retrain from it, peaks at about
+ * 213 MB RSS (bench/value-flood.bench.ts; ordinary traffic: 124 MB). The cost: past 65,536
+ * distinct client (or server) addresses in the window, further new ones are kept as RARE_VALUE,
+ * which the IP-group feature maps as it maps an address that does not parse. Keeping addresses
+ * as numbers instead of strings would lift that limit at the same memory.
+ */
+export const DEFAULT_MAX_VALUES_PER_COLUMN: Readonly<Record<WindowStringColumn, number>> = {
+  origHost: 65_536,
+  respHost: 65_536,
+  namedPipe: 65_536,
+  endpoint: 65_536,
+  operation: 65_536,
+};
 
 /** What `load()` returns: the window and anything worth a warning in the log. */
 export interface LoadedWindow {
@@ -88,6 +107,13 @@ const INITIAL_CAPACITY = 1024;
 class Dictionary {
   readonly values: (string | null)[] = [null];
   readonly #codes = new Map<string, number>();
+  readonly #maxValues: number;
+  /** Values folded into RARE_VALUE because the dictionary was full. */
+  folded = 0;
+
+  constructor(maxValues = Number.POSITIVE_INFINITY) {
+    this.#maxValues = maxValues;
+  }
 
   get size(): number {
     return this.values.length;
@@ -97,6 +123,11 @@ class Dictionary {
     if (value === null) return NULL_CODE;
     let code = this.#codes.get(value);
     if (code === undefined) {
+      if (this.values.length > this.#maxValues && value !== RARE_VALUE) {
+        // Full: a flood of distinct values (forged names, a scan's hosts) shares one code.
+        this.folded += 1;
+        return this.encode(RARE_VALUE);
+      }
       code = this.values.length;
       this.values.push(value);
       this.#codes.set(value, code);
@@ -108,10 +139,19 @@ class Dictionary {
     return this.values[code] ?? null;
   }
 
-  static fromValues(values: readonly string[]): Dictionary {
+  static fromValues(values: readonly string[], maxValues?: number): Dictionary {
+    // Every saved value keeps its code (the saved rows refer to them), whatever the bound.
     const dictionary = new Dictionary();
     for (const value of values) dictionary.encode(value);
-    return dictionary;
+    return maxValues === undefined ? dictionary : dictionary.#bounded(maxValues);
+  }
+
+  #bounded(maxValues: number): Dictionary {
+    const copy = new Dictionary(maxValues);
+    copy.values.length = 0;
+    for (const value of this.values) copy.values.push(value);
+    for (const [value, code] of this.#codes) copy.#codes.set(value, code);
+    return copy;
   }
 }
 
@@ -152,6 +192,7 @@ export class TrainingWindow {
   #columns: Columns;
   #capacity: number;
   #dictionaries: Dictionary[];
+  readonly #maxValues: number[];
   #head = 0;
   #size = 0;
   /** Sequence number (count of rows ever added before it) of the row at `#head`. */
@@ -181,7 +222,15 @@ export class TrainingWindow {
     this.#compactAfterJournalRows = options.compactAfterJournalRows ?? Math.max(50_000, Math.floor(options.maxRows / 4));
     this.#capacity = Math.min(INITIAL_CAPACITY, this.#maxRows);
     this.#columns = allocate(this.#capacity);
-    this.#dictionaries = WINDOW_STRING_COLUMNS.map(() => new Dictionary());
+    this.#maxValues = WINDOW_STRING_COLUMNS.map((name) => options.maxValuesPerColumn?.[name] ?? DEFAULT_MAX_VALUES_PER_COLUMN[name]);
+    this.#dictionaries = this.#maxValues.map((max) => new Dictionary(max));
+  }
+
+  /** Values folded into RARE_VALUE per string column since the last compaction (dictionary full). */
+  foldedValues(): Record<WindowStringColumn, number> {
+    const out = {} as Record<WindowStringColumn, number>;
+    WINDOW_STRING_COLUMNS.forEach((name, i) => (out[name] = (this.#dictionaries[i] as Dictionary).folded));
+    return out;
   }
 
   /** Rows in the window. */
@@ -374,6 +423,17 @@ export class TrainingWindow {
     const snapshot = await readOptional(snapshotPath);
     if (snapshot !== null) window.#decodeSnapshot(snapshot, snapshotPath);
     const journal = await readOptional(journalPath);
+    if (snapshot !== null && (journal === null || journal.length === 0)) {
+      // compact() always leaves a journal with its header line: none, or an empty one, means it
+      // was deleted or truncated, and the rows sampled since the snapshot are gone.
+      warnings.push(
+        new DaemonError(
+          'ERR_STATE',
+          `state: ${journalPath} is ${journal === null ? 'missing' : 'empty'}; the training rows sampled since the last snapshot are lost (the window holds ${window.size} rows from the snapshot)`,
+          { meta: { path: journalPath } },
+        ),
+      );
+    }
     let rewrite = false;
     if (journal !== null) rewrite = window.#replayJournal(journal, journalPath, warnings);
     window.#persistedSeq = window.#headSeq + window.#size;
@@ -392,6 +452,9 @@ export class TrainingWindow {
       return await TrainingWindow.load(options);
     } catch (error) {
       if (!(error instanceof DaemonError) || error.code !== 'ERR_STATE') throw error;
+      // A file that cannot be read (EACCES after a chown, EIO) is not corrupt: setting weeks of
+      // learning aside for it would be wrong, so the start stops with the errno instead.
+      if (errnoOf(error) !== undefined) throw error;
       const window = new TrainingWindow(options);
       const suffix = `.corrupt-${Date.now()}`;
       for (const path of [window.#snapshotPath as string, window.#journalPath as string]) {
@@ -439,7 +502,7 @@ export class TrainingWindow {
     this.#resize(Math.max(Math.min(this.#size, this.#maxRows), Math.min(INITIAL_CAPACITY, this.#maxRows)));
     this.#dictionaries = this.#dictionaries.map((old, c) => {
       const codes = this.#columns.codes[c] as Uint32Array;
-      const fresh = new Dictionary();
+      const fresh = new Dictionary(this.#maxValues[c]);
       const remap = new Int32Array(old.size).fill(-1);
       remap[NULL_CODE] = NULL_CODE;
       for (let i = 0; i < this.#size; i++) {
@@ -529,7 +592,7 @@ export class TrainingWindow {
     const ts = take((n) => new Float64Array(n));
     const respPort = take((n) => new Int32Array(n));
     const codes = WINDOW_STRING_COLUMNS.map(() => take((n) => new Uint32Array(n)));
-    const dictionaries = header.dictionaries.map((values) => Dictionary.fromValues(values));
+    const dictionaries = header.dictionaries.map((values, c) => Dictionary.fromValues(values, this.#maxValues[c]));
     codes.forEach((column, c) => {
       const limit = (dictionaries[c] as Dictionary).size;
       for (let i = 0; i < column.length; i++) if ((column[i] as number) >= limit) throw corrupt('code out of range');
@@ -672,5 +735,6 @@ async function readOptional(path: string): Promise<Buffer | null> {
 }
 
 function stateError(message: string, cause: unknown, path: string | null): DaemonError {
-  return new DaemonError('ERR_STATE', `state: ${message}`, { cause, meta: { path } });
+  const errno = errnoOf(cause);
+  return new DaemonError('ERR_STATE', `state: ${message}${errno === undefined ? '' : `: ${errno}`}`, { cause, meta: { path, errno } });
 }

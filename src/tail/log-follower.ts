@@ -171,6 +171,8 @@ interface TrackedPath {
   progress: CatchUpProgress | null;
   missingReported: boolean;
   lastErrorCode: string | null;
+  /** errno of the last failed read of this path (a stat may succeed while every open fails). */
+  lastReadErrorCode?: string | null;
 }
 
 class HandlerFailure extends Error {}
@@ -315,12 +317,19 @@ export class LogFollower extends EventEmitter<FollowerEventMap> {
       if (this.#stopRequested) break;
       try {
         if (await this.#step(tracked)) busy = true;
+        tracked.lastReadErrorCode = null;
       } catch (error) {
         if (error instanceof HandlerFailure) throw error;
         // A read failing mid-rotation (EIO, ESTALE on NFS, an unreadable archive…): report once
         // and retry on the next poll (not at once: a persisting error must not spin the loop),
-        // from the last position handled.
-        this.#reportError(tracked.path, error, `tail: cannot read ${tracked.path}: ${(error as Error).message}`);
+        // from the last position handled. The successful stat of every poll does not count as
+        // a change: an unreadable file (EACCES) is reported once, not once per poll.
+        const code = (error as NodeJS.ErrnoException).code ?? 'UNKNOWN';
+        if (tracked.lastReadErrorCode !== code) {
+          tracked.lastReadErrorCode = code;
+          tracked.lastErrorCode = null;
+          this.#reportError(tracked.path, error, `tail: cannot read ${tracked.path}: ${(error as Error).message}`);
+        }
         await this.#dropOpen(tracked);
         tracked.catchUpDue = true;
         tracked.progress = null;

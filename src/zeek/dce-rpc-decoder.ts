@@ -15,7 +15,7 @@
  * whole line, no values array, no intermediate `ZeekRecord`, and no new string for a value a
  * column has seen before.
  */
-import type { DceRpcRecord } from './dce-rpc-record.js';
+import { isRecordTime, type DceRpcRecord } from './dce-rpc-record.js';
 import { toDceRpcRecord } from './dce-rpc.js';
 import { unescapeTsv } from './bytes.js';
 import { ZeekLineDecoder } from './decoder.js';
@@ -286,7 +286,11 @@ export class DceRpcLineDecoder {
         } else {
           return SLOW;
         }
-        if (role === R_TS) ts = value ?? 0;
+        if (role === R_TS) {
+          // Out of range: the slow path reports it as a parse error.
+          if (value === null || !isRecordTime(value)) return SLOW;
+          ts = value;
+        }
         else if (role === R_ORIG_P) origPort = value;
         else if (role === R_RESP_P) respPort = value;
         else if (role === R_RTT) rtt = value;

@@ -3,6 +3,21 @@
  * domain names here, at the parse boundary. `null` is Zeek's unset (`-`, a missing JSON key or
  * `null`); an empty string is Zeek's `(empty)`. The two stay distinct until the feature stage.
  */
+/**
+ * The times a record may carry: 1970-01-01 up to, not including, the year 10000. Anything else
+ * (a forged `ts = 9000000000000`, a negative epoch) has no ISO 8601 form with a four-digit year,
+ * no calendar date in JavaScript beyond ±8.64e15 ms, and no meaning on a sensor: it is a parse
+ * error at the boundary, never a value that reaches the formatters or the model.
+ */
+export const TS_MIN_SECONDS = 0;
+/** Exclusive: 10000-01-01T00:00:00Z. */
+export const TS_END_SECONDS = 253_402_300_800;
+
+/** True when `ts` is a time a record may carry (see TS_MIN_SECONDS). */
+export function isRecordTime(ts: number): boolean {
+  return ts >= TS_MIN_SECONDS && ts < TS_END_SECONDS;
+}
+
 export interface DceRpcRecord {
   /** `ts`: epoch seconds. */
   ts: number;

@@ -2,7 +2,7 @@
  * ZeekRecord → DceRpcRecord: Zeek's column names become domain names here. This is on the
  * scoring hot path, so column positions are resolved once per schema, not per record.
  */
-import type { DceRpcRecord } from './dce-rpc-record.js';
+import { isRecordTime, type DceRpcRecord } from './dce-rpc-record.js';
 import type { ZeekParseError, ZeekRecord } from './decoder.js';
 import type { ZeekSchema, ZeekValue } from './schema.js';
 
@@ -54,6 +54,7 @@ export function toDceRpcRecord(record: ZeekRecord): DceRpcRecord | ZeekParseErro
   if (typeof ts !== 'number' || !Number.isFinite(ts)) {
     return wrong(record, ts === null ? 'ts is unset or missing' : `ts is not a time: ${String(ts)}`);
   }
+  if (!isRecordTime(ts)) return wrong(record, `ts is out of range (1970 to 9999): ${String(ts)}`);
   const uid = at(v, p[1]);
   const origHost = at(v, p[2]);
   const origPort = at(v, p[3]);

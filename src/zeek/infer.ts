@@ -18,12 +18,18 @@ interface Observed {
   kinds: Set<string>;
 }
 
+/**
+ * Nesting kept when flattening: Zeek's records nest two deep (`id.orig_h`), Corelight's a few
+ * more. Deeper objects (a 5,000-deep bomb) contribute no column, and cannot exhaust the stack.
+ */
+const MAX_FLATTEN_DEPTH = 8;
+
 /** Flattens one JSON object into dotted names (nested objects), mapping `id_orig_h` to `id.orig_h`. */
-function flatten(object: Record<string, unknown>, prefix: string, out: Map<string, unknown>): void {
+function flatten(object: Record<string, unknown>, prefix: string, out: Map<string, unknown>, depth = 0): void {
   for (const [key, value] of Object.entries(object)) {
     const name = prefix + key;
     if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
-      flatten(value as Record<string, unknown>, `${name}.`, out);
+      if (depth + 1 < MAX_FLATTEN_DEPTH) flatten(value as Record<string, unknown>, `${name}.`, out, depth + 1);
     } else {
       out.set(KNOWN_UNDERSCORED.get(name) ?? name, value);
     }

@@ -210,11 +210,15 @@ export class DaemonProcess {
   #partial = '';
 
   /** `autoKill`: SIGKILL it after the current test if still running (off outside node:test). */
-  constructor(site: Site, options: { autoKill?: boolean } = {}) {
+  /** `maxOpenFiles`: run it under that RLIMIT_NOFILE (prlimit), as systemd's LimitNOFILE= would. */
+  constructor(site: Site, options: { autoKill?: boolean; maxOpenFiles?: number } = {}) {
     // Not under systemd: plain log lines, no notify socket, whatever the test runner's environment.
     const env: NodeJS.ProcessEnv = { ...process.env };
     for (const key of ['JOURNAL_STREAM', 'INVOCATION_ID', 'NOTIFY_SOCKET', 'WATCHDOG_USEC', 'WATCHDOG_PID']) delete env[key];
-    this.child = spawn(process.execPath, [CLI, 'run', '-c', site.iniPath], { stdio: ['ignore', 'pipe', 'pipe'], env });
+    const command = [process.execPath, CLI, 'run', '-c', site.iniPath];
+    // prlimit execs the command, so the child's pid is the daemon's.
+    if (options.maxOpenFiles !== undefined) command.unshift('prlimit', `--nofile=${options.maxOpenFiles}:${options.maxOpenFiles}`, '--');
+    this.child = spawn(command[0] as string, command.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env });
     // A failed assertion must not leave a daemon running (it would also keep the test process alive).
     if (options.autoKill !== false) {
       after(() => {

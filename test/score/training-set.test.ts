@@ -1,3 +1,4 @@
+import { DEFAULT_MAX_VALUES_PER_FEATURE, RARE_VALUE } from '../../src/model/encoding.js';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
@@ -94,10 +95,16 @@ void describe('TrainingSetBuilder', () => {
     assert.deepEqual(fromMatrix.calibration?.rarity, [...perRow.entries()].sort((a, b) => a[0] - b[0]));
   });
 
-  void it('reports a row it cannot encode at build(), not in the middle of reading', () => {
+  // Issue #15 item 2: more distinct values than codes used to fail the build (ERR_TRAIN "more
+  // than 65535 distinct values"); past the encoder's bound they are folded into RARE_VALUE.
+  void it('folds a flood of distinct values into one rare value instead of failing the build', () => {
     const builder = new TrainingSetBuilder({ ...FEATURES, features: ['resp_port'] }, VETTING);
     const base = records[0] as DceRpcRecord;
     for (let port = 0; port <= 0x10000; port++) builder.add({ ...base, respPort: port });
-    assert.throws(() => builder.build(), { code: 'ERR_TRAIN', message: /more than 65535 distinct values/ });
+    const set = builder.build();
+    assert.equal(set.matrix.rowCount, 0x10001);
+    const vocabulary = set.matrix.vocabularies[0] ?? [];
+    assert.equal(vocabulary.length, DEFAULT_MAX_VALUES_PER_FEATURE + 1);
+    assert.ok(vocabulary.includes(RARE_VALUE));
   });
 });

@@ -217,7 +217,7 @@ void test('crash mid-write: the torn line is left alone and readTail + reconcile
   const present = await restarted.readTail(pending.size);
   const decision = reconcile(batch, present);
   assert.equal(decision.kind, 'append');
-  if (decision.kind === 'append') await restarted.appendBatch(decision.bytes);
+  if (decision.kind === 'append') await restarted.appendBatch(decision.bytes, { continuesLine: true });
   await restarted.close();
   const back = await readBack(path);
   assert.equal(back.errors, 0);

@@ -1,0 +1,79 @@
+/**
+ * Issue #15 item 2: 2M records with distinct operation names made every retrain fail
+ * ("feature 2 has more than 65535 distinct values") until the rows left the window, and the
+ * window's dictionaries grew with every forged name. Both are bounded now: past the bound, new
+ * values are folded into one RARE_VALUE token, and training goes on.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { MatrixEncoder, RARE_VALUE } from '../../src/model/encoding.js';
+import { TrainingWindow } from '../../src/state/training-window.js';
+import { repoRoot } from '../helpers/shared.js';
+import { tempDir } from '../helpers/tmp.js';
+
+void test('encoder: values past the bound fold into RARE_VALUE; counts and other features are kept', () => {
+  const encoder = new MatrixEncoder(2, 1000, 100);
+  for (let i = 0; i < 1000; i += 1) encoder.addRow([`op${i}`, i % 2 === 0 ? 'even' : 'odd']);
+  const matrix = encoder.finish();
+  assert.equal(matrix.rowCount, 1000);
+  assert.equal(matrix.vocabularies[0]?.length, 101);
+  assert.ok(matrix.vocabularies[0]?.includes(RARE_VALUE));
+  assert.deepEqual(matrix.vocabularies[1], ['even', 'odd']);
+  assert.equal(encoder.foldedRows(0), 900);
+  assert.equal(encoder.foldedRows(1), 0);
+  const rare = matrix.vocabularies[0]?.indexOf(RARE_VALUE) ?? -1;
+  let rareRows = 0;
+  for (let r = 0; r < matrix.rowCount; r += 1) {
+    const id = matrix.rowToDistinct[r] as number;
+    if (matrix.distinctCodes[id * 2] === rare) rareRows += 1;
+  }
+  assert.equal(rareRows, 900);
+});
+
+void test('train on 70,000 distinct operation names succeeds (it failed at 65,535)', { timeout: 120_000 }, () => {
+  const dir = tempDir();
+  const cli = join(repoRoot, 'build', 'src', 'cli.js');
+  const clean = join(dir, 'clean.log');
+  const generated = spawnSync(process.execPath, [cli, 'generate', '--rows', '70000', '--seed', '5', '-o', clean], { encoding: 'utf8' });
+  assert.equal(generated.status, 0, generated.stderr);
+  let n = 0;
+  const flooded = readFileSync(clean, 'utf8')
+    .split('\n')
+    .map((line) => {
+      if (line === '' || line.startsWith('#')) return line;
+      const fields = line.split('\t');
+      fields[9] = `Forged${n++}`;
+      return fields.join('\t');
+    })
+    .join('\n');
+  const log = join(dir, 'flood.log');
+  writeFileSync(log, flooded);
+  const model = join(dir, 'model.json');
+  const trained = spawnSync(process.execPath, [cli, 'train', '--sample', '1', '--k', '4', '--n-init', '1', '-o', model, '--json', log], { encoding: 'utf8' });
+  assert.equal(trained.status, 0, trained.stderr);
+  assert.equal((JSON.parse(trained.stdout) as { rows: number }).rows, n);
+  assert.ok(n > 65_535);
+});
+
+void test('window: each string column is bounded; a flood folds into RARE_VALUE and survives a reload', async () => {
+  const dir = tempDir();
+  const options = { maxRows: 5000, maxAgeMs: 0, directory: dir, maxValuesPerColumn: { operation: 50 } };
+  const { window } = await TrainingWindow.load(options);
+  for (let i = 0; i < 2000; i += 1) {
+    window.add({ ts: 1_700_000_000 + i, respPort: 445, origHost: '10.0.0.1', respHost: '10.0.0.2', namedPipe: 'svcctl', endpoint: 'svcctl', operation: `op${i}` });
+  }
+  assert.ok(window.dictionarySizes().operation <= 51, String(window.dictionarySizes().operation));
+  assert.equal(window.foldedValues().operation, 2000 - 50);
+  assert.equal(window.row(1999).operation, RARE_VALUE);
+  assert.equal(window.row(10).operation, 'op10');
+  await window.persist();
+  await window.close();
+  const again = await TrainingWindow.load(options);
+  assert.equal(again.window.size, 2000);
+  assert.equal(again.window.row(1999).operation, RARE_VALUE);
+  assert.equal(again.window.row(10).operation, 'op10');
+  await again.window.close();
+});
