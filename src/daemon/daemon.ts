@@ -415,7 +415,13 @@ export class Daemon {
   async #betweenBatches(): Promise<void> {
     // Never during a restart replay: the lines past the restart point were scored (and their
     // anomalies written) by the old model; re-scoring them with a new one would write them again.
-    if (this.#pendingModel !== null && this.#replay === null) {
+    // Unless there is no old model (its file was lost): then nothing can be matched anyway.
+    if (this.#pendingModel !== null && (this.#replay === null || this.#evaluator === null)) {
+      if (this.#replay !== null) {
+        this.#log.warn('the model that scored the lines past the restart point is gone; its anomalies on disk cannot be matched', { unmatched_bytes: this.#replay.unmatched });
+        this.#pendingTornEnd = this.#replay.finish();
+        this.#replay = null;
+      }
       this.#installEvaluator(this.#pendingModel);
       this.#pendingModel = null;
       this.#dirty = true;

@@ -523,10 +523,13 @@ export class LogFollower extends EventEmitter<FollowerEventMap> {
       const stillLive = held === null || live === null ? null : () => this.#stillLive(tracked, held, live);
       const completed = await this.#readSteps(tracked, plan.steps, stillLive);
       if (completed === 'stopped' || completed === 'live-changed') return completed;
-      if (completed === 'done' || attempt >= MAX_REPLANS) {
+      if (completed === 'done') {
         tracked.catchUpDue = false;
         return plan;
       }
+      // Files keep moving under us: never take a plan half-read for done; try again at the next
+      // poll, from the last file finished.
+      if (attempt >= MAX_REPLANS) return 'live-changed';
       // A planned file moved on (into the archive) before we opened it: look again. Every file
       // planned is older than the live content planned around; if that changed meanwhile, its old
       // content is a rotated file now and must be planned as one.

@@ -9,7 +9,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BIRTH_TIMES_ABSENT } from '../helpers/birth-time.js';
 import { tempDir } from '../helpers/tmp.js';
 import {
   DaemonProcess,
@@ -42,7 +41,7 @@ function random(seed: number): () => number {
   };
 }
 
-void test('crash loop: 20 kill -9 with restarts leave exactly the offline anomalies, each once', { timeout: 180_000, skip: BIRTH_TIMES_ABSENT }, async () => {
+void test('crash loop: 20 kill -9 with restarts leave exactly the offline anomalies, each once', { timeout: 180_000 }, async () => {
   const site = makeSite(tempDir());
   const corpus = makeCorpus(site.root, RECORDS, 11);
   writeIni(site, corpus);

@@ -6,7 +6,6 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { BIRTH_TIMES_ABSENT } from '../helpers/birth-time.js';
 import { tempDir } from '../helpers/tmp.js';
 import {
   DaemonProcess,
@@ -27,7 +26,7 @@ import {
 const RECORDS = 200_000;
 const ROTATE_EVERY = 2_000;
 
-void test('rotation storm: 200,000 records over 100 Zeek rotations are scored exactly once', { timeout: 180_000, skip: BIRTH_TIMES_ABSENT }, async () => {
+void test('rotation storm: 200,000 records over 100 Zeek rotations are scored exactly once', { timeout: 180_000 }, async () => {
   const site = makeSite(tempDir());
   const corpus = makeCorpus(site.root, RECORDS);
   writeIni(site, corpus);

@@ -51,6 +51,8 @@ export interface ScenarioOptions {
    * setup) instead of pinning one; lines then differ in their model fields, so only uids count.
    */
   bootstrap?: boolean;
+  /** See WriterOptions.wallClockNames. */
+  wallClockNames?: boolean;
   /** Run `zeek-anomalyd status --json` in a loop while the daemon runs, keeping every answer. */
   pollStatus?: boolean;
   /** Signal of the stops in `downs` (default: SIGTERM and kill -9 alternately). */
@@ -194,6 +196,7 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
     rotateEveryMs: options.rotateEveryMs,
     seed: options.seed,
     referenceDir,
+    ...(options.wallClockNames === true ? { wallClockNames: true } : {}),
   });
   let writing = true;
   const writerDone = writer.done.finally(() => (writing = false));

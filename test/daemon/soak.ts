@@ -41,6 +41,7 @@ async function main(): Promise<void> {
       seeds: { type: 'string', default: '101-110' },
       'no-archives': { type: 'boolean', default: false },
       bootstrap: { type: 'boolean', default: false },
+      'wall-clock-names': { type: 'boolean', default: false },
       verbose: { type: 'boolean', default: false },
     },
   });
@@ -54,7 +55,7 @@ async function main(): Promise<void> {
     for (const seed of seeds) {
       const root = mkdtempSync(join(tmpdir(), `zad-soak-${name}-${seed}-`));
       try {
-        const result = await runScenario({ ...scenario, root, seed, withArchives: !values['no-archives'], bootstrap: values.bootstrap });
+        const result = await runScenario({ ...scenario, root, seed, withArchives: !values['no-archives'], bootstrap: values.bootstrap, wallClockNames: values['wall-clock-names'] });
         if (result.equal) exact += 1;
         else failures += 1;
         worst.missing = Math.max(worst.missing, result.missing);

@@ -59,6 +59,12 @@ export interface WriterOptions {
   maxBatch?: number;
   /** Stop writing after this many rotations, leaving the rest unwritten. @default no limit */
   maxRotations?: number;
+  /**
+   * Name rotated files from the real clock at Zeek's one-second resolution, as Zeek would:
+   * rotations less than a second apart then reuse a name and rename(2) replaces the older file.
+   * @default false (names from the simulated hourly clock, never reused)
+   */
+  wallClockNames?: boolean;
 }
 
 /** mulberry32: a small seeded generator, so a failing seed can be replayed exactly. */
@@ -98,6 +104,7 @@ class Writer {
   #fd: number | null = null;
   #fileIndex = 0;
   #openMs = SIMULATED_START_MS;
+  #fileOpenedAtMs = 0;
   #reference: string | null = null;
   #written = 0;
   #rotations = 0;
@@ -131,6 +138,7 @@ class Writer {
       const existing = this.#o.layout === 'logrotate' && existsSync(this.#o.livePath);
       this.#fd = openSync(this.#o.livePath, this.#o.layout === 'logrotate' ? 'a' : 'w');
       this.#fileIndex += 1;
+      this.#fileOpenedAtMs = Date.now();
       this.#reference = join(this.#o.referenceDir, `${String(this.#fileIndex).padStart(5, '0')}.log`);
       const header = this.#header();
       writeFileSync(this.#reference, header);
@@ -188,7 +196,8 @@ class Writer {
           rmSync(queued);
         });
       } else {
-        const rotated = live.replace(/\.log$/, `.${zeekStamp(this.#openMs)}.log`);
+        const stampMs = this.#o.wallClockNames === true ? this.#fileOpenedAtMs : this.#openMs;
+        const rotated = live.replace(/\.log$/, `.${zeekStamp(stampMs)}.log`);
         renameSync(live, rotated);
         if (layout === 'zeekctl') {
           const target = join(this.#o.archiveDir as string, archiveDay, archiveName);

@@ -6,7 +6,6 @@ import assert from 'node:assert/strict';
 import { renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { BIRTH_TIMES_ABSENT } from '../helpers/birth-time.js';
 import { tempDir } from '../helpers/tmp.js';
 import { appendLines, Collector, createLog, delay, follow, range } from './harness.js';
 
@@ -120,7 +119,7 @@ void test('checkpoints of paths not seen in this run are kept', async (t) => {
   assert.equal(saved.find((c) => c.path === path)?.offset, statSync(path).size);
 });
 
-void test('several rotations while stopped: saved file finished, missed ones read, then current', { skip: BIRTH_TIMES_ABSENT }, async (t) => {
+void test('several rotations while stopped: saved file finished, missed ones read, then current', async (t) => {
   const dir = tempDir();
   const path = join(dir, 'dce_rpc.log');
   createLog(path, 0, 100);
