@@ -26,6 +26,7 @@ import { DaemonError } from '../errors.js';
 import type { AnomalyFormatter } from './format.js';
 import { tsvOpenTime } from './format.js';
 import { nextRotationAt, rotatedFileName } from './rotation.js';
+import { syncDirectory } from './output-target.js';
 
 /**
  * Device, inode and our idea of the size of the file we write to. Numbers, unlike the tail's
@@ -491,15 +492,6 @@ async function readRange(handle: FileHandle, from: number, to: number): Promise<
     done += bytesRead;
   }
   return buffer.subarray(0, done);
-}
-
-async function syncDirectory(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }
 
 function sinkError(message: string, cause: unknown, path: string): DaemonError {

@@ -15,7 +15,7 @@
 import { once } from 'node:events';
 import { open, realpath, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { DaemonError } from '../errors.js';
+import { DaemonError, messageOf } from '../errors.js';
 
 /** How an output path is written. */
 export type OutputMode =
@@ -34,7 +34,7 @@ export interface OutputTarget {
 
 function outputError(component: string, path: string, error: unknown): DaemonError {
   const errno = (error as NodeJS.ErrnoException).code;
-  const detail = errno ?? (error instanceof Error ? error.message : String(error));
+  const detail = errno ?? messageOf(error);
   return new DaemonError('ERR_SINK_WRITE', `${component}: cannot write ${path}: ${detail}`, {
     cause: error,
     meta: { path, ...(errno === undefined ? {} : { errno }) },
@@ -89,74 +89,69 @@ export async function writeOutputFile(path: string, data: string | Uint8Array, c
   }
 }
 
-function replaceTarget(path: string, component: string): Promise<OutputTarget> {
-  const dir = dirname(path);
-  tempCounter += 1;
-  const temp = join(dir, `.${basename(path)}.${process.pid}.${tempCounter}.tmp`);
-  return openHandle(temp, 'wx', path, component).then((handle) => {
-    let closed = false;
-    const close = async (): Promise<void> => {
-      if (closed) return;
-      closed = true;
-      await handle.close();
-    };
-    return {
-      label: path,
-      async write(data) {
-        try {
-          await handle.writeFile(data);
-        } catch (error) {
-          throw outputError(component, path, error);
-        }
-      },
-      async commit() {
-        try {
-          await handle.sync();
-          await close();
-          await rename(temp, path);
-          await syncDirectory(dir);
-        } catch (error) {
-          await rm(temp, { force: true });
-          throw outputError(component, path, error);
-        }
-      },
-      async abort() {
-        try {
-          await close();
-        } finally {
-          await rm(temp, { force: true });
-        }
-      },
-    };
-  });
-}
-
-async function writeThroughTarget(path: string, component: string): Promise<OutputTarget> {
-  // 'w' on a device or FIFO truncates nothing and creates nothing; it only opens.
-  const handle = await openHandle(path, 'w', path, component);
+/** A file handle written to as one output; `close` is safe to call more than once. */
+function handleWriter(handle: FileHandle, path: string, component: string): { write: (data: string | Uint8Array) => Promise<void>; close: () => Promise<void> } {
   let closed = false;
-  const close = async (): Promise<void> => {
-    if (closed) return;
-    closed = true;
-    await handle.close();
-  };
   return {
-    label: path,
-    async write(data) {
+    write: async (data) => {
       try {
         await handle.writeFile(data);
       } catch (error) {
         throw outputError(component, path, error);
       }
     },
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await handle.close();
+    },
+  };
+}
+
+async function replaceTarget(path: string, component: string): Promise<OutputTarget> {
+  const dir = dirname(path);
+  tempCounter += 1;
+  const temp = join(dir, `.${basename(path)}.${process.pid}.${tempCounter}.tmp`);
+  const handle = await openHandle(temp, 'wx', path, component);
+  const writer = handleWriter(handle, path, component);
+  return {
+    label: path,
+    write: writer.write,
     async commit() {
       try {
-        await close();
+        await handle.sync();
+        await writer.close();
+        await rename(temp, path);
+        await syncDirectory(dir);
+      } catch (error) {
+        await rm(temp, { force: true });
+        throw outputError(component, path, error);
+      }
+    },
+    async abort() {
+      try {
+        await writer.close();
+      } finally {
+        await rm(temp, { force: true });
+      }
+    },
+  };
+}
+
+async function writeThroughTarget(path: string, component: string): Promise<OutputTarget> {
+  // 'w' on a device or FIFO truncates nothing and creates nothing; it only opens.
+  const writer = handleWriter(await openHandle(path, 'w', path, component), path, component);
+  return {
+    label: path,
+    write: writer.write,
+    async commit() {
+      try {
+        await writer.close();
       } catch (error) {
         throw outputError(component, path, error);
       }
     },
-    abort: close,
+    abort: writer.close,
   };
 }
 
@@ -183,7 +178,8 @@ async function openHandle(file: string, flags: string, path: string, component: 
   }
 }
 
-async function syncDirectory(dir: string): Promise<void> {
+/** fsyncs a directory, so a rename or a new file in it survives a crash. */
+export async function syncDirectory(dir: string): Promise<void> {
   const handle = await open(dir, 'r');
   try {
     await handle.sync();
