@@ -119,7 +119,7 @@ function trainConsumer(sample: TrainSample): Consumer {
   let pairCount = 0;
   const pairOf = (endpoint: string | null, operation: string | null): number => {
     let byOperation = pairs.get(endpoint);
-    if (byOperation === undefined) pairs.set(endpoint, (byOperation = new Map()));
+    if (byOperation === undefined) pairs.set(endpoint, (byOperation = new Map<string | null, number>()));
     let pair = byOperation.get(operation);
     if (pair === undefined) byOperation.set(operation, (pair = pairCount++));
     return pair;
@@ -133,7 +133,7 @@ function trainConsumer(sample: TrainSample): Consumer {
       const host = record.origHost;
       if (host === null) return;
       let seen = byHost.get(host);
-      if (seen === undefined) byHost.set(host, (seen = new Map()));
+      if (seen === undefined) byHost.set(host, (seen = new Map<number, number>()));
       // Exact while pairs < 2^20 and days < 2^33: far beyond one chunk and any real ts.
       const key = Math.floor(record.ts / DAY_SECONDS) * 1_048_576 + pairOf(record.endpoint, record.operation);
       const at = seen.get(key);
