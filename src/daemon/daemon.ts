@@ -148,7 +148,7 @@ export class Daemon {
       });
     }
     this.#models = new ModelStore(stateDirectory);
-    this.#progress = await loadProgress(stateDirectory);
+    this.#progress = await loadProgress(stateDirectory, (warning) => this.#log.warn(warning));
 
     const opened = await TrainingWindow.openOrReset({
       maxRows: config.training.windowMaxRows,
