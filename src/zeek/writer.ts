@@ -5,8 +5,7 @@
  * produce a second line, because every control byte is escaped.
  */
 import { charBytes, hexEscape, isEscapedByte } from './bytes.js';
-import type { TsvFormat } from './decoder.js';
-import { DEFAULT_TSV_FORMAT } from './decoder.js';
+import { DEFAULT_TSV_FORMAT, type TsvFormat } from './decoded.js';
 import { typeShape } from './schema.js';
 import type { TypeShape, ZeekSchema, ZeekValue } from './schema.js';
 
