@@ -277,10 +277,7 @@ export class ZeekLineDecoder {
         } else {
           value = this.#tsvValue(raw, shape, format);
         }
-        if (value === INVALID) {
-          const field = active.schema.fields[i] as ZeekField;
-          return this.#error('bad-value', lineNumber, offset, `bad ${field.type} in ${field.name}: ${shown(raw)}`);
-        }
+        if (value === INVALID) return this.#badValue(active.schema.fields[i] as ZeekField, shown(raw), lineNumber, offset);
         values[i] = value;
       } else {
         values[i] = null;
@@ -374,13 +371,15 @@ export class ZeekLineDecoder {
       } else {
         decoded = this.#tsvValue(raw, shape, format);
       }
-      if (decoded === INVALID) {
-        const field = active.schema.fields[i] as ZeekField;
-        return this.#error('bad-value', lineNumber, offset, `bad ${field.type} in ${field.name}: ${shown(raw)}`);
-      }
+      if (decoded === INVALID) return this.#badValue(active.schema.fields[i] as ZeekField, shown(raw), lineNumber, offset);
       values[i] = decoded;
     }
     return { kind: 'record', file: this.file, line: lineNumber, offset, schema: active.schema, values };
+  }
+
+  /** A column whose text is not a value of its type (`shownText` quotes it). */
+  #badValue(field: ZeekField, shownText: string, line: number, offset: number): ZeekParseError {
+    return this.#error('bad-value', line, offset, `bad ${field.type} in ${field.name}: ${shownText}`);
   }
 
   #columnCount(text: string, sep: string, expected: number, line: number, offset: number): ZeekParseError {
@@ -440,9 +439,7 @@ export class ZeekLineDecoder {
         continue;
       }
       const value = jsonValue(member, this.#jsonShapes[i] as TypeShape, this.#jsonHex);
-      if (value === INVALID) {
-        return this.#error('bad-value', lineNumber, offset, `bad ${field.type} in ${field.name}: ${shown(JSON.stringify(member))}`);
-      }
+      if (value === INVALID) return this.#badValue(field, shown(JSON.stringify(member)), lineNumber, offset);
       values[i] = value;
     }
     if (present === 0) {
