@@ -239,6 +239,9 @@ export class Daemon {
     );
     this.#follower.on('file-added', (file) => this.#log.info('following', { path: file.path }));
     this.#follower.on('gap', (gap) => void this.#exclusive.run(() => Promise.resolve(this.#recordGap(gap))));
+    this.#follower.on('gap-suspected', (event) => {
+      if (event.looks === 1) this.#log.info('the file being read is not where rotated files go; looking again before counting its rest as lost', { path: event.path, fingerprint: event.file.fingerprint, from_byte: event.fromOffset });
+    });
     this.#follower.on('catch-up', (progress) => {
       if (progress.filesLeft > 0) this.#log.info('catching up', { path: progress.path, files_left: progress.filesLeft, bytes_left: progress.bytesLeft, reading: progress.current ?? '' });
       void this.#writeStatus();
