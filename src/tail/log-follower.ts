@@ -783,6 +783,10 @@ export class LogFollower extends EventEmitter<FollowerEventMap> {
         },
       );
       if (flushed) await this.#deliver(tracked, file, lines, overlong, false);
+      const garbage = file.opened.reader.trailingGarbage;
+      if (garbage) {
+        this.emit('tail-error', new DaemonError('ERR_TAIL', `tail: ${file.identity.path}: ${garbage.detail}; every line before it (up to line ${file.splitter.nextLineNumber - 1}) was read`, { meta: { path: file.identity.path, offset: garbage.offset } }));
+      }
       const checkpoint = checkpointOf(tracked.path, file, file.splitter.committedOffset, file.splitter.nextLineNumber, true);
       tracked.checkpoint = checkpoint;
       tracked.last = fromCheckpoint(checkpoint);
@@ -845,7 +849,11 @@ export class LogFollower extends EventEmitter<FollowerEventMap> {
       while (batchBytes < this.#maxBatchBytes) {
         // A fresh buffer per read: delivered lines are views into it, valid until handled.
         const buffer = Buffer.allocUnsafe(this.#readChunkBytes);
-        const bytesRead = await file.opened.reader.read(buffer, file.readPosition);
+        const bytesRead = await file.opened.reader.read(buffer, file.readPosition).catch((error: unknown) => {
+          // A cut or corrupt gzip member, after all its good bytes were read: say at which line.
+          if (!('gzipProblem' in (error as object))) throw error;
+          throw Object.assign(new Error(`${(error as Error).message} (at line ${file.splitter.nextLineNumber})`, { cause: error }), { code: (error as NodeJS.ErrnoException).code });
+        });
         if (bytesRead === 0) {
           atEnd = true;
           break;
