@@ -3,12 +3,11 @@
  * extracts the configured features, fits K-Modes and calibrates rarity on the sample.
  */
 import { EXIT } from '../errors.js';
-import { TrainingSampler } from '../features/index.js';
 import { serializeModel, type KModesModel } from '../model/index.js';
 import { outputMode, writeOutputFile } from '../sink/index.js';
 import { routineOptionsFrom, TrainingSetBuilder, trainModel, type VettedPair } from '../score/index.js';
 import type { Config } from '../config/index.js';
-import { readArchive, type ArchiveInput } from '../hunt/index.js';
+import { trainArchive, type ArchiveInput } from '../hunt/index.js';
 import {
   HUNT_OPTIONS,
   HUNT_USAGE,
@@ -27,9 +26,10 @@ const USAGE = `usage: zeek-anomalyd train [-c INI] [-o MODEL] [--k N] [--n-init 
                            [--seed N] [--sample N] [-j N] [--since TIME] [--until TIME]
                            [--json] LOG...
 
-Reads the logs (TSV, JSON, .gz; decoded in worker threads, taken in the order of the records'
-time), keeps one record in N, and writes a model. The sample, and so the model, is the same
-for any number of threads.
+Reads the logs (TSV, JSON, .gz; decoded and sampled in worker threads, taken in the order of
+the records' time), keeps one record in N (each file sampled on its own, from a stream keyed by
+its place in that order), and writes a model. The sample, and so the model, is the same for any
+number of threads.
   -c, --config INI   configuration (features, IP groups, model defaults); default: built-in
   -o, --output FILE  model file to write (default: model.json); replaced atomically (a device or
                      FIFO is written to, never replaced; - = standard output)
@@ -86,9 +86,10 @@ export interface TrainResult {
 }
 
 /**
- * Reads `archive` (decoded in `threads` workers, every record delivered here in file order, so
- * the sample does not depend on the thread count), samples, vets technique operations by
- * distinct hosts, fits and calibrates. Shared with `eval`.
+ * Reads `archive` (decoded and sampled in `threads` workers, one sampler stream per file, the
+ * sampled records and the folded observations delivered here in file order, so the sample and
+ * the model do not depend on the thread count), vets technique operations by distinct hosts,
+ * fits and calibrates. Shared with `eval`.
  */
 export async function trainFromLogs(
   config: Config,
@@ -97,8 +98,12 @@ export async function trainFromLogs(
   threads: number,
 ): Promise<TrainResult> {
   const builder = trainingSetBuilder(config);
-  const sampler = new TrainingSampler({ every: plan.sample, mode: config.training.sampleMode, seed: plan.seed });
-  const totals = await readArchive(archive, (record) => builder.add(record, sampler.take()), { threads, progress: 'reading' });
+  const totals = await trainArchive(
+    archive,
+    { every: plan.sample, mode: config.training.sampleMode, seed: plan.seed },
+    { sampled: (record) => builder.add(record, true, false), observed: (record) => builder.add(record, false, true) },
+    { threads, progress: 'reading' },
+  );
   return fitTrainingSet(config, plan, builder, totals);
 }
 

@@ -92,11 +92,15 @@ export class TrainingSetBuilder {
   /**
    * Counts `record` (vetting, and routine unless the statistics are kept elsewhere) and, when
    * `sampled`, adds its feature row. Offline training counts every record and samples some.
+   * `counted: false` adds the row only: for a reader that sends the observations apart
+   * (deduplicated, see hunt/worker.ts) and the sampled records again.
    */
-  add(record: DceRpcRecord, sampled = true): void {
+  add(record: DceRpcRecord, sampled = true, counted = true): void {
     const origGroup = this.#groupOf.extractInto(record, this.#groupRow)[0] as string;
-    this.#vetting.observe(record.operation, origGroup, record.origHost);
-    if (this.#ownStats) this.#stats.observe(record.ts, record.origHost, origGroup, record.endpoint, record.operation);
+    if (counted) {
+      this.#vetting.observe(record.operation, origGroup, record.origHost);
+      if (this.#ownStats) this.#stats.observe(record.ts, record.origHost, origGroup, record.endpoint, record.operation);
+    }
     if (!sampled || this.#error !== undefined) return;
     const row = this.#encoder.rowCount;
     try {
