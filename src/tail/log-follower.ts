@@ -592,6 +592,10 @@ export class LogFollower extends EventEmitter<FollowerEventMap> {
       if (this.#stopRequested) return false;
       const last = finalLines(file, this.#onOverlong(file));
       if (last !== null) await this.#deliver(tracked, file, last.lines, last.overlong, false);
+      const garbage = file.opened.reader.trailingGarbage;
+      if (garbage) {
+        this.emit('tail-error', new DaemonError('ERR_TAIL', `tail: ${file.identity.path}: ${garbage.detail}; every line before it (up to line ${file.splitter.nextLineNumber - 1}) was read`, { meta: { path: file.identity.path, offset: garbage.offset } }));
+      }
       const checkpoint = checkpointOf(tracked.path, file, file.splitter.committedOffset, file.splitter.nextLineNumber, true);
       tracked.checkpoint = checkpoint;
       tracked.last = fromCheckpoint(checkpoint);

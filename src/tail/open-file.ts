@@ -55,7 +55,11 @@ export async function readBatch(file: OpenFile, readChunkBytes: number, maxBatch
   while (batchBytes < maxBatchBytes) {
     // A fresh buffer per read: delivered lines are views into it, valid until handled.
     const buffer = Buffer.allocUnsafe(readChunkBytes);
-    const bytesRead = await file.opened.reader.read(buffer, file.readPosition);
+    const bytesRead = await file.opened.reader.read(buffer, file.readPosition).catch((error: unknown) => {
+      // A cut or corrupt gzip member, after all its good bytes were read: say at which line.
+      if (!('gzipProblem' in (error as object))) throw error;
+      throw Object.assign(new Error(`${(error as Error).message} (at line ${file.splitter.nextLineNumber})`, { cause: error }), { code: (error as NodeJS.ErrnoException).code });
+    });
     if (bytesRead === 0) return { lines, overlong, readAny, atEnd: true };
     readAny = true;
     file.readPosition += bytesRead;
