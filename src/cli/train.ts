@@ -3,22 +3,10 @@
  * extracts the configured features, fits K-Modes and calibrates rarity on the sample.
  */
 import { EXIT } from '../errors.js';
-import { serializeModel, type KModesModel } from '../model/index.js';
+import { serializeModel } from '../model/index.js';
 import { outputMode, writeOutputFile } from '../sink/index.js';
-import { routineOptionsFrom, TrainingSetBuilder, trainModel, type VettedPair } from '../score/index.js';
-import type { Config } from '../config/index.js';
-import { trainArchive, type ArchiveInput } from '../hunt/index.js';
-import {
-  HUNT_OPTIONS,
-  HUNT_USAGE,
-  huntArchive,
-  huntPlan,
-  intOption,
-  loadConfigOption,
-  runCommand,
-  parseCommandArgs,
-  UsageError,
-} from './_common.js';
+import { HUNT_OPTIONS, HUNT_USAGE, huntArchive, huntPlan, loadConfigOption, runCommand, parseCommandArgs, UsageError } from './_common.js';
+import { TRAIN_OPTIONS, trainFromLogs, trainPlan } from './_training.js';
 
 export const summary = 'train a K-Modes model from dce_rpc logs';
 
@@ -40,118 +28,6 @@ number of threads.
   --sample N         keep one record in N (default: [training] sample_every, 20)
   --json             print one JSON summary line on stdout
 ${HUNT_USAGE}`;
-
-/** Training options after the INI and the command line are combined. */
-export interface TrainPlan {
-  k: number;
-  nInit: number;
-  init: 'huang' | 'cao';
-  seed: number;
-  sample: number;
-}
-
-export const TRAIN_OPTIONS = {
-  k: { type: 'string' },
-  'n-init': { type: 'string' },
-  init: { type: 'string' },
-  seed: { type: 'string' },
-  sample: { type: 'string' },
-} as const;
-
-/** Combines `[model]`/`[training]` with command-line overrides. */
-export function trainPlan(config: Config, values: Partial<Record<keyof typeof TRAIN_OPTIONS, string>>): TrainPlan {
-  const init = values.init ?? config.model.init;
-  if (init !== 'huang' && init !== 'cao') throw new UsageError(`--init must be huang or cao, not '${init}'`);
-  return {
-    k: intOption('k', values.k, 1) ?? config.model.k,
-    nInit: intOption('n-init', values['n-init'], 1) ?? config.model.nInit,
-    init,
-    seed: intOption('seed', values.seed) ?? config.model.seed ?? 0,
-    sample: intOption('sample', values.sample, 1) ?? config.training.sampleEvery,
-  };
-}
-
-/** What training produced, and what it left out. */
-export interface TrainResult {
-  model: KModesModel;
-  records: number;
-  parseErrors: number;
-  /** Files read, and files skipped whole by --since/--until. */
-  files: number;
-  skippedFiles: number;
-  fitMs: number;
-  /** Sampled rows of technique operations whose group had too few distinct hosts doing them. */
-  withheldRows: number;
-  vetting: VettedPair[];
-}
-
-/**
- * Reads `archive` (decoded and sampled in `threads` workers, one sampler stream per file, the
- * sampled records and the folded observations delivered here in file order, so the sample and
- * the model do not depend on the thread count), vets technique operations by distinct hosts,
- * fits and calibrates. Shared with `eval`.
- */
-export async function trainFromLogs(
-  config: Config,
-  plan: TrainPlan,
-  archive: ArchiveInput,
-  threads: number,
-): Promise<TrainResult> {
-  const builder = trainingSetBuilder(config);
-  const totals = await trainArchive(
-    archive,
-    { every: plan.sample, mode: config.training.sampleMode, seed: plan.seed },
-    { sampled: (record) => builder.add(record, true, false), observed: (record) => builder.add(record, false, true) },
-    { threads, progress: 'reading' },
-  );
-  return fitTrainingSet(config, plan, builder, totals);
-}
-
-/** The builder `train`, `eval` and the sweep fill: routine thresholds from `[scoring]`. */
-export function trainingSetBuilder(config: Config): TrainingSetBuilder {
-  return new TrainingSetBuilder(config.features, {
-    minHosts: config.scoring.techniqueMinHosts,
-    minShare: config.scoring.techniqueMinShare,
-    routine: routineOptionsFrom(config.scoring),
-    // The notebook's rule trains on every sampled row: nothing is withheld.
-    withhold: config.scoring.rule !== 'distance',
-  });
-}
-
-/** Fits and calibrates on what `builder` collected. */
-export async function fitTrainingSet(
-  config: Config,
-  plan: TrainPlan,
-  builder: TrainingSetBuilder,
-  totals: { records: number; parseErrors: number; files: number; skippedFiles: number },
-): Promise<TrainResult> {
-  const set = builder.build();
-  if (set.matrix.rowCount === 0) {
-    throw new UsageError(`no training rows: the logs hold ${totals.records} records, sampled 1 in ${plan.sample}`);
-  }
-  const started = performance.now();
-  const model = await trainModel(set.matrix, {
-    k: plan.k,
-    nInit: plan.nInit,
-    init: plan.init,
-    seed: plan.seed,
-    maxIter: config.model.maxIter,
-    featureNames: set.featureNames,
-    timeSpan: set.timeSpan,
-    techniques: set.techniques,
-    routine: set.routine,
-  });
-  return {
-    model,
-    records: totals.records,
-    parseErrors: totals.parseErrors,
-    files: totals.files,
-    skippedFiles: totals.skippedFiles,
-    fitMs: performance.now() - started,
-    withheldRows: set.withheldRows,
-    vetting: set.vetting,
-  };
-}
 
 export async function run(args: string[]): Promise<number> {
   return runCommand('train', USAGE, async () => {

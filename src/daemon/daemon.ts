@@ -14,7 +14,7 @@ import { DaemonError, errnoOf, messageOf } from '../errors.js';
 import { TrainingSampler } from '../features/index.js';
 import type { KModesModel } from '../model/index.js';
 import { RetrainScheduler } from '../scheduler/index.js';
-import { ANOMALY_SCHEMA, RecordEvaluator, routineOptionsFrom, scoringRuleFrom, trainModel, TrainingSetBuilder, type RoutineStats } from '../score/index.js';
+import { ANOMALY_SCHEMA, RecordEvaluator, Retrainer, routineOptionsFrom, scoringRuleFrom, type RoutineStats } from '../score/index.js';
 import { FeatureExtractor } from '../features/index.js';
 import { loadRoutineStats, saveRoutineStats } from '../state/routine-stats-file.js';
 import { AnomalyLogWriter, createAnomalyFormatter } from '../sink/index.js';
@@ -613,11 +613,8 @@ export class Daemon {
       const newest = this.#window.timeSpan()?.newest;
       if (newest !== undefined && config.training.windowMaxAgeMs > 0) this.#routine.prune(newest - config.training.windowMaxAgeMs / 1000);
       await this.#saveRoutine();
-      const builder = new TrainingSetBuilder(
-        config.features,
-        { minHosts: config.scoring.techniqueMinHosts, minShare: config.scoring.techniqueMinShare, stats: this.#routine, withhold: config.scoring.rule !== 'distance' },
-        size,
-      );
+      const retrainer = new Retrainer({ features: config.features, scoring: config.scoring, stats: this.#routine, inWorkers: true, maxWorkers: config.model.trainThreads });
+      const builder = retrainer.builder(size);
       // In slices with a yield between them: building a 200k-row set in one go stalls reading
       // for ~200 ms. Batches may add (or, at capacity, replace) rows meanwhile; row(i) reads the
       // current columns, so the set is the window as it is while being read.
@@ -627,19 +624,12 @@ export class Daemon {
         if (i >= this.#window.size) break;
         builder.add(this.#window.readRow(i, record));
       }
-      const set = builder.build();
-      const model = await trainModel(set.matrix, {
+      const { model } = await retrainer.fit(builder.build(), {
         k: config.model.k,
         nInit: config.model.nInit,
         init: config.model.init,
         seed: config.model.seed ?? (Date.now() % 2 ** 31),
         maxIter: config.model.maxIter,
-        featureNames: set.featureNames,
-        timeSpan: set.timeSpan,
-        techniques: set.techniques,
-        routine: set.routine,
-        inWorkers: true,
-        maxWorkers: config.model.trainThreads,
       });
       const costPerRow = model.cost / model.training.rows;
       if (config.model.maxCostPerRow !== null && costPerRow > config.model.maxCostPerRow) {
