@@ -1,12 +1,15 @@
 /**
- * `zeek-anomalyd train`: logs in, model out. Keeps one record in N (the notebook kept 1 in 20),
+ * `zeek-anomalyd train`: logs in, model out. Trains on every record up to window_max_rows rows,
+ * thinned evenly beyond (sample_every = auto), or on one record in N (the notebook kept 1 in 20);
  * extracts the configured features, fits K-Modes and calibrates rarity on the sample.
  */
 import { EXIT } from '../errors.js';
 import { TrainingSampler } from '../features/index.js';
+import { TrainingWindow } from '../state/index.js';
+import type { DceRpcRecord } from '../zeek/index.js';
 import { serializeModel, type KModesModel } from '../model/index.js';
 import { outputMode, writeOutputFile } from '../sink/index.js';
-import { routineOptionsFrom, TrainingSetBuilder, trainModel, type VettedPair } from '../score/index.js';
+import { fewerClustersNote, routineOptionsFrom, TrainingSetBuilder, trainModel, type VettedPair } from '../score/index.js';
 import type { Config } from '../config/index.js';
 import { readArchive, type ArchiveInput } from '../hunt/index.js';
 import {
@@ -24,11 +27,12 @@ import {
 export const summary = 'train a K-Modes model from dce_rpc logs';
 
 const USAGE = `usage: zeek-anomalyd train [-c INI] [-o MODEL] [--k N] [--n-init N] [--init huang|cao]
-                           [--seed N] [--sample N] [-j N] [--since TIME] [--until TIME]
+                           [--seed N] [--sample N|auto] [-j N] [--since TIME] [--until TIME]
                            [--json] LOG...
 
 Reads the logs (TSV, JSON, .gz; decoded in worker threads, taken in the order of the records'
-time), keeps one record in N, and writes a model. The sample, and so the model, is the same
+time), keeps every record (up to [training] window_max_rows, thinned evenly beyond) or one
+record in N, and writes a model. The sample, and so the model, is the same
 for any number of threads.
   -c, --config INI   configuration (features, IP groups, model defaults); default: built-in
   -o, --output FILE  model file to write (default: model.json); replaced atomically (a device or
@@ -37,7 +41,7 @@ for any number of threads.
   --n-init N         independent Huang runs, best kept (default: [model] n_init, 4)
   --init huang|cao   initialisation (default: [model] init)
   --seed N           random seed (default: [model] seed, else 0)
-  --sample N         keep one record in N (default: [training] sample_every, 20)
+  --sample N|auto    keep one record in N, or auto (default: [training] sample_every, auto)
   --json             print one JSON summary line on stdout
 ${HUNT_USAGE}`;
 
@@ -47,7 +51,8 @@ export interface TrainPlan {
   nInit: number;
   init: 'huang' | 'cao';
   seed: number;
-  sample: number;
+  /** One record in N, or `auto` (every record, thinned evenly past window_max_rows). */
+  sample: number | 'auto';
 }
 
 export const TRAIN_OPTIONS = {
@@ -67,7 +72,7 @@ export function trainPlan(config: Config, values: Partial<Record<keyof typeof TR
     nInit: intOption('n-init', values['n-init'], 1) ?? config.model.nInit,
     init,
     seed: intOption('seed', values.seed) ?? config.model.seed ?? 0,
-    sample: intOption('sample', values.sample, 1) ?? config.training.sampleEvery,
+    sample: values.sample === 'auto' ? 'auto' : (intOption('sample', values.sample, 1) ?? config.training.sampleEvery),
   };
 }
 
@@ -83,6 +88,8 @@ export interface TrainResult {
   /** Sampled rows of technique operations whose group had too few distinct hosts doing them. */
   withheldRows: number;
   vetting: VettedPair[];
+  /** Why the model has fewer clusters than --k asked for (a tiny training set), if it has. */
+  clusterNote: string | null;
 }
 
 /**
@@ -97,9 +104,29 @@ export async function trainFromLogs(
   threads: number,
 ): Promise<TrainResult> {
   const builder = trainingSetBuilder(config);
-  const sampler = new TrainingSampler({ every: plan.sample, mode: config.training.sampleMode, seed: plan.seed });
-  const totals = await readArchive(archive, (record) => builder.add(record, sampler.take()), { threads, progress: 'reading' });
-  return fitTrainingSet(config, plan, builder, totals);
+  if (plan.sample !== 'auto') {
+    const sampler = new TrainingSampler({ every: plan.sample, mode: config.training.sampleMode, seed: plan.seed });
+    const totals = await readArchive(archive, (record) => builder.add(record, sampler.take()), { threads, progress: 'reading' });
+    return fitTrainingSet(config, plan, builder, totals);
+  }
+  // The daemon's window policy, without its age limit (the logs given are the period wanted).
+  const window = new TrainingWindow({ maxRows: config.training.windowMaxRows, maxAgeMs: 0, whenFull: 'thin' });
+  const totals = await readArchive(
+    archive,
+    (record) => {
+      builder.add(record, false);
+      window.offer(record);
+    },
+    { threads, progress: 'reading' },
+  );
+  for (const row of window.records()) builder.addRow(row);
+  return fitTrainingSet(config, plan, builder, totals, window.stride);
+}
+
+/** How the rows were sampled, for messages. */
+function sampleText(plan: TrainPlan, stride: number): string {
+  if (plan.sample !== 'auto') return `sampled 1 in ${plan.sample}`;
+  return stride === 1 ? 'every record kept' : `thinned to 1 in ${stride} (window_max_rows)`;
 }
 
 /** The builder `train`, `eval` and the sweep fill: routine thresholds from `[scoring]`. */
@@ -119,10 +146,11 @@ export async function fitTrainingSet(
   plan: TrainPlan,
   builder: TrainingSetBuilder,
   totals: { records: number; parseErrors: number; files: number; skippedFiles: number },
+  stride = 1,
 ): Promise<TrainResult> {
   const set = builder.build();
   if (set.matrix.rowCount === 0) {
-    throw new UsageError(`no training rows: the logs hold ${totals.records} records, sampled 1 in ${plan.sample}`);
+    throw new UsageError(`no training rows: the logs hold ${totals.records} records, ${sampleText(plan, stride)}`);
   }
   const started = performance.now();
   const model = await trainModel(set.matrix, {
@@ -145,6 +173,7 @@ export async function fitTrainingSet(
     fitMs: performance.now() - started,
     withheldRows: set.withheldRows,
     vetting: set.vetting,
+    clusterNote: fewerClustersNote(plan.k, model),
   };
 }
 
@@ -171,7 +200,8 @@ export async function run(args: string[]): Promise<number> {
     await outputMode(values.output, 'train');
     const hunt = huntPlan(values);
     const archive = huntArchive(positionals, hunt);
-    const { model, records, parseErrors, files, skippedFiles, fitMs, withheldRows } = await trainFromLogs(config, plan, archive, hunt.threads);
+    const { model, records, parseErrors, files, skippedFiles, fitMs, withheldRows, clusterNote } = await trainFromLogs(config, plan, archive, hunt.threads);
+    if (clusterNote !== null) process.stderr.write(`train: ${clusterNote}\n`);
     await writeOutputFile(values.output, serializeModel(model), 'train');
     const result = {
       rows: model.training.rows,

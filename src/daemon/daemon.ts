@@ -13,7 +13,7 @@ import { DaemonError, errnoOf, messageOf } from '../errors.js';
 import { TrainingSampler } from '../features/index.js';
 import type { KModesModel } from '../model/index.js';
 import { RetrainScheduler } from '../scheduler/index.js';
-import { ANOMALY_SCHEMA, anomalyValues, RecordEvaluator, routineOptionsFrom, scoringRuleFrom, trainModel, TrainingSetBuilder, type RoutineStats } from '../score/index.js';
+import { ANOMALY_SCHEMA, anomalyValues, fewerClustersNote, RecordEvaluator, routineOptionsFrom, scoringRuleFrom, trainModel, TrainingSetBuilder, type RoutineStats } from '../score/index.js';
 import { FeatureExtractor } from '../features/index.js';
 import { loadRoutineStats, saveRoutineStats } from '../state/routine-stats-file.js';
 import { AnomalyLogWriter, createAnomalyFormatter } from '../sink/index.js';
@@ -141,6 +141,7 @@ export class Daemon {
       maxRows: config.training.windowMaxRows,
       maxAgeMs: config.training.windowMaxAgeMs,
       directory: stateDirectory,
+      whenFull: config.training.sampleEvery === 'auto' ? 'thin' : 'drop-oldest',
     });
     this.#window = opened.window;
     for (const warning of opened.warnings) this.#log.warn(warning.message);
@@ -164,7 +165,8 @@ export class Daemon {
     // No statistics yet but a window (an upgrade): start from the rows the window kept.
     if (!routine.restored && this.#window.size > 0) this.#observeWindow();
     this.#sampler = new TrainingSampler({
-      every: config.training.sampleEvery,
+      // With sample_every = auto the window decides (offer()); the sampler is not consulted.
+      every: config.training.sampleEvery === 'auto' ? 1 : config.training.sampleEvery,
       mode: config.training.sampleMode,
       seed: config.model.seed ?? 0,
     });
@@ -308,6 +310,7 @@ export class Daemon {
     let suppressed = 0;
     let parseErrors = batch.overlong;
     let sampled = false;
+    const strideBefore = this.#window.stride;
     for (const input of batch.lines) {
       // A DceRpcRecord, or a header, or a bad line (undecodable, or not a dce_rpc record).
       const record = decoder.decode(input.bytes, input.line, input.offset);
@@ -319,7 +322,9 @@ export class Daemon {
         continue;
       }
       records += 1;
-      if (this.#sampler.take()) {
+      if (this.#config.training.sampleEvery === 'auto') {
+        if (this.#window.offer(record)) sampled = true;
+      } else if (this.#sampler.take()) {
         this.#window.add(record);
         sampled = true;
       }
@@ -371,6 +376,13 @@ export class Daemon {
         });
       }
       this.#progress.anomalies += lines.length;
+    }
+    if (this.#window.stride !== strideBefore) {
+      sampled = true;
+      this.#log.info(`training window ${this.#window.stride > strideBefore ? 'full: thinned evenly' : 'has room again'}; keeping 1 record in ${this.#window.stride} from now on`, {
+        window: this.#window.size,
+        max_rows: this.#config.training.windowMaxRows,
+      });
     }
     if (sampled) await this.#retryTransient('training window save', () => this.#window.persist());
     this.#progress.records += records;
@@ -495,7 +507,8 @@ export class Daemon {
     const unmatched = this.#replay?.unmatched ?? 0;
     this.#progress.output = identity === null ? this.#progress.output : { dev: identity.dev, ino: identity.ino, size: identity.size - unmatched };
     this.#progress.modelId = this.#evaluator?.model.modelId ?? null;
-    this.#progress.sampled = this.#sampler.state().seen;
+    // Records offered to sampling so far (with sample_every = auto the window counts them).
+    this.#progress.sampled = this.#config.training.sampleEvery === 'auto' ? this.#window.offered : this.#sampler.state().seen;
     await this.#retryTransient('progress save', () => saveProgress(this.#config.input.stateDirectory, this.#progress));
     this.#dirty = false;
   }
@@ -673,6 +686,8 @@ export class Daemon {
         inWorkers: true,
         maxWorkers: config.model.trainThreads,
       });
+      const fewer = fewerClustersNote(config.model.k, model);
+      if (fewer !== null) this.#log.info(`retrain: ${fewer}`);
       const costPerRow = model.cost / model.training.rows;
       if (config.model.maxCostPerRow !== null && costPerRow > config.model.maxCostPerRow) {
         throw new DaemonError('ERR_TRAIN', `cost per row ${costPerRow.toFixed(3)} exceeds max_cost_per_row ${config.model.maxCostPerRow}`);
