@@ -6,7 +6,6 @@
 import { EXIT } from '../errors.js';
 import { TrainingSampler } from '../features/index.js';
 import { TrainingWindow } from '../state/index.js';
-import type { DceRpcRecord } from '../zeek/index.js';
 import { serializeModel, type KModesModel } from '../model/index.js';
 import { outputMode, writeOutputFile } from '../sink/index.js';
 import { fewerClustersNote, routineOptionsFrom, TrainingSetBuilder, trainModel, type VettedPair } from '../score/index.js';
