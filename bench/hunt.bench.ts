@@ -5,7 +5,9 @@
  * next to `zcat FILES | wc -l` of the same files in the same run (the machine is shared and
  * noisy: compare ratios between runs, not absolutes). Each figure is the best of ROUNDS
  * interleaved passes; every pass is printed too. CPU seconds (all threads) per million records
- * say what an idle machine would do: on N free cores, about N / (CPU s per record).
+ * say what an idle machine would do: on N free cores, about N / (CPU s per record). Last, the
+ * peak RSS of fresh `score` and `train` processes at 1 and 2 threads, and of `score` on half the
+ * tree (memory is bounded by the worker count, not the archive).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -28,6 +30,16 @@ interface Variant {
   pass: () => Promise<void>;
   seconds: number[];
   cpuSeconds: number[];
+}
+
+const CLI = new URL('../src/cli.js', import.meta.url);
+
+/** Runs `zeek-anomalyd ARGS` in a fresh process (through `runner`, see main); its peak RSS, in KiB. */
+function peakRssKb(runner: string, args: string[]): number {
+  const result = spawnSync(process.execPath, [runner, ...args], { encoding: 'utf8' });
+  const match = /maxrss (\d+)/.exec(result.stdout);
+  if (result.status !== 0 || match === null) throw new Error(`bench: ${args.join(' ')} exited ${result.status}: ${result.stderr}`);
+  return Number(match[1]);
 }
 
 async function main(): Promise<void> {
@@ -113,8 +125,30 @@ async function main(): Promise<void> {
     );
     process.stdout.write(
       `train: ${Math.round(rate(train1))} records/s with 1 thread, ${Math.round(rate(train2))} with 2 ` +
-        `(${(rate(train2) / rate(train1)).toFixed(2)}x; the sample is taken on the main thread in file order)\n`,
+        `(${(rate(train2) / rate(train1)).toFixed(2)}x; workers sample each file and fold repeated observations)\n`,
     );
+
+    // Peak RSS of a fresh process per command (worker threads included): bounded by the worker
+    // count, so half the archive should cost about as much as all of it.
+    const half = parts.slice(0, FILES / 2).map((p) => p.path);
+    const peaks = [
+      { label: `score -j 1 TREE (${FILES} files)`, args: ['score', '-c', ini, '-m', model, '-o', out, '-j', '1', tree] },
+      { label: `score -j 2 TREE (${FILES} files)`, args: ['score', '-c', ini, '-m', model, '-o', out, '-j', '2', tree] },
+      { label: `score -j 2 (first ${half.length} files)`, args: ['score', '-c', ini, '-m', model, '-o', out, '-j', '2', ...half] },
+      { label: `train -j 1 TREE (${FILES} files)`, args: ['train', '-c', ini, '-o', join(dir, 'mr.json'), '-j', '1', tree] },
+      { label: `train -j 2 TREE (${FILES} files)`, args: ['train', '-c', ini, '-o', join(dir, 'mr.json'), '-j', '2', tree] },
+    ];
+    // The CLI itself, run from a file (not -e: worker threads inherit the process's flags),
+    // reporting its peak RSS (resourceUsage: the whole process, worker threads included).
+    const runner = join(dir, 'peak-rss.mjs');
+    writeFileSync(
+      runner,
+      `process.stderr.write = () => true;\nprocess.on('exit', () => process.stdout.write('maxrss ' + process.resourceUsage().maxRSS + '\\n'));\nawait import(${JSON.stringify(CLI.href)});\n`,
+    );
+    for (const { label, args } of peaks) {
+      process.stdout.write(`  peak RSS ${label.padEnd(34)} ${(peakRssKb(runner, args) / 1024).toFixed(0)} MB\n`);
+    }
+    process.stdout.write(`load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} at the end\n`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -4,13 +4,12 @@
  * extracts the configured features, fits K-Modes and calibrates rarity on the sample.
  */
 import { EXIT } from '../errors.js';
-import { TrainingSampler } from '../features/index.js';
 import { TrainingWindow } from '../state/index.js';
 import { serializeModel, type KModesModel } from '../model/index.js';
 import { outputMode, writeOutputFile } from '../sink/index.js';
 import { fewerClustersNote, routineOptionsFrom, TrainingSetBuilder, trainModel, type VettedPair } from '../score/index.js';
 import type { Config } from '../config/index.js';
-import { readArchive, type ArchiveInput } from '../hunt/index.js';
+import { trainArchive, type ArchiveInput } from '../hunt/index.js';
 import {
   HUNT_OPTIONS,
   HUNT_USAGE,
@@ -29,10 +28,11 @@ const USAGE = `usage: zeek-anomalyd train [-c INI] [-o MODEL] [--k N] [--n-init 
                            [--seed N] [--sample N|auto] [-j N] [--since TIME] [--until TIME]
                            [--json] LOG...
 
-Reads the logs (TSV, JSON, .gz; decoded in worker threads, taken in the order of the records'
-time), keeps every record (up to [training] window_max_rows, thinned evenly beyond) or one
-record in N, and writes a model. The sample, and so the model, is the same
-for any number of threads.
+Reads the logs (TSV, JSON, .gz; decoded and sampled in worker threads, taken in the order of
+the records' time), keeps every record (up to [training] window_max_rows, thinned evenly
+beyond) or one record in N (each file sampled on its own, from a stream keyed by its place in
+that order), and writes a model. The sample, and so the model, is the same for any number of
+threads.
   -c, --config INI   configuration (features, IP groups, model defaults); default: built-in
   -o, --output FILE  model file to write (default: model.json); replaced atomically (a device or
                      FIFO is written to, never replaced; - = standard output)
@@ -92,9 +92,10 @@ export interface TrainResult {
 }
 
 /**
- * Reads `archive` (decoded in `threads` workers, every record delivered here in file order, so
- * the sample does not depend on the thread count), samples, vets technique operations by
- * distinct hosts, fits and calibrates. Shared with `eval`.
+ * Reads `archive` (decoded and sampled in `threads` workers, one sampler stream per file, the
+ * sampled records and the folded observations delivered here in file order, so the sample and
+ * the model do not depend on the thread count), vets technique operations by distinct hosts,
+ * fits and calibrates. Shared with `eval`.
  */
 export async function trainFromLogs(
   config: Config,
@@ -104,18 +105,20 @@ export async function trainFromLogs(
 ): Promise<TrainResult> {
   const builder = trainingSetBuilder(config);
   if (plan.sample !== 'auto') {
-    const sampler = new TrainingSampler({ every: plan.sample, mode: config.training.sampleMode, seed: plan.seed });
-    const totals = await readArchive(archive, (record) => builder.add(record, sampler.take()), { threads, progress: 'reading' });
+    const totals = await trainArchive(
+      archive,
+      { every: plan.sample, mode: config.training.sampleMode, seed: plan.seed },
+      { sampled: (record) => builder.add(record, true, false), observed: (record) => builder.add(record, false, true) },
+      { threads, progress: 'reading' },
+    );
     return fitTrainingSet(config, plan, builder, totals);
   }
   // The daemon's window policy, without its age limit (the logs given are the period wanted).
   const window = new TrainingWindow({ maxRows: config.training.windowMaxRows, maxAgeMs: 0, whenFull: 'thin' });
-  const totals = await readArchive(
+  const totals = await trainArchive(
     archive,
-    (record) => {
-      builder.add(record, false);
-      window.offer(record);
-    },
+    { every: 1, mode: 'deterministic', seed: plan.seed },
+    { sampled: (record) => window.offer(record), observed: (record) => builder.add(record, false, true) },
     { threads, progress: 'reading' },
   );
   for (const row of window.records()) builder.addRow(row);

@@ -1,7 +1,8 @@
 /**
  * The composition root of `zeek-anomalyd run`: follows the configured logs, scores every record,
  * writes anomalies exactly once, keeps a sampled training window, retrains on a schedule, and
- * behaves as a systemd service (readiness, watchdog, SIGHUP reload, SIGTERM drain).
+ * behaves as a systemd service (readiness, watchdog, reload, drain; src/cli/run.ts maps signals and
+ * the environment onto them).
  *
  * Exactly-once output rests on one rule: everything that changes what a restart would do (the
  * progress document: read positions, the anomalies.log size, the scoring model) is saved
@@ -43,6 +44,8 @@ export interface DaemonOptions {
   config: Config;
   logger: DaemonLogger;
   hooks?: DaemonHooks;
+  /** Readiness and watchdog; by default none (the demo and tests run outside systemd). */
+  systemd?: SystemdNotifier;
 }
 
 /** A tiny FIFO mutex: batches, saves, swaps, reloads and rotations never interleave. */
@@ -91,6 +94,8 @@ export class Daemon {
   /** A newline that ends a torn last line, owed by a replay that ended while idle. */
   #pendingTornEnd: Buffer = Buffer.alloc(0);
   #stopping = false;
+  /** The start-up in progress: a stop waits for its current step, then undoes what it did. */
+  #starting: Promise<void> | null = null;
   #statsTimer: NodeJS.Timeout | null = null;
   #loopDelay: LoopDelayMonitor | null = null;
   #saveTimer: NodeJS.Timeout | null = null;
@@ -107,7 +112,7 @@ export class Daemon {
     this.#configPath = options.configPath;
     this.#log = options.logger;
     this.#hooks = options.hooks ?? {};
-    this.#systemd = new SystemdNotifier(process.env, (error) => this.#log.warn('systemd-notify failed', { error: error.message }));
+    this.#systemd = options.systemd ?? new SystemdNotifier({});
     this.#stopped = new Promise((resolve) => (this.#resolveStopped = resolve));
   }
 
@@ -121,12 +126,20 @@ export class Daemon {
     return this.#evaluator?.model.modelId ?? null;
   }
 
+  /** Starts everything; returns early (without error) when stop() is called meanwhile. */
   async start(): Promise<void> {
+    this.#starting = this.#start();
+    await this.#starting;
+  }
+
+  async #start(): Promise<void> {
+    if (this.#stopping) return;
     const config = this.#config;
     const stateDirectory = config.input.stateDirectory;
     await mkdir(stateDirectory, { recursive: true });
     await mkdir(config.output.directory, { recursive: true });
     this.#lock = await acquireStateLock(stateDirectory);
+    if (this.#stopping) return;
     // metrics: created first so bootstrap training is measured; served only once ready.
     if (config.metrics.enabled) {
       this.#metrics = new DaemonMetrics({
@@ -158,6 +171,7 @@ export class Daemon {
       });
     }
     if (opened.reset !== undefined) this.#log.warn(`training window reset: ${opened.reset.message}`);
+    if (this.#stopping) return;
     const routine = await loadRoutineStats(stateDirectory, routineOptionsFrom(config.scoring));
     this.#routine = routine.stats;
     if (routine.warning !== undefined) this.#log.warn(routine.warning);
@@ -173,6 +187,7 @@ export class Daemon {
     this.#sampler.restore({ seen: this.#progress.sampled });
 
     await this.#loadModelAtStart();
+    if (this.#stopping) return;
     await this.#openOutput();
     // First start: record where anomalies.log stands before anything is read, so that a crash
     // during the very first batch is replayed against it instead of writing that batch twice.
@@ -184,12 +199,14 @@ export class Daemon {
     // A state directory from before issue 14 has no install instant: files rotated from now on
     // and never read are ours.
     this.#progress.installedAt ??= new Date().toISOString();
+    if (this.#stopping) return;
 
     if (this.#evaluator === null && config.input.archives.length > 0 && this.#window.size === 0) {
       const added = await bootstrapWindow(config, this.#window, this.#log);
       this.#observeWindow();
       await this.#window.persist();
-      if (added > 0) await this.#retrain('bootstrap');
+      if (added > 0 && !this.#stopping) await this.#retrain('bootstrap');
+      if (this.#stopping) return;
     }
     if (this.#evaluator === null) {
       this.#log.info('learning: no model yet; sampling records until the training window holds enough', {
@@ -215,6 +232,9 @@ export class Daemon {
     );
     this.#follower.on('file-added', (file) => this.#log.info('following', { path: file.path }));
     this.#follower.on('gap', (gap) => void this.#exclusive.run(() => Promise.resolve(this.#recordGap(gap))));
+    this.#follower.on('gap-suspected', (event) => {
+      if (event.looks === 1) this.#log.info('the file being read is not where rotated files go; looking again before counting its rest as lost', { path: event.path, fingerprint: event.file.fingerprint, from_byte: event.fromOffset });
+    });
     this.#follower.on('catch-up', (progress) => {
       if (progress.filesLeft > 0) this.#log.info('catching up', { path: progress.path, files_left: progress.filesLeft, bytes_left: progress.bytesLeft, reading: progress.current ?? '' });
       void this.#writeStatus();
@@ -234,7 +254,6 @@ export class Daemon {
     this.#saveTimer.unref();
     this.#loopDelay = new LoopDelayMonitor();
     if (config.logging.statsIntervalMs > 0) this.#startStats(config.logging.statsIntervalMs);
-    this.#installSignals();
     this.#systemd.startWatchdog();
     await this.#systemd.ready(this.#statusLine());
     await this.#startMetricsServer();
@@ -249,6 +268,9 @@ export class Daemon {
   async stop(): Promise<void> {
     if (this.#stopping) return this.#stopped;
     this.#stopping = true;
+    // A start-up in progress ends its current step first (a bootstrap training cannot be cut
+    // short); its failure is start()'s to report.
+    await this.#starting?.catch(() => undefined);
     void this.#systemd.notify('STOPPING=1');
     this.#systemd.stopWatchdog();
     if (this.#statsTimer !== null) clearInterval(this.#statsTimer);
@@ -704,19 +726,9 @@ export class Daemon {
     }
   }
 
-  // ---------------------------------------------------------------- signals, reload, stats
+  // ---------------------------------------------------------------- reload, stats
 
-  #installSignals(): void {
-    const onStop = (signal: string) => () => {
-      this.#log.info(`${signal}: draining and stopping`);
-      void this.stop();
-    };
-    process.once('SIGTERM', onStop('SIGTERM'));
-    process.once('SIGINT', onStop('SIGINT'));
-    process.on('SIGHUP', () => void this.reload());
-  }
-
-  /** SIGHUP: validate the INI first; on any problem keep the running configuration. */
+  /** Reload (SIGHUP): validate the INI first; on any problem keep the running configuration. */
   async reload(): Promise<void> {
     await this.#systemd.notify('RELOADING=1');
     try {

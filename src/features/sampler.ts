@@ -14,6 +14,12 @@ export interface TrainingSamplerOptions {
   mode: SampleMode;
   /** Seed for `random` mode; ignored by `deterministic`. @default 0 */
   seed?: number;
+  /**
+   * Which of several independent sequences to draw (e.g. one per file of an archive, so each
+   * file's sample can be taken apart from the others, in any order). 0 is the plain sequence;
+   * another stream changes the random mode's seed and the deterministic mode's phase. @default 0
+   */
+  stream?: number;
 }
 
 /** What to persist to resume sampling exactly. */
@@ -28,6 +34,8 @@ export class TrainingSampler {
   readonly #mode: SampleMode;
   readonly #seed: number;
   readonly #threshold: number;
+  /** Deterministic mode: records skipped before the first kept one (0 for stream 0). */
+  readonly #phase: number;
   #seen = 0;
 
   /** @throws RangeError when `every` is not an integer ≥ 1. */
@@ -37,14 +45,18 @@ export class TrainingSampler {
     }
     this.#every = options.every;
     this.#mode = options.mode;
-    this.#seed = (options.seed ?? 0) >>> 0;
+    const seed = (options.seed ?? 0) >>> 0;
+    const stream = options.stream ?? 0;
+    if (!Number.isSafeInteger(stream) || stream < 0) throw new RangeError(`sampler: 'stream' must be an integer >= 0, got ${stream}`);
+    this.#seed = stream === 0 ? seed : (seed ^ mix32(stream, 0x2545f491)) >>> 0;
+    this.#phase = stream === 0 ? 0 : mix32(stream, seed) % options.every;
     this.#threshold = 2 ** 32 / options.every;
   }
 
   /** True when the next record should be kept. */
   take(): boolean {
     const index = this.#seen++;
-    if (this.#mode === 'deterministic') return (index + 1) % this.#every === 0;
+    if (this.#mode === 'deterministic') return (index + this.#phase + 1) % this.#every === 0;
     return this.#every === 1 || mix32(index, this.#seed) < this.#threshold;
   }
 

@@ -26,10 +26,9 @@
 import { createReadStream } from 'node:fs';
 import { open, readdir, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { createGunzip } from 'node:zlib';
 import { DaemonError, messageOf } from '../errors.js';
 import { expandPattern, hasGlobSyntax } from '../tail/index.js';
-import { DceRpcLineDecoder } from '../zeek/index.js';
+import { DceRpcLineDecoder, inflateGzip } from '../zeek/index.js';
 import { LineSplitter } from '../zeek/line-splitter.js';
 
 /** One log of the tree, with what its head (and, for plain files, its tail) says. */
@@ -215,7 +214,8 @@ export async function probeFile(path: string): Promise<ArchiveFile & { sortKey: 
 /** The first record's ts within the first HEAD_BYTES (decompressed) of the file, or null. */
 async function firstRecordTs(path: string, gzip: boolean, decoder: DceRpcLineDecoder): Promise<number | null> {
   const file = createReadStream(path, { highWaterMark: 64 * 1024 });
-  const stream = gzip ? file.pipe(createGunzip()) : file;
+  // The head only; the worker reading the whole file reports any gzip problem at its line.
+  const stream = gzip ? inflateGzip(file, () => undefined) : file;
   const splitter = new LineSplitter();
   let found: number | null = null;
   let read = 0;
@@ -235,7 +235,7 @@ async function firstRecordTs(path: string, gzip: boolean, decoder: DceRpcLineDec
     // A corrupt or truncated head: the worker reads the file and reports it at its line.
   } finally {
     file.destroy();
-    stream.destroy();
+    if (stream !== file) await (stream as AsyncGenerator<Buffer>).return(undefined);
   }
   return found;
 }

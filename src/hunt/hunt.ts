@@ -7,7 +7,7 @@
  */
 import type { DceRpcRecord, SourceLocation } from '../zeek/index.js';
 import type { Archive, ArchiveFile, TimeRange } from './archive.js';
-import { forEachRecord, type HuntTask } from './messages.js';
+import { forEachRecord, type ChunkMessage, type HuntTask, type TrainSample } from './messages.js';
 import { runPool } from './pool.js';
 import { HuntProgress } from './progress.js';
 
@@ -103,15 +103,54 @@ export async function scoreArchive(
   return totals;
 }
 
+/** What `trainArchive` hands this thread: see ChunkMessage's `sampled` and `observed`. */
+export interface TrainingFeed {
+  /** Each sampled record, in file and line order. */
+  sampled: (record: DceRpcRecord) => void;
+  /** Each file's observations (repeats folded), in file order. */
+  observed: (record: DceRpcRecord) => void;
+}
+
+/**
+ * Reads `archive` for training in `threads` workers: each worker samples its files (a sampler
+ * stream per file, by its place in the archive) and folds repeated observations, and this
+ * thread gets both in file order, so the sample and the statistics are the same for any thread
+ * count while the per-record work runs in the workers. Bad lines go to stderr as FILE:LINE.
+ */
+export function trainArchive(input: ArchiveInput, sample: TrainSample, feed: TrainingFeed, options: HuntRunOptions): Promise<HuntTotals> {
+  return readChunks(input, { kind: 'train', sample }, options, (chunk) => {
+    if (chunk.sampled !== undefined) forEachRecord(chunk.sampled, feed.sampled);
+    if (chunk.observed !== undefined) forEachRecord(chunk.observed, feed.observed);
+  });
+}
+
 /**
  * Every record of `archive`, decoded in `threads` workers, to `onRecord` on this thread in file
  * and line order (each record a new object; `where` is reused, copy it to keep it). Bad lines
  * go to stderr as `FILE:LINE: reason`, as with readRecords.
  */
-export async function readArchive(
+export function readArchive(
   input: ArchiveInput,
   onRecord: (record: DceRpcRecord, where: SourceLocation) => void,
   options: HuntRunOptions,
+): Promise<HuntTotals> {
+  const where: SourceLocation = { file: '', line: 0, offset: 0 };
+  return readChunks(input, { kind: 'records' }, options, (chunk, file) => {
+    if (chunk.batch === undefined) return;
+    where.file = file.path;
+    forEachRecord(chunk.batch, (record, line) => {
+      where.line = line;
+      onRecord(record, where);
+    });
+  });
+}
+
+/** Runs a decoding task over `input`, counting and reporting, with `consume` for each chunk's payload. */
+async function readChunks(
+  input: ArchiveInput,
+  task: Exclude<HuntTask, { kind: 'score' }>,
+  options: HuntRunOptions,
+  consume: (chunk: ChunkMessage, file: ArchiveFile) => void,
 ): Promise<HuntTotals> {
   const { range, archive: discovering } = split(input);
   const totals = totalsOf(undefined);
@@ -122,10 +161,9 @@ export async function readArchive(
     progress = progressFor(archive, options.progress);
     return archive.files;
   });
-  const where: SourceLocation = { file: '', line: 0, offset: 0 };
   await runPool({
     files,
-    task: { kind: 'records' },
+    task,
     range,
     threads: options.threads,
     onChunk: (chunk, file) => {
@@ -133,13 +171,7 @@ export async function readArchive(
       totals.outsideRange += chunk.outside;
       totals.parseErrors += chunk.errors.length;
       report(progress, chunk.errors);
-      if (chunk.batch !== undefined) {
-        where.file = file.path;
-        forEachRecord(chunk.batch, (record, line) => {
-          where.line = line;
-          onRecord(record, where);
-        });
-      }
+      consume(chunk, file);
       progress?.records(chunk.records);
     },
     onUnreadable: (_file, message) => {

@@ -5,6 +5,7 @@
  */
 import type { Config } from '../config/index.js';
 import type { KModesModel } from '../model/index.js';
+import type { SampleMode } from '../features/index.js';
 import type { DceRpcRecord } from '../zeek/index.js';
 import type { TimeRange } from './archive.js';
 
@@ -17,7 +18,21 @@ export type HuntTask =
    */
   | { kind: 'score'; config: Config; model: KModesModel; format: 'zeek' | 'json' }
   /** Decode only: the worker posts the records, for the main thread to consume in order. */
-  | { kind: 'records' };
+  | { kind: 'records' }
+  /**
+   * Training: the worker takes each file's sample itself (a sampler stream per file, keyed by
+   * the file's place in the archive, so the sample does not depend on which worker reads it or
+   * when) and posts the sampled records plus the file's routine/vetting observations with
+   * repeats folded (see worker.ts), so the main thread's work per record shrinks.
+   */
+  | { kind: 'train'; sample: TrainSample };
+
+/** The training sampler's settings (TrainingSampler's, less the stream). */
+export interface TrainSample {
+  every: number;
+  mode: SampleMode;
+  seed: number;
+}
 
 /** `workerData` of a hunt worker. */
 export interface HuntWorkerData {
@@ -47,6 +62,13 @@ export interface ChunkMessage {
   suppressed?: number;
   /** `records`: the decoded records. */
   batch?: RecordBatch;
+  /** `train`: the sampled records, in line order. */
+  sampled?: RecordBatch;
+  /**
+   * `train`: one record per distinct (orig host, UTC day, endpoint, operation) among this
+   * chunk's records with an orig host, in order of first appearance, carrying the earliest ts.
+   */
+  observed?: RecordBatch;
 }
 
 export type FromWorker =
@@ -76,13 +98,16 @@ const STRING_FIELDS = 6;
 /** Builds RecordBatches, deduplicating strings within a batch. */
 export class RecordBatchBuilder {
   readonly #capacity: number;
+  /** `observation`: only ts, orig host, endpoint and operation are kept (the rest unset). */
+  readonly #fields: 'all' | 'observation';
   #batch: RecordBatch;
   /** Room in the current arrays: grows past `#capacity` when a chunk brings more records. */
   #room: number;
   #ids = new Map<string, number>();
 
-  constructor(capacity: number) {
+  constructor(capacity: number, fields: 'all' | 'observation' = 'all') {
     this.#capacity = capacity;
+    this.#fields = fields;
     this.#room = capacity;
     this.#batch = emptyBatch(capacity);
   }
@@ -95,24 +120,32 @@ export class RecordBatchBuilder {
     return this.#batch.count >= this.#capacity;
   }
 
-  add(record: DceRpcRecord, line: number): void {
+  /** Adds `record`; returns its place in the batch. */
+  add(record: DceRpcRecord, line: number): number {
     if (this.#batch.count === this.#room) this.#grow();
     const batch = this.#batch;
     const i = batch.count++;
+    const all = this.#fields === 'all';
     batch.ts[i] = record.ts;
-    batch.rtt[i] = record.rtt ?? 0;
-    batch.rttUnset[i] = record.rtt === null ? 1 : 0;
-    batch.ports[i * 2] = record.origPort ?? -1;
-    batch.ports[i * 2 + 1] = record.respPort ?? -1;
+    batch.rtt[i] = all ? (record.rtt ?? 0) : 0;
+    batch.rttUnset[i] = all && record.rtt !== null ? 0 : 1;
+    batch.ports[i * 2] = all ? (record.origPort ?? -1) : -1;
+    batch.ports[i * 2 + 1] = all ? (record.respPort ?? -1) : -1;
     batch.lines[i] = line;
     const refs = batch.refs;
     const base = i * STRING_FIELDS;
-    refs[base] = this.#id(record.uid);
+    refs[base] = all ? this.#id(record.uid) : -1;
     refs[base + 1] = this.#id(record.origHost);
-    refs[base + 2] = this.#id(record.respHost);
-    refs[base + 3] = this.#id(record.namedPipe);
+    refs[base + 2] = all ? this.#id(record.respHost) : -1;
+    refs[base + 3] = all ? this.#id(record.namedPipe) : -1;
     refs[base + 4] = this.#id(record.endpoint);
     refs[base + 5] = this.#id(record.operation);
+    return i;
+  }
+
+  /** Lowers the ts of the record at `i` (added since the last take()) to `ts` if earlier. */
+  lowerTs(i: number, ts: number): void {
+    if (ts < (this.#batch.ts[i] as number)) this.#batch.ts[i] = ts;
   }
 
   /** The batch so far (trimmed), and a fresh one started. */

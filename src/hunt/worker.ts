@@ -12,9 +12,10 @@ import { isDaemonError } from '../errors.js';
 import { ANOMALY_SCHEMA, anomalyValues } from '../score/anomaly-record.js';
 import { RecordEvaluator } from '../score/evaluator.js';
 import { scoringRuleFrom } from '../score/scorer.js';
+import { TrainingSampler } from '../features/sampler.js';
 import { createAnomalyFormatter } from '../sink/format.js';
 import type { DceRpcReadEvent, DceRpcRecord, SourceLocation } from '../zeek/index.js';
-import { batchTransferList, RecordBatchBuilder, type ChunkMessage, type FromWorker, type HuntWorkerData, type ToWorker } from './messages.js';
+import { batchTransferList, RecordBatchBuilder, type ChunkMessage, type FromWorker, type HuntWorkerData, type ToWorker, type TrainSample } from './messages.js';
 import { scanLogFile } from './scan.js';
 
 /** Anomaly text collected before a chunk is posted. */
@@ -30,6 +31,8 @@ const until = data.range.until ?? Infinity;
 
 /** Per-record work of the task, and what it has collected for the next chunk. */
 interface Consumer {
+  /** A new file begins: `index` is its place in the archive's order. */
+  startFile?(index: number): void;
   take(record: DceRpcRecord, line: number): void;
   /** Moves what was collected into `chunk` (and returns buffers to transfer). */
   drain(chunk: ChunkMessage): ArrayBuffer[];
@@ -89,6 +92,71 @@ function recordsConsumer(): Consumer {
     },
     get due() {
       return builder.full;
+    },
+  };
+}
+
+const DAY_SECONDS = 86_400;
+
+/**
+ * `train`: the file's sample, and its routine/vetting observations with repeats folded. What
+ * TrainingSetBuilder counts per record (routine.ts RoutineStats.observe, vetting.ts observe)
+ * depends only on (orig host, UTC day, endpoint, operation) and the earliest ts of each, so one
+ * record per distinct tuple, carrying that ts, gives the same statistics (short of the tables'
+ * overflow limits, where the order of arrivals decides what is evicted); a record without an
+ * orig host counts for nothing and is left out. Tuples are folded within one chunk, whose limits
+ * depend only on the file's bytes, so the observations do not depend on the thread count either.
+ */
+function trainConsumer(sample: TrainSample): Consumer {
+  let sampler = new TrainingSampler({ ...sample, stream: 0 });
+  const sampled = new RecordBatchBuilder(Math.max(64, Math.ceil(data.chunkRecords / sample.every)));
+  const observed = new RecordBatchBuilder(data.chunkRecords, 'observation');
+  // Tuples are found without building a key string per record: host → (day, endpoint-operation
+  // pair) → place in `observed`. Endpoints and operations are interned by the decoder, so their
+  // lookups reuse cached hashes.
+  let byHost = new Map<string, Map<number, number>>();
+  let pairs = new Map<string | null, Map<string | null, number>>();
+  let pairCount = 0;
+  const pairOf = (endpoint: string | null, operation: string | null): number => {
+    let byOperation = pairs.get(endpoint);
+    if (byOperation === undefined) pairs.set(endpoint, (byOperation = new Map<string | null, number>()));
+    let pair = byOperation.get(operation);
+    if (pair === undefined) byOperation.set(operation, (pair = pairCount++));
+    return pair;
+  };
+  return {
+    startFile(index) {
+      sampler = new TrainingSampler({ ...sample, stream: index });
+    },
+    take(record, line) {
+      if (sampler.take()) sampled.add(record, line);
+      const host = record.origHost;
+      if (host === null) return;
+      let seen = byHost.get(host);
+      if (seen === undefined) byHost.set(host, (seen = new Map<number, number>()));
+      // Exact while pairs < 2^20 and days < 2^33: far beyond one chunk and any real ts.
+      const key = Math.floor(record.ts / DAY_SECONDS) * 1_048_576 + pairOf(record.endpoint, record.operation);
+      const at = seen.get(key);
+      if (at === undefined) seen.set(key, observed.add(record, line));
+      else observed.lowerTs(at, record.ts);
+    },
+    drain(chunk) {
+      const transfer: ArrayBuffer[] = [];
+      if (sampled.count > 0) {
+        chunk.sampled = sampled.take();
+        transfer.push(...batchTransferList(chunk.sampled));
+      }
+      if (observed.count > 0) {
+        chunk.observed = observed.take();
+        transfer.push(...batchTransferList(chunk.observed));
+      }
+      byHost = new Map();
+      pairs = new Map();
+      pairCount = 0;
+      return transfer;
+    },
+    get due() {
+      return observed.full || pairCount >= 1 << 19;
     },
   };
 }
@@ -155,12 +223,14 @@ async function scoreFile(consumer: Consumer, index: number, path: string): Promi
 }
 
 async function main(): Promise<void> {
-  const consumer = data.task.kind === 'score' ? scoreConsumer(data.task) : recordsConsumer();
+  const task = data.task;
+  const consumer = task.kind === 'score' ? scoreConsumer(task) : task.kind === 'train' ? trainConsumer(task.sample) : recordsConsumer();
   post({ kind: 'ready' });
   for (;;) {
     const job = await nextJob();
     if (job.kind !== 'file') break;
     try {
+      consumer.startFile?.(job.index);
       await scoreFile(consumer, job.index, job.path);
       post({ kind: 'done', index: job.index });
     } catch (error) {

@@ -92,17 +92,21 @@ export class TrainingSetBuilder {
   /**
    * Counts `record` (vetting, and routine unless the statistics are kept elsewhere) and, when
    * `sampled`, adds its feature row. Offline training counts every record and samples some.
+   * `counted: false` adds the row only: for a reader that sends the observations apart
+   * (deduplicated, see hunt/worker.ts) and the sampled records again.
    */
-  add(record: DceRpcRecord, sampled = true): void {
+  add(record: DceRpcRecord, sampled = true, counted = true): void {
     const origGroup = this.#groupOf.extractInto(record, this.#groupRow)[0] as string;
-    this.#vetting.observe(record.operation, origGroup, record.origHost);
-    if (this.#ownStats) this.#stats.observe(record.ts, record.origHost, origGroup, record.endpoint, record.operation);
+    if (counted) {
+      this.#vetting.observe(record.operation, origGroup, record.origHost);
+      if (this.#ownStats) this.#stats.observe(record.ts, record.origHost, origGroup, record.endpoint, record.operation);
+    }
     if (sampled) this.#addRow(record, origGroup);
   }
 
   /**
-   * Adds the feature row of a record that was already counted by `add(record, false)`: offline
-   * training counts every record as it reads, and takes the rows from a thinned window at the end.
+   * Adds the feature row of a record counted apart (`add(record, false)`): offline training
+   * counts every record as it reads, and takes the rows from a thinned window at the end.
    */
   addRow(record: DceRpcRecord): void {
     this.#addRow(record, this.#groupOf.extractInto(record, this.#groupRow)[0] as string);

@@ -140,3 +140,38 @@ function uniqueByContent(candidates: readonly CatchUpCandidate[], live: LiveFile
 function preference(candidate: CatchUpCandidate): number {
   return (candidate.compressed ? 2 : 0) + (candidate.origin === 'beside' ? 0 : 1);
 }
+
+/**
+ * A checkpointed file that one look did not find. A look is not atomic: logrotate shifts every
+ * name (`.9.gz` → `.10.gz`, the oldest to a name that was not in the listing) and archivers move
+ * files between directories while the names are stat()ed one by one, so a file that is there
+ * can be missed by one look. Only a file missing from several looks over a while is lost.
+ */
+export interface MissingFile {
+  /** Fingerprint and offset of the checkpointed file (a new checkpoint starts a new count). */
+  fingerprint: string;
+  offset: number;
+  firstMissingMs: number;
+  looks: number;
+}
+
+/** Looks, and time between the first and the last, before a missing file is declared lost. */
+export const GAP_CONFIRMATION = { looks: 3, ms: 2000 } as const;
+
+/**
+ * Whether the gap a plan found is real (declare it) or may be a look that raced a rename (read
+ * nothing yet, look again at the next poll). Reading on past the file would move the checkpoint
+ * beyond it, which loses its rest for good if the next look finds it.
+ */
+export function confirmGap(
+  previous: MissingFile | null,
+  gap: CatchUpGap,
+  nowMs: number,
+  needed: { looks: number; ms: number } = GAP_CONFIRMATION,
+): { declare: boolean; missing: MissingFile } {
+  const same = previous !== null && previous.fingerprint === gap.file.fingerprint && previous.offset === gap.fromOffset;
+  const missing: MissingFile = same
+    ? { ...previous, looks: previous.looks + 1 }
+    : { fingerprint: gap.file.fingerprint, offset: gap.fromOffset, firstMissingMs: nowMs, looks: 1 };
+  return { declare: missing.looks >= needed.looks && nowMs - missing.firstMissingMs >= needed.ms, missing };
+}

@@ -11,6 +11,7 @@ export type {
   FileLag,
   FollowerEventMap,
   GapEvent,
+  GapSuspectedEvent,
   LogFollowerOptions,
   OverlongEvent,
   RotationEvent,

@@ -5,8 +5,7 @@
  * and by offline commands that walk archive trees.
  */
 import { open, type FileHandle } from 'node:fs/promises';
-import type { Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
+import { hasGzipMagic, inflateGzip, type GzipProblem } from '../zeek/gzip.js';
 import { EMPTY_FINGERPRINT, fingerprintFromHead } from './fingerprint.js';
 
 /** Where a file sits in the order of one log's files (see compareLogOrder). */
@@ -98,7 +97,7 @@ export function compareLogOrder(
 async function isGzip(handle: FileHandle): Promise<boolean> {
   const magic = Buffer.alloc(2);
   const { bytesRead } = await handle.read(magic, 0, 2, 0);
-  return bytesRead === 2 && magic[0] === 0x1f && magic[1] === 0x8b;
+  return bytesRead === 2 && hasGzipMagic(magic);
 }
 
 /**
@@ -113,6 +112,8 @@ export interface LogReader {
   head(max: number): Promise<Buffer>;
   /** Releases the inflater (the caller closes the handle). */
   dispose(): void;
+  /** Bytes after the gzip data that are not gzip, found at the end (all data before was read). */
+  readonly trailingGarbage?: GzipProblem | null;
 }
 
 /** A log file held open (its inode lives on while held, even if renamed or removed). */
@@ -181,41 +182,47 @@ class PlainReader implements LogReader {
 }
 
 /**
- * Inflates a gzip file as a stream from its start. `read` skips forward to `position` (a resume
- * offset in uncompressed bytes) and then continues sequentially. A truncated stream (an archive
- * still being written) ends with an error, so the caller retries later instead of taking a
- * prefix for the whole file.
+ * Inflates a gzip file as a stream from its start (member by member, as zcat does: see
+ * zeek/gzip.ts). `read` skips forward to `position` (a resume offset in uncompressed bytes) and
+ * then continues sequentially. A cut or corrupt member (an archive still being written) first
+ * returns every byte before it, then fails (code Z_BUF_ERROR or Z_DATA_ERROR), so the caller
+ * retries later instead of taking a prefix for the whole file. Garbage after the last member ends
+ * the data normally and is kept in `trailingGarbage`.
  */
 class GzipReader implements LogReader {
   readonly compressed = true;
   readonly #handle: FileHandle;
-  #stream: Readable | null = null;
-  #iterator: AsyncIterator<Buffer> | null = null;
+  #iterator: AsyncGenerator<Buffer, void, undefined> | null = null;
   #pending: Buffer = Buffer.alloc(0);
   #position = 0;
   #ended = false;
+  #problem: GzipProblem | null = null;
 
   constructor(handle: FileHandle) {
     this.#handle = handle;
   }
 
+  get trailingGarbage(): GzipProblem | null {
+    return this.#problem?.kind === 'trailing-garbage' ? this.#problem : null;
+  }
+
   async head(max: number): Promise<Buffer> {
     // A separate inflater, so the head can be looked at without disturbing the main read.
-    const stream = this.#handle.createReadStream({ start: 0, autoClose: false }).pipe(createGunzip());
+    let problem: GzipProblem | null = null;
+    const inflated = inflateGzip(compressedChunks(this.#handle), (found) => (problem = found));
     const chunks: Buffer[] = [];
     let length = 0;
     try {
-      for await (const chunk of stream as AsyncIterable<Buffer>) {
+      for await (const chunk of inflated) {
         chunks.push(chunk);
         length += chunk.length;
         if (length >= max) break;
       }
-    } catch (error) {
-      // A truncated archive still shows its head; only reading it whole must fail.
-      if (length === 0) throw error;
     } finally {
-      stream.destroy();
+      await inflated.return(undefined);
     }
+    // A truncated archive still shows its head; only reading it whole must fail.
+    if (length === 0 && problem !== null) throw gzipFailure(problem);
     return Buffer.concat(chunks).subarray(0, max);
   }
 
@@ -223,7 +230,7 @@ class GzipReader implements LogReader {
     if (position < this.#position) throw new Error(`gzip reader: cannot go back from ${this.#position} to ${position}`);
     while (this.#position < position) {
       const skipped = await this.#pull(Math.min(position - this.#position, 1 << 20), null, 0);
-      if (skipped === 0) return 0;
+      if (skipped === 0) return this.#endOfData();
     }
     let filled = 0;
     while (filled < buffer.length) {
@@ -231,22 +238,24 @@ class GzipReader implements LogReader {
       if (n === 0) break;
       filled += n;
     }
-    return filled;
+    return filled > 0 ? filled : this.#endOfData();
   }
 
   dispose(): void {
-    this.#stream?.destroy();
-    this.#stream = null;
+    void this.#iterator?.return(undefined);
     this.#iterator = null;
+  }
+
+  /** 0 at a clean end (or after trailing garbage); the failure once a cut member's bytes are all read. */
+  #endOfData(): number {
+    if (this.#problem !== null && this.#problem.kind !== 'trailing-garbage') throw gzipFailure(this.#problem);
+    return 0;
   }
 
   async #pull(max: number, into: Buffer | null, at: number): Promise<number> {
     if (this.#pending.length === 0) {
       if (this.#ended) return 0;
-      if (this.#iterator === null) {
-        this.#stream = this.#handle.createReadStream({ start: 0, autoClose: false }).pipe(createGunzip());
-        this.#iterator = (this.#stream as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
-      }
+      this.#iterator ??= inflateGzip(compressedChunks(this.#handle), (found) => (this.#problem = found));
       const next = await this.#iterator.next();
       if (next.done === true) {
         this.#ended = true;
@@ -260,6 +269,26 @@ class GzipReader implements LogReader {
     this.#position += n;
     return n;
   }
+}
+
+/**
+ * The file's bytes from its start, read positionally: a stream over the handle would close it
+ * when the inflater is done with it, and the handle outlives every inflater.
+ */
+async function* compressedChunks(handle: FileHandle): AsyncGenerator<Buffer, void, undefined> {
+  let position = 0;
+  for (;;) {
+    const buffer = Buffer.allocUnsafe(64 * 1024);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
+    if (bytesRead === 0) return;
+    position += bytesRead;
+    yield buffer.subarray(0, bytesRead);
+  }
+}
+
+/** A gzip problem as the error the follower reports (its code tells a cut member from corruption). */
+function gzipFailure(problem: GzipProblem): Error {
+  return Object.assign(new Error(problem.detail), { code: problem.kind === 'truncated' ? 'Z_BUF_ERROR' : 'Z_DATA_ERROR', gzipProblem: problem });
 }
 
 export { EMPTY_FINGERPRINT };

@@ -23,7 +23,7 @@ import { basename, dirname, extname, join, sep } from 'node:path';
 import type { FSWatcher } from 'chokidar';
 import { DaemonError } from '../errors.js';
 import { LineSplitter, DEFAULT_MAX_LINE_BYTES } from '../zeek/line-splitter.js';
-import { planCatchUp, type CatchUpCandidate, type CatchUpFrom, type CatchUpPlan, type CatchUpStep, type LiveFile } from './catch-up.js';
+import { confirmGap, planCatchUp, type CatchUpCandidate, type CatchUpFrom, type CatchUpPlan, type CatchUpStep, type LiveFile, type MissingFile } from './catch-up.js';
 import { decide, type OpenFileView, type PathObservation } from './decide.js';
 import { EMPTY_FINGERPRINT, fingerprintFromHead, fingerprintsCompatible } from './fingerprint.js';
 import { expandPattern, hasGlobSyntax } from './glob.js';
@@ -103,6 +103,18 @@ export interface GapEvent {
   fromLine: number;
 }
 
+/**
+ * Payload of 'gap-suspected': the checkpointed file was not found by a look. Nothing is read
+ * until a later look finds it, or it has been missing long enough to be declared a 'gap'.
+ */
+export interface GapSuspectedEvent {
+  path: string;
+  file: FileIdentity;
+  fromOffset: number;
+  /** Looks so far that did not find it. */
+  looks: number;
+}
+
 /** Payload of 'catch-up': what is left to read before the live file (0 files: done). */
 export interface CatchUpProgress {
   path: string;
@@ -128,6 +140,7 @@ export interface FollowerEventMap {
   rotated: [event: RotationEvent];
   truncated: [event: TruncationEvent];
   gap: [event: GapEvent];
+  'gap-suspected': [event: GapSuspectedEvent];
   'catch-up': [event: CatchUpProgress];
   overlong: [event: OverlongEvent];
   /** A recoverable problem (EACCES, EIO…); the follower retries on the next poll. */
@@ -169,6 +182,8 @@ interface TrackedPath {
   lastCatchUpMs: number;
   checkpoint: FileCheckpoint | null;
   progress: CatchUpProgress | null;
+  /** The checkpointed file, while looks do not find it (see confirmGap). */
+  missing: MissingFile | null;
   missingReported: boolean;
   lastErrorCode: string | null;
   /** errno of the last failed read of this path (a stat may succeed while every open fails). */
@@ -176,6 +191,9 @@ interface TrackedPath {
 }
 
 class HandlerFailure extends Error {}
+
+/** How a catch-up ended: its plan, read to the end, or why not (see #runCatchUp). */
+type CatchUpOutcome = CatchUpPlan | 'stopped' | 'live-changed' | 'look-again';
 
 /** How often a missing path's directory and archives are looked at for files that came and went. */
 const MISSING_RESCAN_MS = 2000;
@@ -359,6 +377,7 @@ export class LogFollower extends EventEmitter<FollowerEventMap> {
           lastCatchUpMs: 0,
           checkpoint: resume === undefined ? null : { ...resume },
           progress: null,
+          missing: null,
           missingReported: false,
           lastErrorCode: null,
         });
@@ -459,20 +478,20 @@ export class LogFollower extends EventEmitter<FollowerEventMap> {
     // Gone again between stat and open (rotation in progress): the next poll sorts it out.
     if (opened === null) return false;
     const live: LiveFile = { dev: opened.info.dev, ino: opened.info.ino, fingerprint: opened.info.fingerprint, size: opened.info.sizeOnDisk };
-    let plan: CatchUpPlan | 'stopped' | 'live-changed';
+    let plan: CatchUpOutcome;
     try {
       plan = await this.#runCatchUp(tracked, live, opened);
     } catch (error) {
       await closeQuietly(opened);
       throw error;
     }
-    if (plan === 'stopped' || plan === 'live-changed' || this.#stopRequested) {
+    if (typeof plan !== 'object' || this.#stopRequested) {
       // Stopped: the checkpoint must keep pointing into the older file being finished. Changed:
       // rotated or truncated while we caught up, so its content is now a rotated file we have not
-      // read; the next poll plans again from the last file finished.
+      // read; the next pass plans again from the last file finished. Look again: at the next poll.
       await closeQuietly(opened);
       if (plan === 'live-changed') tracked.catchUpDue = true;
-      return plan !== 'stopped';
+      return plan === 'live-changed';
     }
     const start = plan.live ?? { offset: 0, line: 1 };
     if (!plan.resumedLive) this.emit('file-added', identityOf(tracked.path, opened.info));
@@ -498,14 +517,23 @@ export class LogFollower extends EventEmitter<FollowerEventMap> {
    * Plans and reads everything due before `live`: the checkpointed file's rest, then later files
    * whole. `held` is the live file, held open: if it changes while we catch up (rotated, or
    * truncated by copytruncate) the plan no longer holds and 'live-changed' is returned.
+   * 'look-again': the files were moving while they were looked at, or the checkpointed file was
+   * not found and may only have been missed (see confirmGap); nothing was read, and the next
+   * poll looks again.
    */
-  async #runCatchUp(tracked: TrackedPath, live: LiveFile | null, held: OpenedLog | null): Promise<CatchUpPlan | 'stopped' | 'live-changed'> {
+  async #runCatchUp(tracked: TrackedPath, live: LiveFile | null, held: OpenedLog | null): Promise<CatchUpOutcome> {
     tracked.lastCatchUpMs = Date.now();
     for (let attempt = 0; ; attempt += 1) {
-      const candidates = await this.#candidates(tracked, live);
+      const listing = await this.#candidates(tracked, live);
+      if (!listing.settled) {
+        // A name listed was gone when it was looked at: what it held may now be under a name the
+        // listing did not have. Look again at once (a rename is over in microseconds).
+        if (attempt < MAX_REPLANS) continue;
+        return this.#lookAgain(tracked, null);
+      }
       const plan = planCatchUp({
         from: tracked.last,
-        candidates,
+        candidates: listing.candidates,
         live,
         // Nothing read here yet: what was rotated since the install is ours.
         ...(tracked.last === null && this.#newInstallSinceMs !== null && this.#newInstallSinceMs !== undefined
@@ -514,8 +542,16 @@ export class LogFollower extends EventEmitter<FollowerEventMap> {
         // Archives cannot say which of several followed logs a file belongs to.
         laterFromArchives: this.#patternsFollowOneLog(),
       });
-      if (plan.gap !== null) {
+      if (plan.gap === null) tracked.missing = null;
+      else {
         const { file, fromOffset } = plan.gap;
+        const { declare, missing } = confirmGap(tracked.missing, plan.gap, Date.now());
+        if (!declare) {
+          tracked.missing = missing;
+          this.emit('gap-suspected', { path: tracked.path, file: identityOfFrom(file), fromOffset, looks: missing.looks });
+          return this.#lookAgain(tracked, plan);
+        }
+        tracked.missing = null;
         this.emit('gap', { path: tracked.path, file: identityOfFrom(file), fromOffset, fromLine: file.line });
         tracked.last = { ...file, finished: true };
         if (tracked.checkpoint !== null) tracked.checkpoint.finished = true;
@@ -537,12 +573,31 @@ export class LogFollower extends EventEmitter<FollowerEventMap> {
     }
   }
 
+  /**
+   * A catch-up put off to the next poll. It stays visible as in progress (status, and the
+   * daemon's "caught up" test): files are known to be left.
+   */
+  #lookAgain(tracked: TrackedPath, plan: CatchUpPlan | null): 'look-again' {
+    tracked.catchUpDue = true;
+    const steps = plan?.steps ?? [];
+    tracked.progress = {
+      path: tracked.path,
+      filesLeft: steps.length + 1,
+      bytesLeft: steps.reduce((sum, s) => sum + s.file.sizeOnDisk, 0),
+      current: null,
+    };
+    return 'look-again';
+  }
+
   async #readSteps(
     tracked: TrackedPath,
     steps: CatchUpStep[],
     stillLive: (() => Promise<boolean>) | null,
   ): Promise<'done' | 'moved' | 'stopped' | 'live-changed'> {
-    if (steps.length === 0) return 'done';
+    if (steps.length === 0) {
+      if (tracked.progress !== null) this.#progressDone(tracked);
+      return 'done';
+    }
     try {
       for (let index = 0; index < steps.length; index += 1) {
         const step = steps[index] as CatchUpStep;
@@ -569,13 +624,23 @@ export class LogFollower extends EventEmitter<FollowerEventMap> {
       // Read to here while the live file changed: its old content is a rotated file now.
       return stillLive !== null && !(await stillLive()) ? 'live-changed' : 'done';
     } finally {
-      tracked.progress = null;
-      this.emit('catch-up', { path: tracked.path, filesLeft: 0, bytesLeft: 0, current: null });
+      this.#progressDone(tracked);
     }
   }
 
-  /** Rotated and archived files that may belong to the log at `tracked.path`, described. */
-  async #candidates(tracked: TrackedPath, live: LiveFile | null): Promise<CatchUpCandidate[]> {
+  #progressDone(tracked: TrackedPath): void {
+    tracked.progress = null;
+    this.emit('catch-up', { path: tracked.path, filesLeft: 0, bytesLeft: 0, current: null });
+  }
+
+  /**
+   * Rotated and archived files that may belong to the log at `tracked.path`, described.
+   * `settled` is false when a name listed was gone (or held another file) by the time it was
+   * looked at: files moved during the look, and what one held may be under a name not listed.
+   * Names are looked at in natural order (`.2.gz` before `.10.gz`), so logrotate's shift
+   * (highest first) can hide from one look at most the oldest file, never one in the middle.
+   */
+  async #candidates(tracked: TrackedPath, live: LiveFile | null): Promise<{ candidates: CatchUpCandidate[]; settled: boolean }> {
     const dir = dirname(tracked.path);
     const base = basename(tracked.path);
     const stem = base.slice(0, base.length - extname(base).length);
@@ -583,7 +648,7 @@ export class LogFollower extends EventEmitter<FollowerEventMap> {
     const seen = new Set<string>();
     let names: string[] = [];
     try {
-      names = (await readdir(dir)).sort();
+      names = (await readdir(dir)).sort(naturalOrder);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code !== 'ENOENT' && code !== 'ENOTDIR') throw error;
@@ -599,30 +664,35 @@ export class LogFollower extends EventEmitter<FollowerEventMap> {
       found.push({ path, origin: 'beside' });
     }
     for (const pattern of this.#archives) {
-      for (const path of await expandPattern(pattern)) {
+      for (const path of (await expandPattern(pattern)).sort(naturalOrder)) {
         if (seen.has(path) || path === tracked.path || path.endsWith('.tmp') || this.#tracked.has(path)) continue;
         seen.add(path);
         found.push({ path, origin: 'archive' });
       }
     }
     const candidates: CatchUpCandidate[] = [];
+    let settled = true;
     for (const { path, origin } of found) {
       const info = await this.#describe(path);
-      if (info === null) continue;
+      if (info === 'moved') settled = false;
+      if (info === null || info === 'moved') continue;
       if (live !== null && info.dev === live.dev && info.ino === live.ino) continue;
       candidates.push({ ...info, origin });
     }
     for (const path of this.#described.keys()) if (!seen.has(path)) this.#described.delete(path);
-    return candidates;
+    return { candidates, settled };
   }
 
-  /** A file's description, cached while its inode, size and mtime stay the same. */
-  async #describe(path: string): Promise<LogFileInfo | null> {
+  /**
+   * A listed file's description, cached while its inode, size and mtime stay the same. null: not
+   * a log to read (yet); 'moved': gone, or replaced by another file, since it was listed.
+   */
+  async #describe(path: string): Promise<LogFileInfo | null | 'moved'> {
     let info;
     try {
       info = await stat(path, { bigint: true });
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'moved';
       throw error;
     }
     if (!info.isFile()) return null;
@@ -639,8 +709,10 @@ export class LogFollower extends EventEmitter<FollowerEventMap> {
       if (String((error as NodeJS.ErrnoException).code ?? '').startsWith('Z_')) return null;
       throw error;
     }
-    if (opened === null) return null;
+    if (opened === null) return 'moved';
     await closeQuietly(opened);
+    // Renamed over between the stat and the open: the description is of another file.
+    if (opened.info.dev !== String(info.dev) || opened.info.ino !== String(info.ino)) return 'moved';
     this.#described.set(path, { dev: info.dev, ino: info.ino, size: info.size, mtimeNs: info.mtimeNs, info: opened.info });
     return opened.info;
   }
@@ -711,6 +783,10 @@ export class LogFollower extends EventEmitter<FollowerEventMap> {
         },
       );
       if (flushed) await this.#deliver(tracked, file, lines, overlong, false);
+      const garbage = file.opened.reader.trailingGarbage;
+      if (garbage) {
+        this.emit('tail-error', new DaemonError('ERR_TAIL', `tail: ${file.identity.path}: ${garbage.detail}; every line before it (up to line ${file.splitter.nextLineNumber - 1}) was read`, { meta: { path: file.identity.path, offset: garbage.offset } }));
+      }
       const checkpoint = checkpointOf(tracked.path, file, file.splitter.committedOffset, file.splitter.nextLineNumber, true);
       tracked.checkpoint = checkpoint;
       tracked.last = fromCheckpoint(checkpoint);
@@ -735,8 +811,9 @@ export class LogFollower extends EventEmitter<FollowerEventMap> {
     let recoveredFrom: string | undefined;
     try {
       const plan = await this.#runCatchUp(tracked, live, file.opened);
-      if (plan === 'stopped' || plan === 'live-changed') {
-        // Truncated again (or rotated) while we caught up: plan again from the last file finished.
+      if (typeof plan !== 'object') {
+        // Truncated again (or rotated) while we caught up, or the copy not found yet: plan again
+        // from the last file finished.
         await closeQuietly(file.opened);
         if (plan === 'live-changed') tracked.catchUpDue = true;
         return;
@@ -772,7 +849,11 @@ export class LogFollower extends EventEmitter<FollowerEventMap> {
       while (batchBytes < this.#maxBatchBytes) {
         // A fresh buffer per read: delivered lines are views into it, valid until handled.
         const buffer = Buffer.allocUnsafe(this.#readChunkBytes);
-        const bytesRead = await file.opened.reader.read(buffer, file.readPosition);
+        const bytesRead = await file.opened.reader.read(buffer, file.readPosition).catch((error: unknown) => {
+          // A cut or corrupt gzip member, after all its good bytes were read: say at which line.
+          if (!('gzipProblem' in (error as object))) throw error;
+          throw Object.assign(new Error(`${(error as Error).message} (at line ${file.splitter.nextLineNumber})`, { cause: error }), { code: (error as NodeJS.ErrnoException).code });
+        });
         if (bytesRead === 0) {
           atEnd = true;
           break;
@@ -890,6 +971,9 @@ export class LogFollower extends EventEmitter<FollowerEventMap> {
 }
 
 const PROBE_BYTES = 4096;
+
+/** File names with their numbers compared as numbers: `dce_rpc.log.2.gz` before `.10.gz`. */
+const naturalOrder = new Intl.Collator('en', { numeric: true }).compare;
 
 /** Fingerprint of an open file from its first bytes (more only for an unusually long header). */
 async function fingerprintOf(reader: LogReader): Promise<string> {

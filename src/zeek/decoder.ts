@@ -24,7 +24,8 @@ export type ParseErrorCode =
   | 'binary'
   | 'no-header'
   | 'bad-header'
-  | 'truncated-input';
+  | 'truncated-input'
+  | 'trailing-garbage';
 
 /** One bad line (or a bad end of input), with where it was and why. */
 export interface ZeekParseError {

@@ -36,3 +36,5 @@ export {
 } from './writer.js';
 export type { JsonWriteOptions } from './writer.js';
 export { decodeZeekBytes, encodeZeekString } from './bytes.js';
+export { gzipHeaderLength, hasGzipMagic, inflateGzip } from './gzip.js';
+export type { GzipProblem, GzipProblemKind, InflateGzipOptions } from './gzip.js';

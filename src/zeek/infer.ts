@@ -3,9 +3,8 @@
  * order, typed from dce_rpc's schema where the name is known and from the JSON values otherwise.
  */
 import { createReadStream } from 'node:fs';
-import { createGunzip } from 'node:zlib';
 import { open } from 'node:fs/promises';
-import type { Readable } from 'node:stream';
+import { hasGzipMagic, inflateGzip } from './gzip.js';
 import { LineSplitter } from './line-splitter.js';
 import { DCE_RPC_SCHEMA } from './schema.js';
 import type { ZeekField, ZeekSchema, ZeekType } from './schema.js';
@@ -73,7 +72,7 @@ function typeFor(name: string, observed: Observed): ZeekType {
   return scalarType(new Set(observed.kinds), name);
 }
 
-async function openMaybeGzip(path: string): Promise<Readable> {
+async function openMaybeGzip(path: string): Promise<AsyncIterable<Buffer>> {
   const handle = await open(path, 'r');
   const magic = Buffer.alloc(2);
   try {
@@ -82,10 +81,8 @@ async function openMaybeGzip(path: string): Promise<Readable> {
     await handle.close();
   }
   const file = createReadStream(path);
-  if (magic[0] !== 0x1f || magic[1] !== 0x8b) return file;
-  const gunzip = createGunzip();
-  file.on('error', (error) => gunzip.destroy(error));
-  return file.pipe(gunzip);
+  // Whatever stops the gzip data early is reported by the decoding pass, at its line.
+  return hasGzipMagic(magic) ? inflateGzip(file, () => undefined) : file;
 }
 
 /**
@@ -124,13 +121,11 @@ export async function inferJsonSchema(path: string, maxLineBytes?: number): Prom
       }
     }
   };
-  const stream = await openMaybeGzip(path);
   try {
-    for await (const chunk of stream) splitter.push(chunk as Buffer, onLine, () => undefined);
+    for await (const chunk of await openMaybeGzip(path)) splitter.push(chunk, onLine, () => undefined);
     splitter.finish(onLine, () => undefined);
   } catch {
-    // A truncated gzip: the schema comes from what was readable; the decoding pass reports it.
-    stream.destroy();
+    // A failed read: the schema comes from what was readable; the decoding pass reports it.
   }
   const source = sawKnown ? fromKnown : all;
   const fields: ZeekField[] = order

@@ -55,7 +55,9 @@ function notebookIni(dir: string, k: number, sample: string, rule = 'distance'):
 function tsvRecords(text: string): Record<string, string>[] {
   const lines = text.split('\n');
   const fields = (lines.find((l) => l.startsWith('#fields\t')) ?? '').split('\t').slice(1);
-  return lines.filter((l) => l !== '' && !l.startsWith('#')).map((l) => Object.fromEntries(l.split('\t').map((v, i) => [fields[i], v])));
+  return lines
+    .filter((l) => l !== '' && !l.startsWith('#'))
+    .map((l): Record<string, string> => Object.fromEntries(l.split('\t').map((v, i): [string, string] => [fields[i] ?? '', v])));
 }
 
 for (const k of [5, 15]) {

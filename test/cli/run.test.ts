@@ -1,6 +1,7 @@
 /**
  * `zeek-anomalyd run` ends with the registry's exit statuses (docs/errors.md): 2 for a bad command
- * line, 78 for an invalid INI, 1 when the daemon cannot start (so that systemd tries again).
+ * line, 78 for an invalid INI, 1 when the daemon cannot start (so that systemd tries again), 0 for a
+ * stop asked for while it starts.
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -48,4 +49,24 @@ void test('run: a second daemon on a state directory in use cannot start: exit 1
   assert.match(second.output, /ERR_STATE/);
   const stop = await first.terminate();
   assert.equal(stop.code, 0);
+});
+
+void test('run: SIGTERM (twice) during start-up, while a bootstrap training runs, is a clean stop: exit 0', { timeout: 120_000 }, async () => {
+  const site = makeSite(tempDir());
+  const corpus = makeCorpus(site.root, 20_000, 5);
+  const archive = join(site.liveDir, 'dce_rpc.2026-12-01-00-00-00.log');
+  writeFileSync(archive, corpus.header + corpus.records.join('\n') + '\n');
+  // No model: start() fills the window from the archive and trains before it follows anything.
+  writeIni(site, corpus, { input: { archives: archive }, training: { sample_every: '1' }, model: { n_init: '4' } });
+  const daemon = new DaemonProcess(site);
+  await daemon.waitForLine(/bootstrap: training window filled/, 60_000);
+  daemon.signal('SIGTERM');
+  daemon.signal('SIGTERM');
+  const exit = await daemon.exited;
+  assert.deepEqual(exit, { code: 0, signal: null }, daemon.tail());
+  assert.ok(daemon.lines.some((line) => /SIGTERM: draining and stopping/.test(line)), daemon.tail());
+  assert.ok(daemon.lines.some((line) => /\bstopped\b/.test(line)), daemon.tail());
+  // The state directory is free again: the next start takes the lock and runs.
+  const next = new DaemonProcess(site);
+  assert.equal((await next.terminate()).code, 0, next.tail());
 });

@@ -86,8 +86,9 @@ void test('crash loop: 20 kill -9 with restarts leave exactly the offline anomal
     return `seed ${seed}; twice: ${uidRanges(uids, RECORDS, 2)}; missing: ${uidRanges(uids, RECORDS, 0)}; files: ${writer.files().join(' ')}\n${runs.join('\n')}`;
   };
   await waitFor(() => `progress.records to reach ${RECORDS} (at ${readProgress(site)?.records}); ${explain()}`, () => (readProgress(site)?.records ?? 0) >= RECORDS, 60_000);
+  // terminate() waits for the `started` line: progress can be complete before this run began.
   const stop = await daemon.terminate();
-  assert.equal(stop.code, 0, daemon.tail());
+  assert.equal(stop.code, 0, `seed ${seed}: the final stop; exit ${JSON.stringify(await daemon.exited)}\n${daemon.tail()}`);
   assert.equal(readProgress(site)?.records, RECORDS, `seed ${seed}: records counted once each across restarts`);
 
   const live = liveAnomalies(site);

@@ -253,8 +253,20 @@ export class DaemonProcess {
     this.child.kill(signal);
   }
 
-  /** SIGTERM and wait; returns exit code and how long the exit took. */
+  /**
+   * Waits until the daemon is up (its `started` line) or gone, then SIGTERM and wait; returns the
+   * exit code and how long the exit took. Waiting first matters: a SIGTERM in the process's first
+   * moments, before its code has loaded, ends it by the signal (Node's default), whatever the
+   * daemon does, and a test that found its condition already met (a progress document left
+   * complete by the previous run) would otherwise send it there. A stop during start-up proper
+   * is tested with signal() (test/cli/run.test.ts).
+   */
   async terminate(): Promise<{ code: number | null; ms: number }> {
+    await waitFor(
+      () => `the daemon to start before SIGTERM\n--- log:\n${this.tail()}`,
+      () => this.child.exitCode !== null || this.child.signalCode !== null || this.lines.some((line) => /\bstarted\b/.test(line)),
+      120_000,
+    );
     const started = Date.now();
     this.child.kill('SIGTERM');
     const { code } = await this.exited;

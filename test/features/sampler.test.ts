@@ -45,3 +45,25 @@ void test('bad settings and bad states are refused', () => {
   assert.throws(() => new TrainingSampler({ every: 2.5, mode: 'deterministic' }), RangeError);
   assert.throws(() => new TrainingSampler({ every: 2, mode: 'random' }).restore({ seen: -1 }), RangeError);
 });
+
+void test('streams: stream 0 is the plain sequence; other streams are independent samples at the same rate', () => {
+  for (const mode of ['deterministic', 'random'] as const) {
+    const plain = takeMany(new TrainingSampler({ every: 20, mode, seed: 5 }), 20_000);
+    assert.deepEqual(takeMany(new TrainingSampler({ every: 20, mode, seed: 5, stream: 0 }), 20_000), plain);
+    const phases = new Set<number>();
+    for (let stream = 1; stream <= 12; stream++) {
+      const kept = takeMany(new TrainingSampler({ every: 20, mode, seed: 5, stream }), 20_000);
+      if (mode === 'deterministic') {
+        // Still exactly every 20th, from a phase of its own.
+        assert.equal(kept.length, 1000);
+        assert.ok(kept.every((index, i) => i === 0 || index - (kept[i - 1] as number) === 20));
+        phases.add((kept[0] as number) % 20);
+      } else {
+        assert.ok(Math.abs(kept.length - 1000) < 200, `stream ${stream} kept ${kept.length}`);
+        assert.notDeepEqual(kept.slice(0, 20), plain.slice(0, 20));
+      }
+    }
+    if (mode === 'deterministic') assert.ok(phases.size > 3, `phases ${[...phases].join(',')}`);
+  }
+  assert.throws(() => new TrainingSampler({ every: 2, mode: 'random', stream: -1 }), RangeError);
+});

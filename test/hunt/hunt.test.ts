@@ -11,6 +11,9 @@ import { join, relative } from 'node:path';
 import { before, test } from 'node:test';
 import { constants, gunzipSync } from 'node:zlib';
 import { readRecords } from '../../src/cli/_common.js';
+import { fitTrainingSet, trainingSetBuilder, trainPlan } from '../../src/cli/train.js';
+import { TrainingSampler } from '../../src/features/index.js';
+import { discoverArchive } from '../../src/hunt/index.js';
 import { loadConfigFile } from '../../src/config/index.js';
 import { loadModel } from '../../src/model/index.js';
 import { ANOMALY_SCHEMA, anomalyValues, RecordEvaluator, scoringRuleFrom } from '../../src/score/index.js';
@@ -125,6 +128,53 @@ void test('train and eval: the same model and the same figures with 1 and 3 thre
   );
   assert.ok((evals[0] as unknown[]).length >= 3);
   assert.deepEqual(evals[1], evals[0]);
+});
+
+void test('train in workers equals training on this thread from every record, one sampler stream per file in archive order', async () => {
+  // The oracle counts every record itself (no folding of repeats) and samples each file with
+  // TrainingSampler's stream = the file's place in the archive: the workers' folding of repeated
+  // observations must give the same statistics, and so the same model, in both sampling modes.
+  // Zeek writes a record when its call ends, so ts is not sorted within a file: shuffle it
+  // locally (seeded), so a fold that kept the first ts instead of the earliest would show.
+  const lines = weekText.split('\n');
+  const body = lines.filter((line) => line !== '' && !line.startsWith('#'));
+  let state = 17;
+  const next = (): number => (state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32;
+  for (let start = 0; start < body.length; start += 200) {
+    for (let i = Math.min(body.length, start + 200) - 1; i > start; i--) {
+      const j = start + Math.floor(next() * (i - start + 1));
+      [body[i], body[j]] = [body[j] as string, body[i] as string];
+    }
+  }
+  const header = lines.filter((line) => line.startsWith('#') && !line.startsWith('#close'));
+  const jittered = join(dir, 'jittered');
+  writeArchiveTree(`${[...header, ...body].join('\n')}\n`, jittered, 9);
+  const baseConfig = await loadConfigFile(sampleIni);
+  const archive = await discoverArchive([jittered], {});
+  const hash = (id: string): string => id.slice(id.lastIndexOf('-') + 1);
+  for (const mode of ['deterministic', 'random'] as const) {
+    const ini = join(dir, `sample-${mode}.ini`);
+    writeFileSync(ini, `${readFileSync(sampleIni, 'utf8')}\n[training]\nsample_mode = ${mode}\n`);
+    const config = { ...baseConfig, training: { ...baseConfig.training, sampleMode: mode } };
+    const plan = trainPlan(config, { seed: '7', sample: '13' });
+    const builder = trainingSetBuilder(config);
+    let records = 0;
+    for (const [stream, file] of archive.files.entries()) {
+      const sampler = new TrainingSampler({ every: plan.sample as number, mode, seed: plan.seed, stream });
+      const totals = await readRecords([file.path], (record) => builder.add(record, sampler.take()));
+      records += totals.records;
+    }
+    const expected = await fitTrainingSet(config, plan, builder, { records, parseErrors: 0, files: archive.files.length, skippedFiles: 0 });
+    const out = join(dir, `model-oracle-${mode}.json`);
+    const result = JSON.parse(ok('train', '-c', ini, '-o', out, '--json', '--seed', '7', '--sample', '13', '-j', '3', jittered).stdout) as {
+      model_id: string;
+      rows: number;
+      records: number;
+    };
+    assert.equal(result.records, records);
+    assert.equal(result.rows, expected.model.training.rows, mode);
+    assert.equal(hash(result.model_id), hash(expected.model.modelId), `${mode}: the model workers trained is the oracle's`);
+  }
 });
 
 void test('a truncated .gz in the middle is reported as FILE:LINE and every other file is still scored', () => {
