@@ -12,7 +12,7 @@ import { BzarBaseline, SigmaBaseline, type BaselineRule } from '../score/baselin
 import { HUNT_OPTIONS, HUNT_USAGE, huntArchive, huntPlan, intOption, loadConfigOption, parseCommandArgs, runCommand, UsageError } from './_common.js';
 import { readArchive } from '../hunt/index.js';
 import { HELD_OUT_FIRST, renderSweep, runSweep, TUNING_SEEDS } from './sweep.js';
-import { TRAIN_OPTIONS, trainFromLogs, trainPlan } from './train.js';
+import { TRAIN_OPTIONS, trainFromLogs, trainPlan } from './_training.js';
 
 export const summary = 'train, score and measure detection against labelled attack uids';
 

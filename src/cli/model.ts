@@ -54,13 +54,7 @@ export interface ModelSummary {
   createdAt: string;
   params: KModesModel['params'];
   featureNames: string[];
-  training: {
-    rows: number;
-    distinctRows: number;
-    effectiveK: number;
-    distinctRowsAtMostK: boolean;
-    timeSpan: { from: string; to: string } | null;
-  };
+  training: KModesModel['training'];
   cost: number;
   iterations: number;
   /** One entry per cluster, in model order. */

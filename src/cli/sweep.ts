@@ -15,7 +15,7 @@ import { DEFAULT_START_TS } from '../generate/generator.js';
 import { generatePersonalityWeek, renderPersonalityIni, type LabelledRecord } from '../generate/index.js';
 import { BzarBaseline, SigmaBaseline, type BaselineRule } from '../score/baselines.js';
 import { RecordEvaluator, scoringRuleFrom } from '../score/index.js';
-import { fitTrainingSet, trainingSetBuilder, trainPlan } from './train.js';
+import { fitTrainingSet, trainingSetBuilder, trainPlan } from './_training.js';
 
 /** Seeds the rules were designed and tuned on. Never judge on these. */
 export const TUNING_SEEDS = Array.from({ length: 10 }, (_, i) => i + 1);

@@ -14,14 +14,15 @@ import { DaemonError, errnoOf, messageOf } from '../errors.js';
 import { TrainingSampler } from '../features/index.js';
 import type { KModesModel } from '../model/index.js';
 import { RetrainScheduler } from '../scheduler/index.js';
-import { ANOMALY_SCHEMA, anomalyValues, fewerClustersNote, RecordEvaluator, routineOptionsFrom, scoringRuleFrom, trainModel, TrainingSetBuilder, type RoutineStats } from '../score/index.js';
+import { ANOMALY_SCHEMA, fewerClustersNote, RecordEvaluator, Retrainer, routineOptionsFrom, scoringRuleFrom, type RoutineStats } from '../score/index.js';
 import { FeatureExtractor } from '../features/index.js';
 import { loadRoutineStats, saveRoutineStats } from '../state/routine-stats-file.js';
 import { AnomalyLogWriter, createAnomalyFormatter } from '../sink/index.js';
 import { acquireStateLock, TrainingWindow, type StateLock } from '../state/index.js';
 import { LogFollower, type GapEvent, type LineBatch } from '../tail/index.js';
 import { DaemonMetrics, MetricsServer } from '../metrics/index.js';
-import { DCE_RPC_COLUMNS, DCE_RPC_SCHEMA, DceRpcLineDecoder, type DceRpcRecord, type TsvLayout, type ZeekValue } from '../zeek/index.js';
+import type { DceRpcRecord } from '../zeek/index.js';
+import { BatchScorer } from './batch-scorer.js';
 import { bootstrapWindow } from './bootstrap.js';
 import type { DaemonLogger } from './logger.js';
 import { LoopDelayMonitor } from './loop-delay.js';
@@ -86,9 +87,8 @@ export class Daemon {
   #pendingModel: KModesModel | null = null;
   #replay: OutputReplay | null = null;
   #progress: Progress = emptyProgress();
-  #decoders = new Map<string, DceRpcLineDecoder>();
-  /** The last header-given TSV layout per followed path, for files without a header. */
-  readonly #lastLayouts = new Map<string, TsvLayout>();
+  /** Decodes, samples, scores and formats each batch (created once the state is open). */
+  #scorer!: BatchScorer;
   #dirty = false;
   #lastBatchAt = 0;
   /** A newline that ends a torn last line, owed by a replay that ended while idle. */
@@ -148,7 +148,7 @@ export class Daemon {
       });
     }
     this.#models = new ModelStore(stateDirectory);
-    this.#progress = await loadProgress(stateDirectory);
+    this.#progress = await loadProgress(stateDirectory, (warning) => this.#log.warn(warning));
 
     const opened = await TrainingWindow.openOrReset({
       maxRows: config.training.windowMaxRows,
@@ -179,12 +179,21 @@ export class Daemon {
     // No statistics yet but a window (an upgrade): start from the rows the window kept.
     if (!routine.restored && this.#window.size > 0) this.#observeWindow();
     this.#sampler = new TrainingSampler({
-      // With sample_every = auto the window decides (offer()); the sampler is not consulted.
+      // With sample_every = auto the window decides (offer()); this sampler is not consulted.
       every: config.training.sampleEvery === 'auto' ? 1 : config.training.sampleEvery,
       mode: config.training.sampleMode,
       seed: config.model.seed ?? 0,
     });
     this.#sampler.restore({ seen: this.#progress.sampled });
+    this.#scorer = new BatchScorer({
+      sampler: config.training.sampleEvery === 'auto' ? null : this.#sampler,
+      window: this.#window,
+      routine: this.#routine,
+      routineGroup: this.#routineGroup,
+      formatter: this.#formatter(),
+      log: this.#log,
+      onAnomaly: this.#hooks.onAnomaly,
+    });
 
     await this.#loadModelAtStart();
     if (this.#stopping) return;
@@ -310,72 +319,16 @@ export class Daemon {
     this.#lastBatchAt = Date.now();
     // Everything before this batch is durable: save it as the restart point first.
     await this.#betweenBatches();
-    // One decoder per followed path, new for every new reading of a file (new, truncated,
-    // resumed: flagged fileStart). A file without a header of its own (Zeek goes on writing after
-    // logrotate's copytruncate; so do the copies after the first) takes the schema of the file
-    // read before it at that path, or, after a restart, Zeek's default dce_rpc columns.
-    const followed = batch.resumeAt.path;
-    let decoder = this.#decoders.get(followed);
-    if (decoder === undefined || batch.fileStart) {
-      const previous = decoder?.generic.tsvLayout ?? this.#lastLayouts.get(followed) ?? null;
-      if (previous !== null) this.#lastLayouts.set(followed, previous);
-      decoder = new DceRpcLineDecoder({
-        file: batch.file.path,
-        columns: DCE_RPC_COLUMNS,
-        headerlessTsv: previous === null ? { schema: DCE_RPC_SCHEMA } : { schema: previous.schema, format: previous.format },
-      });
-      this.#decoders.set(followed, decoder);
-    }
-    const evaluator = this.#evaluator;
-    const lines: string[] = [];
-    let records = 0;
-    let suppressed = 0;
-    let parseErrors = batch.overlong;
-    let sampled = false;
     const strideBefore = this.#window.stride;
-    for (const input of batch.lines) {
-      // A DceRpcRecord, or a header, or a bad line (undecodable, or not a dce_rpc record).
-      const record = decoder.decode(input.bytes, input.line, input.offset);
-      if (record === null || batch.headerReplay) continue;
-      if ('kind' in record) {
-        if (record.kind === 'header') continue;
-        parseErrors += 1;
-        this.#log.debug('bad line skipped', { file: record.file, line: record.line, reason: record.reason });
-        continue;
-      }
-      records += 1;
-      if (this.#config.training.sampleEvery === 'auto') {
-        if (this.#window.offer(record)) sampled = true;
-      } else if (this.#sampler.take()) {
-        this.#window.add(record);
-        sampled = true;
-      }
-      if (evaluator === null) {
-        const origGroup = this.#routineGroup.extractInto(record, this.#routineGroupRow)[0] as string;
-        this.#routine.observe(record.ts, record.origHost, origGroup, record.endpoint, record.operation);
-        continue;
-      }
-      let line: string;
-      let values: ZeekValue[];
-      try {
-        const { verdict, context, suppressedBy } = evaluator.evaluate(record);
-        this.#routine.observe(record.ts, record.origHost, context.origGroup, record.endpoint, record.operation);
-        if (!verdict.anomalous) continue;
-        if (suppressedBy !== undefined) {
-          suppressed += 1;
-          continue;
-        }
-        values = anomalyValues(record, context, verdict, evaluator.model);
-        line = this.#formatter().record(values);
-      } catch (error) {
-        // A record the decoder let through but scoring or formatting cannot take is a bad
-        // record like any other: counted and skipped, never a reason to stop.
-        parseErrors += 1;
-        this.#log.warn('record skipped: it cannot be scored', { file: batch.file.path, line: input.line, reason: (error as Error).message });
-        continue;
-      }
-      lines.push(line);
-      this.#hooks.onAnomaly?.(record, values);
+    const scored = this.#scorer.score(batch, this.#evaluator);
+    const { lines, records, parseErrors, suppressed } = scored;
+    let sampled = scored.sampled;
+    if (this.#window.stride !== strideBefore) {
+      sampled = true;
+      this.#log.info(`training window ${this.#window.stride > strideBefore ? 'full: thinned evenly' : 'has room again'}; keeping 1 record in ${this.#window.stride} from now on`, {
+        window: this.#window.size,
+        max_rows: this.#config.training.windowMaxRows,
+      });
     }
     if (lines.length > 0) {
       let bytes: Buffer = Buffer.from(lines.join(''));
@@ -398,13 +351,6 @@ export class Daemon {
         });
       }
       this.#progress.anomalies += lines.length;
-    }
-    if (this.#window.stride !== strideBefore) {
-      sampled = true;
-      this.#log.info(`training window ${this.#window.stride > strideBefore ? 'full: thinned evenly' : 'has room again'}; keeping 1 record in ${this.#window.stride} from now on`, {
-        window: this.#window.size,
-        max_rows: this.#config.training.windowMaxRows,
-      });
     }
     if (sampled) await this.#retryTransient('training window save', () => this.#window.persist());
     this.#progress.records += records;
@@ -491,7 +437,7 @@ export class Daemon {
   #idleSave(): void {
     this.#exclusive.run(() => this.#saveIfIdle()).catch((error: unknown) => {
       if (this.#stopping) return;
-      this.#log.error(`stopping: cannot save progress: ${(error as Error).message}`, { cause: causeOf(error as Error) });
+      this.#log.error(`stopping: cannot save progress: ${messageOf(error)}`, { cause: causeOf(error as Error) });
       this.#exitCode = 1;
       void this.stop();
     });
@@ -554,7 +500,7 @@ export class Daemon {
         const errno = errnoOf(error);
         if (errno === undefined || !TRANSIENT_ERRNOS.has(errno) || this.#stopping) throw error;
         if (failing !== errno) {
-          this.#log.warn(`${what} failed: ${(error as Error).message}; retrying with backoff, reading waits at the last durable position`, { errno });
+          this.#log.warn(`${what} failed: ${messageOf(error)}; retrying with backoff, reading waits at the last durable position`, { errno });
         }
         failing = errno;
         attempts += 1;
@@ -680,11 +626,8 @@ export class Daemon {
       const newest = this.#window.timeSpan()?.newest;
       if (newest !== undefined && config.training.windowMaxAgeMs > 0) this.#routine.prune(newest - config.training.windowMaxAgeMs / 1000);
       await this.#saveRoutine();
-      const builder = new TrainingSetBuilder(
-        config.features,
-        { minHosts: config.scoring.techniqueMinHosts, minShare: config.scoring.techniqueMinShare, stats: this.#routine, withhold: config.scoring.rule !== 'distance' },
-        size,
-      );
+      const retrainer = new Retrainer({ features: config.features, scoring: config.scoring, stats: this.#routine, inWorkers: true, maxWorkers: config.model.trainThreads });
+      const builder = retrainer.builder(size);
       // In slices with a yield between them: building a 200k-row set in one go stalls reading
       // for ~200 ms. Batches may add (or, at capacity, replace) rows meanwhile; row(i) reads the
       // current columns, so the set is the window as it is while being read.
@@ -694,19 +637,12 @@ export class Daemon {
         if (i >= this.#window.size) break;
         builder.add(this.#window.readRow(i, record));
       }
-      const set = builder.build();
-      const model = await trainModel(set.matrix, {
+      const { model } = await retrainer.fit(builder.build(), {
         k: config.model.k,
         nInit: config.model.nInit,
         init: config.model.init,
         seed: config.model.seed ?? (Date.now() % 2 ** 31),
         maxIter: config.model.maxIter,
-        featureNames: set.featureNames,
-        timeSpan: set.timeSpan,
-        techniques: set.techniques,
-        routine: set.routine,
-        inWorkers: true,
-        maxWorkers: config.model.trainThreads,
       });
       const fewer = fewerClustersNote(config.model.k, model);
       if (fewer !== null) this.#log.info(`retrain: ${fewer}`);

@@ -13,7 +13,7 @@ export {
   parseModel,
   serializeModel,
 } from './model.js';
-export type { KModesModel, ValueCounts, TimeInput } from './model.js';
+export type { KModesModel, RoutineProfileDocument, ValueCounts, TimeInput } from './model.js';
 export { saveModel, loadModel } from './store.js';
 export { computeModelId } from './model.js';
 export { ModelIndex } from './model-index.js';

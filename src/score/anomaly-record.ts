@@ -5,21 +5,14 @@
  * the ATT&CK technique the operation serves and `reason` says why the rule flagged the record.
  */
 import type { KModesModel } from '../model/index.js';
-import type { DceRpcRecord, ZeekSchema, ZeekValue } from '../zeek/index.js';
+import { DCE_RPC_SCHEMA, type DceRpcRecord, type ZeekSchema, type ZeekValue } from '../zeek/index.js';
 import { roundRarity, type Verdict } from './scorer.js';
 
 export const ANOMALY_SCHEMA: ZeekSchema = Object.freeze({
   path: 'anomalies',
   fields: Object.freeze([
-    { name: 'ts', type: 'time' },
-    { name: 'uid', type: 'string' },
-    { name: 'id.orig_h', type: 'addr' },
-    { name: 'id.orig_p', type: 'port' },
-    { name: 'id.resp_h', type: 'addr' },
-    { name: 'id.resp_p', type: 'port' },
-    { name: 'named_pipe', type: 'string' },
-    { name: 'endpoint', type: 'string' },
-    { name: 'operation', type: 'string' },
+    // The record's own columns, typed as in dce_rpc.log (all but rtt).
+    ...DCE_RPC_SCHEMA.fields.filter((field) => field.name !== 'rtt'),
     { name: 'orig_ip_group', type: 'string' },
     { name: 'resp_ip_group', type: 'string' },
     { name: 'time_of_day_bin', type: 'string' },

@@ -14,6 +14,8 @@ export { TechniqueVetting, indexProfile, profileHosts } from './vetting.js';
 export type { TechniqueProfile, VettedPair } from './vetting.js';
 export { TrainingSetBuilder } from './training-set.js';
 export type { TrainingSet } from './training-set.js';
+export { Retrainer } from './retrainer.js';
+export type { Fitted, FitPlan, RetrainerOptions, TrainingScoring } from './retrainer.js';
 export { RoutineIndex, RoutineStats, routineOptionsFrom, DEFAULT_ROUTINE_OPTIONS, ANY_GROUP } from './routine.js';
 export type { RoutineOptions, RoutineProfile, RoutineStatsJson, RoutineVerdict } from './routine.js';
 export { techniqueOperations } from './techniques.js';

@@ -29,16 +29,11 @@
  * are refused and counted in `overflowed`. A refused value stays "never seen", so an overflow can
  * only add alerts, never hide one.
  */
+import type { RoutineProfileDocument } from '../model/index.js';
 import { techniqueFor, type Technique } from './techniques.js';
 
 /** Thresholds of the routine test (config `[scoring]`; defaults in DEFAULT_ROUTINE_OPTIONS). */
-export interface RoutineOptions {
-  minHosts: number;
-  minShare: number;
-  broadHosts: number;
-  minDays: number;
-  habitDays: number;
-  warmupSeconds: number;
+export interface RoutineOptions extends Pick<RoutineProfileDocument, 'minHosts' | 'minShare' | 'broadHosts' | 'minDays' | 'habitDays' | 'warmupSeconds'> {
   maxEntries: number;
   maxGroupHosts: number;
 }

@@ -9,6 +9,7 @@ import { readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RoutineStats, type RoutineOptions } from '../score/routine.js';
 import { writeFileAtomic } from './atomic-write.js';
+import { messageOf } from '../errors.js';
 
 export const ROUTINE_STATS_FILE = 'routine-stats.json';
 
@@ -34,7 +35,7 @@ export async function loadRoutineStats(directory: string, options: Partial<Routi
   } catch (error) {
     const aside = `${path}.corrupt-${Date.now()}`;
     await rename(path, aside);
-    return { stats: new RoutineStats(options), restored: false, warning: `${path}: unusable (${(error as Error).message}); set aside as ${aside}, starting empty` };
+    return { stats: new RoutineStats(options), restored: false, warning: `${path}: unusable (${messageOf(error)}); set aside as ${aside}, starting empty` };
   }
 }
 

@@ -19,7 +19,7 @@ import { isRecordTime, type DceRpcRecord } from './dce-rpc-record.js';
 import { toDceRpcRecord } from './dce-rpc.js';
 import { unescapeTsv } from './bytes.js';
 import { ZeekLineDecoder } from './decoder.js';
-import type { TsvLayout, ZeekHeaderEvent, ZeekLineDecoderOptions, ZeekParseError } from './decoder.js';
+import type { TsvLayout, ZeekHeaderEvent, ZeekLineDecoderOptions, ZeekParseError } from './decoded.js';
 import { typeShape } from './schema.js';
 import { isAddrText } from './values.js';
 import { fastSlices, POWERS_OF_TEN, scanAsciiText, scanIPv4 } from './scan.js';

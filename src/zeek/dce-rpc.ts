@@ -3,7 +3,7 @@
  * scoring hot path, so column positions are resolved once per schema, not per record.
  */
 import { isRecordTime, type DceRpcRecord } from './dce-rpc-record.js';
-import type { ZeekParseError, ZeekRecord } from './decoder.js';
+import type { ZeekParseError, ZeekRecord } from './decoded.js';
 import type { ZeekSchema, ZeekValue } from './schema.js';
 
 /** The dce_rpc.log columns `toDceRpcRecord` reads; pass as `columns` to decode only these. */

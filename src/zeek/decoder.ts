@@ -10,110 +10,14 @@ import { isUtf8 } from 'node:buffer';
 import { unescapeJsonHex, unescapeTsv } from './bytes.js';
 import { DCE_RPC_SCHEMA, typeShape } from './schema.js';
 import type { TypeShape, ZeekField, ZeekSchema, ZeekValue } from './schema.js';
-import { INVALID, MILLIS_THRESHOLD, isAddrText, isSubnetText, parseIsoTime, parseTsvScalar } from './values.js';
+import { INVALID, parseTsvScalar } from './values.js';
 import { fastSlices, scanAsciiText, scanDecimal, scanIPv4, scanned } from './scan.js';
+import { DEFAULT_TSV_FORMAT, shown, type DecodeResult, type ParseErrorCode, type TsvFormat, type TsvLayout, type ZeekHeaderEvent, type ZeekLineDecoderOptions, type ZeekParseError } from './decoded.js';
+import { jsonLookup, jsonValue, type JsonLookup } from './json-values.js';
 import { messageOf } from '../errors.js';
-
-/** Stable reasons for a bad line; tests and callers match on these, not on message text. */
-export type ParseErrorCode =
-  | 'column-count'
-  | 'bad-value'
-  | 'invalid-json'
-  | 'not-a-record'
-  | 'line-too-long'
-  | 'binary'
-  | 'no-header'
-  | 'bad-header'
-  | 'truncated-input'
-  | 'trailing-garbage';
-
-/** One bad line (or a bad end of input), with where it was and why. */
-export interface ZeekParseError {
-  kind: 'error';
-  code: ParseErrorCode;
-  file: string;
-  /** 1-based line number. */
-  line: number;
-  /** Byte offset of the line's first byte. */
-  offset: number;
-  reason: string;
-}
-
-/** A header block completed: records from here on follow `schema` (TSV only). */
-export interface ZeekHeaderEvent {
-  kind: 'header';
-  file: string;
-  line: number;
-  offset: number;
-  schema: ZeekSchema;
-  /** The block's markers and separators, as read. */
-  format: TsvFormat;
-}
-
-/** One data line. `values` is aligned to `schema.fields`; `null` is unset. */
-export interface ZeekRecord {
-  kind: 'record';
-  file: string;
-  line: number;
-  offset: number;
-  schema: ZeekSchema;
-  values: ZeekValue[];
-}
-
-/** What one line decodes to; `null` for lines that carry nothing (blank, comments, #open, #close). */
-export type DecodeResult = ZeekRecord | ZeekHeaderEvent | ZeekParseError | null;
-
-/** Separators and markers of a TSV header block. */
-export interface TsvFormat {
-  separator: string;
-  setSeparator: string;
-  emptyField: string;
-  unsetField: string;
-  metaPrefix: string;
-}
-
-/** What `ZeekLineDecoder.tsvLayout` exposes: the active schema and its markers. */
-export interface TsvLayout {
-  readonly schema: ZeekSchema;
-  readonly format: Readonly<TsvFormat>;
-}
-
-/** The defaults of Zeek's ASCII writer (`LogAscii::*`). */
-export const DEFAULT_TSV_FORMAT: Readonly<TsvFormat> = Object.freeze({
-  separator: '\t',
-  setSeparator: ',',
-  emptyField: '(empty)',
-  unsetField: '-',
-  metaPrefix: '#',
-});
-
-/** Options for `ZeekLineDecoder`. */
-export interface ZeekLineDecoderOptions {
-  /** File name reported in records and errors. */
-  file: string;
-  /**
-   * Decode only these columns (by Zeek name); the others stay `null` and are not validated. The
-   * column count is still checked. @default all columns
-   */
-  columns?: readonly string[];
-  /** Schema for JSON lines (which carry no header). @default DCE_RPC_SCHEMA */
-  jsonSchema?: ZeekSchema;
-  /**
-   * Schema and format for TSV without any header (`LogAscii::include_meta=F`); without it such a
-   * file is reported line by line as `no-header`. @default none
-   */
-  headerlessTsv?: { schema: ZeekSchema; format?: Partial<TsvFormat> };
-  /**
-   * JSON strings: undo the `\xNN` text that Zeek's default HEX policy writes for control bytes
-   * and invalid UTF-8. That policy writes a literal backslash unescaped, so a string holding the
-   * text `\x41` cannot be told apart; `false` keeps every string literally. @default true
-   */
-  jsonHexEscapes?: boolean;
-}
 
 const BTEST_LINE = '### BTest baseline data';
 const BTEST_MASKED_TIME = 'XXXXXXXXXX.XXXXXX';
-const MAX_SHOWN = 60;
 
 interface ActiveTsv {
   schema: ZeekSchema;
@@ -133,11 +37,6 @@ interface PendingHeader {
   format: TsvFormat;
   path: string;
   names: string[] | null;
-}
-
-function shown(text: string): string {
-  const cut = text.length > MAX_SHOWN ? `${text.slice(0, MAX_SHOWN)}…` : text;
-  return JSON.stringify(cut);
 }
 
 /** Reads a header value: Zeek escapes it with `\xNN` (a backslash stays raw). */
@@ -378,10 +277,7 @@ export class ZeekLineDecoder {
         } else {
           value = this.#tsvValue(raw, shape, format);
         }
-        if (value === INVALID) {
-          const field = active.schema.fields[i] as ZeekField;
-          return this.#error('bad-value', lineNumber, offset, `bad ${field.type} in ${field.name}: ${shown(raw)}`);
-        }
+        if (value === INVALID) return this.#badValue(active.schema.fields[i] as ZeekField, shown(raw), lineNumber, offset);
         values[i] = value;
       } else {
         values[i] = null;
@@ -475,13 +371,15 @@ export class ZeekLineDecoder {
       } else {
         decoded = this.#tsvValue(raw, shape, format);
       }
-      if (decoded === INVALID) {
-        const field = active.schema.fields[i] as ZeekField;
-        return this.#error('bad-value', lineNumber, offset, `bad ${field.type} in ${field.name}: ${shown(raw)}`);
-      }
+      if (decoded === INVALID) return this.#badValue(active.schema.fields[i] as ZeekField, shown(raw), lineNumber, offset);
       values[i] = decoded;
     }
     return { kind: 'record', file: this.file, line: lineNumber, offset, schema: active.schema, values };
+  }
+
+  /** A column whose text is not a value of its type (`shownText` quotes it). */
+  #badValue(field: ZeekField, shownText: string, line: number, offset: number): ZeekParseError {
+    return this.#error('bad-value', line, offset, `bad ${field.type} in ${field.name}: ${shownText}`);
   }
 
   #columnCount(text: string, sep: string, expected: number, line: number, offset: number): ZeekParseError {
@@ -540,10 +438,8 @@ export class ZeekLineDecoder {
         values[i] = null;
         continue;
       }
-      const value = this.#jsonValue(member, this.#jsonShapes[i] as TypeShape);
-      if (value === INVALID) {
-        return this.#error('bad-value', lineNumber, offset, `bad ${field.type} in ${field.name}: ${shown(JSON.stringify(member))}`);
-      }
+      const value = jsonValue(member, this.#jsonShapes[i] as TypeShape, this.#jsonHex);
+      if (value === INVALID) return this.#badValue(field, shown(JSON.stringify(member)), lineNumber, offset);
       values[i] = value;
     }
     if (present === 0) {
@@ -552,50 +448,6 @@ export class ZeekLineDecoder {
     return { kind: 'record', file: this.file, line: lineNumber, offset, schema: this.#jsonSchema, values };
   }
 
-  #jsonValue(member: unknown, shape: TypeShape): ZeekValue | typeof INVALID {
-    if (shape.container === null) return this.#jsonScalar(member, shape);
-    if (!Array.isArray(member)) return INVALID;
-    const out: ZeekValue[] = [];
-    for (const element of member as unknown[]) {
-      if (element === null || element === undefined) {
-        out.push(null);
-        continue;
-      }
-      const value = this.#jsonScalar(element, shape);
-      if (value === INVALID) return INVALID;
-      out.push(value);
-    }
-    return out;
-  }
-
-  #jsonScalar(member: unknown, shape: TypeShape): ZeekValue | typeof INVALID {
-    switch (shape.kind) {
-      case 'time':
-        if (typeof member === 'number') return Math.abs(member) >= MILLIS_THRESHOLD ? member / 1000 : member;
-        if (typeof member === 'string') return parseIsoTime(member);
-        return INVALID;
-      case 'interval':
-      case 'double':
-        return typeof member === 'number' ? member : INVALID;
-      case 'count':
-      case 'port':
-        if (typeof member !== 'number' || !Number.isInteger(member) || member < 0) return INVALID;
-        return shape.kind === 'port' && member > 65535 ? INVALID : member;
-      case 'int':
-        return typeof member === 'number' && Number.isInteger(member) ? member : INVALID;
-      case 'bool':
-        return typeof member === 'boolean' ? member : INVALID;
-      case 'addr':
-        return typeof member === 'string' && isAddrText(member) ? member : INVALID;
-      case 'subnet':
-        return typeof member === 'string' && isSubnetText(member) ? member : INVALID;
-      case 'string':
-        if (typeof member === 'string') return this.#jsonHex ? unescapeJsonHex(member) : member;
-        // Other exporters write numbers or booleans where Zeek has strings (e.g. ports as pipes).
-        if (typeof member === 'number' || typeof member === 'boolean') return String(member);
-        return INVALID;
-    }
-  }
 }
 
 // How the tab fast path treats a column. Numeric codes first: `how <= COLUMN_PORT` is "numeric".
@@ -639,25 +491,4 @@ function sameBytes(bytes: Buffer, start: number, end: number, other: Buffer): bo
   if (end - start !== other.length) return false;
   for (let k = 0; k < other.length; k++) if (bytes[start + k] !== other[k]) return false;
   return true;
-}
-
-/** Finds one column in a JSON object: `id.orig_h`, `id_orig_h`, or nested `id: {orig_h}`. */
-type JsonLookup = (object: Record<string, unknown>) => unknown;
-
-function jsonLookup(name: string): JsonLookup {
-  if (name.indexOf('.') === -1) return (object) => object[name];
-  const underscored = name.replaceAll('.', '_');
-  const path = name.split('.');
-  return (object) => {
-    const flat = object[name];
-    if (flat !== undefined) return flat;
-    const under = object[underscored];
-    if (under !== undefined) return under;
-    let node: unknown = object;
-    for (const part of path) {
-      if (typeof node !== 'object' || node === null) return undefined;
-      node = (node as Record<string, unknown>)[part];
-    }
-    return node;
-  };
 }

@@ -4,7 +4,8 @@
  */
 export { DCE_RPC_SCHEMA, fieldIndex, typeShape } from './schema.js';
 export type { TypeShape, ValueKind, ZeekField, ZeekScalarType, ZeekSchema, ZeekType, ZeekValue } from './schema.js';
-export { DEFAULT_TSV_FORMAT, ZeekLineDecoder } from './decoder.js';
+export { ZeekLineDecoder } from './decoder.js';
+export { DEFAULT_TSV_FORMAT } from './decoded.js';
 export type {
   DecodeResult,
   ParseErrorCode,
@@ -14,7 +15,7 @@ export type {
   ZeekLineDecoderOptions,
   ZeekParseError,
   ZeekRecord,
-} from './decoder.js';
+} from './decoded.js';
 export type { DceRpcRecord, SourceLocation } from './dce-rpc-record.js';
 export { DCE_RPC_COLUMNS, toDceRpcRecord } from './dce-rpc.js';
 export { DceRpcLineDecoder } from './dce-rpc-decoder.js';

@@ -13,7 +13,7 @@ import { DaemonError, messageOf } from '../errors.js';
 import type { DceRpcRecord, SourceLocation } from './dce-rpc-record.js';
 import { DceRpcLineDecoder } from './dce-rpc-decoder.js';
 import { ZeekLineDecoder } from './decoder.js';
-import type { ZeekHeaderEvent, ZeekLineDecoderOptions, ZeekParseError, ZeekRecord } from './decoder.js';
+import type { ZeekHeaderEvent, ZeekLineDecoderOptions, ZeekParseError, ZeekRecord } from './decoded.js';
 import { LineSplitter } from './line-splitter.js';
 import { hasGzipMagic, inflateGzip, type GzipProblem } from './gzip.js';
 

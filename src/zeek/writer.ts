@@ -5,8 +5,7 @@
  * produce a second line, because every control byte is escaped.
  */
 import { charBytes, hexEscape, isEscapedByte } from './bytes.js';
-import type { TsvFormat } from './decoder.js';
-import { DEFAULT_TSV_FORMAT } from './decoder.js';
+import { DEFAULT_TSV_FORMAT, type TsvFormat } from './decoded.js';
 import { typeShape } from './schema.js';
 import type { TypeShape, ZeekSchema, ZeekValue } from './schema.js';
 
@@ -25,15 +24,20 @@ export function formatZeekLocalTime(time: Date | number): string {
  * bytes become `\xNN`; a backslash stays raw.
  */
 function escapeHeaderValue(value: string): string {
+  return hexEscapeOutside(value, 0x21);
+}
+
+/** Every character outside `lowest`–0x7E written as the `\xNN` of each of its UTF-8 bytes. */
+function hexEscapeOutside(text: string, lowest: number): string {
   let out = '';
-  for (let i = 0; i < value.length; ) {
-    const code = value.charCodeAt(i);
-    if (code > 0x20 && code < 0x7f) {
-      out += value[i];
+  for (let i = 0; i < text.length; ) {
+    const code = text.charCodeAt(i);
+    if (code >= lowest && code < 0x7f) {
+      out += text[i];
       i += 1;
       continue;
     }
-    const { bytes, units } = charBytes(value, i);
+    const { bytes, units } = charBytes(text, i);
     for (const byte of bytes) out += hexEscape(byte);
     i += units;
   }
@@ -98,20 +102,7 @@ function escapePiece(piece: string): string {
       break;
     }
   }
-  if (!bad) return piece;
-  let out = '';
-  for (let i = 0; i < piece.length; ) {
-    const code = piece.charCodeAt(i);
-    if (code >= 0x20 && code < 0x7f) {
-      out += piece[i];
-      i += 1;
-      continue;
-    }
-    const { bytes, units } = charBytes(piece, i);
-    for (const byte of bytes) out += hexEscape(byte);
-    i += units;
-  }
-  return out;
+  return bad ? hexEscapeOutside(piece, 0x20) : piece;
 }
 
 function hexAll(text: string): string {

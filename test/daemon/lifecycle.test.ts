@@ -63,12 +63,13 @@ void test('SIGHUP reloads a valid INI and refuses an invalid one; SIGTERM checkp
   assert.equal(readProgress(site)?.anomalies, 12_000 - fromHost - fromHost2, 'the valid configuration is still in force');
   writeFileSync(site.iniPath, original);
 
-  // SIGTERM while records are still arriving: exit 0 within 5 s, a final checkpoint at the end.
+  // SIGTERM while records are still arriving: exit 0 well within the unit's TimeoutStopSec=15s
+  // (after which systemd would SIGKILL), a final checkpoint at the end.
   writer.append(corpus.records.slice(0, 3_000).map((r) => r.replace(/\tU(\d{7})\t/, '\tV$1\t')));
   const savedBefore = readProgress(site)?.savedAt;
   const stop = await daemon.terminate();
   assert.equal(stop.code, 0, daemon.tail());
-  assert.ok(stop.ms < 5_000, `stopped in ${stop.ms} ms`);
+  assert.ok(stop.ms < 15_000, `stopped in ${stop.ms} ms (TimeoutStopSec=15s)`);
   assert.match(daemon.tail(), /stopped records=\d+/);
   const final = readProgress(site);
   assert.notEqual(final?.savedAt, savedBefore, 'a final checkpoint was saved');

@@ -11,7 +11,7 @@ import { join, relative } from 'node:path';
 import { before, test } from 'node:test';
 import { constants, gunzipSync } from 'node:zlib';
 import { readRecords } from '../../src/cli/_common.js';
-import { fitTrainingSet, trainingSetBuilder, trainPlan } from '../../src/cli/train.js';
+import { fitTrainingSet, trainingSetBuilder, trainPlan } from '../../src/cli/_training.js';
 import { TrainingSampler } from '../../src/features/index.js';
 import { discoverArchive } from '../../src/hunt/index.js';
 import { loadConfigFile } from '../../src/config/index.js';
