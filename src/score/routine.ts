@@ -156,10 +156,12 @@ export class RoutineStats {
 
   #touchGroup(group: string, host: string, day: number): void {
     let hosts = this.#groups.get(group);
-    if (hosts === undefined) this.#groups.set(group, (hosts = new Map<string, number[]>()));
-    let days = hosts.get(host);
+    let days = hosts?.get(host);
     if (days === undefined) {
+      // The bound is checked before a new group gets its map: a flood of distinct groups past
+      // the bound must not leave an empty map behind for each.
       if (this.#groupHosts >= this.options.maxGroupHosts) return;
+      if (hosts === undefined) this.#groups.set(group, (hosts = new Map<string, number[]>()));
       hosts.set(host, (days = []));
       this.#groupHosts += 1;
     }

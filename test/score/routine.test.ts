@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { RoutineIndex, RoutineStats, techniqueFor } from '../../src/score/index.js';
+import { DEFAULT_ROUTINE_OPTIONS } from '../../src/score/routine.js';
 import { BzarBaseline, SigmaBaseline } from '../../src/score/baselines.js';
 import type { DceRpcRecord } from '../../src/zeek/index.js';
 
@@ -91,4 +92,10 @@ void test('baselines keep their published quirks: BZAR is case-sensitive and cou
   const counts = [1, 2, 3, 4, 5, 6].map((i) => bzar.flags(record(i, 'srvsvc', 'NetrSessionEnum')));
   assert.deepEqual(counts, [false, false, false, false, true, false]);
   assert.equal(sigma.flags(record(0, 'efsrpc', 'EfsRpcOpenFileRaw')), true);
+});
+
+void test('a flood of distinct groups past maxGroupHosts keeps no map per group (issue #15: every traffic-fed structure is bounded)', () => {
+  const stats = new RoutineStats({ ...DEFAULT_ROUTINE_OPTIONS, maxGroupHosts: 10 });
+  for (let i = 0; i < 5000; i += 1) stats.observe(1_760_000_000 + i, `10.0.${i >> 8}.${i & 255}`, `group-${i}`, 'svcctl', 'OpenSCManagerW');
+  assert.equal(stats.toJSON().groups.length, 10);
 });
