@@ -429,7 +429,7 @@ export class Daemon {
     for (let i = 0; i < this.#window.size; i += 1) {
       this.#window.readRow(i, record);
       const origGroup = this.#routineGroup.extractInto(record, this.#routineGroupRow)[0] as string;
-      this.#routine.observe(record.ts, record.origHost, origGroup, record.endpoint, record.operation);
+      this.#routine.observe(record.ts, record.origHost, origGroup, record.endpoint, record.operation, record.respHost);
     }
   }
 
@@ -583,6 +583,7 @@ export class Daemon {
       rule: scoringRuleFrom(config.scoring),
       features: config.features,
       allow: config.allow,
+      followFanout: true,
     });
   }
 
