@@ -21,7 +21,7 @@ import { EventEmitter } from 'node:events';
 import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join, sep } from 'node:path';
 import type { FSWatcher } from 'chokidar';
-import { DaemonError } from '../errors.js';
+import { DaemonError, messageOf } from '../errors.js';
 import { LineSplitter, DEFAULT_MAX_LINE_BYTES } from '../zeek/line-splitter.js';
 import { confirmGap, planCatchUp, type CatchUpCandidate, type CatchUpFrom, type CatchUpPlan, type CatchUpStep, type LiveFile, type MissingFile } from './catch-up.js';
 import { decide, type OpenFileView, type PathObservation } from './decide.js';
@@ -346,7 +346,7 @@ export class LogFollower extends EventEmitter<FollowerEventMap> {
         if (tracked.lastReadErrorCode !== code) {
           tracked.lastReadErrorCode = code;
           tracked.lastErrorCode = null;
-          this.#reportError(tracked.path, error, `tail: cannot read ${tracked.path}: ${(error as Error).message}`);
+          this.#reportError(tracked.path, error, `tail: cannot read ${tracked.path}: ${messageOf(error)}`);
         }
         await this.#dropOpen(tracked);
         tracked.catchUpDue = true;
@@ -852,7 +852,7 @@ export class LogFollower extends EventEmitter<FollowerEventMap> {
         const bytesRead = await file.opened.reader.read(buffer, file.readPosition).catch((error: unknown) => {
           // A cut or corrupt gzip member, after all its good bytes were read: say at which line.
           if (!('gzipProblem' in (error as object))) throw error;
-          throw Object.assign(new Error(`${(error as Error).message} (at line ${file.splitter.nextLineNumber})`, { cause: error }), { code: (error as NodeJS.ErrnoException).code });
+          throw Object.assign(new Error(`${messageOf(error)} (at line ${file.splitter.nextLineNumber})`, { cause: error }), { code: (error as NodeJS.ErrnoException).code });
         });
         if (bytesRead === 0) {
           atEnd = true;
