@@ -161,7 +161,7 @@ export class Daemon {
       });
     }
     const models = new ModelStore(stateDirectory);
-    this.#progress = await loadProgress(stateDirectory);
+    this.#progress = await loadProgress(stateDirectory, (warning) => this.#log.warn(warning));
 
     const openedWindow = await TrainingWindow.openOrReset({
       maxRows: config.training.windowMaxRows,

@@ -4,7 +4,7 @@
  * archive hunt shares. `decide.ts` and `fingerprint.ts` are its pure kernels, not part of this
  * surface. Other stages import from here only.
  */
-export { LogFollower } from './log-follower.js';
+export { LogFollower, type LogFollowerOptions } from './log-follower.js';
 export type {
   BatchHandler,
   CatchUpProgress,
@@ -12,11 +12,10 @@ export type {
   FollowerEventMap,
   GapEvent,
   GapSuspectedEvent,
-  LogFollowerOptions,
   OverlongEvent,
   RotationEvent,
   RotationReason,
   TruncationEvent,
-} from './log-follower.js';
+} from './events.js';
 export type { FileCheckpoint, FileIdentity, LineBatch, TailedLine } from './types.js';
 export { expandPattern, expandPatterns, hasGlobSyntax } from './glob.js';

@@ -1,0 +1,158 @@
+/**
+ * One file being read by the follower: where reading stands in it, and the reading itself (a
+ * bounded batch of complete lines, the header lines before a resume offset, the unterminated
+ * last line of a file that will not grow). Delivery and checkpoints stay with the follower.
+ */
+import { LineSplitter } from '../zeek/line-splitter.js';
+import type { CatchUpFrom } from './catch-up.js';
+import { EMPTY_FINGERPRINT, fingerprintFromHead } from './fingerprint.js';
+import { HEAD_BYTES, type LogOrderKey, type LogReader, type OpenedLog } from './log-file.js';
+import type { FileCheckpoint, FileIdentity, TailedLine } from './types.js';
+import { messageOf } from '../errors.js';
+
+export interface OpenFile {
+  identity: FileIdentity;
+  key: LogOrderKey;
+  opened: OpenedLog;
+  splitter: LineSplitter;
+  /** Next byte to read (past any held partial line), in uncompressed bytes. */
+  readPosition: number;
+  sizeNow: number;
+  fileStart: boolean;
+}
+
+/** Reports an over-long line skipped (line number, offset, length). */
+export type OnOverlong = (line: number, offset: number, lengthBytes: number) => void;
+
+/** A file opened to be read from `offset` (the byte after line `line` - 1). */
+export function openFileAt(opened: OpenedLog, offset: number, line: number, maxLineBytes: number): OpenFile {
+  return {
+    identity: identityOf(opened.info.path, opened.info),
+    key: { openStamp: opened.info.openStamp, firstTs: opened.info.firstTs },
+    opened,
+    splitter: new LineSplitter({ maxLineBytes, startOffset: offset, startLine: line }),
+    readPosition: offset,
+    sizeNow: opened.info.compressed ? offset : opened.info.sizeOnDisk,
+    fileStart: true,
+  };
+}
+
+/** One batch read from where `file` stands. */
+export interface ReadBatch {
+  lines: TailedLine[];
+  overlong: number;
+  /** Any byte read (a partial line counts). */
+  readAny: boolean;
+  /** The end of the file's bytes for now was reached. */
+  atEnd: boolean;
+}
+
+/** Reads complete lines up to about `maxBatchBytes`; the splitter holds a partial last line. */
+export async function readBatch(file: OpenFile, readChunkBytes: number, maxBatchBytes: number, onOverlong: OnOverlong): Promise<ReadBatch> {
+  const lines: TailedLine[] = [];
+  let overlong = 0;
+  let batchBytes = 0;
+  let readAny = false;
+  while (batchBytes < maxBatchBytes) {
+    // A fresh buffer per read: delivered lines are views into it, valid until handled.
+    const buffer = Buffer.allocUnsafe(readChunkBytes);
+    const bytesRead = await file.opened.reader.read(buffer, file.readPosition).catch((error: unknown) => {
+      // A cut or corrupt gzip member, after all its good bytes were read: say at which line.
+      if (!('gzipProblem' in (error as object))) throw error;
+      throw Object.assign(new Error(`${messageOf(error)} (at line ${file.splitter.nextLineNumber})`, { cause: error }), { code: (error as NodeJS.ErrnoException).code });
+    });
+    if (bytesRead === 0) return { lines, overlong, readAny, atEnd: true };
+    readAny = true;
+    file.readPosition += bytesRead;
+    if (file.opened.reader.compressed) file.sizeNow = file.readPosition;
+    batchBytes += bytesRead;
+    file.splitter.push(
+      buffer.subarray(0, bytesRead),
+      (bytes, line, offset, end) => lines.push({ bytes, line, offset, end }),
+      (line, offset, _end, lengthBytes) => {
+        overlong += 1;
+        onOverlong(line, offset, lengthBytes);
+      },
+    );
+    if (bytesRead < buffer.length) return { lines, overlong, readAny, atEnd: true };
+  }
+  return { lines, overlong, readAny, atEnd: false };
+}
+
+/** The unterminated last line of a file that will not grow; null when there is none. */
+export function finalLines(file: OpenFile, onOverlong: OnOverlong): { lines: TailedLine[]; overlong: number } | null {
+  const lines: TailedLine[] = [];
+  let overlong = 0;
+  const flushed = file.splitter.finish(
+    (bytes, line, offset, end) => lines.push({ bytes: Buffer.from(bytes), line, offset, end }),
+    (line, offset, _end, lengthBytes) => {
+      overlong += 1;
+      onOverlong(line, offset, lengthBytes);
+    },
+  );
+  return flushed ? { lines, overlong } : null;
+}
+
+/** The leading `#` lines before a resume offset (re-delivered so a decoder knows the schema). */
+export async function headerLinesBefore(file: OpenFile, offset: number, maxLineBytes: number): Promise<TailedLine[]> {
+  const head = (await file.opened.reader.head(HEAD_BYTES)).subarray(0, offset);
+  const lines: TailedLine[] = [];
+  let inHeader = true;
+  new LineSplitter({ maxLineBytes }).push(
+    head,
+    (bytes, line, start, end) => {
+      if (!inHeader || bytes[0] !== 0x23 || end > offset) {
+        inHeader = false;
+        return;
+      }
+      lines.push({ bytes, line, offset: start, end });
+    },
+    () => {
+      inHeader = false;
+    },
+  );
+  return lines;
+}
+
+const PROBE_BYTES = 4096;
+
+/** Fingerprint of an open file from its first bytes (more only for an unusually long header). */
+export async function fingerprintOf(reader: LogReader): Promise<string> {
+  const probe = await reader.head(PROBE_BYTES);
+  const fingerprint = fingerprintFromHead(probe);
+  if (fingerprint !== EMPTY_FINGERPRINT || probe.length < PROBE_BYTES) return fingerprint;
+  return fingerprintFromHead(await reader.head(HEAD_BYTES));
+}
+
+export function identityOf(path: string, info: { dev: string; ino: string; fingerprint: string }): FileIdentity {
+  return { path, dev: info.dev, ino: info.ino, fingerprint: info.fingerprint };
+}
+
+export function identityOfFrom(from: CatchUpFrom): FileIdentity {
+  return { path: from.path, dev: from.dev, ino: from.ino, fingerprint: from.fingerprint };
+}
+
+export function checkpointOf(path: string, file: OpenFile, offset: number, line: number, finished: boolean): FileCheckpoint {
+  return { ...file.identity, path, offset, line, openStamp: file.key.openStamp, firstTs: file.key.firstTs, finished };
+}
+
+export function fromCheckpoint(checkpoint: FileCheckpoint): CatchUpFrom {
+  return {
+    path: checkpoint.path,
+    dev: checkpoint.dev,
+    ino: checkpoint.ino,
+    fingerprint: checkpoint.fingerprint,
+    offset: checkpoint.offset,
+    line: checkpoint.line,
+    openStamp: checkpoint.openStamp ?? null,
+    firstTs: checkpoint.firstTs ?? null,
+    finished: checkpoint.finished ?? false,
+  };
+}
+
+export async function closeQuietly(opened: OpenedLog): Promise<void> {
+  opened.reader.dispose();
+  // Closing a read-only fd cannot lose data; a failure here (EBADF after a bug) must not mask
+  // the outcome the caller is reporting.
+  await opened.handle.close().catch(() => undefined);
+}
