@@ -6,7 +6,8 @@
 import type { Config } from '../config/index.js';
 import { trainArchive, type ArchiveInput } from '../hunt/index.js';
 import type { KModesModel } from '../model/index.js';
-import { Retrainer, type TrainingSetBuilder, type VettedPair } from '../score/index.js';
+import { fewerClustersNote, Retrainer, type TrainingSetBuilder, type VettedPair } from '../score/index.js';
+import { TrainingWindow } from '../state/index.js';
 import { intOption, UsageError } from './_common.js';
 
 /** Training options after the INI and the command line are combined. */
@@ -15,7 +16,8 @@ export interface TrainPlan {
   nInit: number;
   init: 'huang' | 'cao';
   seed: number;
-  sample: number;
+  /** One record in N, or `auto` (every record, thinned evenly past window_max_rows). */
+  sample: number | 'auto';
 }
 
 export const TRAIN_OPTIONS = {
@@ -35,7 +37,7 @@ export function trainPlan(config: Config, values: Partial<Record<keyof typeof TR
     nInit: intOption('n-init', values['n-init'], 1) ?? config.model.nInit,
     init,
     seed: intOption('seed', values.seed) ?? config.model.seed ?? 0,
-    sample: intOption('sample', values.sample, 1) ?? config.training.sampleEvery,
+    sample: values.sample === 'auto' ? 'auto' : (intOption('sample', values.sample, 1) ?? config.training.sampleEvery),
   };
 }
 
@@ -51,6 +53,8 @@ export interface TrainResult {
   /** Sampled rows of technique operations whose group had too few distinct hosts doing them. */
   withheldRows: number;
   vetting: VettedPair[];
+  /** Why the model has fewer clusters than --k asked for (a tiny training set), if it has. */
+  clusterNote: string | null;
 }
 
 /**
@@ -66,13 +70,31 @@ export async function trainFromLogs(
   threads: number,
 ): Promise<TrainResult> {
   const builder = trainingSetBuilder(config);
+  if (plan.sample !== 'auto') {
+    const totals = await trainArchive(
+      archive,
+      { every: plan.sample, mode: config.training.sampleMode, seed: plan.seed },
+      { sampled: (record) => builder.add(record, true, false), observed: (record) => builder.add(record, false, true) },
+      { threads, progress: 'reading' },
+    );
+    return fitTrainingSet(config, plan, builder, totals);
+  }
+  // The daemon's window policy, without its age limit (the logs given are the period wanted).
+  const window = new TrainingWindow({ maxRows: config.training.windowMaxRows, maxAgeMs: 0, whenFull: 'thin' });
   const totals = await trainArchive(
     archive,
-    { every: plan.sample, mode: config.training.sampleMode, seed: plan.seed },
-    { sampled: (record) => builder.add(record, true, false), observed: (record) => builder.add(record, false, true) },
+    { every: 1, mode: 'deterministic', seed: plan.seed },
+    { sampled: (record) => window.offer(record), observed: (record) => builder.add(record, false, true) },
     { threads, progress: 'reading' },
   );
-  return fitTrainingSet(config, plan, builder, totals);
+  for (const row of window.records()) builder.addRow(row);
+  return fitTrainingSet(config, plan, builder, totals, window.stride);
+}
+
+/** How the rows were sampled, for messages. */
+function sampleText(plan: TrainPlan, stride: number): string {
+  if (plan.sample !== 'auto') return `sampled 1 in ${plan.sample}`;
+  return stride === 1 ? 'every record kept' : `thinned to 1 in ${stride} (window_max_rows)`;
 }
 
 /** The builder `train`, `eval` and the sweep fill: routine thresholds from `[scoring]`. */
@@ -90,10 +112,11 @@ export async function fitTrainingSet(
   plan: TrainPlan,
   builder: TrainingSetBuilder,
   totals: { records: number; parseErrors: number; files: number; skippedFiles: number },
+  stride = 1,
 ): Promise<TrainResult> {
   const set = builder.build();
   if (set.matrix.rowCount === 0) {
-    throw new UsageError(`no training rows: the logs hold ${totals.records} records, sampled 1 in ${plan.sample}`);
+    throw new UsageError(`no training rows: the logs hold ${totals.records} records, ${sampleText(plan, stride)}`);
   }
   const { model, fitMs } = await retrainerFor(config).fit(set, { k: plan.k, nInit: plan.nInit, init: plan.init, seed: plan.seed, maxIter: config.model.maxIter });
   return {
@@ -105,5 +128,6 @@ export async function fitTrainingSet(
     fitMs,
     withheldRows: set.withheldRows,
     vetting: set.vetting,
+    clusterNote: fewerClustersNote(plan.k, model),
   };
 }

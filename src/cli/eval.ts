@@ -17,7 +17,7 @@ import { TRAIN_OPTIONS, trainFromLogs, trainPlan } from './_training.js';
 export const summary = 'train, score and measure detection against labelled attack uids';
 
 const USAGE = `usage: zeek-anomalyd eval [-c INI] --labels FILE [--k N] [--n-init N] [--init huang|cao]
-                          [--seed N] [--sample N] [-j N] [--since TIME] [--until TIME]
+                          [--seed N] [--sample N|auto] [-j N] [--since TIME] [--until TIME]
                           [--json] LOG...
        zeek-anomalyd eval --sweep N [--tuning N] [--max-records N] [--days D] [--json]
 
@@ -139,7 +139,8 @@ export async function run(args: string[]): Promise<number> {
     const plan = trainPlan(config, values);
     const hunt = huntPlan(values);
     const archive = huntArchive(positionals, hunt);
-    const { model } = await trainFromLogs(config, plan, archive, hunt.threads);
+    const { model, clusterNote } = await trainFromLogs(config, plan, archive, hunt.threads);
+    if (clusterNote !== null) process.stderr.write(`eval: ${clusterNote}\n`);
 
     const tallies: RuleTally[] = rulesToCompare(config).map(([name, rule]) => ({
       name,

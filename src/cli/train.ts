@@ -1,5 +1,6 @@
 /**
- * `zeek-anomalyd train`: logs in, model out. Keeps one record in N (the notebook kept 1 in 20),
+ * `zeek-anomalyd train`: logs in, model out. Trains on every record up to window_max_rows rows,
+ * thinned evenly beyond (sample_every = auto), or on one record in N (the notebook kept 1 in 20);
  * extracts the configured features, fits K-Modes and calibrates rarity on the sample.
  */
 import { EXIT } from '../errors.js';
@@ -11,13 +12,14 @@ import { TRAIN_OPTIONS, trainFromLogs, trainPlan } from './_training.js';
 export const summary = 'train a K-Modes model from dce_rpc logs';
 
 const USAGE = `usage: zeek-anomalyd train [-c INI] [-o MODEL] [--k N] [--n-init N] [--init huang|cao]
-                           [--seed N] [--sample N] [-j N] [--since TIME] [--until TIME]
+                           [--seed N] [--sample N|auto] [-j N] [--since TIME] [--until TIME]
                            [--json] LOG...
 
 Reads the logs (TSV, JSON, .gz; decoded and sampled in worker threads, taken in the order of
-the records' time), keeps one record in N (each file sampled on its own, from a stream keyed by
-its place in that order), and writes a model. The sample, and so the model, is the same for any
-number of threads.
+the records' time), keeps every record (up to [training] window_max_rows, thinned evenly
+beyond) or one record in N (each file sampled on its own, from a stream keyed by its place in
+that order), and writes a model. The sample, and so the model, is the same for any number of
+threads.
   -c, --config INI   configuration (features, IP groups, model defaults); default: built-in
   -o, --output FILE  model file to write (default: model.json); replaced atomically (a device or
                      FIFO is written to, never replaced; - = standard output)
@@ -25,7 +27,7 @@ number of threads.
   --n-init N         independent Huang runs, best kept (default: [model] n_init, 4)
   --init huang|cao   initialisation (default: [model] init)
   --seed N           random seed (default: [model] seed, else 0)
-  --sample N         keep one record in N (default: [training] sample_every, 20)
+  --sample N|auto    keep one record in N, or auto (default: [training] sample_every, auto)
   --json             print one JSON summary line on stdout
 ${HUNT_USAGE}`;
 
@@ -52,7 +54,8 @@ export async function run(args: string[]): Promise<number> {
     await outputMode(values.output, 'train');
     const hunt = huntPlan(values);
     const archive = huntArchive(positionals, hunt);
-    const { model, records, parseErrors, files, skippedFiles, fitMs, withheldRows } = await trainFromLogs(config, plan, archive, hunt.threads);
+    const { model, records, parseErrors, files, skippedFiles, fitMs, withheldRows, clusterNote } = await trainFromLogs(config, plan, archive, hunt.threads);
+    if (clusterNote !== null) process.stderr.write(`train: ${clusterNote}\n`);
     await writeOutputFile(values.output, serializeModel(model), 'train');
     const result = {
       rows: model.training.rows,

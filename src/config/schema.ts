@@ -18,6 +18,7 @@ import {
   fraction,
   hostPort,
   integer,
+  autoOrInteger,
   oneOf,
   orderedSubset,
   pathList,
@@ -155,13 +156,13 @@ const features = {
 };
 
 const training = {
-  sample_every: key(integer(1), '20', {
-    doc: 'Keep one record in this many for the training window (the notebook kept 1 in 20).',
+  sample_every: key(autoOrInteger(1), 'auto', {
+    doc: 'Which records go into the training window. auto: every record until the window holds window_max_rows, then it is thinned evenly over time (every other row goes, and from then on 1 record in 2 is kept, then 1 in 4, ...), so a small site trains on everything and a large one on a bounded sample. A number N: keep one record in N and drop the oldest rows when full (20 = the notebook).',
     units: 'records',
-    example: '10',
+    example: '20',
   }),
   sample_mode: key(oneOf(['deterministic', 'random'] as const), 'deterministic', {
-    doc: 'deterministic: every Nth record (stable across restarts); random: each record with probability 1/N (seeded by [model] seed when set).',
+    doc: 'For sample_every = N: deterministic = every Nth record (stable across restarts); random = each record with probability 1/N (seeded by [model] seed when set).',
     example: 'random',
   }),
   window_max_rows: key(integer(100, 100_000_000), '1000000', {
@@ -174,8 +175,8 @@ const training = {
     units: 'duration (1h to 366d)',
     example: '7d',
   }),
-  min_rows: key(integer(1), '2000', {
-    doc: 'No model is trained until the window holds at least this many rows (must be at least [model] k).',
+  min_rows: key(integer(1), '200', {
+    doc: 'No model is trained until the window holds at least this many rows (must be at least [model] k). Low on purpose: with sample_every = auto a site of a few hundred records a week gets its first model within days, and routine (the default rule) is judged by statistics over every record, not by these rows.',
     units: 'rows',
     example: '5000',
   }),

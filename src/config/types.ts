@@ -37,7 +37,8 @@ export interface InputOptions {
 
 /** `[training]`: how the training window is sampled. */
 export interface TrainingOptions {
-  sampleEvery: number;
+  /** `auto`: keep everything until the window is full, then thin it evenly (TrainingWindow). */
+  sampleEvery: number | 'auto';
   sampleMode: 'deterministic' | 'random';
   windowMaxRows: number;
   windowMaxAgeMs: number;

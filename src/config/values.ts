@@ -119,6 +119,17 @@ export function integer(min: number, max: number = Number.MAX_SAFE_INTEGER): Val
   });
 }
 
+/** The word `auto` or an integer within [min, max]. */
+export function autoOrInteger(min: number, max: number = Number.MAX_SAFE_INTEGER): ValueType<number | 'auto'> {
+  const number = integer(min, max);
+  const expected = `auto or ${number.expected}`;
+  return valueType(`auto | ${number.name}`, expected, (text, fail) => {
+    if (text === 'auto') return ok('auto');
+    const parsed = number.parse(text);
+    return parsed.ok ? parsed : fail(/^-?\d+(_\d+)*$/.test(text) ? `${text} is out of range` : `'${text}' is neither auto nor an integer`);
+  });
+}
+
 /** A finite decimal number within [min, max] (`minExclusive` makes the lower bound strict). */
 export function decimal(min: number, max: number, minExclusive = false): ValueType<number> {
   const expected = `a number ${minExclusive ? '>' : '>='} ${min}${max === Infinity ? '' : ` and <= ${max}`}`;

@@ -13,10 +13,13 @@ import type { LineBatch } from '../tail/index.js';
 import { DCE_RPC_COLUMNS, DCE_RPC_SCHEMA, DceRpcLineDecoder, type DceRpcRecord, type TsvLayout, type ZeekValue } from '../zeek/index.js';
 
 export interface BatchScorerOptions {
-  /** Decides which records join the training window (its state is part of the progress). */
-  sampler: TrainingSampler;
+  /**
+   * Decides which records join the training window (its state is part of the progress); null
+   * with sample_every = auto, where the window decides (`offer()`, thinning when full).
+   */
+  sampler: TrainingSampler | null;
   /** Where sampled records go (in memory; persisting it is the caller's). */
-  window: { add(record: DceRpcRecord): void };
+  window: { add(record: DceRpcRecord): void; offer?(record: DceRpcRecord): boolean };
   /** Statistics over every record read, the ground of the routine rules. */
   routine: RoutineStats;
   /** Extracts `orig_ip_group` for the routine statistics while there is no model. */
@@ -66,7 +69,9 @@ export class BatchScorer {
         continue;
       }
       outcome.records += 1;
-      if (sampler.take()) {
+      if (sampler === null) {
+        if (window.offer?.(record) === true) outcome.sampled = true;
+      } else if (sampler.take()) {
         window.add(record);
         outcome.sampled = true;
       }

@@ -11,7 +11,7 @@ import { scanDceRpcLog } from '../zeek/index.js';
 import type { Logger } from '../log.js';
 import { messageOf } from '../errors.js';
 
-/** Adds a 1-in-N sample of every archived record to `window`; returns how many were added. */
+/** Offers every archived record to `window` (or adds a 1-in-N sample); returns how many were added. */
 export async function bootstrapWindow(config: Config, window: TrainingWindow, log: Logger): Promise<number> {
   const files: string[] = [];
   for (const file of await expandPatterns(config.input.archives)) files.push(file);
@@ -19,7 +19,8 @@ export async function bootstrapWindow(config: Config, window: TrainingWindow, lo
     log.warn('bootstrap: no archive matches', { patterns: config.input.archives.join(',') });
     return 0;
   }
-  const sampler = new TrainingSampler({ every: config.training.sampleEvery, mode: config.training.sampleMode, seed: config.model.seed ?? 0 });
+  const every = config.training.sampleEvery;
+  const sampler = every === 'auto' ? null : new TrainingSampler({ every, mode: config.training.sampleMode, seed: config.model.seed ?? 0 });
   let added = 0;
   let errors = 0;
   for (const file of files) {
@@ -27,6 +28,10 @@ export async function bootstrapWindow(config: Config, window: TrainingWindow, lo
       await scanDceRpcLog(file, (record) => {
         if ('kind' in record) {
           if (record.kind === 'error') errors += 1;
+          return;
+        }
+        if (sampler === null) {
+          if (window.offer(record)) added += 1;
           return;
         }
         if (!sampler.take()) return;

@@ -14,7 +14,7 @@ import { DaemonError, errnoOf, messageOf } from '../errors.js';
 import { TrainingSampler } from '../features/index.js';
 import type { KModesModel } from '../model/index.js';
 import { RetrainScheduler } from '../scheduler/index.js';
-import { ANOMALY_SCHEMA, RecordEvaluator, Retrainer, routineOptionsFrom, scoringRuleFrom, type RoutineStats } from '../score/index.js';
+import { ANOMALY_SCHEMA, fewerClustersNote, RecordEvaluator, Retrainer, routineOptionsFrom, scoringRuleFrom, type RoutineStats } from '../score/index.js';
 import { FeatureExtractor } from '../features/index.js';
 import { loadRoutineStats, saveRoutineStats } from '../state/routine-stats-file.js';
 import { AnomalyLogWriter, createAnomalyFormatter } from '../sink/index.js';
@@ -148,12 +148,13 @@ export class Daemon {
       });
     }
     this.#models = new ModelStore(stateDirectory);
-    this.#progress = await loadProgress(stateDirectory);
+    this.#progress = await loadProgress(stateDirectory, (warning) => this.#log.warn(warning));
 
     const opened = await TrainingWindow.openOrReset({
       maxRows: config.training.windowMaxRows,
       maxAgeMs: config.training.windowMaxAgeMs,
       directory: stateDirectory,
+      whenFull: config.training.sampleEvery === 'auto' ? 'thin' : 'drop-oldest',
     });
     this.#window = opened.window;
     for (const warning of opened.warnings) this.#log.warn(warning.message);
@@ -178,13 +179,14 @@ export class Daemon {
     // No statistics yet but a window (an upgrade): start from the rows the window kept.
     if (!routine.restored && this.#window.size > 0) this.#observeWindow();
     this.#sampler = new TrainingSampler({
-      every: config.training.sampleEvery,
+      // With sample_every = auto the window decides (offer()); this sampler is not consulted.
+      every: config.training.sampleEvery === 'auto' ? 1 : config.training.sampleEvery,
       mode: config.training.sampleMode,
       seed: config.model.seed ?? 0,
     });
     this.#sampler.restore({ seen: this.#progress.sampled });
     this.#scorer = new BatchScorer({
-      sampler: this.#sampler,
+      sampler: config.training.sampleEvery === 'auto' ? null : this.#sampler,
       window: this.#window,
       routine: this.#routine,
       routineGroup: this.#routineGroup,
@@ -317,7 +319,17 @@ export class Daemon {
     this.#lastBatchAt = Date.now();
     // Everything before this batch is durable: save it as the restart point first.
     await this.#betweenBatches();
-    const { lines, records, parseErrors, suppressed, sampled } = this.#scorer.score(batch, this.#evaluator);
+    const strideBefore = this.#window.stride;
+    const scored = this.#scorer.score(batch, this.#evaluator);
+    const { lines, records, parseErrors, suppressed } = scored;
+    let sampled = scored.sampled;
+    if (this.#window.stride !== strideBefore) {
+      sampled = true;
+      this.#log.info(`training window ${this.#window.stride > strideBefore ? 'full: thinned evenly' : 'has room again'}; keeping 1 record in ${this.#window.stride} from now on`, {
+        window: this.#window.size,
+        max_rows: this.#config.training.windowMaxRows,
+      });
+    }
     if (lines.length > 0) {
       let bytes: Buffer = Buffer.from(lines.join(''));
       if (this.#pendingTornEnd.length > 0) {
@@ -463,7 +475,8 @@ export class Daemon {
     const unmatched = this.#replay?.unmatched ?? 0;
     this.#progress.output = identity === null ? this.#progress.output : { dev: identity.dev, ino: identity.ino, size: identity.size - unmatched };
     this.#progress.modelId = this.#evaluator?.model.modelId ?? null;
-    this.#progress.sampled = this.#sampler.state().seen;
+    // Records offered to sampling so far (with sample_every = auto the window counts them).
+    this.#progress.sampled = this.#config.training.sampleEvery === 'auto' ? this.#window.offered : this.#sampler.state().seen;
     await this.#retryTransient('progress save', () => saveProgress(this.#config.input.stateDirectory, this.#progress));
     this.#dirty = false;
   }
@@ -631,6 +644,8 @@ export class Daemon {
         seed: config.model.seed ?? (Date.now() % 2 ** 31),
         maxIter: config.model.maxIter,
       });
+      const fewer = fewerClustersNote(config.model.k, model);
+      if (fewer !== null) this.#log.info(`retrain: ${fewer}`);
       const costPerRow = model.cost / model.training.rows;
       if (config.model.maxCostPerRow !== null && costPerRow > config.model.maxCostPerRow) {
         throw new DaemonError('ERR_TRAIN', `cost per row ${costPerRow.toFixed(3)} exceeds max_cost_per_row ${config.model.maxCostPerRow}`);

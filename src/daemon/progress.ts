@@ -4,13 +4,19 @@
  * batches. Because the two are saved together, a restart knows exactly which output bytes belong
  * to lines it is about to read again (see OutputReplay).
  */
-import { readFile } from 'node:fs/promises';
+import { link, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DaemonError, messageOf } from '../errors.js';
 import { parseCheckpointDocument, writeFileAtomic } from '../state/index.js';
 import type { FileCheckpoint } from '../tail/index.js';
 
 export const PROGRESS_FILE = 'progress.json';
+/**
+ * The generation saved before the current one. When progress.json is lost or corrupt, the
+ * daemon resumes from it: the lines read since are read again, and OutputReplay matches their
+ * anomalies against anomalies.log, so nothing is written twice (as after a kill -9).
+ */
+export const PREVIOUS_PROGRESS_FILE = 'progress.prev.json';
 const PROGRESS_VERSION = 1;
 
 export interface OutputMark {
@@ -47,51 +53,112 @@ export function emptyProgress(): Progress {
 
 export async function saveProgress(stateDirectory: string, progress: Progress): Promise<void> {
   const document = { version: PROGRESS_VERSION, ...progress, savedAt: new Date().toISOString() };
-  await writeFileAtomic(join(stateDirectory, PROGRESS_FILE), `${JSON.stringify(document, null, 1)}\n`);
+  const path = join(stateDirectory, PROGRESS_FILE);
+  await keepPrevious(path, join(stateDirectory, PREVIOUS_PROGRESS_FILE));
+  await writeFileAtomic(path, `${JSON.stringify(document, null, 1)}\n`);
 }
 
-/** Loads the progress document; a missing file is a fresh start, a corrupt one an error. */
-export async function loadProgress(stateDirectory: string): Promise<Progress> {
+/**
+ * Keeps the current generation as `previous` by a hard link (no data written, and progress.json
+ * never goes missing). Best effort: without it only the fallback is lost.
+ */
+async function keepPrevious(path: string, previous: string): Promise<void> {
+  const temp = `${previous}.tmp`;
+  try {
+    await rm(temp, { force: true });
+    await link(path, temp);
+    await rename(temp, previous);
+  } catch {
+    // ENOENT before the first save; EPERM/ENOTSUP where hard links are not allowed.
+  }
+}
+
+/**
+ * Loads the progress document; a missing file is a fresh start. A file that cannot be read
+ * (EACCES, EISDIR, EIO) is an error with its errno, always. A corrupt one is an error for readers
+ * (status); the daemon passes `recover`: the corrupt file is set aside as
+ * `progress.json.corrupt-<ms>`, and the previous generation (progress.prev.json) is used when it
+ * is good, else a fresh start; `recover` gets the warning that says what it costs.
+ */
+export async function loadProgress(stateDirectory: string, recover?: (warning: string) => void): Promise<Progress> {
   const path = join(stateDirectory, PROGRESS_FILE);
+  const current = await readProgressFile(path);
+  if (current.progress !== null) return current.progress;
+  if (current.corrupt === null && recover === undefined) return emptyProgress();
+  if (recover === undefined) throw current.corrupt as DaemonError;
+  let why = 'is missing';
+  if (current.corrupt !== null) {
+    const aside = `${path}.corrupt-${Date.now()}`;
+    try {
+      await rename(path, aside);
+    } catch (error) {
+      throw new DaemonError('ERR_STATE', `state: cannot set aside the corrupt ${path}: ${messageOf(error)}`, { cause: error });
+    }
+    why = `is corrupt (${messageOf(current.corrupt.cause ?? current.corrupt)}; set aside as ${aside})`;
+  }
+  const previousPath = join(stateDirectory, PREVIOUS_PROGRESS_FILE);
+  const previous = await readProgressFile(previousPath).catch((error: unknown) => ({ progress: null, corrupt: error as DaemonError }));
+  if (previous.progress !== null) {
+    recover(
+      `${path} ${why}: resuming from the previous checkpoint (${previousPath}, saved ${previous.progress.savedAt}); the lines read since are read again and their anomalies already in anomalies.log are matched, not written again`,
+    );
+    return previous.progress;
+  }
+  // Missing and nothing to fall back on: a first start (the daemon warns itself when the state
+  // directory shows an earlier run).
+  if (current.corrupt === null) return emptyProgress();
+  recover(
+    `${path} ${why} and no usable previous checkpoint: every followed file is read again from its start, and anomalies already in anomalies.log for those lines are written again`,
+  );
+  return emptyProgress();
+}
+
+/** One progress file: its document, or why it is corrupt; null both when it does not exist. */
+async function readProgressFile(path: string): Promise<{ progress: Progress | null; corrupt: DaemonError | null }> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return emptyProgress();
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { progress: null, corrupt: null };
     throw new DaemonError('ERR_STATE', `state: cannot read ${path}: ${messageOf(error)}`, { cause: error });
   }
   try {
-    const doc = JSON.parse(text) as Record<string, unknown>;
-    if (doc.version !== PROGRESS_VERSION) throw new Error(`version ${String(doc.version)}, expected ${PROGRESS_VERSION}`);
-    const files = parseCheckpointDocument(JSON.stringify({ version: 1, savedAt: doc.savedAt, files: doc.files }));
-    const output = doc.output as OutputMark | null;
-    if (output !== null && (typeof output !== 'object' || ![output.dev, output.ino, output.size].every(Number.isSafeInteger))) {
-      throw new Error('output: expected {dev, ino, size}');
-    }
-    const count = (key: string): number => {
-      const value = doc[key];
-      if (!Number.isSafeInteger(value) || (value as number) < 0) throw new Error(`${key}: expected a count`);
-      return value as number;
-    };
-    const modelId = doc.modelId;
-    if (modelId !== null && typeof modelId !== 'string') throw new Error('modelId: expected a string or null');
-    return {
-      files,
-      output,
-      modelId,
-      sampled: count('sampled'),
-      records: count('records'),
-      anomalies: count('anomalies'),
-      suppressed: count('suppressed'),
-      parseErrors: count('parseErrors'),
-      // Absent in documents written before issue 14.
-      gaps: doc.gaps === undefined ? 0 : count('gaps'),
-      installedAt: typeof doc.installedAt === 'string' ? doc.installedAt : null,
-      savedAt: String(doc.savedAt),
-    };
+    return { progress: parseProgress(text), corrupt: null };
   } catch (error) {
-    throw new DaemonError('ERR_STATE', `state: ${path} is corrupt: ${messageOf(error)}`, { cause: error });
+    return { progress: null, corrupt: new DaemonError('ERR_STATE', `state: ${path} is corrupt: ${messageOf(error)}`, { cause: error }) };
   }
+}
+
+function parseProgress(text: string): Progress {
+  const doc = JSON.parse(text) as Record<string, unknown>;
+  if (typeof doc !== 'object' || doc === null) throw new Error('not a JSON object');
+  if (doc.version !== PROGRESS_VERSION) throw new Error(`version ${String(doc.version)}, expected ${PROGRESS_VERSION}`);
+  const files = parseCheckpointDocument(JSON.stringify({ version: 1, savedAt: doc.savedAt, files: doc.files }));
+  const output = doc.output as OutputMark | null;
+  if (output !== null && (typeof output !== 'object' || ![output.dev, output.ino, output.size].every(Number.isSafeInteger))) {
+    throw new Error('output: expected {dev, ino, size}');
+  }
+  const count = (key: string): number => {
+    const value = doc[key];
+    if (!Number.isSafeInteger(value) || (value as number) < 0) throw new Error(`${key}: expected a count`);
+    return value as number;
+  };
+  const modelId = doc.modelId;
+  if (modelId !== null && typeof modelId !== 'string') throw new Error('modelId: expected a string or null');
+  return {
+    files,
+    output,
+    modelId,
+    sampled: count('sampled'),
+    records: count('records'),
+    anomalies: count('anomalies'),
+    suppressed: count('suppressed'),
+    parseErrors: count('parseErrors'),
+    // Absent in documents written before issue 14.
+    gaps: doc.gaps === undefined ? 0 : count('gaps'),
+    installedAt: typeof doc.installedAt === 'string' ? doc.installedAt : null,
+    savedAt: String(doc.savedAt),
+  };
 }
 
 /**

@@ -94,10 +94,26 @@ export interface TrainOptions {
   routine?: KModesModel['routine'];
 }
 
-/** Fits K-Modes on `rows` and calibrates the rarity distribution on the same rows. */
+/**
+ * Why the fitted model has fewer clusters than asked for, or null. kmodes refuses k above the
+ * row count and, with no more distinct rows than k, fits one cluster per distinct row; a small
+ * site's first window can be that small, so trainModel fits what the rows allow and the caller
+ * logs this instead of failing.
+ */
+export function fewerClustersNote(requestedK: number, model: KModesModel): string | null {
+  if (model.training.effectiveK >= requestedK) return null;
+  const { rows, distinctRows } = model.training;
+  return `k = ${requestedK} is more than the ${rows < requestedK ? `${rows} training rows` : `${distinctRows} distinct training rows`}: fitted ${model.training.effectiveK} clusters, one per distinct row`;
+}
+
+/**
+ * Fits K-Modes on `rows` and calibrates the rarity distribution on the same rows. `k` above the
+ * row count is lowered to it (see fewerClustersNote); `params.k` keeps the value asked for.
+ */
 export async function trainModel(rows: TrainingRows, options: TrainOptions): Promise<KModesModel> {
+  const matrix = asMatrix(rows, options.featureNames.length);
   const fitOptions = {
-    k: options.k,
+    k: Math.max(1, Math.min(options.k, matrix.rowCount)),
     nInit: options.nInit,
     init: options.init,
     seed: options.seed,
@@ -105,8 +121,7 @@ export async function trainModel(rows: TrainingRows, options: TrainOptions): Pro
     featureNames: options.featureNames,
     ...(options.timeSpan === undefined ? {} : { trainingTimeSpan: options.timeSpan }),
   };
-  const matrix = asMatrix(rows, options.featureNames.length);
   const model = options.inWorkers === true ? await fitMatrixInWorkers(matrix, fitOptions, options.maxWorkers === undefined ? {} : { maxWorkers: options.maxWorkers }) : fitMatrix(matrix, fitOptions);
-  const withTechniques: KModesModel = { ...model, techniques: options.techniques ?? null, ...(options.routine === undefined ? {} : { routine: options.routine }) };
+  const withTechniques: KModesModel = { ...model, params: { ...model.params, k: options.k }, techniques: options.techniques ?? null, ...(options.routine === undefined ? {} : { routine: options.routine }) };
   return options.inWorkers === true ? calibrateModelYielding(withTechniques, matrix) : calibrateModel(withTechniques, matrix);
 }

@@ -8,7 +8,7 @@ export { ANOMALY_SCHEMA, anomalyValues } from './anomaly-record.js';
 export type { RecordContext } from './anomaly-record.js';
 export { RecordEvaluator, checkModelFeatures } from './evaluator.js';
 export type { Evaluation, EvaluatorOptions } from './evaluator.js';
-export { calibrateModel, trainModel } from './calibrate.js';
+export { calibrateModel, fewerClustersNote, trainModel } from './calibrate.js';
 export type { TrainOptions } from './calibrate.js';
 export { TechniqueVetting, indexProfile, profileHosts } from './vetting.js';
 export type { TechniqueProfile, VettedPair } from './vetting.js';

@@ -101,7 +101,19 @@ export class TrainingSetBuilder {
       this.#vetting.observe(record.operation, origGroup, record.origHost);
       if (this.#ownStats) this.#stats.observe(record.ts, record.origHost, origGroup, record.endpoint, record.operation);
     }
-    if (!sampled || this.#error !== undefined) return;
+    if (sampled) this.#addRow(record, origGroup);
+  }
+
+  /**
+   * Adds the feature row of a record counted apart (`add(record, false)`): offline training
+   * counts every record as it reads, and takes the rows from a thinned window at the end.
+   */
+  addRow(record: DceRpcRecord): void {
+    this.#addRow(record, this.#groupOf.extractInto(record, this.#groupRow)[0] as string);
+  }
+
+  #addRow(record: DceRpcRecord, origGroup: string): void {
+    if (this.#error !== undefined) return;
     const row = this.#encoder.rowCount;
     try {
       this.#encoder.addRow(this.#extractor.extractInto(record, this.#row));

@@ -24,6 +24,13 @@
  * Age eviction drops rows from the oldest end while they are older than the limit. Zeek logs are
  * not strictly ts-ordered, so a row slightly older than the limit can outlive it while a newer row
  * sits before it; it goes with the next eviction past that row.
+ *
+ * Fitting the site (`whenFull: 'thin'`, fed by `offer()`): every record is kept until the window
+ * is full; then every other row goes and from then on one record in 2 is kept, then 1 in 4, ...
+ * so the rows stay spread evenly over the time the window covers, a small site trains on all of
+ * its records and a large one on at most `maxRows`. The stride and the count of records offered
+ * are part of the snapshot and of every journal entry; a thinning rewrites the snapshot at the
+ * next `persist()` (rows leave from the middle, which the journal cannot express).
  */
 import { open, readFile, rename } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
@@ -60,6 +67,12 @@ export interface TrainingWindowOptions {
   compactAfterJournalRows?: number;
   /** Distinct values kept per string column before further new ones fold into RARE_VALUE. */
   maxValuesPerColumn?: Partial<Record<WindowStringColumn, number>>;
+  /**
+   * What `offer()` does when the window is full: `drop-oldest` (a fixed 1-in-N sample, the
+   * notebook's) or `thin` (halve the rows evenly and keep half as many records from then on).
+   * `add()` always drops the oldest. @default 'drop-oldest'
+   */
+  whenFull?: 'drop-oldest' | 'thin';
 }
 
 /**
@@ -178,6 +191,9 @@ interface JournalEntry {
   first: number;
   /** Sequence number of the oldest live row after this persist. */
   head: number;
+  /** Records offered and the stride after this persist (absent in journals before thinning). */
+  offered?: number;
+  stride?: number;
   rows: [number, string | null, string | null, number | null, string | null, string | null, string | null][];
 }
 
@@ -204,6 +220,16 @@ export class TrainingWindow {
   #generation = 0;
   #journal: JournalFile | null = null;
   #journalRows = 0;
+  readonly #thinWhenFull: boolean;
+  /** `offer()` keeps the records whose offer index is a multiple of this. */
+  #stride = 1;
+  /** Records given to `offer()` so far. */
+  #offered = 0;
+  /** A thinning removed rows from the middle: the next persist() must write a snapshot. */
+  #thinned = false;
+  /** The offer count and stride last made durable. */
+  #persistedOffered = 0;
+  #persistedStride = 1;
 
   /** A new, empty window (use `load()`/`openOrReset()` to resume a persisted one). */
   constructor(options: TrainingWindowOptions) {
@@ -224,6 +250,51 @@ export class TrainingWindow {
     this.#columns = allocate(this.#capacity);
     this.#maxValues = WINDOW_STRING_COLUMNS.map((name) => options.maxValuesPerColumn?.[name] ?? DEFAULT_MAX_VALUES_PER_COLUMN[name]);
     this.#dictionaries = this.#maxValues.map((max) => new Dictionary(max));
+    this.#thinWhenFull = options.whenFull === 'thin';
+  }
+
+  /** `offer()` keeps one record in this many (1 until the window first filled up). */
+  get stride(): number {
+    return this.#stride;
+  }
+
+  /** Records given to `offer()` so far, kept or not. */
+  get offered(): number {
+    return this.#offered;
+  }
+
+  /**
+   * Offers one record: kept when its offer index is a multiple of the stride. A full window
+   * thins first (`whenFull: 'thin'`) or drops its oldest row. Returns whether it was kept.
+   */
+  offer(record: WindowRow): boolean {
+    const index = this.#offered++;
+    if (index % this.#stride !== 0) return false;
+    // A loop only for a one-row window, which thinning cannot make room in.
+    while (this.#size === this.#maxRows && this.#thinWhenFull) {
+      this.#thin();
+      if (index % this.#stride !== 0) return false;
+    }
+    this.add(record);
+    return true;
+  }
+
+  /** Keeps every other row (oldest first) and doubles the stride. */
+  #thin(): void {
+    const { ts, respPort, codes } = this.#columns;
+    const capacity = this.#capacity;
+    let kept = 0;
+    // In place: the slot written (position kept) never lies ahead of the slot read (2 * kept).
+    for (let from = 0; from < this.#size; from += 2, kept++) {
+      const source = (this.#head + from) % capacity;
+      const target = (this.#head + kept) % capacity;
+      ts[target] = ts[source] as number;
+      respPort[target] = respPort[source] as number;
+      for (const column of codes) column[target] = column[source] as number;
+    }
+    this.#size = kept;
+    this.#stride *= 2;
+    this.#thinned = true;
   }
 
   /** Values folded into RARE_VALUE per string column since the last compaction (dictionary full). */
@@ -272,6 +343,9 @@ export class TrainingWindow {
     let n = 0;
     while (n < this.#size && (this.#columns.ts[(this.#head + n) % this.#capacity] as number) < cutoff) n++;
     this.#dropOldest(n);
+    // Traffic fell (or a big archive aged out): take denser samples again rather than train on
+    // a quarter of the room. New rows then weigh twice the old ones until those age out.
+    if (this.#thinWhenFull && this.#stride > 1 && this.#size < this.#maxRows / 4) this.#stride /= 2;
     return n;
   }
 
@@ -356,8 +430,14 @@ export class TrainingWindow {
   async persist(): Promise<void> {
     if (this.#directory === null) return;
     const end = this.#headSeq + this.#size;
-    if (this.#persistedSeq === end && this.#persistedHeadSeq === this.#headSeq) return;
+    const unchanged =
+      this.#persistedSeq === end &&
+      this.#persistedHeadSeq === this.#headSeq &&
+      this.#persistedOffered === this.#offered &&
+      this.#persistedStride === this.#stride;
+    if (!this.#thinned && unchanged) return;
     const needsCompaction =
+      this.#thinned ||
       this.#journalRows + (end - Math.max(this.#persistedSeq, this.#headSeq)) >= this.#compactAfterJournalRows ||
       this.#dictionaryGarbage();
     if (needsCompaction) {
@@ -366,7 +446,7 @@ export class TrainingWindow {
     }
     const journal = await this.#openJournal();
     const first = Math.max(this.#persistedSeq, this.#headSeq);
-    const entry: JournalEntry = { first, head: this.#headSeq, rows: [] };
+    const entry: JournalEntry = { first, head: this.#headSeq, offered: this.#offered, stride: this.#stride, rows: [] };
     for (let seq = first; seq < end; seq++) {
       const r = this.row(seq - this.#headSeq);
       entry.rows.push([r.ts, r.origHost, r.respHost, r.respPort, r.namedPipe, r.endpoint, r.operation]);
@@ -386,6 +466,12 @@ export class TrainingWindow {
     this.#journalRows += entry.rows.length;
     this.#persistedSeq = end;
     this.#persistedHeadSeq = this.#headSeq;
+    this.#markThinningPersisted();
+  }
+
+  #markThinningPersisted(): void {
+    this.#persistedOffered = this.#offered;
+    this.#persistedStride = this.#stride;
   }
 
   /**
@@ -402,8 +488,10 @@ export class TrainingWindow {
     await writeFileAtomic(this.#journalPath, journalLine({ journal: JOURNAL_VERSION, generation }));
     this.#generation = generation;
     this.#journalRows = 0;
+    this.#thinned = false;
     this.#persistedSeq = this.#headSeq + this.#size;
     this.#persistedHeadSeq = this.#headSeq;
+    this.#markThinningPersisted();
   }
 
   /** Closes the journal file (persist first to keep recent rows). */
@@ -438,6 +526,7 @@ export class TrainingWindow {
     if (journal !== null) rewrite = window.#replayJournal(journal, journalPath, warnings);
     window.#persistedSeq = window.#headSeq + window.#size;
     window.#persistedHeadSeq = window.#headSeq;
+    window.#markThinningPersisted();
     // A damaged or foreign journal must not be appended to: fold everything into a new snapshot.
     if (rewrite) await window.compact();
     return { window, warnings };
@@ -526,6 +615,8 @@ export class TrainingWindow {
         generation,
         rows,
         headSeq: this.#headSeq,
+        offered: this.#offered,
+        stride: this.#stride,
         columns: WINDOW_STRING_COLUMNS,
         dictionaries: this.#dictionaries.map((d) => d.values.slice(1)),
       }),
@@ -561,7 +652,7 @@ export class TrainingWindow {
     const stored = data.readUInt32LE(data.length - 4);
     if (crc32(data.subarray(0, data.length - 4)) !== stored) throw corrupt('checksum mismatch');
     const headerLength = data.readUInt32LE(12);
-    let header: { generation: number; rows: number; headSeq: number; columns: string[]; dictionaries: string[][] };
+    let header: { generation: number; rows: number; headSeq: number; offered?: number; stride?: number; columns: string[]; dictionaries: string[][] };
     try {
       header = JSON.parse(data.subarray(16, 16 + headerLength).toString('utf8')) as typeof header;
     } catch (error) {
@@ -599,6 +690,7 @@ export class TrainingWindow {
     });
     this.#generation = header.generation;
     this.#headSeq = header.headSeq;
+    this.#restoreThinning(header.offered, header.stride);
     this.#dictionaries = dictionaries;
     // Only the newest maxRows rows fit if the limit shrank since the snapshot.
     const skip = Math.max(0, rows - this.#maxRows);
@@ -673,6 +765,13 @@ export class TrainingWindow {
       this.add({ ts, origHost, respHost, respPort, namedPipe, endpoint, operation });
     }
     if (entry.head > this.#headSeq) this.#dropOldest(Math.min(this.#size, entry.head - this.#headSeq));
+    this.#restoreThinning(entry.offered, entry.stride);
+  }
+
+  /** Takes the saved offer count and stride when they are sane (files before thinning lack them). */
+  #restoreThinning(offered: unknown, stride: unknown): void {
+    if (typeof offered === 'number' && Number.isSafeInteger(offered) && offered >= 0) this.#offered = offered;
+    if (typeof stride === 'number' && Number.isSafeInteger(stride) && stride >= 1 && Number.isInteger(Math.log2(stride))) this.#stride = stride;
   }
 
   async #openJournal(): Promise<JournalFile> {

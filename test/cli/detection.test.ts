@@ -27,13 +27,20 @@ void test('samples/week.log.gz is exactly what its README command regenerates', 
 void test('the default rule finds PrintNightmare in the real lares capture with no false alert', { skip: sharedPath('data', 'real', 'lares-printnightmare', 'dce_rpc.log') === null ? SHARED_ABSENT : false }, () => {
   const log = sharedPath('data', 'real', 'lares-printnightmare', 'dce_rpc.log') as string;
   const labels = join(repoRoot, 'test', 'fixtures', 'lares-printnightmare.labels');
-  // 137 records: trained in-sample on all of them (--sample 1); the capture has no clean week.
-  const result = run('eval', '--sample', '1', '--labels', labels, '--json', log);
+  // 137 records, trained in-sample on default settings (the capture has no clean week): a
+  // site this small fits the window whole (sample_every = auto), every record is trained on.
+  const result = run('eval', '--labels', labels, '--json', log);
   assert.equal(result.status, 0, result.stderr);
-  const configured = JSON.parse(result.stdout.split('\n')[0] as string) as { rule: string; recall: number; false_alerts: number };
+  const configured = JSON.parse(result.stdout.split('\n')[0] as string) as { rule: string; recall: number; false_alerts: number; detected_uids: number };
   assert.equal(configured.rule, 'configured');
   assert.equal(configured.recall, 1);
+  assert.equal(configured.detected_uids, 1);
   assert.equal(configured.false_alerts, 0);
+
+  // The notebook's 1 in 20 leaves 6 rows for k = 15: fewer clusters, said why, never an error.
+  const notebook = run('eval', '--sample', '20', '--labels', labels, '--json', log);
+  assert.equal(notebook.status, 0, notebook.stderr);
+  assert.match(notebook.stderr, /k = 15 is more than the 6 training rows: fitted \d+ clusters, one per distinct row/);
 });
 
 void test('score with the sample: train then score writes anomalies and a summary', () => {

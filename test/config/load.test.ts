@@ -36,7 +36,9 @@ void describe('every kind of problem is reported with its line number', () => {
     { name: 'unknown section', lines: ['[input]', 'poll_interval = 1s', '', '>>[inptu]', 'x = 1'], key: 'inptu', mentions: /did you mean \[input\]/ },
     { name: 'unknown key with suggestion', lines: ['[model]', 'k = 10', '>>n_inti = 3'], key: 'model.n_inti', mentions: /did you mean n_init/ },
     { name: 'key in the wrong section', lines: ['[output]', '>>poll_interval = 1s'], key: 'output.poll_interval', mentions: /belongs in \[input\]/ },
-    { name: 'wrong type (integer)', lines: ['[training]', '; comment', '>>sample_every = twenty'], key: 'training.sample_every', mentions: /not an integer, expected an integer >= 1/ },
+    { name: 'wrong type (integer)', lines: ['[training]', '; comment', '>>min_rows = twenty'], key: 'training.min_rows', mentions: /not an integer, expected an integer >= 1/ },
+    { name: 'wrong type (auto or integer)', lines: ['[training]', '>>sample_every = twenty'], key: 'training.sample_every', mentions: /'twenty' is neither auto nor an integer, expected auto or an integer >= 1/ },
+    { name: 'auto or integer out of range', lines: ['[training]', '>>sample_every = 0'], key: 'training.sample_every', mentions: /0 is out of range, expected auto or an integer >= 1/ },
     { name: 'wrong type (boolean)', lines: ['[metrics]', '>>enabled = maybe'], key: 'metrics.enabled', mentions: /expected true or false/ },
     { name: 'wrong enum with suggestion', lines: ['[model]', '>>init = hunag'], key: 'model.init', mentions: /did you mean huang/ },
     { name: 'out of range', lines: ['[model]', '', '', '>>k = 1'], key: 'model.k', mentions: /out of range, expected an integer from 2 to 1000/ },
@@ -132,7 +134,7 @@ void test('an empty file gives every default', () => {
     config.features.timeBins.map((bin) => `${bin.fromHour}-${bin.toHour}:${bin.label}`).join(', '),
     DEFAULT_TIME_BINS,
   );
-  assert.deepEqual(config.training, { sampleEvery: 20, sampleMode: 'deterministic', windowMaxRows: 1_000_000, windowMaxAgeMs: 14 * 86_400_000, minRows: 2000 });
+  assert.deepEqual(config.training, { sampleEvery: 'auto', sampleMode: 'deterministic', windowMaxRows: 1_000_000, windowMaxAgeMs: 14 * 86_400_000, minRows: 200 });
   assert.equal(config.model.k, 15);
   assert.equal(config.model.seed, null);
   assert.equal(config.model.retrainSchedule, '17 3 * * *');

@@ -5,12 +5,28 @@
  * directory, and a deleted progress.json or window journal is said loudly, not silently.
  */
 import assert from 'node:assert/strict';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { before, test } from 'node:test';
 import { tempDir } from '../helpers/tmp.js';
-import { CLI, DaemonProcess, installModel, makeCorpus, makeSite, readProgress, waitFor, writeIni, ZeekWriter, type Corpus, type Site } from './harness.js';
+import {
+  CLI,
+  DaemonProcess,
+  installModel,
+  liveAnomalies,
+  makeCorpus,
+  makeSite,
+  offlineAnomalies,
+  readProgress,
+  uidOfAnomaly,
+  uidRanges,
+  waitFor,
+  writeIni,
+  ZeekWriter,
+  type Corpus,
+  type Site,
+} from './harness.js';
 
 let corpus: Corpus;
 const root = tempDir();
@@ -89,6 +105,13 @@ void test('a deleted progress.json and a deleted window journal are warned about
   const site = await ranOnce('deleted');
   unlinkSync(join(site.stateDir, 'progress.json'));
   let daemon = new DaemonProcess(site);
+  // The generation before it is on disk (every save keeps one): resume from there.
+  await daemon.waitForLine(/progress\.json is missing: resuming from the previous checkpoint/);
+  await waitFor(() => `re-read\n${daemon.tail()}`, () => readProgress(site)?.records === 1000, 60_000);
+  assert.equal((await daemon.terminate()).code, 0);
+  unlinkSync(join(site.stateDir, 'progress.json'));
+  unlinkSync(join(site.stateDir, 'progress.prev.json'));
+  daemon = new DaemonProcess(site);
   await daemon.waitForLine(/progress\.json is missing but the state directory holds an earlier run/);
   await waitFor(() => `re-read\n${daemon.tail()}`, () => readProgress(site)?.records === 1000, 60_000);
   assert.equal((await daemon.terminate()).code, 0);
@@ -119,4 +142,54 @@ void test('an unreadable input file is reported once, not at every poll', { skip
   await new Promise((resolve) => child.once('exit', resolve));
   const reports = out.split('\n').filter((line) => /cannot read .*EACCES/.test(line));
   assert.equal(reports.length, 1, out);
+});
+
+void test('a corrupt progress.json is set aside; the daemon resumes from the previous checkpoint with every anomaly exactly once; an unreadable one stops the start', { timeout: 120_000 }, async () => {
+  const site = await ranOnce('corrupt-progress');
+  const progressPath = join(site.stateDir, 'progress.json');
+  const at1000 = readFileSync(progressPath);
+  // A second run reads 300 more records and is killed; then its progress.json is damaged (a bad
+  // disk block, an editor). The previous generation on disk is the one from 1,000 records.
+  const writer = new ZeekWriter(site.livePath, corpus.header);
+  writer.append(corpus.records.slice(1000, 1300));
+  let daemon = new DaemonProcess(site);
+  await waitFor(() => `1300 records\n${daemon.tail()}`, () => readProgress(site)?.records === 1300, 60_000);
+  daemon.signal('SIGKILL');
+  await daemon.exited;
+  writeFileSync(join(site.stateDir, 'progress.prev.json'), at1000);
+  writeFileSync(progressPath, '{"version":1,"files":[{"path": tr');
+
+  writer.append(corpus.records.slice(1300, 1500));
+  writer.close();
+  daemon = new DaemonProcess(site);
+  await daemon.waitForLine(/progress\.json is corrupt .*set aside as .*progress\.json\.corrupt-\d+.*resuming from the previous checkpoint/);
+  await waitFor(() => `1500 records\n${daemon.tail()}`, () => readProgress(site)?.records === 1500, 60_000);
+  assert.equal((await daemon.terminate()).code, 0, daemon.tail());
+  assert.equal(readdirSync(site.stateDir).filter((name) => name.startsWith('progress.json.corrupt-')).length, 1);
+  const uids = liveAnomalies(site).map(uidOfAnomaly);
+  const explain = `twice: ${uidRanges(uids, 1500, 2)}; missing: ${uidRanges(uids, 1500, 0)}`;
+  assert.equal(new Set(uids).size, uids.length, explain);
+  const offline = offlineAnomalies(site, join(site.root, 'model.json'), [site.livePath]);
+  assert.deepEqual([...liveAnomalies(site)].sort(), [...offline].sort(), explain);
+
+  // Both generations corrupt: a fresh start, and the warning says what it costs.
+  writeFileSync(progressPath, 'garbage');
+  writeFileSync(join(site.stateDir, 'progress.prev.json'), 'garbage');
+  daemon = new DaemonProcess(site);
+  await daemon.waitForLine(/progress\.json is corrupt .* no usable previous checkpoint: every followed file is read again from its start, and anomalies already in anomalies\.log for those lines are written again/);
+  assert.equal((await daemon.terminate()).code, 0, daemon.tail());
+
+  // Unreadable is not corrupt: the start stops with the errno and nothing is set aside.
+  const asRoot = process.getuid?.() === 0;
+  const asideBefore = readdirSync(site.stateDir).filter((name) => name.includes('.corrupt-')).length;
+  if (asRoot) {
+    unlinkSync(progressPath);
+    mkdirSync(progressPath);
+  } else chmodSync(progressPath, 0o000);
+  daemon = new DaemonProcess(site);
+  const exit = await daemon.exited;
+  const log = daemon.lines.join('\n');
+  assert.equal(exit.code, 1, log);
+  assert.match(log, new RegExp(`cannot start: .*progress\\.json.*${asRoot ? 'EISDIR' : 'EACCES'}`));
+  assert.equal(readdirSync(site.stateDir).filter((name) => name.includes('.corrupt-')).length, asideBefore);
 });

@@ -160,7 +160,7 @@ void test('train in workers equals training on this thread from every record, on
     const builder = trainingSetBuilder(config);
     let records = 0;
     for (const [stream, file] of archive.files.entries()) {
-      const sampler = new TrainingSampler({ every: plan.sample, mode, seed: plan.seed, stream });
+      const sampler = new TrainingSampler({ every: plan.sample as number, mode, seed: plan.seed, stream });
       const totals = await readRecords([file.path], (record) => builder.add(record, sampler.take()));
       records += totals.records;
     }

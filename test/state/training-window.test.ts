@@ -224,3 +224,127 @@ void test('constructor rejects nonsense limits', () => {
   assert.throws(() => new TrainingWindow({ maxRows: 0, maxAgeMs: 0 }), RangeError);
   assert.throws(() => new TrainingWindow({ maxRows: 10, maxAgeMs: -1 }), RangeError);
 });
+
+/** The obvious implementation of the thinning policy (sample_every = auto). */
+class ThinningModel {
+  rows: WindowRow[] = [];
+  stride = 1;
+  offered = 0;
+  constructor(readonly maxRows: number, readonly maxAgeMs: number) {}
+  offer(row: WindowRow): boolean {
+    const index = this.offered++;
+    if (index % this.stride !== 0) return false;
+    while (this.rows.length === this.maxRows) {
+      this.rows = this.rows.filter((_, i) => i % 2 === 0);
+      this.stride *= 2;
+      if (index % this.stride !== 0) return false;
+    }
+    this.rows.push({ ...row });
+    return true;
+  }
+  evict(now: number): void {
+    const cutoff = now - this.maxAgeMs / 1000;
+    while (this.rows.length > 0 && (this.rows[0] as WindowRow).ts < cutoff) this.rows.shift();
+    if (this.stride > 1 && this.rows.length < this.maxRows / 4) this.stride /= 2;
+  }
+  state(): { rows: WindowRow[]; stride: number; offered: number } {
+    return { rows: [...this.rows], stride: this.stride, offered: this.offered };
+  }
+}
+
+void test('thinning (offer/evict/persist/reload) agrees with a plain array model, across restarts', async () => {
+  const root = tempDir();
+  let run = 0;
+  const thinOp: fc.Arbitrary<Op> = fc.oneof(
+    { weight: 4, arbitrary: fc.array(rowArb, { maxLength: 30 }).map((rows) => ({ kind: 'add' as const, rows })) },
+    { weight: 1, arbitrary: fc.integer({ min: 300, max: 1500 }).map((n) => ({ kind: 'evict' as const, at: 1_700_000_000 + n })) },
+    { weight: 2, arbitrary: fc.constant({ kind: 'persist' as const }) },
+    { weight: 1, arbitrary: fc.constant({ kind: 'reload' as const }) },
+  );
+  await fc.assert(
+    fc.asyncProperty(fc.integer({ min: 1, max: 16 }), fc.integer({ min: 5, max: 100 }), fc.array(thinOp, { minLength: 10, maxLength: 40 }), async (maxRows, compactAfterJournalRows, ops) => {
+      const directory = await mkdtemp(join(root, `thin-${run++}-`));
+      const options = { maxRows, maxAgeMs: 500_000, directory, compactAfterJournalRows, whenFull: 'thin' as const };
+      const model = new ThinningModel(maxRows, options.maxAgeMs);
+      let persisted = model.state();
+      let window = (await TrainingWindow.load(options)).window;
+      for (const op of ops) {
+        switch (op.kind) {
+          case 'add':
+            for (const row of op.rows) assert.equal(window.offer(row), model.offer(row));
+            break;
+          case 'evict':
+            window.evict(op.at);
+            model.evict(op.at);
+            break;
+          case 'persist':
+            await window.persist();
+            persisted = model.state();
+            break;
+          case 'reload': {
+            await window.close();
+            const loaded = await TrainingWindow.load(options);
+            assert.deepEqual(loaded.warnings, []);
+            window = loaded.window;
+            model.rows = [...persisted.rows];
+            model.stride = persisted.stride;
+            model.offered = persisted.offered;
+            break;
+          }
+        }
+        assert.deepEqual(rowsOf(window), model.rows);
+        assert.equal(window.stride, model.stride);
+        assert.equal(window.offered, model.offered);
+        assert.ok(window.size <= maxRows);
+      }
+      await window.close();
+    }),
+    { numRuns: 100 },
+  );
+});
+
+void test('a window that fits the site: a small site keeps everything, a large one an even sample', () => {
+  const small = new TrainingWindow({ maxRows: 1000, maxAgeMs: 0, whenFull: 'thin' });
+  for (let i = 0; i < 800; i++) small.offer(row(i));
+  assert.equal(small.size, 800, 'below the limit every record is kept');
+  assert.equal(small.stride, 1);
+
+  const large = new TrainingWindow({ maxRows: 1000, maxAgeMs: 0, whenFull: 'thin' });
+  for (let i = 0; i < 100_000; i++) large.offer(row(i));
+  assert.equal(large.stride, 128, '100,000 records into 1,000 rows: 1 in 128');
+  assert.ok(large.size > 500 && large.size <= 1000, `size ${large.size}`);
+  const ts = [...large.records()].map((r) => r.ts - 1_700_000_000);
+  assert.equal(ts[0], 0, 'the oldest record stays');
+  // Even over time: every gap between kept records is the stride (the records are one per second).
+  for (let i = 1; i < ts.length; i++) assert.equal((ts[i] as number) - (ts[i - 1] as number), 128, `gap at ${i}`);
+  assert.ok((ts.at(-1) as number) >= 100_000 - 128, 'and it reaches the newest records');
+
+  const fixed = new TrainingWindow({ maxRows: 1000, maxAgeMs: 0 });
+  for (let i = 0; i < 5000; i++) fixed.offer(row(i));
+  assert.equal(fixed.size, 1000);
+  assert.equal(fixed.row(0).ts, 1_700_000_000 + 4000, "whenFull 'drop-oldest' keeps the newest rows");
+});
+
+void test('a thinned window survives a restart with its stride, and a crash before the snapshot keeps the old state', async () => {
+  const directory = tempDir();
+  const options = { maxRows: 100, maxAgeMs: 0, directory, whenFull: 'thin' as const };
+  const { window } = await TrainingWindow.load(options);
+  for (let i = 0; i < 90; i++) window.offer(row(i));
+  await window.persist();
+  for (let i = 90; i < 150; i++) window.offer(row(i));
+  assert.equal(window.stride, 2);
+  // Crash here: the thinning has not been written; the saved state is the 90 rows before it.
+  const crashed = (await TrainingWindow.load(options)).window;
+  assert.equal(crashed.size, 90);
+  assert.equal(crashed.stride, 1);
+  await crashed.close();
+  await window.persist();
+  await window.close();
+  const resumed = (await TrainingWindow.load(options)).window;
+  assert.deepEqual(rowsOf(resumed), rowsOf(window));
+  assert.equal(resumed.stride, 2);
+  assert.equal(resumed.offered, 150);
+  assert.equal(resumed.offer(row(150)), true, 'offer 150 is a multiple of the stride');
+  assert.equal(resumed.offer(row(151)), false);
+  await resumed.close();
+});
