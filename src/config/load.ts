@@ -101,6 +101,15 @@ function collapse(section: string, entries: IniEntry[], problems: ProblemList): 
   return given;
 }
 
+/**
+ * Keys that were removed because they did nothing: an INI that still sets one loads, with a
+ * warning that says so, instead of being refused for an unknown key.
+ */
+const RETIRED_KEYS: Readonly<Record<string, string>> = {
+  'output.flush_interval':
+    'flush_interval was removed and has no effect: anomalies are never held back; each input batch\'s anomalies are written and fsynced before the batch counts as read. Delete this line',
+};
+
 function unknownKeyMessage(key: string, known: readonly string[], sectionLabel: string): string {
   const guess = nearest(key, known);
   if (guess !== null) return `unknown key in [${sectionLabel}] (did you mean ${guess}?)`;
@@ -126,7 +135,10 @@ function resolveKeys(
 ): Record<string, unknown> {
   const known = Object.keys(keys);
   for (const [key, value] of given) {
-    if (!Object.hasOwn(keys, key)) problems.error(value.line, `${section}.${key}`, unknownKeyMessage(key, known, sectionLabel));
+    if (Object.hasOwn(keys, key)) continue;
+    const retired = RETIRED_KEYS[`${section}.${key}`];
+    if (retired !== undefined) problems.warn(value.line, `${section}.${key}`, retired);
+    else problems.error(value.line, `${section}.${key}`, unknownKeyMessage(key, known, sectionLabel));
   }
   const out: Record<string, unknown> = {};
   for (const [key, spec] of Object.entries(keys)) {
@@ -466,7 +478,6 @@ function buildConfig(parsed: ParsedFile, sourceFile: string | null, warnings: Co
       format: output.format,
       fieldNames: output.field_names,
       rotateIntervalMs: output.rotate_interval,
-      flushIntervalMs: output.flush_interval,
     },
     logging: { level: logging.level, statsIntervalMs: logging.stats_interval, format: logging.format },
     metrics: { enabled: metrics.enabled, listenHost: metrics.listen.host, listenPort: metrics.listen.port },

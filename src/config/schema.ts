@@ -305,11 +305,6 @@ const output = {
     units: 'duration (1s to 30d, or 0)',
     example: '0',
   }),
-  flush_interval: key(duration(10, 1000), '1s', {
-    doc: 'Ignored, kept only so that existing files still load: anomalies are never held in memory; each input batch\'s anomalies are written and fsynced before the batch counts as done.',
-    units: 'duration (10ms to 1s)',
-    example: '200ms',
-  }),
 };
 
 const logging = {

@@ -94,7 +94,6 @@ export interface OutputOptions {
   fieldNames: 'zeek' | 'ecs';
   /** 0 = never rotate (leave it to logrotate). */
   rotateIntervalMs: number;
-  flushIntervalMs: number;
 }
 
 /** `[logging]`: the daemon's own log. */

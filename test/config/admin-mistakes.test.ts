@@ -99,9 +99,16 @@ void test('the daemon refuses output = input at start (exit 78), it never scores
   assert.match(result.stderr + result.stdout, /own output/);
 });
 
-void test('[output] flush_interval is documented as ignored, and nothing reads it (issue #15 item 11)', () => {
+void test('[output] flush_interval, which did nothing, is gone: an old INI that sets it loads with a FILE:LINE warning saying so (issue #15 item 11)', () => {
+  const ini = join(dir, 'old-flush.ini');
+  writeFileSync(ini, `[input]\npaths = ${dir}/in/*.log\nstate_directory = ${dir}/flush-state\n[output]\ndirectory = ${dir}/flush-out\nflush_interval = 200ms\n`);
+  const result = cli('check-config', '-c', ini);
+  assert.equal(result.status, 0, result.stdout + result.stderr);
+  assert.match(result.stdout, new RegExp(`${ini.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:6: .*flush_interval was removed and has no effect`));
+  // Not offered to new installs either.
   const docs = readFileSync(join(repoRoot, 'docs', 'configuration.md'), 'utf8');
-  assert.match(docs, /flush_interval[\s\S]{0,400}Ignored, kept only so that existing files still load/);
-  // The queue it configured is gone; no module but the config loader mentions the key.
+  const example = readFileSync(join(repoRoot, 'config', 'zeek-anomalyd.ini'), 'utf8');
+  assert.doesNotMatch(docs, /flush_interval/);
+  assert.doesNotMatch(example, /flush_interval/);
   assert.equal(existsSync(join(repoRoot, 'src', 'sink', 'batching-queue.ts')), false);
 });

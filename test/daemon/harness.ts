@@ -211,11 +211,12 @@ export class DaemonProcess {
 
   /** `autoKill`: SIGKILL it after the current test if still running (off outside node:test). */
   /** `maxOpenFiles`: run it under that RLIMIT_NOFILE (prlimit), as systemd's LimitNOFILE= would. */
-  constructor(site: Site, options: { autoKill?: boolean; maxOpenFiles?: number } = {}) {
+  /** `nodeOptions`: node flags before the CLI (e.g. the unit's `--max-old-space-size=768`). */
+  constructor(site: Site, options: { autoKill?: boolean; maxOpenFiles?: number; nodeOptions?: string[] } = {}) {
     // Not under systemd: plain log lines, no notify socket, whatever the test runner's environment.
     const env: NodeJS.ProcessEnv = { ...process.env };
     for (const key of ['JOURNAL_STREAM', 'INVOCATION_ID', 'NOTIFY_SOCKET', 'WATCHDOG_USEC', 'WATCHDOG_PID']) delete env[key];
-    const command = [process.execPath, CLI, 'run', '-c', site.iniPath];
+    const command = [process.execPath, ...(options.nodeOptions ?? []), CLI, 'run', '-c', site.iniPath];
     // prlimit execs the command, so the child's pid is the daemon's.
     if (options.maxOpenFiles !== undefined) command.unshift('prlimit', `--nofile=${options.maxOpenFiles}:${options.maxOpenFiles}`, '--');
     this.child = spawn(command[0] as string, command.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env });

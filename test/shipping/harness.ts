@@ -313,7 +313,7 @@ export async function runShippingScenario(shipper: Shipper, located: LocatedShip
 
   const total = options.trainingRecords + Math.ceil(options.perSecond * (options.rotations + 30));
   const corpus = makeCorpus(site.root, total, options.seed);
-  writeIni(site, corpus, { output: { rotate_interval: '1s', flush_interval: '100ms', format: options.format } });
+  writeIni(site, corpus, { output: { rotate_interval: '1s', format: options.format } });
   const model = installModel(site, corpus, corpus.records.slice(0, options.trainingRecords));
   const live = corpus.records.slice(options.trainingRecords);
 

@@ -260,7 +260,6 @@ rule = distance
 distance_threshold = $1
 
 [output]
-flush_interval = 100ms
 
 [logging]
 stats_interval = 5s

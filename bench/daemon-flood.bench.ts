@@ -1,0 +1,133 @@
+/**
+ * Issue #15's target on the WHOLE daemon: `run -c INI` as a child process (started as the
+ * systemd unit starts it, `--max-old-space-size=768`), real files, a 1,000,000-row training
+ * window filled from the log (sample_every = 1), a retrain on the full window, then more records
+ * scored with the new model. Peak RSS is the kernel's high-water mark (VmHWM in
+ * /proc/PID/status), read after the window is full and after the retrain and the scoring.
+ *
+ * Two runs in the same invocation: ordinary traffic (the product's generator) as the baseline,
+ * and a flood in which every record carries a value never seen before in every string feature
+ * (client and server address, named pipe, endpoint, operation), so 1M distinct values per
+ * feature reach the tailer, the training window, #13's routine statistics (routine-stats.json),
+ * the encoder and the fit. Also checked: the daemon stays up, every record is counted, and no
+ * anomaly uid appears twice in anomalies.log.
+ *
+ * Target: peak RSS <= 250 MB in the flood run. `ZAD_FLOOD_ROWS` shrinks it for a quick look.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DaemonProcess, liveAnomalies, makeCorpus, makeSite, readProgress, uidOfAnomaly, waitFor, writeIni, ZeekWriter, type Corpus } from '../test/daemon/harness.js';
+
+const WINDOW_ROWS = Number(process.env['ZAD_FLOOD_ROWS'] ?? 1_000_000);
+const AFTER_RETRAIN = Math.round(WINDOW_ROWS / 10);
+const root = mkdtempSync(join(tmpdir(), 'zeek-anomalyd-flood-bench-'));
+const report = (label: string, value: string): void => void process.stdout.write(`${label.padEnd(60)} ${value}\n`);
+
+/** The corpus with a new value in every string feature of every record. */
+function flooded(corpus: Corpus): Corpus {
+  const fields = /^#fields\t(.*)$/m.exec(corpus.header)?.[1]?.split('\t') ?? [];
+  const at = (name: string): number => {
+    const index = fields.indexOf(name);
+    if (index < 0) throw new Error(`no ${name} column`);
+    return index;
+  };
+  const [origHost, respHost, pipe, endpoint, operation] = ['id.orig_h', 'id.resp_h', 'named_pipe', 'endpoint', 'operation'].map(at) as [number, number, number, number, number];
+  const records = corpus.records.map((line, i) => {
+    const values = line.split('\t');
+    values[origHost] = `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+    values[respHost] = `172.${16 + ((i >> 16) & 15)}.${(i >> 8) & 255}.${i & 255}`;
+    values[pipe] = `\\pipe\\flood${i.toString(36)}`;
+    values[endpoint] = `flood_endpoint_${i.toString(36)}`;
+    values[operation] = `FloodOperation${i.toString(36)}`;
+    return values.join('\t');
+  });
+  return { ...corpus, records };
+}
+
+interface RunFigures {
+  afterWindowMb: number;
+  peakMb: number;
+  records: number;
+  anomalies: number;
+  duplicates: number;
+  trainedRows: string;
+  trainMs: string;
+  routineStatsKb: number;
+  up: boolean;
+}
+
+async function run(name: string, corpus: Corpus): Promise<RunFigures> {
+  const site = makeSite(join(root, name));
+  writeIni(site, corpus, {
+    training: { sample_every: '1', window_max_rows: String(WINDOW_ROWS), min_rows: String(WINDOW_ROWS) },
+    model: { k: '15', n_init: '4' },
+    scoring: { rule: null, rarity_threshold: null },
+  });
+  // As the systemd unit runs it (systemd/zeek-anomalyd.service ExecStart).
+  const daemon = new DaemonProcess(site, { autoKill: false, nodeOptions: ['--max-old-space-size=768'] });
+  try {
+    await daemon.waitForLine(/started/, 60_000);
+    const hwm = (): number => Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${daemon.child.pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
+    const writer = new ZeekWriter(site.livePath, corpus.header);
+    const total = WINDOW_ROWS + AFTER_RETRAIN;
+    for (let i = 0; i < WINDOW_ROWS; i += 20_000) {
+      writer.append(corpus.records.slice(i, Math.min(i + 20_000, WINDOW_ROWS)));
+      if (writer.linesInFile >= 100_000) writer.rotate();
+      await sleep(5);
+    }
+    await waitFor(() => `the window full (records ${readProgress(site)?.records})\n${daemon.tail()}`, () => (readProgress(site)?.records ?? 0) >= WINDOW_ROWS, 600_000);
+    const afterWindowMb = hwm();
+    const retrained = await daemon.waitForLine(/retrained reason=|retrain failed/, 600_000);
+    await daemon.waitForLine(/model in use/, 60_000);
+    // More of the same traffic, scored by the model trained on it.
+    writer.append(corpus.records.slice(WINDOW_ROWS, total));
+    writer.close();
+    await waitFor(() => `all ${total} records (at ${readProgress(site)?.records})\n${daemon.tail()}`, () => readProgress(site)?.records === total, 600_000);
+    await sleep(1500);
+    const peakMb = hwm();
+    const up = daemon.child.exitCode === null;
+    const progress = readProgress(site);
+    const stop = await daemon.terminate();
+    const uids = liveAnomalies(site).map(uidOfAnomaly);
+    let routineStatsKb = 0;
+    try {
+      routineStatsKb = Math.round(readFileSync(join(site.stateDir, 'routine-stats.json')).length / 1024);
+    } catch {
+      // Not written: reported as 0.
+    }
+    return {
+      afterWindowMb,
+      peakMb,
+      records: progress?.records ?? 0,
+      anomalies: uids.length,
+      duplicates: uids.length - new Set(uids).size,
+      trainedRows: /rows=(\d+)/.exec(retrained)?.[1] ?? `? (${retrained})`,
+      trainMs: / ms=(\d+)/.exec(retrained)?.[1] ?? '?',
+      routineStatsKb,
+      up: up && stop.code === 0,
+    };
+  } finally {
+    if (daemon.child.exitCode === null && daemon.child.signalCode === null) daemon.child.kill('SIGKILL');
+  }
+}
+
+try {
+  const ordinary = makeCorpus(root, WINDOW_ROWS + AFTER_RETRAIN, 21);
+  const base = await run('ordinary', ordinary);
+  const flood = await run('flood', flooded(ordinary));
+  const total = WINDOW_ROWS + AFTER_RETRAIN;
+  report(`whole daemon, ${WINDOW_ROWS.toLocaleString('en')}-row window, retrain, then ${AFTER_RETRAIN.toLocaleString('en')} more`, '');
+  for (const [label, figures] of [['ordinary traffic (baseline)', base], ['flood: a new value in every feature of every record', flood]] as const) {
+    report(`  ${label}: peak RSS (VmHWM)`, `${figures.peakMb.toFixed(0)} MB (window full: ${figures.afterWindowMb.toFixed(0)} MB)`);
+    report('    records counted / expected', `${figures.records} / ${total}`);
+    report('    anomalies, duplicated uids', `${figures.anomalies}, ${figures.duplicates}`);
+    report('    retrain rows, ms; routine-stats.json', `${figures.trainedRows}, ${figures.trainMs} ms; ${figures.routineStatsKb} KB`);
+    report('    stayed up, clean stop', String(figures.up));
+  }
+  report('ratio flood / ordinary peak RSS', (flood.peakMb / base.peakMb).toFixed(2));
+  report('target: flood peak RSS <= 250 MB', flood.peakMb <= 250 ? 'met' : 'NOT met');
+} finally {
+  rmSync(root, { recursive: true, force: true });
+}
