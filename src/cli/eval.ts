@@ -145,7 +145,7 @@ export async function run(args: string[]): Promise<number> {
     const tallies: RuleTally[] = rulesToCompare(config).map(([name, rule]) => ({
       name,
       rule,
-      evaluator: new RecordEvaluator({ model, rule, features: config.features, allow: config.allow }),
+      evaluator: new RecordEvaluator({ model, rule, features: config.features, allow: config.allow, followFanout: true }),
       flaggedRecords: 0,
       flaggedAttackRecords: 0,
       suppressed: 0,

@@ -15,6 +15,7 @@ import { DEFAULT_START_TS } from '../generate/generator.js';
 import { generatePersonalityWeek, renderPersonalityIni, type LabelledRecord } from '../generate/index.js';
 import { BzarBaseline, SigmaBaseline, type BaselineRule } from '../score/baselines.js';
 import { RecordEvaluator, scoringRuleFrom } from '../score/index.js';
+import { TrainingWindow } from '../state/index.js';
 import { fitTrainingSet, trainingSetBuilder, trainPlan } from './_training.js';
 
 /** Seeds the rules were designed and tuned on. Never judge on these. */
@@ -85,13 +86,19 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult[]> {
 type Judge = (record: LabelledRecord) => boolean;
 
 async function rulesFor(config: Config, training: readonly LabelledRecord[]): Promise<[string, Judge][]> {
-  const plan = trainPlan(config, { sample: '1' });
+  // Default settings: sample_every = auto keeps every record of a week up to window_max_rows.
+  const plan = trainPlan(config, {});
   const builder = trainingSetBuilder(config);
-  for (const record of training) builder.add(record, true);
+  const window = new TrainingWindow({ maxRows: config.training.windowMaxRows, maxAgeMs: 0, whenFull: 'thin' });
+  for (const record of training) {
+    builder.add(record, false);
+    window.offer(record);
+  }
+  for (const row of window.records()) builder.addRow(row);
   const { model } = await fitTrainingSet(config, plan, builder, { records: training.length, parseErrors: 0, files: 0, skippedFiles: 0 });
   const judge = (evaluator: RecordEvaluator): Judge => (record) => evaluator.evaluate(record).verdict.anomalous;
   return [
-    ['default (technique)', judge(new RecordEvaluator({ model, rule: scoringRuleFrom(config.scoring), features: config.features, allow: [] }))],
+    ['default (technique)', judge(new RecordEvaluator({ model, rule: scoringRuleFrom(config.scoring), features: config.features, allow: [], followFanout: true }))],
     ['notebook: distance > 5', judge(new RecordEvaluator({ model, rule: { kind: 'distance', threshold: 5 }, features: config.features, allow: [] }))],
   ];
 }

@@ -77,14 +77,14 @@ export class BatchScorer {
       }
       if (evaluator === null) {
         const origGroup = this.#options.routineGroup.extractInto(record, this.#groupRow)[0] as string;
-        routine.observe(record.ts, record.origHost, origGroup, record.endpoint, record.operation);
+        routine.observe(record.ts, record.origHost, origGroup, record.endpoint, record.operation, record.respHost);
         continue;
       }
       let line: string;
       let values: ZeekValue[];
       try {
         const { verdict, context, suppressedBy } = evaluator.evaluate(record);
-        routine.observe(record.ts, record.origHost, context.origGroup, record.endpoint, record.operation);
+        routine.observe(record.ts, record.origHost, context.origGroup, record.endpoint, record.operation, record.respHost);
         if (!verdict.anomalous) continue;
         if (suppressedBy !== undefined) {
           outcome.suppressed += 1;

@@ -59,6 +59,19 @@ class Exclusive {
   }
 }
 
+/** What start() opens, all at once: no part of it is ever half there. */
+interface Opened {
+  models: ModelStore;
+  window: TrainingWindow;
+  /** Routine statistics over every record read (not only the sampled window), persisted. */
+  routine: RoutineStats;
+  routineGroup: FeatureExtractor;
+  sampler: TrainingSampler;
+  /** Decodes, samples, scores and formats each batch. */
+  scorer: BatchScorer;
+  writer: AnomalyLogWriter;
+}
+
 /** How often the routine statistics are saved besides at retrain and stop (losing less costs more). */
 const ROUTINE_SAVE_INTERVAL_MS = 60_000;
 
@@ -70,15 +83,9 @@ export class Daemon {
   readonly #systemd: SystemdNotifier;
   readonly #exclusive = new Exclusive();
   #lock: StateLock | null = null;
-  #models!: ModelStore;
-  #window!: TrainingWindow;
-  /** Routine statistics over every record read (not only the sampled window), persisted. */
-  #routine!: RoutineStats;
-  #routineGroup!: FeatureExtractor;
-  readonly #routineGroupRow = [''];
+  /** What start() opened (state, window, statistics, output): null until then, and after a start cut short. */
+  #opened: Opened | null = null;
   #routineSavedAtMs = Date.now();
-  #sampler!: TrainingSampler;
-  #writer!: AnomalyLogWriter;
   #follower: LogFollower | null = null;
   #metrics: DaemonMetrics | null = null;
   #metricsServer: MetricsServer | null = null;
@@ -87,8 +94,6 @@ export class Daemon {
   #pendingModel: KModesModel | null = null;
   #replay: OutputReplay | null = null;
   #progress: Progress = emptyProgress();
-  /** Decodes, samples, scores and formats each batch (created once the state is open). */
-  #scorer!: BatchScorer;
   #dirty = false;
   #lastBatchAt = 0;
   /** A newline that ends a torn last line, owed by a replay that ended while idle. */
@@ -96,6 +101,8 @@ export class Daemon {
   #stopping = false;
   /** The start-up in progress: a stop waits for its current step, then undoes what it did. */
   #starting: Promise<void> | null = null;
+  /** start() has run to its end: reloads may apply. */
+  #ready = false;
   #statsTimer: NodeJS.Timeout | null = null;
   #loopDelay: LoopDelayMonitor | null = null;
   #saveTimer: NodeJS.Timeout | null = null;
@@ -106,6 +113,12 @@ export class Daemon {
   #exitCode = 0;
   /** Ends the backoff wait of a transient-error retry (stop() calls it). */
   #wakeRetry: (() => void) | null = null;
+
+  /** The opened state, for the work that only runs once start() has opened it. */
+  get #open(): Opened {
+    if (this.#opened === null) throw new Error('daemon: used before start() opened its state');
+    return this.#opened;
+  }
 
   constructor(options: DaemonOptions) {
     this.#config = options.config;
@@ -144,64 +157,64 @@ export class Daemon {
     if (config.metrics.enabled) {
       this.#metrics = new DaemonMetrics({
         lag: () => this.#follower?.lag() ?? [],
-        windowRows: () => (this.#window as TrainingWindow | undefined)?.size ?? 0,
+        windowRows: () => this.#opened?.window.size ?? 0,
       });
     }
-    this.#models = new ModelStore(stateDirectory);
+    const models = new ModelStore(stateDirectory);
     this.#progress = await loadProgress(stateDirectory, (warning) => this.#log.warn(warning));
 
-    const opened = await TrainingWindow.openOrReset({
+    const openedWindow = await TrainingWindow.openOrReset({
       maxRows: config.training.windowMaxRows,
       maxAgeMs: config.training.windowMaxAgeMs,
       directory: stateDirectory,
       whenFull: config.training.sampleEvery === 'auto' ? 'thin' : 'drop-oldest',
     });
-    this.#window = opened.window;
-    for (const warning of opened.warnings) this.#log.warn(warning.message);
-    if (this.#progress.savedAt === '' && this.#window.size > 0) {
+    const window = openedWindow.window;
+    for (const warning of openedWindow.warnings) this.#log.warn(warning.message);
+    if (this.#progress.savedAt === '' && window.size > 0) {
       // Not a first start (an operator may pin a model before one, but only a run fills the
       // window): the state of an earlier run is here, only its positions are gone.
       this.#log.warn(
         'progress.json is missing but the state directory holds an earlier run (its training window): every followed file is read again from its start, and anomalies already in anomalies.log for those lines are written again',
         { state_directory: stateDirectory },
       );
-    } else if (this.#progress.sampled > 0 && this.#window.size === 0) {
+    } else if (this.#progress.sampled > 0 && window.size === 0) {
       this.#log.warn('the training window files are missing: the rows sampled by earlier runs are lost; learning starts again', {
         sampled_before: this.#progress.sampled,
       });
     }
-    if (opened.reset !== undefined) this.#log.warn(`training window reset: ${opened.reset.message}`);
+    if (openedWindow.reset !== undefined) this.#log.warn(`training window reset: ${openedWindow.reset.message}`);
     if (this.#stopping) return;
     const routine = await loadRoutineStats(stateDirectory, routineOptionsFrom(config.scoring));
-    this.#routine = routine.stats;
     if (routine.warning !== undefined) this.#log.warn(routine.warning);
-    this.#routineGroup = new FeatureExtractor({ ...config.features, features: ['orig_ip_group'] });
+    const routineGroup = new FeatureExtractor({ ...config.features, features: ['orig_ip_group'] });
     // No statistics yet but a window (an upgrade): start from the rows the window kept.
-    if (!routine.restored && this.#window.size > 0) this.#observeWindow();
-    this.#sampler = new TrainingSampler({
+    if (!routine.restored && window.size > 0) observeWindow(window, routine.stats, routineGroup);
+    const sampler = new TrainingSampler({
       // With sample_every = auto the window decides (offer()); this sampler is not consulted.
       every: config.training.sampleEvery === 'auto' ? 1 : config.training.sampleEvery,
       mode: config.training.sampleMode,
       seed: config.model.seed ?? 0,
     });
-    this.#sampler.restore({ seen: this.#progress.sampled });
-    this.#scorer = new BatchScorer({
-      sampler: config.training.sampleEvery === 'auto' ? null : this.#sampler,
-      window: this.#window,
-      routine: this.#routine,
-      routineGroup: this.#routineGroup,
+    sampler.restore({ seen: this.#progress.sampled });
+    const scorer = new BatchScorer({
+      sampler: config.training.sampleEvery === 'auto' ? null : sampler,
+      window,
+      routine: routine.stats,
+      routineGroup,
       formatter: this.#formatter(),
       log: this.#log,
       onAnomaly: this.#hooks.onAnomaly,
     });
 
-    await this.#loadModelAtStart();
+    await this.#loadModelAtStart(models);
     if (this.#stopping) return;
-    await this.#openOutput();
+    const writer = await this.#openOutput();
+    this.#opened = { models, window, routine: routine.stats, routineGroup, sampler, scorer, writer };
     // First start: record where anomalies.log stands before anything is read, so that a crash
     // during the very first batch is replayed against it instead of writing that batch twice.
     if (this.#progress.output === null) {
-      await this.#writer.prepare();
+      await writer.prepare();
       this.#progress.installedAt ??= new Date().toISOString();
       await this.#save();
     }
@@ -210,16 +223,16 @@ export class Daemon {
     this.#progress.installedAt ??= new Date().toISOString();
     if (this.#stopping) return;
 
-    if (this.#evaluator === null && config.input.archives.length > 0 && this.#window.size === 0) {
-      const added = await bootstrapWindow(config, this.#window, this.#log);
-      this.#observeWindow();
-      await this.#window.persist();
+    if (this.#evaluator === null && config.input.archives.length > 0 && window.size === 0) {
+      const added = await bootstrapWindow(config, window, this.#log);
+      observeWindow(window, routine.stats, routineGroup);
+      await window.persist();
       if (added > 0 && !this.#stopping) await this.#retrain('bootstrap');
       if (this.#stopping) return;
     }
     if (this.#evaluator === null) {
       this.#log.info('learning: no model yet; sampling records until the training window holds enough', {
-        window: this.#window.size,
+        window: window.size,
         min_rows: config.training.minRows,
       });
     }
@@ -266,6 +279,7 @@ export class Daemon {
     this.#systemd.startWatchdog();
     await this.#systemd.ready(this.#statusLine());
     await this.#startMetricsServer();
+    this.#ready = true;
     this.#log.info('started', {
       inputs: config.input.paths.join(','),
       output: config.output.directory,
@@ -293,12 +307,13 @@ export class Daemon {
       await this.#follower?.stop();
       // A start refused before the output was open has nothing to save (and must not write a
       // progress document that would claim a position).
-      if ((this.#writer as AnomalyLogWriter | undefined) !== undefined) {
+      const opened = this.#opened;
+      if (opened !== null) {
         await this.#exclusive.run(async () => {
           await this.#save();
-          await saveRoutineStats(this.#config.input.stateDirectory, this.#routine);
-          await this.#window.close();
-          await this.#writer.close();
+          await saveRoutineStats(this.#config.input.stateDirectory, opened.routine);
+          await opened.window.close();
+          await opened.writer.close();
         });
         await this.#writeStatus();
       }
@@ -319,14 +334,15 @@ export class Daemon {
     this.#lastBatchAt = Date.now();
     // Everything before this batch is durable: save it as the restart point first.
     await this.#betweenBatches();
-    const strideBefore = this.#window.stride;
-    const scored = this.#scorer.score(batch, this.#evaluator);
+    const window = this.#open.window;
+    const strideBefore = window.stride;
+    const scored = this.#open.scorer.score(batch, this.#evaluator);
     const { lines, records, parseErrors, suppressed } = scored;
     let sampled = scored.sampled;
-    if (this.#window.stride !== strideBefore) {
+    if (window.stride !== strideBefore) {
       sampled = true;
-      this.#log.info(`training window ${this.#window.stride > strideBefore ? 'full: thinned evenly' : 'has room again'}; keeping 1 record in ${this.#window.stride} from now on`, {
-        window: this.#window.size,
+      this.#log.info(`training window ${window.stride > strideBefore ? 'full: thinned evenly' : 'has room again'}; keeping 1 record in ${window.stride} from now on`, {
+        window: window.size,
         max_rows: this.#config.training.windowMaxRows,
       });
     }
@@ -346,19 +362,19 @@ export class Daemon {
       if (bytes.length > 0) {
         const out = bytes;
         await this.#retryTransient('anomalies.log write', async () => {
-          await this.#writer.appendBatch(out, { continuesLine });
-          await this.#writer.sync();
+          await this.#open.writer.appendBatch(out, { continuesLine });
+          await this.#open.writer.sync();
         });
       }
       this.#progress.anomalies += lines.length;
     }
-    if (sampled) await this.#retryTransient('training window save', () => this.#window.persist());
+    if (sampled) await this.#retryTransient('training window save', () => this.#open.window.persist());
     this.#progress.records += records;
     this.#progress.parseErrors += parseErrors;
     this.#progress.suppressed += suppressed;
     this.#metrics?.batch({ records, parseErrors, anomalies: lines.length, suppressed });
     this.#dirty = true;
-    if (this.#evaluator === null && this.#pendingModel === null && this.#window.size >= this.#config.training.minRows && this.#scheduler?.busy !== true) {
+    if (this.#evaluator === null && this.#pendingModel === null && this.#open.window.size >= this.#config.training.minRows && this.#scheduler?.busy !== true) {
       void this.#scheduler?.runNow();
     }
   }
@@ -407,10 +423,10 @@ export class Daemon {
       this.#dirty = true;
     }
     if (this.#config.output.rotateIntervalMs > 0 && this.#replay === null) {
-      const rotated = await this.#writer.rotateIfDue();
+      const rotated = await this.#open.writer.rotateIfDue();
       if (rotated !== null) {
         this.#log.info('anomalies.log rotated', { to: rotated });
-        await this.#writer.prepare();
+        await this.#open.writer.prepare();
         this.#dirty = true;
       }
     }
@@ -420,17 +436,7 @@ export class Daemon {
 
   async #saveRoutine(): Promise<void> {
     this.#routineSavedAtMs = Date.now();
-    await saveRoutineStats(this.#config.input.stateDirectory, this.#routine);
-  }
-
-  /** Counts the window's rows into the routine statistics (bootstrap, or an upgrade). */
-  #observeWindow(): void {
-    const record: DceRpcRecord = { ts: 0, uid: null, origHost: null, origPort: null, respHost: null, respPort: null, rtt: null, namedPipe: null, endpoint: null, operation: null };
-    for (let i = 0; i < this.#window.size; i += 1) {
-      this.#window.readRow(i, record);
-      const origGroup = this.#routineGroup.extractInto(record, this.#routineGroupRow)[0] as string;
-      this.#routine.observe(record.ts, record.origHost, origGroup, record.endpoint, record.operation);
-    }
+    await saveRoutineStats(this.#config.input.stateDirectory, this.#open.routine);
   }
 
   /** `#saveIfIdle` from a timer: a failure that is not transient stops the daemon, logged. */
@@ -467,7 +473,7 @@ export class Daemon {
   }
 
   async #save(): Promise<void> {
-    const identity = this.#writer.identity();
+    const identity = this.#open.writer.identity();
     this.#progress.files = this.#follower?.checkpoints() ?? this.#progress.files;
     // While a restart replay is matching, the bytes it has not matched yet belong to lines past
     // the position saved here: they must stay past the saved size, or the next restart would
@@ -476,7 +482,7 @@ export class Daemon {
     this.#progress.output = identity === null ? this.#progress.output : { dev: identity.dev, ino: identity.ino, size: identity.size - unmatched };
     this.#progress.modelId = this.#evaluator?.model.modelId ?? null;
     // Records offered to sampling so far (with sample_every = auto the window counts them).
-    this.#progress.sampled = this.#config.training.sampleEvery === 'auto' ? this.#window.offered : this.#sampler.state().seen;
+    this.#progress.sampled = this.#config.training.sampleEvery === 'auto' ? this.#open.window.offered : this.#open.sampler.state().seen;
     await this.#retryTransient('progress save', () => saveProgress(this.#config.input.stateDirectory, this.#progress));
     this.#dirty = false;
   }
@@ -531,8 +537,8 @@ export class Daemon {
     return this.#formatterCache;
   }
 
-  async #openOutput(): Promise<void> {
-    this.#writer = new AnomalyLogWriter({
+  async #openOutput(): Promise<AnomalyLogWriter> {
+    const writer = new AnomalyLogWriter({
       directory: this.#config.output.directory,
       formatter: this.#formatter(),
       rotateIntervalMs: this.#config.output.rotateIntervalMs,
@@ -542,12 +548,12 @@ export class Daemon {
           kept_in: torn.savedTo ?? 'nowhere (the copy failed)',
         }),
     });
-    const opened = await this.#writer.open();
+    const opened = await writer.open();
     if (opened.existing === 'set-aside') this.#log.warn('an unusable anomalies.log was set aside', { path: opened.setAsidePath });
     const mark = this.#progress.output;
-    const identity = this.#writer.identity();
+    const identity = writer.identity();
     if (mark !== null && identity !== null && identity.dev === mark.dev && identity.ino === mark.ino && identity.size > mark.size) {
-      const present = await this.#writer.readTail(mark.size);
+      const present = await writer.readTail(mark.size);
       this.#replay = new OutputReplay(present);
       this.#log.info('restart: anomalies written after the last checkpoint will be matched, not repeated', {
         bytes: present.length,
@@ -555,16 +561,17 @@ export class Daemon {
     } else if (mark !== null && identity !== null && (identity.dev !== mark.dev || identity.ino !== mark.ino)) {
       this.#log.warn('anomalies.log was replaced while we were stopped; anomalies of the last batch may appear in both files');
     }
+    return writer;
   }
 
   // ---------------------------------------------------------------- models
 
-  async #loadModelAtStart(): Promise<void> {
+  async #loadModelAtStart(models: ModelStore): Promise<void> {
     let model: KModesModel | null = null;
     const wanted = this.#progress.modelId;
     try {
       // The model that scored the lines past the restart point scores them again.
-      model = wanted !== null ? await this.#models.load(wanted).catch(() => this.#models.current()) : await this.#models.current();
+      model = wanted !== null ? await models.load(wanted).catch(() => models.current()) : await models.current();
     } catch (error) {
       this.#log.error(`cannot load the current model, learning again: ${messageOf(error)}`);
     }
@@ -583,6 +590,7 @@ export class Daemon {
       rule: scoringRuleFrom(config.scoring),
       features: config.features,
       allow: config.allow,
+      followFanout: true,
     });
   }
 
@@ -613,8 +621,8 @@ export class Daemon {
     };
     // Age is measured from the newest record, not the wall clock, so replayed or delayed logs
     // are not thrown away on arrival.
-    this.#window.evict(this.#window.timeSpan()?.newest ?? Date.now() / 1000);
-    const size = this.#window.size;
+    this.#open.window.evict(this.#open.window.timeSpan()?.newest ?? Date.now() / 1000);
+    const size = this.#open.window.size;
     if (size < config.training.minRows) {
       const detail = `window holds ${size} rows, fewer than min_rows ${config.training.minRows}`;
       this.#log.info(`retrain skipped: ${detail}`);
@@ -623,19 +631,19 @@ export class Daemon {
     }
     try {
       // Routine is judged by the statistics over every record read, aged like the window.
-      const newest = this.#window.timeSpan()?.newest;
-      if (newest !== undefined && config.training.windowMaxAgeMs > 0) this.#routine.prune(newest - config.training.windowMaxAgeMs / 1000);
+      const newest = this.#open.window.timeSpan()?.newest;
+      if (newest !== undefined && config.training.windowMaxAgeMs > 0) this.#open.routine.prune(newest - config.training.windowMaxAgeMs / 1000);
       await this.#saveRoutine();
-      const retrainer = new Retrainer({ features: config.features, scoring: config.scoring, stats: this.#routine, inWorkers: true, maxWorkers: config.model.trainThreads });
+      const retrainer = new Retrainer({ features: config.features, scoring: config.scoring, stats: this.#open.routine, inWorkers: true, maxWorkers: config.model.trainThreads });
       const builder = retrainer.builder(size);
       // In slices with a yield between them: building a 200k-row set in one go stalls reading
       // for ~200 ms. Batches may add (or, at capacity, replace) rows meanwhile; row(i) reads the
       // current columns, so the set is the window as it is while being read.
       const record: DceRpcRecord = { ts: 0, uid: null, origHost: null, origPort: null, respHost: null, respPort: null, rtt: null, namedPipe: null, endpoint: null, operation: null };
-      for (let i = 0; i < this.#window.size; i += 1) {
+      for (let i = 0; i < this.#open.window.size; i += 1) {
         if (i % 5000 === 4999) await yieldToEventLoop();
-        if (i >= this.#window.size) break;
-        builder.add(this.#window.readRow(i, record));
+        if (i >= this.#open.window.size) break;
+        builder.add(this.#open.window.readRow(i, record));
       }
       const { model } = await retrainer.fit(builder.build(), {
         k: config.model.k,
@@ -650,7 +658,7 @@ export class Daemon {
       if (config.model.maxCostPerRow !== null && costPerRow > config.model.maxCostPerRow) {
         throw new DaemonError('ERR_TRAIN', `cost per row ${costPerRow.toFixed(3)} exceeds max_cost_per_row ${config.model.maxCostPerRow}`);
       }
-      await this.#models.install(model, config.model.keepModels);
+      await this.#open.models.install(model, config.model.keepModels);
       this.#pendingModel = model;
       this.#log.info('retrained', { reason, model: model.modelId, rows: model.training.rows, cost: model.cost, ms: Date.now() - started });
       finish('installed', `${model.training.rows} rows, cost ${model.cost}`, model.modelId);
@@ -666,6 +674,11 @@ export class Daemon {
 
   /** Reload (SIGHUP): validate the INI first; on any problem keep the running configuration. */
   async reload(): Promise<void> {
+    if (!this.#ready || this.#stopping) {
+      // The INI was read moments ago; half-started parts (scheduler, output) cannot be swapped.
+      this.#log.warn('reload ignored: the daemon is still starting or already stopping (the configuration read at start stays in use)');
+      return;
+    }
     await this.#systemd.notify('RELOADING=1');
     try {
       let next: Config;
@@ -689,7 +702,7 @@ export class Daemon {
           this.#scheduler?.stop();
           this.#startScheduler();
         }
-        await this.#writer.reopen();
+        await this.#open.writer.reopen();
         const current = this.#evaluator;
         if (current !== null) {
           try {
@@ -740,7 +753,7 @@ export class Daemon {
         parse_errors: this.#progress.parseErrors,
         model: model?.modelId ?? 'none',
         model_age_s: model === undefined ? undefined : Math.round((now - Date.parse(model.createdAt)) / 1000),
-        window: this.#window.size,
+        window: this.#open.window.size,
         loop_delay_p99_ms: delay?.p99Ms,
         loop_delay_max_ms: delay?.maxMs,
       });
@@ -752,7 +765,7 @@ export class Daemon {
 
   #statusLine(): string {
     return this.#evaluator === null
-      ? `learning: window ${this.#window.size}/${this.#config.training.minRows}`
+      ? `learning: window ${this.#open.window.size}/${this.#config.training.minRows}`
       : `scoring with ${this.#evaluator.model.modelId}; ${this.#progress.records} records, ${this.#progress.anomalies} anomalies`;
   }
 
@@ -763,7 +776,7 @@ export class Daemon {
         updatedAt: new Date().toISOString(),
         modelId: this.modelId,
         modelCreatedAt: this.#evaluator?.model.createdAt ?? null,
-        windowRows: this.#window.size,
+        windowRows: this.#open.window.size,
         records: this.#progress.records,
         anomalies: this.#progress.anomalies,
         suppressed: this.#progress.suppressed,
@@ -793,4 +806,15 @@ function causeOf(error: Error): string | undefined {
   const cause = (error as { cause?: unknown }).cause;
   if (cause === undefined) return undefined;
   return cause instanceof Error ? cause.message : JSON.stringify(cause);
+}
+
+/** Counts the window's rows into the routine statistics (bootstrap, or an upgrade). */
+function observeWindow(window: TrainingWindow, routine: RoutineStats, routineGroup: FeatureExtractor): void {
+  const record: DceRpcRecord = { ts: 0, uid: null, origHost: null, origPort: null, respHost: null, respPort: null, rtt: null, namedPipe: null, endpoint: null, operation: null };
+  const groupRow = [''];
+  for (let i = 0; i < window.size; i += 1) {
+    window.readRow(i, record);
+    const origGroup = routineGroup.extractInto(record, groupRow)[0] as string;
+    routine.observe(record.ts, record.origHost, origGroup, record.endpoint, record.operation, record.respHost);
+  }
 }

@@ -98,7 +98,7 @@ const STRING_FIELDS = 6;
 /** Builds RecordBatches, deduplicating strings within a batch. */
 export class RecordBatchBuilder {
   readonly #capacity: number;
-  /** `observation`: only ts, orig host, endpoint and operation are kept (the rest unset). */
+  /** `observation`: only ts, orig and resp host, endpoint and operation are kept (the rest unset). */
   readonly #fields: 'all' | 'observation';
   #batch: RecordBatch;
   /** Room in the current arrays: grows past `#capacity` when a chunk brings more records. */
@@ -136,7 +136,7 @@ export class RecordBatchBuilder {
     const base = i * STRING_FIELDS;
     refs[base] = all ? this.#id(record.uid) : -1;
     refs[base + 1] = this.#id(record.origHost);
-    refs[base + 2] = all ? this.#id(record.respHost) : -1;
+    refs[base + 2] = this.#id(record.respHost);
     refs[base + 3] = all ? this.#id(record.namedPipe) : -1;
     refs[base + 4] = this.#id(record.endpoint);
     refs[base + 5] = this.#id(record.operation);

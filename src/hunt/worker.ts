@@ -13,6 +13,7 @@ import { ANOMALY_SCHEMA, anomalyValues } from '../score/anomaly-record.js';
 import { RecordEvaluator } from '../score/evaluator.js';
 import { scoringRuleFrom } from '../score/scorer.js';
 import { TrainingSampler } from '../features/sampler.js';
+import { techniqueFor } from '../score/techniques.js';
 import { createAnomalyFormatter } from '../sink/format.js';
 import type { DceRpcReadEvent, DceRpcRecord, SourceLocation } from '../zeek/index.js';
 import { batchTransferList, RecordBatchBuilder, type ChunkMessage, type FromWorker, type HuntWorkerData, type ToWorker, type TrainSample } from './messages.js';
@@ -101,7 +102,8 @@ const DAY_SECONDS = 86_400;
 /**
  * `train`: the file's sample, and its routine/vetting observations with repeats folded. What
  * TrainingSetBuilder counts per record (routine.ts RoutineStats.observe, vetting.ts observe)
- * depends only on (orig host, UTC day, endpoint, operation) and the earliest ts of each, so one
+ * depends only on (orig host, UTC day, endpoint, operation; plus the responder for discovery
+ * operations, whose fan-out it counts) and the earliest ts of each, so one
  * record per distinct tuple, carrying that ts, gives the same statistics (short of the tables'
  * overflow limits, where the order of arrivals decides what is evicted); a record without an
  * orig host counts for nothing and is left out. Tuples are folded within one chunk, whose limits
@@ -115,6 +117,8 @@ function trainConsumer(sample: TrainSample): Consumer {
   // pair) → place in `observed`. Endpoints and operations are interned by the decoder, so their
   // lookups reuse cached hashes.
   let byHost = new Map<string, Map<number, number>>();
+  // Discovery operations are folded per responder too: the routine statistics count their fan-out.
+  let discovery = new Map<string, number>();
   let pairs = new Map<string | null, Map<string | null, number>>();
   let pairCount = 0;
   const pairOf = (endpoint: string | null, operation: string | null): number => {
@@ -136,6 +140,13 @@ function trainConsumer(sample: TrainSample): Consumer {
       if (seen === undefined) byHost.set(host, (seen = new Map<number, number>()));
       // Exact while pairs < 2^20 and days < 2^33: far beyond one chunk and any real ts.
       const key = Math.floor(record.ts / DAY_SECONDS) * 1_048_576 + pairOf(record.endpoint, record.operation);
+      if (record.respHost !== null && techniqueFor(record.operation)?.danger === 'low') {
+        const id = `${host}\u0000${key}\u0000${record.respHost}`;
+        const seenAt = discovery.get(id);
+        if (seenAt === undefined) discovery.set(id, observed.add(record, line));
+        else observed.lowerTs(seenAt, record.ts);
+        return;
+      }
       const at = seen.get(key);
       if (at === undefined) seen.set(key, observed.add(record, line));
       else observed.lowerTs(at, record.ts);
@@ -151,6 +162,7 @@ function trainConsumer(sample: TrainSample): Consumer {
         transfer.push(...batchTransferList(chunk.observed));
       }
       byHost = new Map();
+      discovery = new Map();
       pairs = new Map();
       pairCount = 0;
       return transfer;

@@ -92,6 +92,10 @@ export interface RoutineProfileDocument {
   values: [string, string, number, number, number, number, number][];
   techniques: [string, string, number, number, number, number, number][];
   groups: [string, number, number][];
+  /** [discovery operation, distinct responders in a day from which it is a sweep, hosts and groups for which sweeping it is routine, services (responders many hosts ask)] */
+  fanout?: [string, number, string[], string[], string[]][];
+  /** [operation, originating host, day number, distinct responders]: sweeps seen in training */
+  sweeps?: [string, string, number, number][];
 }
 
 /** A time as the caller may have it: Date, ISO string, or Zeek epoch seconds. */
@@ -383,6 +387,26 @@ function validateRoutine(routine: Record<string, Json>): void {
     asCount(hosts, `routine.groups[${i}][1]`);
     asCount(habit, `routine.groups[${i}][2]`);
   });
+  // Fan-out members arrived later: optional, validated when present.
+  if (routine.fanout !== undefined) {
+    asArray(routine.fanout, 'routine.fanout').forEach((entry, i) => {
+      const [op, threshold, hosts, groups, services] = asArray(entry, `routine.fanout[${i}]`, 5);
+      asString(op, `routine.fanout[${i}][0]`);
+      asCount(threshold, `routine.fanout[${i}][1]`);
+      for (const [at, list] of [[2, hosts], [3, groups], [4, services]] as const) {
+        asArray(list, `routine.fanout[${i}][${at}]`).forEach((who, j) => asString(who, `routine.fanout[${i}][${at}][${j}]`));
+      }
+    });
+  }
+  if (routine.sweeps !== undefined) {
+    asArray(routine.sweeps, 'routine.sweeps').forEach((entry, i) => {
+      const [op, host, day, targets] = asArray(entry, `routine.sweeps[${i}]`, 4);
+      asString(op, `routine.sweeps[${i}][0]`);
+      asString(host, `routine.sweeps[${i}][1]`);
+      if (typeof day !== 'number' || !Number.isInteger(day)) fail(`routine.sweeps[${i}][2]`, 'expected a day number');
+      asCount(targets, `routine.sweeps[${i}][3]`);
+    });
+  }
 }
 
 /**

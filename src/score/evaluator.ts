@@ -9,6 +9,7 @@ import type { KModesModel } from '../model/index.js';
 import type { DceRpcRecord } from '../zeek/index.js';
 import { AllowList } from './allowlist.js';
 import type { RecordContext } from './anomaly-record.js';
+import { FanoutTracker } from './routine.js';
 import { Scorer, type ScoringRule, type Verdict } from './scorer.js';
 
 const CONTEXT_FEATURES = ['orig_ip_group', 'resp_ip_group', 'time_of_day_bin'] as const;
@@ -29,6 +30,12 @@ export interface EvaluatorOptions {
   allow: readonly AllowRule[];
   /** Wall clock for allow-rule expiry. @default Date.now */
   nowMs?: () => number;
+  /**
+   * Count discovery fan-out as records come (rule = technique), so a sweep after the model was
+   * trained is flagged once it crosses the threshold. Needs the records in stream order from one
+   * evaluator: the daemon and eval; not scoring split over threads. @default false
+   */
+  followFanout?: boolean;
 }
 
 /** Throws ERR_MODEL_INCOMPATIBLE when the model was trained on other features than configured. */
@@ -53,6 +60,7 @@ export class RecordEvaluator {
   readonly #row: string[];
   readonly #contextRow: string[];
   readonly #context: RecordContext = { origGroup: '', respGroup: '', timeBin: '' };
+  readonly #fanout: FanoutTracker | null;
 
   constructor(options: EvaluatorOptions) {
     this.extractor = new FeatureExtractor(options.features);
@@ -64,6 +72,7 @@ export class RecordEvaluator {
     this.#nowMs = options.nowMs ?? Date.now;
     this.#row = new Array<string>(this.extractor.names.length).fill('');
     this.#contextRow = new Array<string>(CONTEXT_FEATURES.length).fill('');
+    this.#fanout = options.followFanout === true ? new FanoutTracker() : null;
   }
 
   get model(): KModesModel {
@@ -73,7 +82,18 @@ export class RecordEvaluator {
   evaluate(record: DceRpcRecord): Evaluation {
     const row = this.extractor.extractInto(record, this.#row);
     const context = this.#contextOf(record, row);
-    const verdict = this.scorer.score(row, record.operation, context.origGroup, record.endpoint);
+    let verdict = this.scorer.score(row, record.operation, context.origGroup, record.endpoint);
+    const routine = this.scorer.routine;
+    // Discovery sweeps: the verdict is cached per what × who, the fan-out is per host and day.
+    if (routine !== null && verdict.technique?.danger === 'low' && this.scorer.rule.kind === 'technique' && record.operation !== null && record.origHost !== null) {
+      const op = record.operation.toLowerCase();
+      const target = record.respHost !== null && !routine.isService(op, record.respHost) ? record.respHost : null;
+      const live = this.#fanout?.count(op, record.origHost, record.ts, target) ?? 0;
+      if (!verdict.anomalous) {
+        const sweep = routine.sweep(record.operation, record.origHost, context.origGroup, record.ts, verdict.technique, live);
+        if (sweep.flagged) verdict = { ...verdict, anomalous: true, reason: sweep.reason };
+      }
+    }
     let suppressedBy: AllowRule | undefined;
     if (verdict.anomalous && this.#allow.size > 0) {
       suppressedBy = this.#allow.match(

@@ -16,6 +16,6 @@ export { TrainingSetBuilder } from './training-set.js';
 export type { TrainingSet } from './training-set.js';
 export { Retrainer } from './retrainer.js';
 export type { Fitted, FitPlan, RetrainerOptions, TrainingScoring } from './retrainer.js';
-export { RoutineIndex, RoutineStats, routineOptionsFrom, DEFAULT_ROUTINE_OPTIONS, ANY_GROUP } from './routine.js';
+export { FanoutTracker, RoutineIndex, RoutineStats, routineOptionsFrom, DEFAULT_ROUTINE_OPTIONS, ANY_GROUP } from './routine.js';
 export type { RoutineOptions, RoutineProfile, RoutineStatsJson, RoutineVerdict } from './routine.js';
 export { techniqueOperations } from './techniques.js';

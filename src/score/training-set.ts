@@ -99,7 +99,7 @@ export class TrainingSetBuilder {
     const origGroup = this.#groupOf.extractInto(record, this.#groupRow)[0] as string;
     if (counted) {
       this.#vetting.observe(record.operation, origGroup, record.origHost);
-      if (this.#ownStats) this.#stats.observe(record.ts, record.origHost, origGroup, record.endpoint, record.operation);
+      if (this.#ownStats) this.#stats.observe(record.ts, record.origHost, origGroup, record.endpoint, record.operation, record.respHost);
     }
     if (sampled) this.#addRow(record, origGroup);
   }

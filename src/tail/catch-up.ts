@@ -156,7 +156,10 @@ export interface MissingFile {
 }
 
 /** Looks, and time between the first and the last, before a missing file is declared lost. */
-export const GAP_CONFIRMATION = { looks: 3, ms: 2000 } as const;
+// Short, so that a daemon restarted every second or two (a crash loop) still gets past a real
+// gap: a look's blind spot lasts microseconds, two looks half a second apart both missing the
+// same file by a race is not to be expected.
+export const GAP_CONFIRMATION = { looks: 2, ms: 500 } as const;
 
 /**
  * Whether the gap a plan found is real (declare it) or may be a look that raced a rename (read

@@ -27,7 +27,7 @@ import { EventEmitter } from 'node:events';
 import { stat } from 'node:fs/promises';
 import { dirname, sep } from 'node:path';
 import type { FSWatcher } from 'chokidar';
-import { DaemonError } from '../errors.js';
+import { DaemonError, messageOf } from '../errors.js';
 import { DEFAULT_MAX_LINE_BYTES } from '../zeek/line-splitter.js';
 import { confirmGap, planCatchUp, type CatchUpFrom, type CatchUpPlan, type CatchUpStep, type LiveFile, type MissingFile } from './catch-up.js';
 import { decide, type OpenFileView, type PathObservation } from './decide.js';
@@ -269,7 +269,7 @@ export class LogFollower extends EventEmitter<FollowerEventMap> {
         if (tracked.lastReadErrorCode !== code) {
           tracked.lastReadErrorCode = code;
           tracked.lastErrorCode = null;
-          this.#reportError(tracked.path, error, `tail: cannot read ${tracked.path}: ${(error as Error).message}`);
+          this.#reportError(tracked.path, error, `tail: cannot read ${tracked.path}: ${messageOf(error)}`);
         }
         await this.#dropOpen(tracked);
         tracked.catchUpDue = true;

@@ -8,6 +8,7 @@ import type { CatchUpFrom } from './catch-up.js';
 import { EMPTY_FINGERPRINT, fingerprintFromHead } from './fingerprint.js';
 import { HEAD_BYTES, type LogOrderKey, type LogReader, type OpenedLog } from './log-file.js';
 import type { FileCheckpoint, FileIdentity, TailedLine } from './types.js';
+import { messageOf } from '../errors.js';
 
 export interface OpenFile {
   identity: FileIdentity;
@@ -58,7 +59,7 @@ export async function readBatch(file: OpenFile, readChunkBytes: number, maxBatch
     const bytesRead = await file.opened.reader.read(buffer, file.readPosition).catch((error: unknown) => {
       // A cut or corrupt gzip member, after all its good bytes were read: say at which line.
       if (!('gzipProblem' in (error as object))) throw error;
-      throw Object.assign(new Error(`${(error as Error).message} (at line ${file.splitter.nextLineNumber})`, { cause: error }), { code: (error as NodeJS.ErrnoException).code });
+      throw Object.assign(new Error(`${messageOf(error)} (at line ${file.splitter.nextLineNumber})`, { cause: error }), { code: (error as NodeJS.ErrnoException).code });
     });
     if (bytesRead === 0) return { lines, overlong, readAny, atEnd: true };
     readAny = true;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { RoutineIndex, RoutineStats, techniqueFor } from '../../src/score/index.js';
+import { FanoutTracker, RoutineIndex, RoutineStats, techniqueFor } from '../../src/score/index.js';
 import { DEFAULT_ROUTINE_OPTIONS } from '../../src/score/routine.js';
 import { BzarBaseline, SigmaBaseline } from '../../src/score/baselines.js';
 import type { DceRpcRecord } from '../../src/zeek/index.js';
@@ -98,4 +98,40 @@ void test('a flood of distinct groups past maxGroupHosts keeps no map per group 
   const stats = new RoutineStats({ ...DEFAULT_ROUTINE_OPTIONS, maxGroupHosts: 10 });
   for (let i = 0; i < 5000; i += 1) stats.observe(1_760_000_000 + i, `10.0.${i >> 8}.${i & 255}`, `group-${i}`, 'svcctl', 'OpenSCManagerW');
   assert.equal(stats.toJSON().groups.length, 10);
+});
+
+void test('fan-out: a discovery sweep from one host is flagged on its first day; routine enumeration and a daily inventory are not', () => {
+  const stats = new RoutineStats();
+  // 30 workstations ask their 2 file servers who is logged on, every day (routine: 2 per host-day).
+  for (let d = 0; d < 5; d++) {
+    for (let h = 0; h < 30; h++) for (const fs of ['10.0.1.20', '10.0.1.21']) stats.observe(T0 + d * DAY + 3600 + h, `10.1.0.${h}`, 'eng', 'srvsvc', 'NetrSessionEnum', fs);
+    // An inventory server asks 40 hosts every day: a habit, not a sweep.
+    for (let t = 0; t < 40; t++) stats.observe(T0 + d * DAY + 7200 + t, '10.0.1.40', 'mgmt', 'srvsvc', 'NetrSessionEnum', `10.1.0.${t}`);
+  }
+  // Day 0 (inside the warm-up, where nothing is "late"): one VPN host touches 12 targets in a minute.
+  for (let t = 0; t < 12; t++) stats.observe(T0 + 5000 + t, '10.20.0.2', 'vpn', 'srvsvc', 'NetrSessionEnum', `10.1.0.${t}`);
+  stats.observe(T0 + 5100, '10.20.0.3', 'vpn', 'srvsvc', 'NetrSessionEnum', '10.0.1.20');
+  const profile = stats.profile();
+  const index = new RoutineIndex(profile);
+  const technique = techniqueFor('NetrSessionEnum');
+  assert.ok(technique !== undefined && technique.danger === 'low');
+  assert.deepEqual(profile.sweeps, [['netrsessionenum', '10.20.0.2', Math.floor(T0 / DAY), 12]]);
+  assert.equal(index.fanoutThreshold('netrsessionenum'), 8, 'median 2 targets a host-day: 4 x 2 = 8');
+  const sweep = index.sweep('NetrSessionEnum', '10.20.0.2', 'vpn', T0 + 5000, technique);
+  assert.equal(sweep.flagged, true);
+  assert.match(sweep.reason, /NetrSessionEnum from 10\.20\.0\.2 to 12 distinct hosts on 2024-03-04, a sweep \(from 8 on this network/);
+  assert.equal(index.sweep('NetrSessionEnum', '10.20.0.2', 'vpn', T0 + DAY + 5000, technique).flagged, false, 'another day of that host');
+  assert.equal(index.sweep('NetrSessionEnum', '10.0.1.40', 'mgmt', T0 + 7200, technique).flagged, false, 'the daily inventory');
+  assert.equal(index.sweep('NetrSessionEnum', '10.20.0.3', 'vpn', T0 + 5100, technique).flagged, false, 'its neighbour asking one server');
+  // Live: a sweep after training crosses the threshold as it goes.
+  const live = new FanoutTracker();
+  const counts = Array.from({ length: 10 }, (_, t) => live.count('netrsessionenum', '10.20.0.9', T0 + 6 * DAY + t, `10.1.0.${t}`));
+  assert.deepEqual(counts, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+  assert.equal(index.sweep('NetrSessionEnum', '10.20.0.9', 'vpn', T0 + 6 * DAY, technique, 7).flagged, false);
+  assert.equal(index.sweep('NetrSessionEnum', '10.20.0.9', 'vpn', T0 + 6 * DAY, technique, 8).flagged, true);
+  assert.equal(index.sweep('NetrSessionEnum', '10.0.1.40', 'mgmt', T0 + 6 * DAY, technique, 40).flagged, false, 'live, the inventory server is still routine');
+  // The file servers are services (30 hosts ask them); the swept workstations are not.
+  assert.deepEqual(profile.fanout, [['netrsessionenum', 8, ['10.0.1.40'], [], ['10.0.1.20', '10.0.1.21']]]);
+  // The statistics keep all of it across a save.
+  assert.deepEqual(RoutineStats.fromJSON(JSON.parse(JSON.stringify(stats.toJSON()))).profile(), profile);
 });
