@@ -63,44 +63,18 @@ export interface ScoreTotals extends HuntTotals {
  * Scores every file of `archive` in `threads` workers; `write` gets the anomaly text in file
  * order (the same bytes, in the same order, for any thread count) and is awaited (backpressure).
  */
-export async function scoreArchive(
+export function scoreArchive(
   input: ArchiveInput,
   task: Extract<HuntTask, { kind: 'score' }>,
   write: (text: string) => Promise<void>,
   options: HuntRunOptions,
 ): Promise<ScoreTotals> {
-  const { range, archive: discovering } = split(input);
   const totals: ScoreTotals = { ...totalsOf(undefined), anomalies: 0, suppressed: 0 };
-  let progress: HuntProgress | undefined;
-  const files = discovering.then((archive) => {
-    totals.files = archive.files.length;
-    totals.skippedFiles = archive.skippedFiles;
-    progress = progressFor(archive, options.progress);
-    return archive.files;
+  return readChunks(input, task, totals, options, async (chunk) => {
+    totals.anomalies += chunk.anomalies ?? 0;
+    totals.suppressed += chunk.suppressed ?? 0;
+    if (chunk.text !== undefined && chunk.text !== '') await write(chunk.text);
   });
-  await runPool({
-    files,
-    task,
-    range,
-    threads: options.threads,
-    onChunk: async (chunk) => {
-      totals.records += chunk.records;
-      totals.outsideRange += chunk.outside;
-      totals.parseErrors += chunk.errors.length;
-      totals.anomalies += chunk.anomalies ?? 0;
-      totals.suppressed += chunk.suppressed ?? 0;
-      report(progress, chunk.errors);
-      progress?.records(chunk.records);
-      if (chunk.text !== undefined && chunk.text !== '') await write(chunk.text);
-    },
-    onUnreadable: (_file, message) => {
-      totals.parseErrors += 1;
-      report(progress, [`${message}\n`]);
-    },
-    onFileDone: (file: ArchiveFile) => progress?.fileDone(file.bytes),
-  });
-  progress?.done();
-  return totals;
 }
 
 /** What `trainArchive` hands this thread: see ChunkMessage's `sampled` and `observed`. */
@@ -118,7 +92,7 @@ export interface TrainingFeed {
  * count while the per-record work runs in the workers. Bad lines go to stderr as FILE:LINE.
  */
 export function trainArchive(input: ArchiveInput, sample: TrainSample, feed: TrainingFeed, options: HuntRunOptions): Promise<HuntTotals> {
-  return readChunks(input, { kind: 'train', sample }, options, (chunk) => {
+  return readChunks(input, { kind: 'train', sample }, totalsOf(undefined), options, (chunk) => {
     if (chunk.sampled !== undefined) forEachRecord(chunk.sampled, feed.sampled);
     if (chunk.observed !== undefined) forEachRecord(chunk.observed, feed.observed);
   });
@@ -135,7 +109,7 @@ export function readArchive(
   options: HuntRunOptions,
 ): Promise<HuntTotals> {
   const where: SourceLocation = { file: '', line: 0, offset: 0 };
-  return readChunks(input, { kind: 'records' }, options, (chunk, file) => {
+  return readChunks(input, { kind: 'records' }, totalsOf(undefined), options, (chunk, file) => {
     if (chunk.batch === undefined) return;
     where.file = file.path;
     forEachRecord(chunk.batch, (record, line) => {
@@ -145,15 +119,19 @@ export function readArchive(
   });
 }
 
-/** Runs a decoding task over `input`, counting and reporting, with `consume` for each chunk's payload. */
-async function readChunks(
+/**
+ * Runs a task over `input` in the workers, counting into `totals` and reporting bad lines and
+ * unreadable files, with `consume` for each chunk's payload (awaited when it returns a promise,
+ * so a slow writer holds the pool back).
+ */
+async function readChunks<Totals extends HuntTotals>(
   input: ArchiveInput,
-  task: Exclude<HuntTask, { kind: 'score' }>,
+  task: HuntTask,
+  totals: Totals,
   options: HuntRunOptions,
-  consume: (chunk: ChunkMessage, file: ArchiveFile) => void,
-): Promise<HuntTotals> {
+  consume: (chunk: ChunkMessage, file: ArchiveFile) => Promise<void> | void,
+): Promise<Totals> {
   const { range, archive: discovering } = split(input);
-  const totals = totalsOf(undefined);
   let progress: HuntProgress | undefined;
   const files = discovering.then((archive) => {
     totals.files = archive.files.length;
@@ -166,12 +144,13 @@ async function readChunks(
     task,
     range,
     threads: options.threads,
-    onChunk: (chunk, file) => {
+    onChunk: async (chunk, file) => {
       totals.records += chunk.records;
       totals.outsideRange += chunk.outside;
       totals.parseErrors += chunk.errors.length;
       report(progress, chunk.errors);
-      consume(chunk, file);
+      const consumed = consume(chunk, file);
+      if (consumed !== undefined) await consumed;
       progress?.records(chunk.records);
     },
     onUnreadable: (_file, message) => {

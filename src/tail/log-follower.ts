@@ -52,18 +52,6 @@ import {
 import { RotatedFiles } from './rotated-files.js';
 import type { FileCheckpoint, LineBatch, TailedLine } from './types.js';
 
-export type {
-  BatchHandler,
-  CatchUpProgress,
-  FileLag,
-  FollowerEventMap,
-  GapEvent,
-  GapSuspectedEvent,
-  OverlongEvent,
-  RotationEvent,
-  RotationReason,
-  TruncationEvent,
-} from './events.js';
 
 /** Options of a LogFollower. */
 export interface LogFollowerOptions {

@@ -4,7 +4,7 @@
  */
 import { appendFileSync, statSync, writeFileSync } from 'node:fs';
 import type { TestContext } from 'node:test';
-import { LogFollower, type LogFollowerOptions, type RotationEvent, type TruncationEvent } from '../../src/tail/log-follower.js';
+import { LogFollower, type LogFollowerOptions, type RotationEvent, type TruncationEvent } from '../../src/tail/index.js';
 import type { FileIdentity, LineBatch } from '../../src/tail/types.js';
 
 /** A Zeek TSV header block whose #open line makes each file's header distinct. */
