@@ -19,20 +19,15 @@ export const EXIT = {
   config: 78,
 } as const;
 
+const ENDS_WITH = { usage: { exit: EXIT.usage }, config: { exit: EXIT.config }, failure: { exit: EXIT.failure } } as const;
+
 /** Every error code the program emits, with the exit status of a command it ends. */
 export const ERROR_CODES = {
-  ERR_USAGE: { exit: EXIT.usage },
-  ERR_CONFIG_INVALID: { exit: EXIT.config },
-  ERR_INPUT_UNREADABLE: { exit: EXIT.usage },
-  ERR_MODEL_INVALID: { exit: EXIT.usage },
-  ERR_MODEL_INCOMPATIBLE: { exit: EXIT.usage },
-  ERR_TRAIN: { exit: EXIT.usage },
-  ERR_SINK_WRITE: { exit: EXIT.usage },
-  ERR_STATE: { exit: EXIT.usage },
-  ERR_TAIL: { exit: EXIT.usage },
-  ERR_METRICS_LISTEN: { exit: EXIT.usage },
-  ERR_DAEMON_START: { exit: EXIT.failure },
-  ERR_INTERNAL: { exit: EXIT.failure },
+  ERR_USAGE: ENDS_WITH.usage, ERR_INPUT_UNREADABLE: ENDS_WITH.usage, ERR_MODEL_INVALID: ENDS_WITH.usage,
+  ERR_MODEL_INCOMPATIBLE: ENDS_WITH.usage, ERR_TRAIN: ENDS_WITH.usage, ERR_SINK_WRITE: ENDS_WITH.usage,
+  ERR_STATE: ENDS_WITH.usage, ERR_TAIL: ENDS_WITH.usage, ERR_METRICS_LISTEN: ENDS_WITH.usage,
+  ERR_CONFIG_INVALID: ENDS_WITH.config,
+  ERR_DAEMON_START: ENDS_WITH.failure, ERR_INTERNAL: ENDS_WITH.failure,
 } as const satisfies Record<string, { exit: number }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

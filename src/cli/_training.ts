@@ -8,7 +8,7 @@ import { trainArchive, type ArchiveInput } from '../hunt/index.js';
 import type { KModesModel } from '../model/index.js';
 import { fewerClustersNote, Retrainer, type TrainingSetBuilder, type VettedPair } from '../score/index.js';
 import { TrainingWindow } from '../state/index.js';
-import { intOption, UsageError } from './_common.js';
+import { HUNT_OPTIONS, intOption, UsageError } from './_common.js';
 
 /** Training options after the INI and the command line are combined. */
 export interface TrainPlan {
@@ -26,6 +26,14 @@ export const TRAIN_OPTIONS = {
   init: { type: 'string' },
   seed: { type: 'string' },
   sample: { type: 'string' },
+} as const;
+
+/** The options `train` and `eval` both take: the config, --json, the training and the hunt options. */
+export const TRAINING_COMMAND_OPTIONS = {
+  config: { type: 'string', short: 'c' },
+  json: { type: 'boolean', default: false },
+  ...TRAIN_OPTIONS,
+  ...HUNT_OPTIONS,
 } as const;
 
 /** Combines `[model]`/`[training]` with command-line overrides. */

@@ -9,10 +9,10 @@ import { RecordEvaluator, scoringRuleFrom, type ScoringRule } from '../score/ind
 import type { Config } from '../config/index.js';
 import type { DceRpcRecord } from '../zeek/index.js';
 import { BzarBaseline, SigmaBaseline, type BaselineRule } from '../score/baselines.js';
-import { HUNT_OPTIONS, HUNT_USAGE, huntArchive, huntPlan, intOption, loadConfigOption, parseCommandArgs, runCommand, UsageError } from './_common.js';
+import { HUNT_USAGE, huntArchive, huntPlan, intOption, loadConfigOption, parseCommandArgs, runCommand, UsageError } from './_common.js';
 import { readArchive } from '../hunt/index.js';
 import { HELD_OUT_FIRST, renderSweep, runSweep, TUNING_SEEDS } from './sweep.js';
-import { TRAIN_OPTIONS, trainFromLogs, trainPlan } from './_training.js';
+import { TRAINING_COMMAND_OPTIONS, trainFromLogs, trainPlan } from './_training.js';
 
 export const summary = 'train, score and measure detection against labelled attack uids';
 
@@ -96,15 +96,12 @@ export async function run(args: string[]): Promise<number> {
     const parsed = parseCommandArgs(
       args,
       {
-        config: { type: 'string', short: 'c' },
+        ...TRAINING_COMMAND_OPTIONS,
         labels: { type: 'string' },
-        json: { type: 'boolean', default: false },
         sweep: { type: 'string' },
         tuning: { type: 'string' },
         'max-records': { type: 'string' },
         days: { type: 'string' },
-        ...TRAIN_OPTIONS,
-        ...HUNT_OPTIONS,
       },
       USAGE,
       true,

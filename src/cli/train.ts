@@ -6,8 +6,8 @@
 import { EXIT } from '../errors.js';
 import { serializeModel } from '../model/index.js';
 import { outputMode, writeOutputFile } from '../sink/index.js';
-import { HUNT_OPTIONS, HUNT_USAGE, huntArchive, huntPlan, loadConfigOption, runCommand, parseCommandArgs, UsageError } from './_common.js';
-import { TRAIN_OPTIONS, trainFromLogs, trainPlan } from './_training.js';
+import { HUNT_USAGE, huntArchive, huntPlan, loadConfigOption, runCommand, parseCommandArgs, UsageError } from './_common.js';
+import { TRAINING_COMMAND_OPTIONS, trainFromLogs, trainPlan } from './_training.js';
 
 export const summary = 'train a K-Modes model from dce_rpc logs';
 
@@ -35,13 +35,7 @@ export async function run(args: string[]): Promise<number> {
   return runCommand('train', USAGE, async () => {
     const parsed = parseCommandArgs(
       args,
-      {
-        config: { type: 'string', short: 'c' },
-        output: { type: 'string', short: 'o', default: 'model.json' },
-        json: { type: 'boolean', default: false },
-        ...TRAIN_OPTIONS,
-        ...HUNT_OPTIONS,
-      },
+      { output: { type: 'string', short: 'o', default: 'model.json' }, ...TRAINING_COMMAND_OPTIONS },
       USAGE,
       true,
     );

@@ -3,9 +3,9 @@
  * `npx tsc -p tsconfig.json && node build/src/config/render-docs.js [REPO_ROOT]`.
  * test/config/docs-sync.test.ts fails when the committed files are stale.
  */
-import { existsSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { writeWhenRunAsScript } from '../generated-files.js';
 import { renderConfigurationMarkdown, renderExampleIni } from './render.js';
 
 /** Repo-relative paths of the generated files. */
@@ -23,18 +23,4 @@ export function writeGeneratedFiles(repoRoot: string): string[] {
   return [markdown, exampleIni];
 }
 
-/** The nearest ancestor of `start` that holds a package.json. */
-function findRepoRoot(start: string): string {
-  let dir = start;
-  while (!existsSync(join(dir, 'package.json'))) {
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error(`config: no package.json above ${start}; pass the repository root`);
-    dir = parent;
-  }
-  return dir;
-}
-
-if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const root = process.argv[2] ?? findRepoRoot(dirname(fileURLToPath(import.meta.url)));
-  for (const path of writeGeneratedFiles(root)) process.stdout.write(`wrote ${path}\n`);
-}
+writeWhenRunAsScript(import.meta.url, 'config', writeGeneratedFiles);

@@ -9,6 +9,26 @@ import type { Config } from './types.js';
 /** Section order of the docs and the shipped file. */
 const ORDER = ['input', 'features', 'ip_groups', 'training', 'model', 'scoring', 'allow', 'output', 'logging', 'metrics'] as const;
 
+type FixedSection = Exclude<(typeof ORDER)[number], 'ip_groups' | 'allow'>;
+
+/** How one generated text renders each kind of section. */
+interface SectionRenderer {
+  ipGroups(): string[];
+  allow(): string[];
+  fixed(section: FixedSection, spec: { doc: string; keys: Record<string, KeySpec<unknown>> }): string[];
+}
+
+/** The intro, then every section in ORDER as `renderer` renders it, ending in one newline. */
+function renderSections(intro: readonly string[], renderer: SectionRenderer): string {
+  const out = [...intro];
+  for (const section of ORDER) {
+    if (section === 'ip_groups') out.push(...renderer.ipGroups());
+    else if (section === 'allow') out.push(...renderer.allow());
+    else out.push(...renderer.fixed(section, FIXED_SECTIONS[section]));
+  }
+  return out.join('\n').replace(/\n+$/, '\n');
+}
+
 function wrap(text: string, width: number, prefix: string): string[] {
   const lines: string[] = [];
   let current = '';
@@ -47,9 +67,7 @@ function markdownKey(section: string, key: string, spec: KeySpec<unknown>): stri
   return lines;
 }
 
-/** docs/configuration.md: every section and key with meaning, type, default, units and example. */
-export function renderConfigurationMarkdown(): string {
-  const out: string[] = [
+const MARKDOWN_INTRO: readonly string[] = [
     '# Configuration reference',
     '',
     '<!-- Generated from src/config/schema.ts by `node build/src/config/render-docs.js`. Do not edit by hand: a test fails when this page and the schema disagree. -->',
@@ -82,30 +100,31 @@ export function renderConfigurationMarkdown(): string {
     '`input.state_directory` or `output.directory` is not set in the file, the first path in those variables is used,',
     'else `/var/lib/zeek-anomalyd` and `/var/log/zeek-anomalyd`.',
     '',
-  ];
-  for (const section of ORDER) {
-    if (section === 'ip_groups') {
-      out.push(`## \`[${IP_GROUPS_SECTION.name}]\``, '', IP_GROUPS_SECTION.doc, '');
-      out.push(`- **Keys:** group names (${IP_GROUPS_SECTION.groupName.expected})`);
-      out.push(`- **Values:** ${IP_GROUPS_SECTION.value.name}: ${IP_GROUPS_SECTION.value.expected}`);
-      out.push('- **Default:** no groups (every address gets `features.ip_group_fallback`)', '', '```ini', `[${IP_GROUPS_SECTION.name}]`);
-      for (const [name, value] of IP_GROUPS_SECTION.example) out.push(`${name} = ${value}`);
-      out.push('```', '');
-      continue;
-    }
-    if (section === 'allow') {
-      out.push('## `[allow.NAME]`', '', ALLOW_SECTION.doc, '');
-      for (const [key, spec] of Object.entries(ALLOW_SECTION.keys)) out.push(...markdownKey('allow.NAME', key, spec));
-      out.push('Example:', '', '```ini', `[allow.${ALLOW_SECTION.example.name}]`);
-      for (const [key, value] of ALLOW_SECTION.example.entries) out.push(`${key} = ${value}`);
-      out.push('```', '');
-      continue;
-    }
-    const spec = FIXED_SECTIONS[section];
-    out.push(`## \`[${section}]\``, '', spec.doc, '');
-    for (const [key, keySpec] of Object.entries(spec.keys as Record<string, KeySpec<unknown>>)) out.push(...markdownKey(section, key, keySpec));
-  }
-  return out.join('\n').replace(/\n+$/, '\n');
+];
+
+/** docs/configuration.md: every section and key with meaning, type, default, units and example. */
+export function renderConfigurationMarkdown(): string {
+  return renderSections(MARKDOWN_INTRO, {
+    ipGroups: () => [
+      `## \`[${IP_GROUPS_SECTION.name}]\``, '', IP_GROUPS_SECTION.doc, '',
+      `- **Keys:** group names (${IP_GROUPS_SECTION.groupName.expected})`,
+      `- **Values:** ${IP_GROUPS_SECTION.value.name}: ${IP_GROUPS_SECTION.value.expected}`,
+      '- **Default:** no groups (every address gets `features.ip_group_fallback`)', '', '```ini', `[${IP_GROUPS_SECTION.name}]`,
+      ...IP_GROUPS_SECTION.example.map(([name, value]) => `${name} = ${value}`),
+      '```', '',
+    ],
+    allow: () => [
+      '## `[allow.NAME]`', '', ALLOW_SECTION.doc, '',
+      ...Object.entries(ALLOW_SECTION.keys).flatMap(([key, spec]) => markdownKey('allow.NAME', key, spec)),
+      'Example:', '', '```ini', `[allow.${ALLOW_SECTION.example.name}]`,
+      ...ALLOW_SECTION.example.entries.map(([key, value]) => `${key} = ${value}`),
+      '```', '',
+    ],
+    fixed: (section, spec) => [
+      `## \`[${section}]\``, '', spec.doc, '',
+      ...Object.entries(spec.keys).flatMap(([key, keySpec]) => markdownKey(section, key, keySpec)),
+    ],
+  });
 }
 
 function iniKey(key: string, spec: KeySpec<unknown>): string[] {
@@ -116,38 +135,34 @@ function iniKey(key: string, spec: KeySpec<unknown>): string[] {
   return lines;
 }
 
+const INI_INTRO: readonly string[] = [
+    '; zeek-anomalyd configuration. Generated from src/config/schema.ts; the full reference is',
+    '; docs/configuration.md. Every key is commented out at its default: uncomment to change it.',
+    '; Check a file with: zeek-anomalyd check-config -c /etc/zeek-anomalyd/zeek-anomalyd.ini',
+    '',
+];
+
 /**
  * The shipped config/zeek-anomalyd.ini: every key, documented and commented out at its default
  * (optional keys at their example), so the file loads clean as shipped and an admin uncomments
  * what to change.
  */
 export function renderExampleIni(): string {
-  const out: string[] = [
-    '; zeek-anomalyd configuration. Generated from src/config/schema.ts; the full reference is',
-    '; docs/configuration.md. Every key is commented out at its default: uncomment to change it.',
-    '; Check a file with: zeek-anomalyd check-config -c /etc/zeek-anomalyd/zeek-anomalyd.ini',
-    '',
-  ];
-  for (const section of ORDER) {
-    if (section === 'ip_groups') {
-      out.push(`[${IP_GROUPS_SECTION.name}]`, ...wrap(IP_GROUPS_SECTION.doc, 100, '; '));
-      for (const [name, value] of IP_GROUPS_SECTION.example) out.push(`;${name} = ${value}`);
-      out.push('');
-      continue;
-    }
-    if (section === 'allow') {
-      out.push(...wrap(ALLOW_SECTION.doc, 100, '; '));
-      out.push(...wrap(`Keys: ${Object.keys(ALLOW_SECTION.keys).join(', ')} (see docs/configuration.md).`, 100, '; '));
-      out.push(`;[allow.${ALLOW_SECTION.example.name}]`);
-      for (const [key, value] of ALLOW_SECTION.example.entries) out.push(`;${key} = ${value}`);
-      out.push('');
-      continue;
-    }
-    const spec = FIXED_SECTIONS[section];
-    out.push(`[${section}]`, ...wrap(spec.doc, 100, '; '), '');
-    for (const [key, keySpec] of Object.entries(spec.keys as Record<string, KeySpec<unknown>>)) out.push(...iniKey(key, keySpec));
-  }
-  return out.join('\n').replace(/\n+$/, '\n');
+  return renderSections(INI_INTRO, {
+    ipGroups: () => [
+      `[${IP_GROUPS_SECTION.name}]`, ...wrap(IP_GROUPS_SECTION.doc, 100, '; '),
+      ...IP_GROUPS_SECTION.example.map(([name, value]) => `;${name} = ${value}`), '',
+    ],
+    allow: () => [
+      ...wrap(ALLOW_SECTION.doc, 100, '; '),
+      ...wrap(`Keys: ${Object.keys(ALLOW_SECTION.keys).join(', ')} (see docs/configuration.md).`, 100, '; '),
+      `;[allow.${ALLOW_SECTION.example.name}]`, ...ALLOW_SECTION.example.entries.map(([key, value]) => `;${key} = ${value}`), '',
+    ],
+    fixed: (section, spec) => [
+      `[${section}]`, ...wrap(spec.doc, 100, '; '), '',
+      ...Object.entries(spec.keys).flatMap(([key, keySpec]) => iniKey(key, keySpec)),
+    ],
+  });
 }
 
 /** The effective settings (defaults filled in) as INI text that loads back to the same config. */

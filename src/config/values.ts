@@ -201,47 +201,57 @@ function splitList(value: string): string[] {
     .filter((item) => item !== '');
 }
 
-/** A comma-separated list of absolute paths or globs; `minItems` 1 makes it required non-empty. */
-export function pathList(minItems: number): ValueType<string[]> {
-  const expected = `a comma-separated list of absolute paths or globs${minItems > 0 ? ' (at least one)' : ' (may be empty)'}`;
+/**
+ * A comma-separated list whose items `check` takes one by one (given the items accepted before
+ * it): a value, or the problem with the item. Every bad item is reported, not only the first; fewer
+ * than `minItems` items is "the list is empty".
+ */
+function listType<T>(
+  name: string,
+  expected: string,
+  check: (item: string, accepted: readonly T[]) => { value: T } | { problem: string },
+  minItems = 1,
+): ValueType<T[]> {
   return valueType(
-    'list of paths/globs',
+    name,
     expected,
     (value, fail) => {
       const items = splitList(value);
       if (items.length < minItems) return fail('the list is empty');
-      const bad = items.filter((item) => !item.startsWith('/'));
-      if (bad.length > 0) return { ok: false, problems: bad.map((item) => `'${item}' is not an absolute path, expected ${expected}`) };
-      return ok(items);
+      const problems: string[] = [];
+      const accepted: T[] = [];
+      for (const item of items) {
+        const checked = check(item, accepted);
+        if ('problem' in checked) problems.push(checked.problem);
+        else accepted.push(checked.value);
+      }
+      return problems.length > 0 ? { ok: false, problems } : ok(accepted);
     },
     true,
+  );
+}
+
+/** A comma-separated list of absolute paths or globs; `minItems` 1 makes it required non-empty. */
+export function pathList(minItems: number): ValueType<string[]> {
+  const expected = `a comma-separated list of absolute paths or globs${minItems > 0 ? ' (at least one)' : ' (may be empty)'}`;
+  return listType<string>(
+    'list of paths/globs',
+    expected,
+    (item) => (item.startsWith('/') ? { value: item } : { problem: `'${item}' is not an absolute path, expected ${expected}` }),
+    minItems,
   );
 }
 
 /** A non-empty, duplicate-free, ordered list of words from `allowed`. */
 export function orderedSubset(allowed: readonly string[]): ValueType<string[]> {
   const expected = `a comma-separated list of distinct names from: ${allowed.join(', ')}`;
-  return valueType(
-    'ordered list',
-    expected,
-    (value, fail) => {
-      const items = splitList(value);
-      if (items.length === 0) return fail('the list is empty');
-      const problems: string[] = [];
-      const seen = new Set<string>();
-      for (const item of items) {
-        if (!allowed.includes(item)) {
-          const guess = nearest(item, allowed);
-          problems.push(`'${item}' is not known${guess === null ? '' : ` (did you mean ${guess}?)`}, expected ${expected}`);
-        } else if (seen.has(item)) {
-          problems.push(`'${item}' is listed twice, expected ${expected}`);
-        }
-        seen.add(item);
-      }
-      return problems.length > 0 ? { ok: false, problems } : ok(items);
-    },
-    true,
-  );
+  return listType<string>('ordered list', expected, (item, accepted) => {
+    if (!allowed.includes(item)) {
+      const guess = nearest(item, allowed);
+      return { problem: `'${item}' is not known${guess === null ? '' : ` (did you mean ${guess}?)`}, expected ${expected}` };
+    }
+    return accepted.includes(item) ? { problem: `'${item}' is listed twice, expected ${expected}` } : { value: item };
+  });
 }
 
 /** One IP address or CIDR, returned as canonical CIDR text (bare address → /32 or /128). */
@@ -255,22 +265,13 @@ export const cidr: ValueType<string> = valueType(
 );
 
 /** A comma-separated list of CIDRs (each canonicalised). */
-export const cidrList: ValueType<string[]> = valueType(
+export const cidrList: ValueType<string[]> = listType<string>(
   'list of CIDRs',
   'a comma-separated list of IPv4/IPv6 CIDRs or addresses with zero host bits (10.1.0.0/16, 2001:db8::/32)',
-  (value, fail) => {
-    const items = splitList(value);
-    if (items.length === 0) return fail('the list is empty');
-    const problems: string[] = [];
-    const out: string[] = [];
-    for (const item of items) {
-      const parsed = parseConfigCidr(item);
-      if (parsed.ok) out.push(parsed.cidr.text);
-      else problems.push(`${parsed.reason}, expected ${cidrList.expected}`);
-    }
-    return problems.length > 0 ? { ok: false, problems } : ok(out);
+  (item) => {
+    const parsed = parseConfigCidr(item);
+    return parsed.ok ? { value: parsed.cidr.text } : { problem: `${parsed.reason}, expected ${cidrList.expected}` };
   },
-  true,
 );
 
 /** An IANA time zone name known to this Node's ICU (case normalised: utc → UTC). */

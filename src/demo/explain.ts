@@ -2,7 +2,8 @@
  * Turns one anomalies.log record (the values aligned with ANOMALY_SCHEMA) into a few lines a
  * person can read: when, who talked to whom, what was called, and why it was flagged.
  */
-import { techniqueFor } from '../score/index.js';
+import { ANOMALY_SCHEMA, techniqueFor } from '../score/index.js';
+import { fieldIndex } from '../zeek/index.js';
 
 /** The fields of an anomaly the explanation uses, read from ANOMALY_SCHEMA-aligned values. */
 export interface AnomalyView {
@@ -38,24 +39,15 @@ function list(value: unknown): string[] {
 
 /** Reads the values the daemon hands to `hooks.onAnomaly` (ANOMALY_SCHEMA order). */
 export function anomalyView(values: readonly unknown[]): AnomalyView {
+  const at = (name: string): unknown => values[fieldIndex(ANOMALY_SCHEMA, name)];
+  const label = (name: string): string => text(at(name)) ?? '-';
   return {
-    ts: Number(values[0]),
-    uid: text(values[1]) ?? '-',
-    origHost: text(values[2]) ?? '-',
-    respHost: text(values[4]) ?? '-',
-    namedPipe: text(values[6]),
-    endpoint: text(values[7]),
-    operation: text(values[8]),
-    origGroup: text(values[9]) ?? '-',
-    respGroup: text(values[10]) ?? '-',
-    timeBin: text(values[11]) ?? '-',
-    cluster: Number(values[12]),
-    distance: Number(values[13]),
-    rarity: Number(values[14]),
-    mismatched: list(values[15]),
-    expected: list(values[16]),
-    unseen: list(values[17]),
-    reason: text(values[20]),
+    ts: Number(at('ts')), uid: label('uid'), origHost: label('id.orig_h'), respHost: label('id.resp_h'),
+    namedPipe: text(at('named_pipe')), endpoint: text(at('endpoint')), operation: text(at('operation')),
+    origGroup: label('orig_ip_group'), respGroup: label('resp_ip_group'), timeBin: label('time_of_day_bin'),
+    cluster: Number(at('cluster')), distance: Number(at('distance')), rarity: Number(at('rarity')),
+    mismatched: list(at('mismatched')), expected: list(at('expected')), unseen: list(at('unseen')),
+    reason: text(at('reason')),
   };
 }
 

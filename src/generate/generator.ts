@@ -55,13 +55,18 @@ class HostPicker {
   readonly #rng: Rng;
   readonly #hosts: NetworkHosts;
   readonly #workstations: string[];
-  readonly #servers: string[];
+  /** The hosts a server role (every role but the client ones) draws from, evenly. */
+  readonly #serverPools: Readonly<Record<Exclude<Role, 'workstation' | 'any-client'>, readonly string[]>>;
 
   constructor(rng: Rng, hosts: NetworkHosts) {
     this.#rng = rng;
     this.#hosts = hosts;
     this.#workstations = hosts.workstations.map((w) => w.host);
-    this.#servers = [...hosts.fileServers, ...hosts.printServers, ...hosts.appServers, ...hosts.managementServers];
+    const servers = [...hosts.fileServers, ...hosts.printServers, ...hosts.appServers, ...hosts.managementServers];
+    this.#serverPools = {
+      dc: hosts.domainControllers, file: hosts.fileServers, print: hosts.printServers, mgmt: hosts.managementServers,
+      app: hosts.appServers, admin: hosts.adminWorkstations, server: servers,
+    };
   }
 
   #skewed(items: readonly string[]): string {
@@ -88,27 +93,8 @@ class HostPicker {
   }
 
   #role(role: Role): string {
-    const hosts = this.#hosts;
-    const rng = this.#rng;
-    switch (role) {
-      case 'workstation':
-      case 'any-client':
-        return this.#skewed(this.#workstations);
-      case 'dc':
-        return rng.pick(hosts.domainControllers);
-      case 'file':
-        return rng.pick(hosts.fileServers);
-      case 'print':
-        return rng.pick(hosts.printServers);
-      case 'mgmt':
-        return rng.pick(hosts.managementServers);
-      case 'app':
-        return rng.pick(hosts.appServers);
-      case 'admin':
-        return rng.pick(hosts.adminWorkstations);
-      case 'server':
-        return rng.pick(this.#servers);
-    }
+    if (role === 'workstation' || role === 'any-client') return this.#skewed(this.#workstations);
+    return this.#rng.pick(this.#serverPools[role]);
   }
 }
 

@@ -13,18 +13,11 @@ export const ANOMALY_SCHEMA: ZeekSchema = Object.freeze({
   fields: Object.freeze([
     // The record's own columns, typed as in dce_rpc.log (all but rtt).
     ...DCE_RPC_SCHEMA.fields.filter((field) => field.name !== 'rtt'),
-    { name: 'orig_ip_group', type: 'string' },
-    { name: 'resp_ip_group', type: 'string' },
-    { name: 'time_of_day_bin', type: 'string' },
-    { name: 'cluster', type: 'count' },
-    { name: 'distance', type: 'count' },
-    { name: 'rarity', type: 'double' },
-    { name: 'mismatched', type: 'vector[string]' },
-    { name: 'expected', type: 'vector[string]' },
-    { name: 'unseen', type: 'vector[string]' },
-    { name: 'model', type: 'string' },
-    { name: 'technique', type: 'string' },
-    { name: 'reason', type: 'string' },
+    // Where and when, the nearest cluster, the explanation, and who flagged it why.
+    { name: 'orig_ip_group', type: 'string' }, { name: 'resp_ip_group', type: 'string' }, { name: 'time_of_day_bin', type: 'string' },
+    { name: 'cluster', type: 'count' }, { name: 'distance', type: 'count' }, { name: 'rarity', type: 'double' },
+    { name: 'mismatched', type: 'vector[string]' }, { name: 'expected', type: 'vector[string]' }, { name: 'unseen', type: 'vector[string]' },
+    { name: 'model', type: 'string' }, { name: 'technique', type: 'string' }, { name: 'reason', type: 'string' },
   ]),
 }) as ZeekSchema;
 

@@ -23,10 +23,10 @@ import { mkdir, open, rename, stat } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DaemonError } from '../errors.js';
+import { syncDirectory, writeFileSynced } from '../state/index.js';
 import type { AnomalyFormatter } from './format.js';
 import { tsvOpenTime } from './format.js';
 import { nextRotationAt, rotatedFileName } from './rotation.js';
-import { syncDirectory } from './output-target.js';
 
 /**
  * Device, inode and our idea of the size of the file we write to. Numbers, unlike the tail's
@@ -392,13 +392,7 @@ export class AnomalyLogWriter {
     const fragment = await readRange(handle, cutAt, size);
     let savedTo: string | null = `${this.#path}.torn-${this.#clock()}`;
     try {
-      const keep = await open(savedTo, 'wx', 0o644);
-      try {
-        await keep.writeFile(fragment);
-        await keep.sync();
-      } finally {
-        await keep.close();
-      }
+      await writeFileSynced(savedTo, fragment, 'wx');
     } catch {
       // Disk full, most likely: cutting the fragment matters more than keeping it (a glued
       // line is a forged record); its size is still reported.

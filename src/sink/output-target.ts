@@ -14,8 +14,9 @@
  */
 import { once } from 'node:events';
 import { open, realpath, rename, rm, stat, type FileHandle } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { DaemonError, messageOf } from '../errors.js';
+import { syncDirectory, tempPathNextTo } from '../state/index.js';
 
 /** How an output path is written. */
 export type OutputMode =
@@ -67,8 +68,6 @@ export async function outputMode(path: string, component: string): Promise<Outpu
   });
 }
 
-let tempCounter = 0;
-
 /** Opens `path` for writing as `outputMode` decides (see the module comment). */
 export async function openOutputTarget(path: string, component: string): Promise<OutputTarget> {
   const mode = await outputMode(path, component);
@@ -89,70 +88,67 @@ export async function writeOutputFile(path: string, data: string | Uint8Array, c
   }
 }
 
-/** A file handle written to as one output; `close` is safe to call more than once. */
-function handleWriter(handle: FileHandle, path: string, component: string): { write: (data: string | Uint8Array) => Promise<void>; close: () => Promise<void> } {
+/**
+ * An output written through `handle`. `commit` closes it between `seal` (before) and `publish`
+ * (after); `discard` undoes a failed commit or an abort. Closing twice is harmless.
+ */
+function handleTarget(
+  handle: FileHandle,
+  path: string,
+  component: string,
+  steps: { seal?: () => Promise<void>; publish?: () => Promise<void>; discard?: () => Promise<void> },
+): OutputTarget {
   let closed = false;
+  const close = async (): Promise<void> => {
+    if (closed) return;
+    closed = true;
+    await handle.close();
+  };
   return {
-    write: async (data) => {
+    label: path,
+    async write(data) {
       try {
         await handle.writeFile(data);
       } catch (error) {
         throw outputError(component, path, error);
       }
     },
-    close: async () => {
-      if (closed) return;
-      closed = true;
-      await handle.close();
-    },
-  };
-}
-
-async function replaceTarget(path: string, component: string): Promise<OutputTarget> {
-  const dir = dirname(path);
-  tempCounter += 1;
-  const temp = join(dir, `.${basename(path)}.${process.pid}.${tempCounter}.tmp`);
-  const handle = await openHandle(temp, 'wx', path, component);
-  const writer = handleWriter(handle, path, component);
-  return {
-    label: path,
-    write: writer.write,
     async commit() {
       try {
-        await handle.sync();
-        await writer.close();
-        await rename(temp, path);
-        await syncDirectory(dir);
+        await steps.seal?.();
+        await close();
+        await steps.publish?.();
       } catch (error) {
-        await rm(temp, { force: true });
+        await steps.discard?.();
         throw outputError(component, path, error);
       }
     },
     async abort() {
       try {
-        await writer.close();
+        await close();
       } finally {
-        await rm(temp, { force: true });
+        await steps.discard?.();
       }
     },
   };
 }
 
+async function replaceTarget(path: string, component: string): Promise<OutputTarget> {
+  const temp = tempPathNextTo(path);
+  const handle = await openHandle(temp, 'wx', path, component);
+  return handleTarget(handle, path, component, {
+    seal: () => handle.sync(),
+    publish: async () => {
+      await rename(temp, path);
+      await syncDirectory(dirname(path));
+    },
+    discard: () => rm(temp, { force: true }),
+  });
+}
+
 async function writeThroughTarget(path: string, component: string): Promise<OutputTarget> {
   // 'w' on a device or FIFO truncates nothing and creates nothing; it only opens.
-  const writer = handleWriter(await openHandle(path, 'w', path, component), path, component);
-  return {
-    label: path,
-    write: writer.write,
-    async commit() {
-      try {
-        await writer.close();
-      } catch (error) {
-        throw outputError(component, path, error);
-      }
-    },
-    abort: writer.close,
-  };
+  return handleTarget(await openHandle(path, 'w', path, component), path, component, {});
 }
 
 function stdoutTarget(component: string): OutputTarget {
@@ -175,15 +171,5 @@ async function openHandle(file: string, flags: string, path: string, component: 
     return await open(file, flags, 0o644);
   } catch (error) {
     throw outputError(component, path, error);
-  }
-}
-
-/** fsyncs a directory, so a rename or a new file in it survives a crash. */
-export async function syncDirectory(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
   }
 }

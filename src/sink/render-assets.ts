@@ -5,9 +5,9 @@
  * `npx tsc -p tsconfig.json && node build/src/sink/render-assets.js [REPO_ROOT]`.
  * test/sink/render-assets.test.ts fails when a committed file is stale.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { writeWhenRunAsScript } from '../generated-files.js';
 import { ANOMALY_SCHEMA } from '../score/index.js';
 import type { ZeekValue } from '../zeek/index.js';
 import { ECS_CONSTANTS, ECS_VERSION, ecsFieldName } from './ecs.js';
@@ -103,18 +103,8 @@ export function writeGeneratedAssets(repoRoot: string): string[] {
   return [template, pipeline, outputFormat];
 }
 
-function findRepoRoot(start: string): string {
-  let dir = start;
-  while (!existsSync(join(dir, 'package.json'))) {
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error(`sink: no package.json above ${start}; pass the repository root`);
-    dir = parent;
-  }
-  return dir;
-}
-
-if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+writeWhenRunAsScript(import.meta.url, 'sink', (root) => {
+  // The examples show ts as a date; in UTC they are the same on every machine.
   process.env.TZ = 'UTC';
-  const root = process.argv[2] ?? findRepoRoot(dirname(fileURLToPath(import.meta.url)));
-  for (const path of writeGeneratedAssets(root)) process.stdout.write(`wrote ${path}\n`);
-}
+  return writeGeneratedAssets(root);
+});

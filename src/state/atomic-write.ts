@@ -10,21 +10,30 @@ import { DaemonError } from '../errors.js';
 
 let tempCounter = 0;
 
+/** A fresh temp-file path in the directory of `path`, so a rename onto `path` stays atomic. */
+export function tempPathNextTo(path: string): string {
+  tempCounter += 1;
+  return join(dirname(path), `.${basename(path)}.${process.pid}.${tempCounter}.tmp`);
+}
+
+/** Writes `data` to a file opened with `flags` and fsyncs it before closing. */
+export async function writeFileSynced(path: string, data: string | Uint8Array, flags: string): Promise<void> {
+  const handle = await open(path, flags, 0o644);
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
 /** Atomically replaces `path` with `data` (temp file in the same dir, fsync, rename, fsync dir). */
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  const dir = dirname(path);
-  tempCounter += 1;
-  const tempPath = join(dir, `.${basename(path)}.${process.pid}.${tempCounter}.tmp`);
+  const tempPath = tempPathNextTo(path);
   try {
-    const handle = await open(tempPath, 'w', 0o644);
-    try {
-      await handle.writeFile(data);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
+    await writeFileSynced(tempPath, data, 'w');
     await rename(tempPath, path);
-    await syncDirectory(dir);
+    await syncDirectory(dirname(path));
   } catch (error) {
     // Best effort: the temp file does not exist when `open` failed, and a leftover temp file is
     // harmless; the original failure is what the caller needs to see.
@@ -36,7 +45,8 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
   }
 }
 
-async function syncDirectory(dir: string): Promise<void> {
+/** fsyncs a directory, so a rename or a new file in it survives a crash. */
+export async function syncDirectory(dir: string): Promise<void> {
   const handle = await open(dir, 'r');
   try {
     await handle.sync();

@@ -2,7 +2,7 @@
  * The state directory: atomic writes, the single-instance lock, the tail checkpoints and the
  * persisted training window. Other stages import from here only.
  */
-export { writeFileAtomic } from './atomic-write.js';
+export { syncDirectory, tempPathNextTo, writeFileAtomic, writeFileSynced } from './atomic-write.js';
 export { CHECKPOINT_FILE, CHECKPOINT_FORMAT_VERSION, loadCheckpoints, parseCheckpointDocument, saveCheckpoints } from './checkpoint-store.js';
 export type { LoadedCheckpoints } from './checkpoint-store.js';
 export { acquireStateLock, isProcessAlive, LOCK_FILE } from './state-lock.js';

@@ -20,7 +20,7 @@ import { toDceRpcRecord } from './dce-rpc.js';
 import { unescapeTsv } from './bytes.js';
 import { ZeekLineDecoder } from './decoder.js';
 import type { TsvLayout, ZeekHeaderEvent, ZeekLineDecoderOptions, ZeekParseError } from './decoded.js';
-import { typeShape } from './schema.js';
+import { typeShape, type ValueKind } from './schema.js';
 import { isAddrText } from './values.js';
 import { fastSlices, POWERS_OF_TEN, scanAsciiText, scanIPv4 } from './scan.js';
 
@@ -49,6 +49,11 @@ const R_RESP_H = 13;
 const R_PIPE = 14;
 const R_ENDPOINT = 15;
 const R_OPERATION = 16;
+
+/** The role of any other column by its scalar kind; null: the fast path does not check it. */
+const KIND_ROLES: Readonly<Record<Exclude<ValueKind, 'string'>, number | null>> = {
+  time: R_FLOAT, interval: R_FLOAT, double: R_FLOAT, int: R_INT, count: R_COUNT, port: R_PORT, addr: R_ADDR, bool: R_BOOL, subnet: null,
+};
 
 /** The dce_rpc columns' roles and the Zeek type each must have for the fast path. */
 const DCE_ROLES: ReadonlyMap<string, { role: number; type: string }> = new Map([
@@ -161,30 +166,9 @@ function buildPlan(layout: TsvLayout, columns: ReadonlySet<string> | null): Uint
       continue;
     }
     if (shape.container !== null) return null;
-    switch (shape.kind) {
-      case 'time':
-      case 'interval':
-      case 'double':
-        plan[i] = R_FLOAT;
-        break;
-      case 'int':
-        plan[i] = R_INT;
-        break;
-      case 'count':
-        plan[i] = R_COUNT;
-        break;
-      case 'port':
-        plan[i] = R_PORT;
-        break;
-      case 'addr':
-        plan[i] = R_ADDR;
-        break;
-      case 'bool':
-        plan[i] = R_BOOL;
-        break;
-      case 'subnet':
-        return null;
-    }
+    const role = KIND_ROLES[shape.kind];
+    if (role === null) return null;
+    plan[i] = role;
   }
   // Without a (wanted) ts every record is an error: the generic path words it.
   if (!seen.has('ts') || (columns !== null && !columns.has('ts'))) return null;

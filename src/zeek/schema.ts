@@ -99,16 +99,10 @@ export function typeShape(type: ZeekType): TypeShape {
 export const DCE_RPC_SCHEMA: ZeekSchema = Object.freeze({
   path: 'dce_rpc',
   fields: Object.freeze([
-    { name: 'ts', type: 'time' },
-    { name: 'uid', type: 'string' },
-    { name: 'id.orig_h', type: 'addr' },
-    { name: 'id.orig_p', type: 'port' },
-    { name: 'id.resp_h', type: 'addr' },
-    { name: 'id.resp_p', type: 'port' },
-    { name: 'rtt', type: 'interval' },
-    { name: 'named_pipe', type: 'string' },
-    { name: 'endpoint', type: 'string' },
-    { name: 'operation', type: 'string' },
+    // The call, its connection, then what was called.
+    { name: 'ts', type: 'time' }, { name: 'uid', type: 'string' },
+    { name: 'id.orig_h', type: 'addr' }, { name: 'id.orig_p', type: 'port' }, { name: 'id.resp_h', type: 'addr' }, { name: 'id.resp_p', type: 'port' },
+    { name: 'rtt', type: 'interval' }, { name: 'named_pipe', type: 'string' }, { name: 'endpoint', type: 'string' }, { name: 'operation', type: 'string' },
   ]),
 }) as ZeekSchema;
 
