@@ -26,6 +26,7 @@ import { DaemonError } from '../errors.js';
 import { syncDirectory, writeFileSynced } from '../state/index.js';
 import type { AnomalyFormatter } from './format.js';
 import { tsvOpenTime } from './format.js';
+import { lastLineEnd, readRange, TAIL_BYTES } from './file-tail.js';
 import { nextRotationAt, rotatedFileName } from './rotation.js';
 
 /**
@@ -69,7 +70,6 @@ export interface OpenResult {
 const APPEND_EXISTING = constants.O_RDWR | constants.O_APPEND;
 const APPEND_OR_CREATE = APPEND_EXISTING | constants.O_CREAT;
 const HEAD_BYTES = 64 * 1024;
-const TAIL_BYTES = 4096;
 
 /** A fragment cut off the end of the file by `appendBatch` (see the module comment). */
 export interface TornTail {
@@ -374,17 +374,7 @@ export class AnomalyLogWriter {
     } catch (error) {
       throw sinkError(`cannot stat ${this.#path}`, error, this.#path);
     }
-    let cutAt = 0;
-    for (let end = size; end > 0; ) {
-      const from = Math.max(0, end - TAIL_BYTES);
-      const chunk = await readRange(handle, from, end);
-      const newline = chunk.lastIndexOf(0x0a);
-      if (newline >= 0) {
-        cutAt = from + newline + 1;
-        break;
-      }
-      end = from;
-    }
+    const cutAt = await lastLineEnd(handle, size);
     if (cutAt === size) {
       this.#endsMidLine = false;
       return;
@@ -474,18 +464,6 @@ export class AnomalyLogWriter {
 
 function fileTimeMs(birthtimeMs: number, mtimeMs: number): number {
   return birthtimeMs > 0 ? birthtimeMs : mtimeMs;
-}
-
-async function readRange(handle: FileHandle, from: number, to: number): Promise<Buffer> {
-  const length = Math.max(0, to - from);
-  const buffer = Buffer.alloc(length);
-  let done = 0;
-  while (done < length) {
-    const { bytesRead } = await handle.read(buffer, done, length - done, from + done);
-    if (bytesRead === 0) break;
-    done += bytesRead;
-  }
-  return buffer.subarray(0, done);
 }
 
 function sinkError(message: string, cause: unknown, path: string): DaemonError {
