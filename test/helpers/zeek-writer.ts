@@ -109,6 +109,8 @@ class Writer {
   #written = 0;
   #rotations = 0;
   readonly #pendingArchives: Promise<void>[] = [];
+  /** logrotate: the compression of `.1` this rotation still owes (null once done). */
+  #pendingCompression: (() => void) | null = null;
 
   constructor(options: WriterOptions) {
     this.#o = options;
@@ -161,6 +163,9 @@ class Writer {
     const archiveDay = day(this.#openMs);
     const delay = this.#o.archiveDelayMs ?? 300;
     if (layout === 'logrotate') {
+      // One logrotate run compresses `.1` before the next run starts: under load the timer below
+      // can come after the next rotation, which would copy over a `.1` not yet compressed.
+      this.#pendingCompression?.();
       const keep = this.#o.keep ?? 1000;
       rmSync(`${live}.${keep}.gz`, { force: true });
       for (let n = keep - 1; n >= 1; n -= 1) {
@@ -174,10 +179,14 @@ class Writer {
       // The live file has no header after a truncation; the reference gets one so that the
       // offline scorer reads it like any other file.
       writeFileSync(this.#reference, this.#header());
-      this.#later(delay, () => {
+      const compress = (): void => {
+        if (this.#pendingCompression !== compress) return;
+        this.#pendingCompression = null;
         writeFileSync(`${live}.1.gz`, gzipSync(readFileSync(`${live}.1`)));
         rmSync(`${live}.1`);
-      });
+      };
+      this.#pendingCompression = compress;
+      this.#later(delay, compress);
     } else {
       writeSync(this.#fd, `#close\t${zeekStamp(closeMs)}\n`);
       appendFileSync(this.#reference as string, `#close\t${zeekStamp(closeMs)}\n`);
