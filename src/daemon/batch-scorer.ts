@@ -7,7 +7,9 @@
 import { messageOf } from '../errors.js';
 import type { FeatureExtractor, TrainingSampler } from '../features/index.js';
 import type { Logger } from '../log.js';
-import { anomalyValues, type RecordEvaluator, type RoutineStats } from '../score/index.js';
+import { anomalyValues, RecordEvaluator, scoringRuleFrom, type RoutineStats } from '../score/index.js';
+import type { Config } from '../config/index.js';
+import type { KModesModel } from '../model/index.js';
 import type { AnomalyFormatter } from '../sink/index.js';
 import type { LineBatch } from '../tail/index.js';
 import { DCE_RPC_COLUMNS, DCE_RPC_SCHEMA, DceRpcLineDecoder, type DceRpcRecord, type TsvLayout, type ZeekValue } from '../zeek/index.js';
@@ -18,8 +20,17 @@ export interface BatchScorerOptions {
    * with sample_every = auto, where the window decides (`offer()`, thinning when full).
    */
   sampler: TrainingSampler | null;
-  /** Where sampled records go (in memory; persisting it is the caller's). */
-  window: { add(record: DceRpcRecord): void; offer?(record: DceRpcRecord): boolean };
+  /**
+   * Where sampled records go (in memory; persisting it is the caller's). With `offer()` the
+   * window thins itself when full: a change of its `stride` is logged and counts as sampled.
+   */
+  window: {
+    add(record: DceRpcRecord): void;
+    offer?(record: DceRpcRecord): boolean;
+    readonly stride?: number;
+    readonly size?: number;
+    readonly maxRows?: number;
+  };
   /** Statistics over every record read, the ground of the routine rules. */
   routine: RoutineStats;
   /** Extracts `orig_ip_group` for the routine statistics while there is no model. */
@@ -38,8 +49,13 @@ export interface BatchOutcome {
   parseErrors: number;
   /** Anomalies an allow rule kept out of the output. */
   suppressed: number;
-  /** Whether the training window took a record. */
+  /** Whether the training window changed (took a record, or thinned itself). */
   sampled: boolean;
+}
+
+/** The evaluator the daemon scores with: `model` under `[scoring]`, `[features]` and `[allow]`. */
+export function evaluatorFor(model: KModesModel, config: Config): RecordEvaluator {
+  return new RecordEvaluator({ model, rule: scoringRuleFrom(config.scoring), features: config.features, allow: config.allow, followFanout: true });
 }
 
 export class BatchScorer {
@@ -58,6 +74,7 @@ export class BatchScorer {
     const { sampler, window, routine, log } = this.#options;
     const decoder = this.#decoderFor(batch);
     const outcome: BatchOutcome = { lines: [], records: 0, parseErrors: batch.overlong, suppressed: 0, sampled: false };
+    const strideBefore = window.stride;
     for (const input of batch.lines) {
       // A DceRpcRecord, or a header, or a bad line (undecodable, or not a dce_rpc record).
       const record = decoder.decode(input.bytes, input.line, input.offset);
@@ -101,6 +118,15 @@ export class BatchScorer {
       }
       outcome.lines.push(line);
       this.#options.onAnomaly?.(record, values);
+    }
+    const stride = window.stride;
+    if (stride !== strideBefore && stride !== undefined && strideBefore !== undefined) {
+      // Thinning rewrote the window: it is saved even when this batch kept no record.
+      outcome.sampled = true;
+      log.info(`training window ${stride > strideBefore ? 'full: thinned evenly' : 'has room again'}; keeping 1 record in ${stride} from now on`, {
+        window: window.size,
+        max_rows: window.maxRows,
+      });
     }
     return outcome;
   }

@@ -57,6 +57,14 @@ export class ModelStore {
     return loadModel(this.pathOf(modelId));
   }
 
+  /**
+   * The model to start with: the one that scored the lines past the restart point (`scoredLast`,
+   * from progress.json) scores them again; without it, the current one.
+   */
+  async forRestart(scoredLast: string | null): Promise<KModesModel | null> {
+    return scoredLast !== null ? await this.load(scoredLast).catch(() => this.current()) : await this.current();
+  }
+
   /** Saves `model`, makes it current, and removes all but the newest `keep` models. */
   async install(model: KModesModel, keep: number): Promise<void> {
     await mkdir(this.directory, { recursive: true });
