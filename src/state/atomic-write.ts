@@ -5,6 +5,7 @@
  * so the rename itself is durable.
  */
 import { open, rename, unlink } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { DaemonError } from '../errors.js';
 
@@ -16,11 +17,15 @@ export function tempPathNextTo(path: string): string {
   return join(dirname(path), `.${basename(path)}.${process.pid}.${tempCounter}.tmp`);
 }
 
-/** Writes `data` to a file opened with `flags` and fsyncs it before closing. */
-export async function writeFileSynced(path: string, data: string | Uint8Array, flags: string): Promise<void> {
+/**
+ * Writes `data` to a file opened with `flags` and fsyncs it before closing. A list of chunks is
+ * written in order, so a large file need not first be joined into one buffer.
+ */
+export async function writeFileSynced(path: string, data: string | Uint8Array | readonly Uint8Array[], flags: string): Promise<void> {
   const handle = await open(path, flags, 0o644);
   try {
-    await handle.writeFile(data);
+    if (typeof data === 'string' || data instanceof Uint8Array) await handle.writeFile(data);
+    else for (const chunk of data) await writeWhole(handle, chunk);
     await handle.sync();
   } finally {
     await handle.close();
@@ -28,7 +33,7 @@ export async function writeFileSynced(path: string, data: string | Uint8Array, f
 }
 
 /** Atomically replaces `path` with `data` (temp file in the same dir, fsync, rename, fsync dir). */
-export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+export async function writeFileAtomic(path: string, data: string | Uint8Array | readonly Uint8Array[]): Promise<void> {
   const tempPath = tempPathNextTo(path);
   try {
     await writeFileSynced(tempPath, data, 'w');
@@ -43,6 +48,10 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
       meta: { path },
     });
   }
+}
+
+async function writeWhole(handle: FileHandle, chunk: Uint8Array): Promise<void> {
+  for (let done = 0; done < chunk.length; ) done += (await handle.write(chunk, done, chunk.length - done)).bytesWritten;
 }
 
 /** fsyncs a directory, so a rename or a new file in it survives a crash. */
