@@ -101,7 +101,8 @@ export class Collector {
     return this.data.map((line) => sequenceOf(line) ?? -1);
   }
 
-  async waitFor(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  /** Waits for `condition`; the timeout only bounds a failure (a loaded CI machine is slow). */
+  async waitFor(condition: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!condition()) {
       if (Date.now() > deadline) {
@@ -112,7 +113,7 @@ export class Collector {
     }
   }
 
-  async waitForData(count: number, timeoutMs = 10_000): Promise<void> {
+  async waitForData(count: number, timeoutMs = 30_000): Promise<void> {
     await this.waitFor(() => this.data.length >= count, `${count} data lines`, timeoutMs);
   }
 }
