@@ -63,7 +63,7 @@ void test('full disk with a kill -9 while full, poison ts records: the daemon st
   assert.equal(daemon.child.exitCode, null, `a restart on a full disk gave up\n${daemon.tail()}`);
   smallFs.free();
   await waitFor(() => `all records after space was freed (at ${readProgress(site)?.records})\n${daemon.tail()}`, () => readProgress(site)?.records === RECORDS, 60_000);
-  await daemon.waitForLine(/recovered/, 10_000);
+  await daemon.waitForLine(/recovered/, 60_000);
   const stop = await daemon.terminate();
   assert.equal(stop.code, 0, daemon.tail());
   writer.close();
@@ -99,7 +99,7 @@ void test('anomalies.log truncated by hand while stopped (TSV): the fragment is 
   writer.close();
   daemon = new DaemonProcess(site);
   await waitFor(() => `all records\n${daemon.tail()}`, () => readProgress(site)?.records === 1200, 60_000);
-  await daemon.waitForLine(/partial line .*cut it off/, 10_000);
+  await daemon.waitForLine(/partial line .*cut it off/, 60_000);
   assert.equal((await daemon.terminate()).code, 0, daemon.tail());
   const lines = readFileSync(path, 'utf8').split('\n').filter((line) => line !== '' && !line.startsWith('#'));
   const fieldCount = (readFileSync(path, 'utf8').split('\n').find((line) => line.startsWith('#fields')) ?? '').split('\t').length - 1;
