@@ -1,5 +1,6 @@
 /** The configuration stage's public surface. */
-export { DEFAULT_CONFIG_PATH, defaultConfig, formatProblem, loadConfigFile, ownOutputMatchedBy, parseConfigText } from './load.js';
+export { ownOutputMatchedBy } from './cross-check.js';
+export { DEFAULT_CONFIG_PATH, defaultConfig, formatProblem, loadConfigFile, parseConfigText } from './load.js';
 export type { ParseOptions } from './load.js';
 export { diffConfig, formatConfigChange } from './diff.js';
 export type { ConfigChange } from './diff.js';

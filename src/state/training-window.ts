@@ -7,21 +7,9 @@
  * dictionary-encoded (values repeat heavily), so a row costs 33 bytes plus its share of the
  * dictionaries, which are bounded per column (DEFAULT_MAX_VALUES_PER_COLUMN).
  *
- * Persistence (`<stem>.snapshot` + `<stem>.journal` in the state directory; bytes in
- * window-file.ts):
- * - The snapshot is binary: a JSON header (generation, row count, sequence number of the oldest
- *   row, the dictionaries) and the columns, with a CRC-32 trailer. It is replaced atomically
- *   (temp + fsync + rename) at compaction, which also rebuilds the dictionaries from the live
- *   rows so that values no longer referenced are dropped; it is written from the columns in
- *   place, not from a copy.
- * - The journal is append-only text, one line per `persist()`: `<crc32 hex> <json>`. The first
- *   line names the snapshot generation it extends; each entry holds the rows added since the last
- *   persist and the sequence number of the oldest live row, so replay reproduces evictions
- *   exactly. A torn last line (crash mid-append) is ignored with a warning; a journal from another
- *   generation (crash between snapshot and journal replacement) is ignored, its rows being in the
- *   snapshot already.
- * - A corrupt snapshot makes `load()` throw ERR_STATE; `openOrReset()` then sets it aside and
- *   starts empty, reporting why.
+ * Persistence (window-store.ts, bytes in window-file.ts): `persist()` appends the rows added
+ * since the last one to a journal, `compact()` writes a snapshot. A corrupt snapshot makes
+ * `load()` throw ERR_STATE; `openOrReset()` then sets it aside and starts empty, reporting why.
  *
  * Age eviction drops rows from the oldest end while they are older than the limit. Zeek logs are
  * not strictly ts-ordered, so a row slightly older than the limit can outlive it while a newer row
@@ -34,20 +22,14 @@
  * are part of the snapshot and of every journal entry; a thinning rewrites the snapshot at the
  * next `persist()` (rows leave from the middle, which the journal cannot express).
  */
-import { open, rename } from 'node:fs/promises';
-import type { FileHandle } from 'node:fs/promises';
-import { join } from 'node:path';
+import { rename } from 'node:fs/promises';
 import { DaemonError, errnoOf } from '../errors.js';
 import type { DceRpcRecord } from '../zeek/index.js';
-import { writeFileAtomic } from './atomic-write.js';
-import { allocateColumns, columnList, Dictionary, encodePort, HOST_COLUMNS, HostTexts, NULL_CODE, NULL_PORT, parseIPv4, type Columns } from './window-columns.js';
-import { decodeSnapshot, journalLine, parseJournalLine, readOptional, snapshotChunks, stateError } from './window-file.js';
+import { allocateColumns, columnList, Dictionary, encodePort, HOST_COLUMNS, HostTexts, NULL_PORT, parseIPv4, rebuildDictionaries, WINDOW_STRING_COLUMNS, type Columns, type WindowStringColumn } from './window-columns.js';
+import { stateError, type DecodedSnapshot, type RingRows, type SnapshotHeader } from './window-file.js';
+import { WindowStore, type JournalEntry, type JournalRow, type StoredWindow } from './window-store.js';
 
-/** The raw string fields the window keeps, in storage order. */
-export const WINDOW_STRING_COLUMNS = ['origHost', 'respHost', 'namedPipe', 'endpoint', 'operation'] as const;
-
-/** One of WINDOW_STRING_COLUMNS. */
-export type WindowStringColumn = (typeof WINDOW_STRING_COLUMNS)[number];
+export { WINDOW_STRING_COLUMNS, type WindowStringColumn } from './window-columns.js';
 
 /** The fields a window row keeps (the rest of a DceRpcRecord is not needed by any feature). */
 export type WindowRow = Pick<DceRpcRecord, 'ts' | 'respPort' | WindowStringColumn>;
@@ -111,28 +93,13 @@ export interface TimeSpan {
   newest: number;
 }
 
-const JOURNAL_VERSION = 1;
 const INITIAL_CAPACITY = 1024;
 
-interface JournalEntry {
-  /** Sequence number of the first row in `rows`. */
-  first: number;
-  /** Sequence number of the oldest live row after this persist. */
-  head: number;
-  /** Records offered and the stride after this persist (absent in journals before thinning). */
-  offered?: number;
-  stride?: number;
-  rows: [number, string | null, string | null, number | null, string | null, string | null, string | null][];
-}
-
 /** A bounded, dictionary-encoded, persistable window of training rows. */
-export class TrainingWindow {
+export class TrainingWindow implements StoredWindow {
   readonly #maxRows: number;
   readonly #maxAgeMs: number;
-  readonly #directory: string | null;
-  readonly #snapshotPath: string | null;
-  readonly #journalPath: string | null;
-  readonly #compactAfterJournalRows: number;
+  readonly #store: WindowStore | null;
   #columns: Columns;
   #capacity: number;
   readonly #hostTexts = new HostTexts();
@@ -142,13 +109,6 @@ export class TrainingWindow {
   #size = 0;
   /** Sequence number (count of rows ever added before it) of the row at `#head`. */
   #headSeq = 0;
-  /** Rows with a sequence number below this are in the snapshot or journal. */
-  #persistedSeq = 0;
-  /** The `#headSeq` last written to the journal. */
-  #persistedHeadSeq = 0;
-  #generation = 0;
-  #journal: JournalFile | null = null;
-  #journalRows = 0;
   readonly #thinWhenFull: boolean;
   /** `offer()` keeps the records whose offer index is a multiple of this. */
   #stride = 1;
@@ -156,9 +116,6 @@ export class TrainingWindow {
   #offered = 0;
   /** A thinning removed rows from the middle: the next persist() must write a snapshot. */
   #thinned = false;
-  /** The offer count and stride last made durable. */
-  #persistedOffered = 0;
-  #persistedStride = 1;
 
   /** A new, empty window (use `load()`/`openOrReset()` to resume a persisted one). */
   constructor(options: TrainingWindowOptions) {
@@ -170,11 +127,8 @@ export class TrainingWindow {
     }
     this.#maxRows = options.maxRows;
     this.#maxAgeMs = options.maxAgeMs;
-    this.#directory = options.directory ?? null;
-    const stem = options.fileStem ?? 'training-window';
-    this.#snapshotPath = this.#directory === null ? null : join(this.#directory, `${stem}.snapshot`);
-    this.#journalPath = this.#directory === null ? null : join(this.#directory, `${stem}.journal`);
-    this.#compactAfterJournalRows = options.compactAfterJournalRows ?? Math.max(50_000, Math.floor(options.maxRows / 4));
+    const compactAfter = options.compactAfterJournalRows ?? Math.max(50_000, Math.floor(options.maxRows / 4));
+    this.#store = options.directory === undefined ? null : new WindowStore(options.directory, options.fileStem ?? 'training-window', compactAfter);
     this.#capacity = Math.min(INITIAL_CAPACITY, this.#maxRows);
     this.#columns = allocateColumns(this.#capacity, WINDOW_STRING_COLUMNS.length);
     this.#maxValues = WINDOW_STRING_COLUMNS.map((name) => options.maxValuesPerColumn?.[name] ?? DEFAULT_MAX_VALUES_PER_COLUMN[name]);
@@ -357,50 +311,7 @@ export class TrainingWindow {
    * right before saving checkpoints. A memory-only window does nothing.
    */
   async persist(): Promise<void> {
-    if (this.#directory === null) return;
-    const end = this.#headSeq + this.#size;
-    const unchanged =
-      this.#persistedSeq === end &&
-      this.#persistedHeadSeq === this.#headSeq &&
-      this.#persistedOffered === this.#offered &&
-      this.#persistedStride === this.#stride;
-    if (!this.#thinned && unchanged) return;
-    const needsCompaction =
-      this.#thinned ||
-      this.#journalRows + (end - Math.max(this.#persistedSeq, this.#headSeq)) >= this.#compactAfterJournalRows ||
-      this.#dictionaryGarbage();
-    if (needsCompaction) {
-      await this.compact();
-      return;
-    }
-    const journal = await this.#openJournal();
-    const first = Math.max(this.#persistedSeq, this.#headSeq);
-    const entry: JournalEntry = { first, head: this.#headSeq, offered: this.#offered, stride: this.#stride, rows: [] };
-    for (let seq = first; seq < end; seq++) {
-      const r = this.row(seq - this.#headSeq);
-      entry.rows.push([r.ts, r.origHost, r.respHost, r.respPort, r.namedPipe, r.endpoint, r.operation]);
-    }
-    try {
-      const bytes = Buffer.from(journalLine(entry), 'utf8');
-      let done = 0;
-      while (done < bytes.length) {
-        const { bytesWritten } = await journal.handle.write(bytes, done, bytes.length - done, journal.end + done);
-        done += bytesWritten;
-      }
-      journal.end += bytes.length;
-      await journal.handle.sync();
-    } catch (error) {
-      throw stateError(`cannot append to ${this.#journalPath ?? ''}`, error, this.#journalPath);
-    }
-    this.#journalRows += entry.rows.length;
-    this.#persistedSeq = end;
-    this.#persistedHeadSeq = this.#headSeq;
-    this.#markThinningPersisted();
-  }
-
-  #markThinningPersisted(): void {
-    this.#persistedOffered = this.#offered;
-    this.#persistedStride = this.#stride;
+    await this.#store?.persist(this);
   }
 
   /**
@@ -408,33 +319,51 @@ export class TrainingWindow {
    * rebuilds the dictionaries so values only evicted rows used are forgotten.
    */
   async compact(): Promise<void> {
-    if (this.#directory === null || this.#snapshotPath === null || this.#journalPath === null) return;
-    this.#rebuild();
-    const generation = this.#generation + 1;
-    const header = {
-      generation,
-      rows: this.#size,
-      headSeq: this.#headSeq,
-      offered: this.#offered,
-      stride: this.#stride,
-      columns: WINDOW_STRING_COLUMNS,
-      dictionaries: this.#dictionaries.map((d) => d.values.slice(1)),
-    };
-    await writeFileAtomic(this.#snapshotPath, snapshotChunks(header, this.#columns, { head: this.#head, size: this.#size, capacity: this.#capacity }));
-    // From here a crash leaves the old journal, which load() ignores (other generation).
-    await this.#closeJournal();
-    await writeFileAtomic(this.#journalPath, journalLine({ journal: JOURNAL_VERSION, generation }));
-    this.#generation = generation;
-    this.#journalRows = 0;
-    this.#thinned = false;
-    this.#persistedSeq = this.#headSeq + this.#size;
-    this.#persistedHeadSeq = this.#headSeq;
-    this.#markThinningPersisted();
+    await this.#store?.compact(this);
   }
 
   /** Closes the journal file (persist first to keep recent rows). */
   async close(): Promise<void> {
-    await this.#closeJournal();
+    await this.#store?.close();
+  }
+
+  // StoredWindow, for window-store.ts.
+
+  get headSeq(): number {
+    return this.#headSeq;
+  }
+
+  get thinned(): boolean {
+    return this.#thinned;
+  }
+
+  journalRows(first: number): JournalRow[] {
+    const rows: JournalRow[] = [];
+    for (let seq = Math.max(first, this.#headSeq); seq < this.#headSeq + this.#size; seq++) {
+      const r = this.row(seq - this.#headSeq);
+      rows.push([r.ts, r.origHost, r.respHost, r.respPort, r.namedPipe, r.endpoint, r.operation]);
+    }
+    return rows;
+  }
+
+  snapshotContents(): { header: Omit<SnapshotHeader, 'generation'>; columns: Columns; ring: RingRows } {
+    this.#rebuild();
+    return {
+      header: {
+        rows: this.#size,
+        headSeq: this.#headSeq,
+        offered: this.#offered,
+        stride: this.#stride,
+        columns: WINDOW_STRING_COLUMNS,
+        dictionaries: this.#dictionaries.map((d) => d.values.slice(1)),
+      },
+      columns: this.#columns,
+      ring: { head: this.#head, size: this.#size, capacity: this.#capacity },
+    };
+  }
+
+  snapshotWritten(): void {
+    this.#thinned = false;
   }
 
   /**
@@ -443,30 +372,7 @@ export class TrainingWindow {
    */
   static async load(options: TrainingWindowOptions & { directory: string }): Promise<LoadedWindow> {
     const window = new TrainingWindow(options);
-    const warnings: DaemonError[] = [];
-    const snapshotPath = window.#snapshotPath as string;
-    const journalPath = window.#journalPath as string;
-    const snapshot = await readOptional(snapshotPath);
-    if (snapshot !== null) window.#decodeSnapshot(snapshot, snapshotPath);
-    const journal = await readOptional(journalPath);
-    if (snapshot !== null && (journal === null || journal.length === 0)) {
-      // compact() always leaves a journal with its header line: none, or an empty one, means it
-      // was deleted or truncated, and the rows sampled since the snapshot are gone.
-      warnings.push(
-        new DaemonError(
-          'ERR_STATE',
-          `state: ${journalPath} is ${journal === null ? 'missing' : 'empty'}; the training rows sampled since the last snapshot are lost (the window holds ${window.size} rows from the snapshot)`,
-          { meta: { path: journalPath } },
-        ),
-      );
-    }
-    let rewrite = false;
-    if (journal !== null) rewrite = window.#replayJournal(journal, journalPath, warnings);
-    window.#persistedSeq = window.#headSeq + window.#size;
-    window.#persistedHeadSeq = window.#headSeq;
-    window.#markThinningPersisted();
-    // A damaged or foreign journal must not be appended to: fold everything into a new snapshot.
-    if (rewrite) await window.compact();
+    const warnings = await (window.#store as WindowStore).load(window);
     return { window, warnings };
   }
 
@@ -484,7 +390,8 @@ export class TrainingWindow {
       if (errnoOf(error) !== undefined) throw error;
       const window = new TrainingWindow(options);
       const suffix = `.corrupt-${Date.now()}`;
-      for (const path of [window.#snapshotPath as string, window.#journalPath as string]) {
+      const store = window.#store as WindowStore;
+      for (const path of [store.snapshotPath, store.journalPath]) {
         await rename(path, path + suffix).catch((renameError: unknown) => {
           if ((renameError as NodeJS.ErrnoException).code !== 'ENOENT') throw stateError(`cannot set aside ${path}`, renameError, path);
         });
@@ -515,11 +422,11 @@ export class TrainingWindow {
     this.#head = 0;
   }
 
-  #dictionaryGarbage(): boolean {
+  dictionariesWorn(journalRows: number, compactAfterJournalRows: number): boolean {
     // Values only evicted rows used stay in a dictionary until compaction: compact when that is
     // far more than the live rows, or when a full dictionary has started folding live values.
     const limit = 2 * this.#size + 65_536;
-    return this.#dictionaries.some((d) => d.size > limit || (d.folded > 0 && this.#journalRows >= this.#compactAfterJournalRows / 4));
+    return this.#dictionaries.some((d) => d.size > limit || (d.folded > 0 && journalRows >= compactAfterJournalRows / 4));
   }
 
   /**
@@ -530,37 +437,10 @@ export class TrainingWindow {
   #rebuild(): void {
     const floor = Math.min(INITIAL_CAPACITY, this.#maxRows);
     if (this.#capacity > 2 * Math.max(this.#size, floor)) this.#resize(Math.max(this.#size, floor));
-    const { codes: columns, hostKinds } = this.#columns;
-    this.#dictionaries = this.#dictionaries.map((old, c) => {
-      const codes = columns[c] as Uint32Array;
-      const fresh = new Dictionary(this.#maxValues[c]);
-      const remap = new Float64Array(old.size).fill(-1);
-      remap[NULL_CODE] = NULL_CODE;
-      const bit = c < HOST_COLUMNS ? 1 << c : 0;
-      for (let n = 0, at = this.#head; n < this.#size; n++, at = at + 1 === this.#capacity ? 0 : at + 1) {
-        if (((hostKinds[at] as number) & bit) !== 0) continue;
-        const code = codes[at] as number;
-        let mapped = remap[code] as number;
-        if (mapped === -1) {
-          const value = old.decode(code);
-          const address = bit !== 0 && value !== null ? parseIPv4(value) : -1;
-          // An address is marked as one by a code >= 2^32, which no dictionary code reaches.
-          mapped = address >= 0 ? 2 ** 32 + address : fresh.encode(value);
-          remap[code] = mapped;
-        }
-        if (mapped >= 2 ** 32) {
-          codes[at] = mapped - 2 ** 32;
-          hostKinds[at] = (hostKinds[at] as number) | bit;
-        } else {
-          codes[at] = mapped;
-        }
-      }
-      return fresh;
-    });
+    this.#dictionaries = rebuildDictionaries(this.#columns, { head: this.#head, size: this.#size, capacity: this.#capacity }, this.#dictionaries, this.#maxValues);
   }
 
-  #decodeSnapshot(data: Buffer, path: string): void {
-    const { header, columns } = decodeSnapshot(data, path, WINDOW_STRING_COLUMNS);
+  restoreSnapshot({ header, columns }: DecodedSnapshot, path: string): void {
     const rows = header.rows;
     const dictionaries = header.dictionaries.map((values, c) => Dictionary.fromValues(values as string[], this.#maxValues[c]));
     columns.codes.forEach((column, c) => {
@@ -572,7 +452,6 @@ export class TrainingWindow {
         }
       }
     });
-    this.#generation = header.generation;
     this.#headSeq = header.headSeq;
     this.#restoreThinning(header.offered, header.stride);
     this.#dictionaries = dictionaries;
@@ -588,54 +467,7 @@ export class TrainingWindow {
     this.#headSeq += skip;
   }
 
-  /** Applies the journal; returns true when it should be rewritten (torn, damaged or foreign). */
-  #replayJournal(data: Buffer, path: string, warnings: DaemonError[]): boolean {
-    const text = data.toString('utf8');
-    const lines = text.split('\n');
-    const tornTail = lines.pop() ?? '';
-    if (tornTail.length > 0) {
-      warnings.push(
-        new DaemonError('ERR_STATE', `state: ${path} ends with a partial entry (crash while appending); ignored it`, {
-          meta: { path, bytes: Buffer.byteLength(tornTail) },
-        }),
-      );
-    }
-    const rewrite = tornTail.length > 0;
-    const [first, ...entries] = lines;
-    const head = first === undefined ? null : parseJournalLine(first);
-    if (head === null || typeof head !== 'object' || (head as { journal?: unknown }).journal !== JOURNAL_VERSION) {
-      if (first !== undefined) {
-        warnings.push(new DaemonError('ERR_STATE', `state: ${path} has no valid header; ignored it`, { meta: { path } }));
-      }
-      return true;
-    }
-    const generation = (head as { generation?: unknown }).generation;
-    if (generation !== this.#generation) {
-      // A crash between writing a snapshot and replacing the journal: those rows are in the snapshot.
-      warnings.push(
-        new DaemonError('ERR_STATE', `state: ${path} belongs to snapshot generation ${String(generation)}, not ${this.#generation}; ignored it`, {
-          meta: { path },
-        }),
-      );
-      return true;
-    }
-    for (let i = 0; i < entries.length; i++) {
-      const entry = parseJournalLine(entries[i] as string) as JournalEntry | null;
-      if (entry === null || !Array.isArray(entry.rows)) {
-        warnings.push(
-          new DaemonError('ERR_STATE', `state: ${path} entry ${i + 1} is damaged; ignored it and the ${entries.length - i - 1} after it`, {
-            meta: { path, entry: i + 1 },
-          }),
-        );
-        return true;
-      }
-      this.#applyEntry(entry);
-      this.#journalRows += entry.rows.length;
-    }
-    return rewrite;
-  }
-
-  #applyEntry(entry: JournalEntry): void {
+  applyJournalEntry(entry: JournalEntry): void {
     const end = this.#headSeq + this.#size;
     if (entry.first > end) {
       // Rows between were added and evicted before a persist: everything older went too.
@@ -656,32 +488,4 @@ export class TrainingWindow {
     if (typeof offered === 'number' && Number.isSafeInteger(offered) && offered >= 0) this.#offered = offered;
     if (typeof stride === 'number' && Number.isSafeInteger(stride) && stride >= 1 && Number.isInteger(Math.log2(stride))) this.#stride = stride;
   }
-
-  async #openJournal(): Promise<JournalFile> {
-    if (this.#journal !== null) return this.#journal;
-    const path = this.#journalPath as string;
-    let handle: FileHandle;
-    try {
-      handle = await open(path, 'r+');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw stateError(`cannot open ${path}`, error, path);
-      await writeFileAtomic(path, journalLine({ journal: JOURNAL_VERSION, generation: this.#generation }));
-      handle = await open(path, 'r+');
-    }
-    const { size } = await handle.stat();
-    this.#journal = { handle, end: size };
-    return this.#journal;
-  }
-
-  async #closeJournal(): Promise<void> {
-    const journal = this.#journal;
-    this.#journal = null;
-    if (journal !== null) await journal.handle.close();
-  }
-}
-
-/** The open journal: appends go by position to the tracked end (the file was validated first). */
-interface JournalFile {
-  handle: FileHandle;
-  end: number;
 }

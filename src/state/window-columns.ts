@@ -14,6 +14,12 @@
  */
 import { RARE_VALUE } from '../model/encoding.js';
 
+/** The raw string fields the window keeps, in storage order (the two addresses first). */
+export const WINDOW_STRING_COLUMNS = ['origHost', 'respHost', 'namedPipe', 'endpoint', 'operation'] as const;
+
+/** One of WINDOW_STRING_COLUMNS. */
+export type WindowStringColumn = (typeof WINDOW_STRING_COLUMNS)[number];
+
 export const NULL_CODE = 0;
 export const NULL_PORT = -1;
 /** Columns of WINDOW_STRING_COLUMNS (training-window.ts) that hold addresses. */
@@ -147,4 +153,39 @@ export function columnList(columns: Columns): (Float64Array | Int32Array | Uint3
 
 export function encodePort(port: number | null): number {
   return port !== null && Number.isInteger(port) && port >= 0 && port <= 0x7fffffff ? port : NULL_PORT;
+}
+
+/**
+ * New dictionaries holding only the values the live rows (`ring` of `columns`) use, with the
+ * rows' codes rewritten in place. Addresses a version 1 snapshot kept in a dictionary become
+ * numbers.
+ */
+export function rebuildDictionaries(columns: Columns, ring: { head: number; size: number; capacity: number }, dictionaries: readonly Dictionary[], maxValues: readonly number[]): Dictionary[] {
+  const { codes: codeColumns, hostKinds } = columns;
+  return dictionaries.map((old, c) => {
+    const codes = codeColumns[c] as Uint32Array;
+    const fresh = new Dictionary(maxValues[c]);
+    const remap = new Float64Array(old.size).fill(-1);
+    remap[NULL_CODE] = NULL_CODE;
+    const bit = c < HOST_COLUMNS ? 1 << c : 0;
+    for (let n = 0, at = ring.head; n < ring.size; n++, at = at + 1 === ring.capacity ? 0 : at + 1) {
+      if (((hostKinds[at] as number) & bit) !== 0) continue;
+      const code = codes[at] as number;
+      let mapped = remap[code] as number;
+      if (mapped === -1) {
+        const value = old.decode(code);
+        const address = bit !== 0 && value !== null ? parseIPv4(value) : -1;
+        // An address is marked as one by a code >= 2^32, which no dictionary code reaches.
+        mapped = address >= 0 ? 2 ** 32 + address : fresh.encode(value);
+        remap[code] = mapped;
+      }
+      if (mapped >= 2 ** 32) {
+        codes[at] = mapped - 2 ** 32;
+        hostKinds[at] = (hostKinds[at] as number) | bit;
+      } else {
+        codes[at] = mapped;
+      }
+    }
+    return fresh;
+  });
 }
