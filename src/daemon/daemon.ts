@@ -17,7 +17,7 @@ import { RetrainScheduler } from '../scheduler/index.js';
 import { ANOMALY_SCHEMA, fewerClustersNote, RecordEvaluator, Retrainer, routineOptionsFrom, scoringRuleFrom, type RoutineStats } from '../score/index.js';
 import { FeatureExtractor } from '../features/index.js';
 import { loadRoutineStats, saveRoutineStats } from '../state/routine-stats-file.js';
-import { AnomalyLogWriter, createAnomalyFormatter } from '../sink/index.js';
+import { AnomalyLogWriter, createAnomalyFormatter, OutputReplay } from '../sink/index.js';
 import { acquireStateLock, TrainingWindow, type StateLock } from '../state/index.js';
 import { LogFollower, type GapEvent, type LineBatch } from '../tail/index.js';
 import { DaemonMetrics, MetricsServer } from '../metrics/index.js';
@@ -27,7 +27,7 @@ import { bootstrapWindow } from './bootstrap.js';
 import type { DaemonLogger } from './logger.js';
 import { LoopDelayMonitor } from './loop-delay.js';
 import { ModelStore } from './model-store.js';
-import { emptyProgress, loadProgress, OutputReplay, saveProgress, type Progress } from './progress.js';
+import { emptyProgress, loadProgress, saveProgress, type Progress } from './progress.js';
 import { writeStatus, type DaemonStatus } from './status-file.js';
 import { SystemdNotifier } from './systemd.js';
 
@@ -368,6 +368,9 @@ export class Daemon {
       }
       this.#progress.anomalies += lines.length;
     }
+    // The lines re-read since the restart are all read: what the replay has not matched by now
+    // is not coming (a busy sensor is never idle, so do not wait for that).
+    if (this.#replay !== null) this.#endReplayIfCaughtUp(false);
     if (sampled) await this.#retryTransient('training window save', () => this.#open.window.persist());
     this.#progress.records += records;
     this.#progress.parseErrors += parseErrors;
@@ -398,10 +401,13 @@ export class Daemon {
 
   #admitReplay(bytes: Buffer): Buffer {
     const replay = this.#replay as OutputReplay;
+    const wasInOrder = !replay.diverged;
     const rest = replay.admit(bytes);
+    if (wasInOrder && replay.diverged) {
+      this.#log.warn('re-scored anomalies differ from those on disk after the restart point (other lines were read than before it); matching them line by line: a line already on disk is not written again', { unmatched_bytes: replay.unmatched });
+    }
     if (replay.done) {
-      if (replay.diverged) this.#log.warn('re-scored anomalies differ from those on disk after the restart point; writing them again');
-      else this.#log.info('caught up with anomalies written before the restart');
+      this.#log.info('caught up with anomalies written before the restart');
       this.#replay = null;
     }
     return rest;
@@ -459,12 +465,12 @@ export class Daemon {
    * Idle with nothing left to read: lines that would reproduce the anomalies still unmatched on
    * disk are not coming (their file was lost, or the configuration changed), so the replay ends.
    */
-  #endReplayIfCaughtUp(): void {
+  #endReplayIfCaughtUp(whenIdle = true): void {
     const replay = this.#replay;
     const follower = this.#follower;
     if (replay === null || follower === null) return;
-    if (follower.catchUpProgress().length > 0 || follower.lag().some((lag) => lag.bytes > 0)) return;
-    if (Date.now() - this.#lastBatchAt < 2000) return;
+    if (!follower.caughtUp()) return;
+    if (whenIdle && Date.now() - this.#lastBatchAt < 2000) return;
     const unmatched = replay.unmatched;
     const rest = replay.finish();
     this.#replay = null;
@@ -475,11 +481,12 @@ export class Daemon {
   async #save(): Promise<void> {
     const identity = this.#open.writer.identity();
     this.#progress.files = this.#follower?.checkpoints() ?? this.#progress.files;
-    // While a restart replay is matching, the bytes it has not matched yet belong to lines past
-    // the position saved here: they must stay past the saved size, or the next restart would
-    // take them for older output and write their lines again.
-    const unmatched = this.#replay?.unmatched ?? 0;
-    this.#progress.output = identity === null ? this.#progress.output : { dev: identity.dev, ino: identity.ino, size: identity.size - unmatched };
+    // While a restart replay is matching, the lines it has not matched yet belong to lines past
+    // the position saved here: they (and all after them) must stay past the saved size, or the
+    // next restart would take them for older output and write their lines again.
+    const replay = this.#replay;
+    const replaying = replay !== null && identity !== null && identity.dev === replay.mark.dev && identity.ino === replay.mark.ino;
+    this.#progress.output = identity === null ? this.#progress.output : { dev: identity.dev, ino: identity.ino, size: replaying ? replay.mark.size + replay.accounted : identity.size };
     this.#progress.modelId = this.#evaluator?.model.modelId ?? null;
     // Records offered to sampling so far (with sample_every = auto the window counts them).
     this.#progress.sampled = this.#config.training.sampleEvery === 'auto' ? this.#open.window.offered : this.#open.sampler.state().seen;
@@ -554,7 +561,7 @@ export class Daemon {
     const identity = writer.identity();
     if (mark !== null && identity !== null && identity.dev === mark.dev && identity.ino === mark.ino && identity.size > mark.size) {
       const present = await writer.readTail(mark.size);
-      this.#replay = new OutputReplay(present);
+      this.#replay = new OutputReplay(present, mark);
       this.#log.info('restart: anomalies written after the last checkpoint will be matched, not repeated', {
         bytes: present.length,
       });
@@ -608,6 +615,16 @@ export class Daemon {
       logger: this.#log,
     });
     this.#scheduler.start();
+  }
+
+  /** Retrains now, as the schedule would (SIGUSR2); a retrain already running is not started twice. */
+  retrainNow(): void {
+    if (!this.#ready || this.#stopping) {
+      this.#log.warn('retrain request ignored: the daemon is still starting or already stopping');
+      return;
+    }
+    this.#log.info('retrain requested');
+    void this.#scheduler?.runNow();
   }
 
   /** Trains from the window off the event loop; installs the result at the next batch boundary. */

@@ -2,7 +2,7 @@
  * The daemon's progress document: where reading stands in every followed file AND how far
  * anomalies.log had been written when reading stood there, saved as one atomic file between
  * batches. Because the two are saved together, a restart knows exactly which output bytes belong
- * to lines it is about to read again (see OutputReplay).
+ * to lines it is about to read again (see OutputReplay in sink/reconcile.ts).
  */
 import { link, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -159,57 +159,4 @@ function parseProgress(text: string): Progress {
     installedAt: typeof doc.installedAt === 'string' ? doc.installedAt : null,
     savedAt: String(doc.savedAt),
   };
-}
-
-/**
- * After a restart, the anomaly bytes re-scored for lines past the saved position are compared
- * with the bytes anomalies.log already holds past the saved size: what is already there (even a
- * torn half line) is not written again; only the missing rest is.
- */
-export class OutputReplay {
-  #present: Buffer;
-  #position = 0;
-  #done: boolean;
-  /** Set when the re-scored output did not match what was on disk. */
-  diverged = false;
-
-  constructor(present: Buffer) {
-    this.#present = present;
-    this.#done = present.length === 0;
-  }
-
-  get done(): boolean {
-    return this.#done;
-  }
-
-  /** Bytes already on disk that re-scoring has not (yet) accounted for. */
-  get unmatched(): number {
-    return this.#done ? 0 : this.#present.length - this.#position;
-  }
-
-  /** Returns the part of `expected` that still has to be written. */
-  admit(expected: Buffer): Buffer {
-    if (this.#done) return expected;
-    const remaining = this.#present.length - this.#position;
-    const n = Math.min(remaining, expected.length);
-    if (this.#present.compare(expected, 0, n, this.#position, this.#position + n) !== 0) {
-      this.diverged = true;
-      return this.finish(expected);
-    }
-    this.#position += n;
-    if (this.#position === this.#present.length) this.#done = true;
-    return expected.subarray(n);
-  }
-
-  /**
-   * Ends the replay. What is on disk but was not re-produced stays; a torn last line is not
-   * ended with a newline here (that would turn a fragment into a line a parser may accept): the
-   * writer cuts it off before `next` is appended (AnomalyLogWriter.appendBatch).
-   */
-  finish(next: Buffer = Buffer.alloc(0)): Buffer {
-    if (this.#done) return next;
-    this.#done = true;
-    this.#present = Buffer.alloc(0);
-    return next;
-  }
 }

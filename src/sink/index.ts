@@ -5,8 +5,8 @@ export { ECS_CONSTANTS, ECS_VERSION, OWN_NAMESPACES, ecsFieldName, ecsView } fro
 export type { EcsView } from './ecs.js';
 export { createAnomalyFormatter, parseZeekLocalTime, tsvOpenTime } from './format.js';
 export type { AnomalyFormatter, AnomalyFormatterOptions, AnomalyLogFormat } from './format.js';
-export { firstDifference, reconcile } from './reconcile.js';
-export type { ReconcileAppend, ReconcileMismatch, ReconcileResult } from './reconcile.js';
+export { firstDifference, OutputReplay, reconcile } from './reconcile.js';
+export type { ReconcileAppend, ReconcileMismatch, ReconcileResult, ReplayMark } from './reconcile.js';
 export { nextRotationAt, rotatedFileName } from './rotation.js';
 export { openOutputTarget, outputMode, writeOutputFile } from './output-target.js';
 export type { OutputMode, OutputTarget } from './output-target.js';

@@ -134,6 +134,8 @@ export class LogFollower extends EventEmitter<FollowerEventMap> {
   #wakePending = false;
   #wake: (() => void) | null = null;
   #lastExpansion = -Infinity;
+  /** Polls completed (see caughtUp). */
+  #passes = 0;
   #watcher: FSWatcher | null = null;
 
   constructor(options: LogFollowerOptions) {
@@ -203,6 +205,21 @@ export class LogFollower extends EventEmitter<FollowerEventMap> {
     return result;
   }
 
+  /**
+   * Whether everything there was to read when the last poll looked has been handled: a poll has
+   * run, no catch-up is due, running or waiting on a missing file, and no live file has unread
+   * bytes. Inside the handler, the batch being handled counts as read.
+   */
+  caughtUp(): boolean {
+    if (this.#passes === 0) return false;
+    for (const tracked of this.#tracked.values()) {
+      if (tracked.catchUpDue || tracked.progress !== null || tracked.missing !== null) return false;
+      const file = tracked.open;
+      if (file !== null && file.sizeNow > file.splitter.committedOffset) return false;
+    }
+    return true;
+  }
+
   /** Catch-ups in progress (files and bytes left before the live file), one per path catching up. */
   catchUpProgress(): CatchUpProgress[] {
     const result: CatchUpProgress[] = [];
@@ -215,6 +232,7 @@ export class LogFollower extends EventEmitter<FollowerEventMap> {
       if (this.#wakeWithChokidar) await this.#startWatcher();
       while (!this.#stopRequested) {
         const busy = await this.#pass();
+        this.#passes += 1;
         if (!busy && !this.#stopRequested) await this.#sleep();
       }
     } catch (error) {
@@ -353,6 +371,8 @@ export class LogFollower extends EventEmitter<FollowerEventMap> {
         return true;
       case 'rotated':
         if (file === null) return false;
+        // Due already while the held file is finished: files after it are known to be coming.
+        tracked.catchUpDue = true;
         if (!(await this.#finishFile(tracked, file))) return false;
         this.emit('rotated', {
           path: tracked.path,
