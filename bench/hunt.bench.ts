@@ -18,10 +18,12 @@ import { run as score } from '../src/cli/score.js';
 import { run as train } from '../src/cli/train.js';
 import { quietly } from './quietly.js';
 import { writeArchiveTree } from '../test/helpers/archive-tree.js';
+import { libuvPoolThreads, measureThreads, type ThreadCpuSplit } from './thread-cpu.js';
 
 const RECORDS = 2_000_000;
 const FILES = 10;
-const ROUNDS = 3;
+/** Interleaved timed passes per variant (HUNT_BENCH_ROUNDS to change, e.g. 1 for a quick look). */
+const ROUNDS = Number(process.env.HUNT_BENCH_ROUNDS ?? 3);
 const TARGET_PER_S = 1_000_000;
 const TARGET_SPEEDUP = 1.7;
 
@@ -34,7 +36,11 @@ interface Variant {
 
 const CLI = new URL('../src/cli.js', import.meta.url);
 
-/** Runs `zeek-anomalyd ARGS` in a fresh process (through `runner`, see main); its peak RSS, in KiB. */
+/**
+ * Runs `zeek-anomalyd ARGS` in a fresh process (through `runner`, see main); its peak RSS, in KiB:
+ * Linux's VmHWM (this process image's own high-water mark; getrusage's maxRSS also counts the
+ * bench's own RSS at the fork), else maxRSS.
+ */
 function peakRssKb(runner: string, args: string[]): number {
   const result = spawnSync(process.execPath, [runner, ...args], { encoding: 'utf8' });
   const match = /maxrss (\d+)/.exec(result.stdout);
@@ -43,6 +49,7 @@ function peakRssKb(runner: string, args: string[]): number {
 }
 
 async function main(): Promise<void> {
+  const pool = await libuvPoolThreads();
   const dir = mkdtempSync(join(tmpdir(), 'zeek-hunt-bench-'));
   try {
     const log = join(dir, 'dce_rpc.log');
@@ -128,6 +135,39 @@ async function main(): Promise<void> {
         `(${(rate(train2) / rate(train1)).toFixed(2)}x; workers sample each file and fold repeated observations)\n`,
     );
 
+    // Where the CPU goes, thread by thread, in one more pass of each (not timed above: the
+    // sampling costs the main thread a little). What -j 1 spends beside its worker (gzip in the
+    // libuv pool, V8's GC and compiler threads, the main thread) runs free on the second core;
+    // at -j 2 it competes with the workers, which caps the ratio whatever the tail.
+    const splits: [string, ThreadCpuSplit | null][] = [];
+    for (const v of [score1, score2]) {
+      globalThis.gc?.();
+      splits.push([v.label.slice(0, 10), await measureThreads(v.pass, pool)]);
+    }
+    for (const [label, split] of splits) {
+      if (split === null) {
+        process.stdout.write(`  CPU by thread: /proc/self/task is not readable here, not measured\n`);
+        break;
+      }
+      const workers = split.workers.reduce((sum, s) => sum + s, 0);
+      const beside = split.main + split.pool + split.helpers;
+      const total = workers + beside;
+      process.stdout.write(
+        `  CPU by thread, ${label}: worker${split.workers.length === 1 ? '' : 's'} ${split.workers.map((s) => s.toFixed(2)).join(' + ')} s, ` +
+          `main ${split.main.toFixed(2)} s, libuv pool (gzip) ${split.pool.toFixed(2)} s, V8/other helpers ${split.helpers.toFixed(2)} s; ` +
+          `${total.toFixed(2)} s in ${split.wall.toFixed(2)} s wall (${(total / split.wall).toFixed(2)} cores), ` +
+          `beside the workers ${((beside / workers) * 100).toFixed(0)}% of their CPU\n`,
+      );
+    }
+    const [one, two] = [splits[0]?.[1], splits[1]?.[1]];
+    if (one != null && two != null) {
+      const cpuOf = (s: ThreadCpuSplit): number => s.main + s.pool + s.helpers + s.workers.reduce((sum, w) => sum + w, 0);
+      process.stdout.write(
+        `  ratio bound with no idle core at -j 2 (-j 1 wall / half the -j 2 CPU, this pass): ${(one.wall / (cpuOf(two) / 2)).toFixed(2)}x; ` +
+          `-j 2 used ${(((cpuOf(two) - cpuOf(one)) / cpuOf(one)) * 100).toFixed(0)}% more CPU than -j 1\n`,
+      );
+    }
+
     // Peak RSS of a fresh process per command (worker threads included): bounded by the worker
     // count, so half the archive should cost about as much as all of it.
     const half = parts.slice(0, FILES / 2).map((p) => p.path);
@@ -139,11 +179,18 @@ async function main(): Promise<void> {
       { label: `train -j 2 TREE (${FILES} files)`, args: ['train', '-c', ini, '-o', join(dir, 'mr.json'), '-j', '2', tree] },
     ];
     // The CLI itself, run from a file (not -e: worker threads inherit the process's flags),
-    // reporting its peak RSS (resourceUsage: the whole process, worker threads included).
+    // reporting its peak RSS (the whole process, worker threads included).
     const runner = join(dir, 'peak-rss.mjs');
     writeFileSync(
       runner,
-      `process.stderr.write = () => true;\nprocess.on('exit', () => process.stdout.write('maxrss ' + process.resourceUsage().maxRSS + '\\n'));\nawait import(${JSON.stringify(CLI.href)});\n`,
+      [
+        `import { readFileSync } from 'node:fs';`,
+        `process.stderr.write = () => true;`,
+        `const peak = () => { try { return Number(/VmHWM:\\s+(\\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))[1]); } catch { return process.resourceUsage().maxRSS; } };`,
+        `process.on('exit', () => process.stdout.write('maxrss ' + peak() + '\\n'));`,
+        `await import(${JSON.stringify(CLI.href)});`,
+        '',
+      ].join('\n'),
     );
     for (const { label, args } of peaks) {
       process.stdout.write(`  peak RSS ${label.padEnd(34)} ${(peakRssKb(runner, args) / 1024).toFixed(0)} MB\n`);

@@ -37,7 +37,8 @@ export const HUNT_OPTIONS = {
 
 /** Their usage lines, and the layouts LOG may name. */
 export const HUNT_USAGE = `  -j, --threads N    worker threads reading files in parallel (default: the cores available,
-                     ${availableParallelism()} here); the output does not depend on it
+                     ${availableParallelism()} here; for score, a free one takes over part of the
+                     last file); the output does not depend on it
   --since TIME       only records with ts >= TIME (ISO 8601, a date alone is UTC midnight, or
                      epoch seconds); files entirely before it are skipped unread
   --until TIME       only records with ts < TIME; files starting at or after it are skipped

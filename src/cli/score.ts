@@ -16,7 +16,9 @@ const USAGE = `usage: zeek-anomalyd score [-c INI] -m MODEL [-o OUT] [--format z
                            [--since TIME] [--until TIME] [--json] LOG...
 
 Scores every record of the logs (TSV, JSON, .gz) in worker threads and writes the anomalous
-ones in the anomalies.log format (docs/output-format.md), in the order of the records' time.
+ones in the anomalies.log format (docs/output-format.md), file by file (files in the order of
+their first record's time), each in line order. Discovery sweeps are flagged when the model
+saw them in training; live fan-out counting is the daemon's and eval's (docs/hunting.md).
   -c, --config INI   configuration (features, IP groups, [scoring] rule, allow-list); default: built-in
   -m, --model FILE   model written by 'zeek-anomalyd train' (required)
   -o, --output FILE  output file, replaced atomically when complete (a device or FIFO such as

@@ -36,6 +36,12 @@ export interface ArchiveFile {
   path: string;
   /** Size on disk (compressed for .gz), for progress. */
   bytes: number;
+  /**
+   * Uncompressed size as far as known, for splitting a file between workers: a plain file's
+   * size; a .gz file's ISIZE trailer (its last member's length mod 2^32, exact for the one-member
+   * files Zeek's archivers write). A wrong figure only makes a split uneven.
+   */
+  uncompressedBytes?: number;
   gzip: boolean;
   /** `ts` of the first record, or null when none was found near the head. */
   firstTs: number | null;
@@ -191,6 +197,7 @@ export function outsideRange(file: ArchiveFile, range: TimeRange): boolean {
 export async function probeFile(path: string): Promise<ArchiveFile & { sortKey: number }> {
   let info;
   let gzip = false;
+  let uncompressedBytes = 0;
   try {
     info = await stat(path);
     if (info.isDirectory()) throw Object.assign(new Error('it is a directory'), { code: 'EISDIR' });
@@ -199,6 +206,13 @@ export async function probeFile(path: string): Promise<ArchiveFile & { sortKey: 
       const magic = Buffer.alloc(2);
       await handle.read(magic, 0, 2, 0);
       gzip = magic[0] === 0x1f && magic[1] === 0x8b;
+      uncompressedBytes = info.size;
+      if (gzip) {
+        // The smallest member is 18 bytes: header 10, empty deflate data, trailer 8.
+        const trailer = Buffer.alloc(4);
+        const { bytesRead } = info.size >= 18 ? await handle.read(trailer, 0, 4, info.size - 4) : { bytesRead: 0 };
+        uncompressedBytes = bytesRead === 4 ? trailer.readUInt32LE(0) : 0;
+      }
     } finally {
       await handle.close();
     }
@@ -208,7 +222,7 @@ export async function probeFile(path: string): Promise<ArchiveFile & { sortKey: 
   const decoder = new DceRpcLineDecoder({ file: path });
   const firstTs = await firstRecordTs(path, gzip, decoder);
   const lastTs = gzip || firstTs === null ? null : await lastRecordTs(path, info.size, decoder);
-  return { path, bytes: info.size, gzip, firstTs, lastTs, sortKey: firstTs ?? info.mtimeMs / 1000 };
+  return { path, bytes: info.size, uncompressedBytes, gzip, firstTs, lastTs, sortKey: firstTs ?? info.mtimeMs / 1000 };
 }
 
 /** The first record's ts within the first HEAD_BYTES (decompressed) of the file, or null. */

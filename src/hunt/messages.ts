@@ -42,9 +42,34 @@ export interface HuntWorkerData {
   maxInflight: number;
   /** Records (`records` task) collected before a chunk is posted. */
   chunkRecords: number;
+  /** Whether a file may be split between workers (`score` only: see pool.ts). */
+  splittable: boolean;
+  /** Least uncompressed bytes a split may hand over. */
+  minSplitBytes: number;
 }
 
-export type ToWorker = { kind: 'file'; index: number; path: string } | { kind: 'ack' } | { kind: 'end' };
+/**
+ * A unit of work: a file, or a part of one (uncompressed bytes [from, to), see ReadRange),
+ * `index` its place in the pool's units, `file` the file's place in the archive's order.
+ */
+export interface UnitJob {
+  kind: 'file';
+  index: number;
+  file: number;
+  path: string;
+  from: number;
+  to: number;
+  /** The file's uncompressed size as far as known (gzip's ISIZE), for halving what is left. */
+  size: number;
+}
+
+export type ToWorker =
+  | UnitJob
+  /** A chunk of unit `index` was consumed. */
+  | { kind: 'ack'; index: number }
+  | { kind: 'end' }
+  /** Hand about half of what is left of unit `index` to another worker, if it is still reading it. */
+  | { kind: 'split'; index: number };
 
 /** A piece of one file's result, in file order. Counts are deltas since the previous chunk. */
 export interface ChunkMessage {
@@ -56,6 +81,8 @@ export interface ChunkMessage {
   outside: number;
   /** `FILE:LINE: reason` for each bad line, in line order. */
   errors: string[];
+  /** Uncompressed offset up to which the unit's lines are handled (progress, for splitting). */
+  position?: number;
   /** `score`: formatted anomalies. */
   text?: string;
   anomalies?: number;
@@ -76,7 +103,13 @@ export type FromWorker =
   | ChunkMessage
   | { kind: 'done'; index: number }
   /** The file could not be opened at all (gone since discovery, permissions). */
-  | { kind: 'unreadable'; index: number; message: string };
+  | { kind: 'unreadable'; index: number; message: string }
+  /**
+   * The answer to a split: unit `index` now ends at `at`, the rest is a new unit; null = not
+   * split, for good when `final` (JSON, no header, too little left, done), else not yet (its
+   * head is not read yet).
+   */
+  | { kind: 'split'; index: number; at: number | null; final: boolean };
 
 /** Records as columns; string fields index `strings` (-1 = unset), numbers use `nulls` bits. */
 export interface RecordBatch {

@@ -1,12 +1,21 @@
 /**
  * Reads an archive's files in worker threads and hands their results to the main thread in
  * file order, whatever order the workers finish in: file i's chunks are consumed only once
- * files 0..i-1 are complete. Each file is read whole by one worker (a gzip stream cannot be
- * split), the next file going to whichever worker is free.
+ * files 0..i-1 are complete. Each file goes whole to whichever worker is free.
+ *
+ * At the end of a `score` run, when a worker is free and no file is left, it takes over about
+ * half of what is left of the file with the most left to read (by uncompressed offset; see
+ * ReadRange): that file's worker stops at a line boundary past the middle, the free one reads
+ * the file from its start (a gzip stream cannot be entered mid-way; inflating is a small part
+ * of the work), skips to that line and scores the rest. Parts are consumed in order, so the
+ * output is the same bytes; so no core idles while the last file is read by one. `train` does
+ * not split (its sample and folded observations are per file, see worker.ts).
  *
  * Memory is bounded by the worker count, not the archive: a worker may have at most
- * `maxInflight` chunks posted and not yet consumed, after which it waits, so workers that run
- * ahead of the file being consumed stop after a few chunks.
+ * `maxInflight` chunks of the unit it reads and of earlier units posted and not yet consumed,
+ * after which it waits, so workers that run ahead of the file being consumed stop after a few
+ * chunks. (Chunks of a later unit it finished do not count while it reads a part of an earlier
+ * file, which would otherwise wait for them forever: at most `maxInflight` more per part.)
  */
 import { Worker } from 'node:worker_threads';
 import { DaemonError } from '../errors.js';
@@ -18,6 +27,11 @@ import type { TimeRange } from './archive.js';
 export const MAX_INFLIGHT = 4;
 /** Records per chunk of the `records` task. */
 export const CHUNK_RECORDS = 16_384;
+/**
+ * Least uncompressed bytes handed to a free worker: below this (about 10,000 records) re-reading
+ * the file's head costs more than the wait it saves.
+ */
+export const MIN_SPLIT_BYTES = 1 << 20;
 
 export interface PoolOptions {
   /**
@@ -31,6 +45,10 @@ export interface PoolOptions {
   threads: number;
   /** Records per chunk of the `records` task (a chunk may hold one input read more). @default CHUNK_RECORDS */
   chunkRecords?: number;
+  /** Least bytes a split hands over (tests make it small). @default MIN_SPLIT_BYTES */
+  minSplitBytes?: number;
+  /** Whether files may be split between workers (with 2 threads or more). @default true for `score` */
+  split?: boolean;
   /** Each chunk, in file order then line order; awaited before the next (and before its ack). */
   onChunk: (chunk: ChunkMessage, file: ArchiveFile) => Promise<void> | void;
   /** A file that could not be opened at all; the others are still read. */
@@ -39,40 +57,68 @@ export interface PoolOptions {
   onFileDone?: (file: ArchiveFile) => void;
 }
 
-interface FileState {
+/** A file, or a part of one; parts of a file are consecutive in the consuming order. */
+interface Unit {
+  index: number;
+  file: number;
+  from: number;
+  to: number;
   queue: (ChunkMessage | { kind: 'done' } | { kind: 'unreadable'; message: string })[];
   worker: Worker | undefined;
+  /** Uncompressed offset its worker last reported. */
+  position: number;
+  /** A split was asked for and not answered yet. */
+  splitting: boolean;
+  /** Its worker declined a split (JSON, no header, too little left): not asked again. */
+  whole: boolean;
+  /** Its worker has finished it. */
+  finished: boolean;
 }
 
 /** What a run of the pool observed. */
 export interface PoolStats {
   /** Most chunks received from workers and not yet consumed, at any moment. */
   maxQueuedChunks: number;
+  /** Files parts handed to a free worker. */
+  splits: number;
 }
 
 /** Runs the pool until every file was consumed; rejects when a worker fails. */
 export async function runPool(options: PoolOptions): Promise<PoolStats> {
-  const stats: PoolStats = { maxQueuedChunks: 0 };
+  const stats: PoolStats = { maxQueuedChunks: 0, splits: 0 };
   const known = Array.isArray(options.files) ? (options.files as readonly ArchiveFile[]) : undefined;
   if (known?.length === 0) return stats;
   let files: readonly ArchiveFile[] = [];
-  let states: FileState[] = [];
+  /** By unit index. */
+  const units: Unit[] = [];
+  /** In consuming order. */
+  const order: Unit[] = [];
   let resolved = false;
   let queued = 0;
+  const splittable = (options.split ?? options.task.kind === 'score') && options.task.kind !== 'train' && options.threads > 1;
   const workerData: HuntWorkerData = {
     task: options.task,
     range: options.range,
     maxInflight: MAX_INFLIGHT,
     chunkRecords: options.chunkRecords ?? CHUNK_RECORDS,
+    splittable,
+    minSplitBytes: options.minSplitBytes ?? MIN_SPLIT_BYTES,
   };
-  const count = Math.max(1, known === undefined ? options.threads : Math.min(options.threads, known.length));
+  const fewest = (n: number): number => (splittable ? options.threads : Math.min(options.threads, n));
+  const count = Math.max(1, known === undefined ? options.threads : fewest(known.length));
   const workers: Worker[] = [];
   /** Workers ready before the file list is known. */
   const idle: Worker[] = [];
+  /** Free workers waiting for the answer to a split, by the unit asked. */
+  const waiting = new Map<number, Worker>();
+  /** Free workers to try again at the next progress report (a split was not possible yet). */
+  let spare: Worker[] = [];
   let nextFile = 0;
   let head = 0;
   let draining = false;
   let settled = false;
+  /** Files already reported unreadable (once per file, whatever its parts). */
+  const unreadable = new Set<number>();
 
   return new Promise<PoolStats>((resolve, reject) => {
     const fail = (error: Error): void => {
@@ -87,23 +133,84 @@ export async function runPool(options: PoolOptions): Promise<PoolStats> {
       for (const worker of workers) worker.postMessage({ kind: 'end' } satisfies ToWorker);
       resolve(stats);
     };
+    const start = (worker: Worker, unit: Unit): void => {
+      unit.worker = worker;
+      const file = files[unit.file] as ArchiveFile;
+      worker.postMessage({
+        kind: 'file',
+        index: unit.index,
+        file: unit.file,
+        path: file.path,
+        from: unit.from,
+        to: unit.to,
+        size: file.uncompressedBytes ?? 0,
+      } satisfies ToWorker);
+    };
+    /** The unit being read with the most left, worth splitting, or undefined. */
+    const largestLeft = (): Unit | undefined => {
+      let best: Unit | undefined;
+      let bestLeft = workerData.minSplitBytes * 2;
+      for (let i = head; i < order.length; i++) {
+        const unit = order[i] as Unit;
+        if (unit.worker === undefined || unit.whole || unit.splitting || unit.finished) continue;
+        const left = Math.min(unit.to, (files[unit.file] as ArchiveFile).uncompressedBytes ?? 0) - unit.position;
+        if (left >= bestLeft) {
+          best = unit;
+          bestLeft = left;
+        }
+      }
+      return best;
+    };
     const assign = (worker: Worker): void => {
+      if (settled) return;
       if (!resolved) {
         idle.push(worker);
         return;
       }
-      if (nextFile >= files.length) {
-        worker.postMessage({ kind: 'end' } satisfies ToWorker);
+      if (nextFile < files.length) {
+        start(worker, units[nextFile++] as Unit);
         return;
       }
-      const index = nextFile++;
-      (states[index] as FileState).worker = worker;
-      worker.postMessage({ kind: 'file', index, path: (files[index] as ArchiveFile).path } satisfies ToWorker);
+      const victim = splittable ? largestLeft() : undefined;
+      if (victim === undefined) {
+        // Nothing to take over now; a part being read may still be split later.
+        if (order.slice(head).some((unit) => unit.worker !== undefined && !unit.finished && !unit.whole)) spare.push(worker);
+        else worker.postMessage({ kind: 'end' } satisfies ToWorker);
+        return;
+      }
+      victim.splitting = true;
+      waiting.set(victim.index, worker);
+      victim.worker?.postMessage({ kind: 'split', index: victim.index } satisfies ToWorker);
+    };
+    const onSplit = (index: number, at: number | null, final: boolean): void => {
+      const unit = units[index] as Unit;
+      const free = waiting.get(index) as Worker;
+      waiting.delete(index);
+      unit.splitting = false;
+      if (at === null && !final) {
+        spare.push(free);
+        return;
+      }
+      if (at === null) {
+        unit.whole = true;
+        assign(free);
+        return;
+      }
+      const part: Unit = { index: units.length, file: unit.file, from: at, to: unit.to, queue: [], worker: undefined, position: at, splitting: false, whole: false, finished: false };
+      unit.to = at;
+      units.push(part);
+      order.splice(order.indexOf(unit) + 1, 0, part);
+      stats.splits += 1;
+      start(free, part);
     };
     Promise.resolve(options.files).then(
       (list) => {
         files = list;
-        states = list.map(() => ({ queue: [], worker: undefined }));
+        for (let i = 0; i < list.length; i++) {
+          const unit: Unit = { index: i, file: i, from: 0, to: Infinity, queue: [], worker: undefined, position: 0, splitting: false, whole: false, finished: false };
+          units.push(unit);
+          order.push(unit);
+        }
         resolved = true;
         if (list.length === 0) {
           finish();
@@ -117,20 +224,23 @@ export async function runPool(options: PoolOptions): Promise<PoolStats> {
       if (draining || settled) return;
       draining = true;
       try {
-        while (head < files.length) {
-          const state = states[head] as FileState;
-          const item = state.queue.shift();
+        while (head < order.length) {
+          const unit = order[head] as Unit;
+          const item = unit.queue.shift();
           if (item === undefined) break;
-          const file = files[head] as ArchiveFile;
+          const file = files[unit.file] as ArchiveFile;
           if (item.kind === 'chunk') {
             await options.onChunk(item, file);
             queued -= 1;
-            state.worker?.postMessage({ kind: 'ack' } satisfies ToWorker);
+            unit.worker?.postMessage({ kind: 'ack', index: unit.index } satisfies ToWorker);
             continue;
           }
-          if (item.kind === 'unreadable') options.onUnreadable(file, item.message);
-          options.onFileDone?.(file);
+          if (item.kind === 'unreadable' && !unreadable.has(unit.file)) {
+            unreadable.add(unit.file);
+            options.onUnreadable(file, item.message);
+          }
           head += 1;
+          if (order[head]?.file !== unit.file) options.onFileDone?.(file);
         }
       } catch (error) {
         fail(error instanceof Error ? error : new Error(String(error)));
@@ -138,7 +248,7 @@ export async function runPool(options: PoolOptions): Promise<PoolStats> {
       } finally {
         draining = false;
       }
-      if (head >= files.length) finish();
+      if (head >= order.length) finish();
     };
     for (let i = 0; i < count; i++) {
       const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData });
@@ -148,16 +258,27 @@ export async function runPool(options: PoolOptions): Promise<PoolStats> {
           assign(worker);
           return;
         }
-        const state = states[message.index] as FileState;
+        if (message.kind === 'split') {
+          onSplit(message.index, message.at, message.final);
+          return;
+        }
+        const unit = units[message.index] as Unit;
         if (message.kind === 'chunk') {
-          state.queue.push(message);
+          if (message.position !== undefined) unit.position = message.position;
+          if (spare.length > 0) {
+            const retry = spare;
+            spare = [];
+            for (const free of retry) assign(free);
+          }
+          unit.queue.push(message);
           queued += 1;
           stats.maxQueuedChunks = Math.max(stats.maxQueuedChunks, queued);
         } else {
-          state.queue.push(message.kind === 'done' ? { kind: 'done' } : { kind: 'unreadable', message: message.message });
+          unit.finished = true;
+          unit.queue.push(message.kind === 'done' ? { kind: 'done' } : { kind: 'unreadable', message: message.message });
           assign(worker);
         }
-        if (message.index === head) void drain();
+        if (unit === order[head]) void drain();
       });
       worker.on('error', (error) => {
         fail(new DaemonError('ERR_INPUT_UNREADABLE', `hunt: worker failed: ${error.message}`, { cause: error }));

@@ -5,7 +5,7 @@
  */
 import { open } from 'node:fs/promises';
 import { inferJsonSchema, scanDceRpcLog } from '../zeek/index.js';
-import type { DceRpcReadEvent, ReadStats, SourceLocation } from '../zeek/index.js';
+import type { DceRpcReadEvent, ReadRange, ReadStats, SourceLocation } from '../zeek/index.js';
 
 async function firstByte(path: string): Promise<number | undefined> {
   const handle = await open(path, 'r');
@@ -19,19 +19,24 @@ async function firstByte(path: string): Promise<number | undefined> {
 }
 
 /**
- * Scans `path` (see scanDceRpcLog for the events and `where`); throws DaemonError
- * ERR_INPUT_UNREADABLE when it cannot be opened at all.
+ * Scans `path`, or only the part `range` of it (see scanDceRpcLog for the events and `where`,
+ * ReadRange for the part); throws DaemonError ERR_INPUT_UNREADABLE when it cannot be opened at
+ * all. `json` is set before the first event.
  */
 export async function scanLogFile(
   path: string,
   onEvent: (event: DceRpcReadEvent, where: SourceLocation) => void,
   afterChunk?: () => Promise<void> | void,
+  range?: ReadRange,
+  format?: { json: boolean },
 ): Promise<ReadStats> {
   // An unopenable file is reported by scanDceRpcLog, with its reason.
   const json = (await firstByte(path).catch(() => undefined)) === 0x7b;
+  if (format !== undefined) format.json = json;
   const jsonSchema = json ? await inferJsonSchema(path) : undefined;
   return scanDceRpcLog(path, onEvent, {
     ...(jsonSchema === undefined ? {} : { jsonSchema }),
     ...(afterChunk === undefined ? {} : { afterChunk }),
+    ...(range === undefined ? {} : { range }),
   });
 }

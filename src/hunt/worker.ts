@@ -15,8 +15,17 @@ import { scoringRuleFrom } from '../score/scorer.js';
 import { TrainingSampler } from '../features/sampler.js';
 import { techniqueFor } from '../score/techniques.js';
 import { createAnomalyFormatter } from '../sink/format.js';
-import type { DceRpcReadEvent, DceRpcRecord, SourceLocation } from '../zeek/index.js';
-import { batchTransferList, RecordBatchBuilder, type ChunkMessage, type FromWorker, type HuntWorkerData, type ToWorker, type TrainSample } from './messages.js';
+import type { DceRpcReadEvent, DceRpcRecord, ReadRange, SourceLocation } from '../zeek/index.js';
+import {
+  batchTransferList,
+  RecordBatchBuilder,
+  type ChunkMessage,
+  type FromWorker,
+  type HuntWorkerData,
+  type ToWorker,
+  type TrainSample,
+  type UnitJob,
+} from './messages.js';
 import { scanLogFile } from './scan.js';
 
 /** Anomaly text collected before a chunk is posted. */
@@ -173,14 +182,69 @@ function trainConsumer(sample: TrainSample): Consumer {
   };
 }
 
-let inflight = 0;
+/**
+ * Chunks posted and not yet consumed, by unit. Units are consumed in (file, from) order, so
+ * chunks of a unit after the one being read cannot be consumed before it is done: only those of
+ * it and of earlier units count against `maxInflight` (a worker that finished a later file and
+ * then takes over part of an earlier one would otherwise wait forever).
+ */
+const inflight = new Map<number, { file: number; from: number; chunks: number }>();
 let creditWaiter: (() => void) | null = null;
+
+function blocking(job: UnitJob): number {
+  let count = 0;
+  for (const unit of inflight.values()) {
+    if (unit.file < job.file || (unit.file === job.file && unit.from <= job.from)) count += unit.chunks;
+  }
+  return count;
+}
 const jobs: ToWorker[] = [];
 let jobWaiter: (() => void) | null = null;
 
+/** The unit being read, while its lines are still being read. */
+interface Reading {
+  index: number;
+  range: ReadRange;
+  size: number;
+  /**
+   * TSV under a header block (or a part split from such a file): lines can be handed on;
+   * undefined until the first line says.
+   */
+  splittable: boolean | undefined;
+}
+let reading: Reading | null = null;
+
+/**
+ * Answers a split request at once (between two chunks of the reader, so `committed` is exact):
+ * this unit now ends at about the middle of what is left, never before a line already handled.
+ */
+function split(index: number): void {
+  const unit = reading;
+  let at: number | null = null;
+  // Not final: this unit's head is not read yet, ask again later.
+  const final = unit === null || unit.index !== index || unit.splittable !== undefined;
+  if (unit !== null && unit.index === index && unit.splittable === true) {
+    const { committed, to } = unit.range;
+    const end = Math.min(to, unit.size);
+    // Lines before `from` are skipped, not read: the earliest place to cut is the later of the two.
+    const done = Math.max(committed, unit.range.from);
+    const middle = Math.max(done, Math.floor((done + end) / 2));
+    if (end - middle >= data.minSplitBytes && middle < to) {
+      unit.range.to = middle;
+      at = middle;
+    }
+  }
+  post({ kind: 'split', index, at, final });
+}
+
 port.on('message', (message: ToWorker) => {
+  if (message.kind === 'split') {
+    split(message.index);
+    return;
+  }
   if (message.kind === 'ack') {
-    inflight -= 1;
+    const unit = inflight.get(message.index);
+    if (unit !== undefined && --unit.chunks === 0) inflight.delete(message.index);
     const wake = creditWaiter;
     creditWaiter = null;
     wake?.();
@@ -201,26 +265,38 @@ async function nextJob(): Promise<ToWorker> {
   return jobs.shift() as ToWorker;
 }
 
-async function scoreFile(consumer: Consumer, index: number, path: string): Promise<void> {
+async function scoreFile(consumer: Consumer, job: UnitJob): Promise<void> {
+  const { index, path } = job;
   let records = 0;
   let outside = 0;
   let errors: string[] = [];
+  const range: ReadRange = { from: job.from, to: job.to, committed: job.from };
+  // A part split off another was judged splittable by the worker that read the file's head.
+  const unit: Reading = { index, range, size: job.size, splittable: !data.splittable ? false : job.from > 0 ? true : undefined };
+  const format = { json: false };
   const flush = async (): Promise<void> => {
-    const chunk: ChunkMessage = { kind: 'chunk', index, records, outside, errors };
+    const chunk: ChunkMessage = { kind: 'chunk', index, records, outside, errors, position: range.committed };
     const transfer = consumer.drain(chunk);
     records = 0;
     outside = 0;
     errors = [];
-    while (inflight >= data.maxInflight) await new Promise<void>((resolve) => (creditWaiter = resolve));
-    inflight += 1;
+    while (blocking(job) >= data.maxInflight) await new Promise<void>((resolve) => (creditWaiter = resolve));
+    const unit = inflight.get(index);
+    if (unit === undefined) inflight.set(index, { file: job.file, from: job.from, chunks: 1 });
+    else unit.chunks += 1;
     post(chunk, transfer);
   };
   const onEvent = (event: DceRpcReadEvent, where: SourceLocation): void => {
     if ('kind' in event) {
-      if (event.kind === 'header') return;
+      if (event.kind === 'header') {
+        unit.splittable ??= !format.json;
+        return;
+      }
+      unit.splittable ??= false;
       errors.push(`${event.file}:${event.line}: ${event.reason}\n`);
       return;
     }
+    unit.splittable ??= false;
     if (event.ts < since || event.ts >= until) {
       outside += 1;
       return;
@@ -230,7 +306,13 @@ async function scoreFile(consumer: Consumer, index: number, path: string): Promi
   };
   const afterChunk = (): Promise<void> | undefined =>
     consumer.due || errors.length > 0 || records >= RECORDS_PER_CHUNK ? flush() : undefined;
-  await scanLogFile(path, onEvent, afterChunk);
+  reading = unit;
+  try {
+    await scanLogFile(path, onEvent, afterChunk, data.splittable ? range : undefined, format);
+  } finally {
+    // Before any other await: a split answered now would hand on lines already read.
+    reading = null;
+  }
   await flush();
 }
 
@@ -242,8 +324,8 @@ async function main(): Promise<void> {
     const job = await nextJob();
     if (job.kind !== 'file') break;
     try {
-      consumer.startFile?.(job.index);
-      await scoreFile(consumer, job.index, job.path);
+      consumer.startFile?.(job.file);
+      await scoreFile(consumer, job);
       post({ kind: 'done', index: job.index });
     } catch (error) {
       if (!isDaemonError(error) || error.code !== 'ERR_INPUT_UNREADABLE') throw error;

@@ -35,10 +35,29 @@ export interface ReadZeekLogOptions extends Omit<ZeekLineDecoderOptions, 'file'>
   displayName?: string;
 }
 
+/**
+ * A part of a file for a scanner, by uncompressed byte offset: the lines whose first byte is in
+ * [from, to). Parts that tile [0, Infinity) deliver every event of the file exactly once between
+ * them, with the whole file's line numbers: each part reads from the start (meta lines before
+ * `from` are decoded, not delivered, so the layout in force is known), stops at the first line
+ * at or past `to`, and reports a read or gzip problem only when where reading stopped is its own.
+ * `to` may be lowered while the scan runs (never below `committed`), to hand the rest to another.
+ * Only for logs whose data lines leave the decoder's state unchanged (TSV after a header block,
+ * the usual Zeek log): the caller checks that before splitting a file.
+ */
+export interface ReadRange {
+  from: number;
+  to: number;
+  /** Set by the scanner after each chunk: every line starting before it has been handled. */
+  committed: number;
+}
+
 /** Extra hooks for `scanZeekLog`. */
 export interface ScanHooks {
   /** Awaited after each chunk's events were delivered: the place to wait for output drain. */
   afterChunk?: () => Promise<void> | void;
+  /** Only this part of the file (see ReadRange). @default the whole file */
+  range?: ReadRange;
 }
 
 /** An input file's bytes (uncompressed), and what stopped a gzip file early, once read. */
@@ -181,12 +200,27 @@ async function scanLines<E extends ReadEvent | DceRpcReadEvent>(
       throw error;
     }
   };
+  const range = options.range;
+  /** A line at or past `range.to` was reached: the rest is another part's. */
+  let stopped = false;
+  const ours = (offset: number): boolean => range === undefined || (offset >= range.from && offset < range.to);
   const onLine = (bytes: Buffer, line: number, offset: number): void => {
     stats.lines += 1;
-    deliver(decodeLine(bytes, line, offset), line, offset);
+    if (!ours(offset)) {
+      if ((range as ReadRange).to <= offset) stopped = true;
+      // A meta line before the part sets the layout its lines are read with.
+      else if (bytes[0] === 0x23) decodeLine(bytes, line, offset);
+      return;
+    }
+    if (!stopped) deliver(decodeLine(bytes, line, offset), line, offset);
   };
   const onOverlong = (line: number, offset: number, _end: number, length: number): void => {
     stats.lines += 1;
+    if (!ours(offset)) {
+      if ((range as ReadRange).to <= offset) stopped = true;
+      return;
+    }
+    if (stopped) return;
     const reason = `line of ${length} bytes exceeds the ${splitter.maxLineBytes}-byte maximum`;
     deliver({ kind: 'error', code: 'line-too-long', file, line, offset, reason }, line, offset);
   };
@@ -194,6 +228,8 @@ async function scanLines<E extends ReadEvent | DceRpcReadEvent>(
   try {
     for await (const chunk of input.chunks) {
       splitter.push(chunk, onLine, onOverlong);
+      if (range !== undefined) range.committed = splitter.committedOffset;
+      if (stopped) break;
       if (options.afterChunk !== undefined) await options.afterChunk();
     }
   } catch (error) {
@@ -201,14 +237,21 @@ async function scanLines<E extends ReadEvent | DceRpcReadEvent>(
     if (callbackFailed) throw error;
     const line = splitter.nextLineNumber;
     const offset = splitter.committedOffset;
+    if (!ours(offset)) return stats;
     const reason = `read failed: ${messageOf(error)}`;
     deliver({ kind: 'error', code: 'truncated-input', file, line, offset, reason }, line, offset);
     return stats;
   }
+  if (stopped) {
+    input.close();
+    return stats;
+  }
   const problem = input.problem;
+  // Where reading stopped decides which part reports how it ended.
+  const endIsOurs = ours(splitter.committedOffset);
   // A cut member's unfinished line is a fragment, not a record; garbage follows complete data.
   if (problem === null || problem.kind === 'trailing-garbage') splitter.finish(onLine, onOverlong);
-  if (problem !== null) {
+  if (problem !== null && endIsOurs) {
     const error = gzipProblemError(file, problem, splitter);
     deliver(error, error.line, error.offset);
   }
