@@ -265,6 +265,7 @@ export class Daemon {
       this.#log.warn('over-long line skipped', { path: event.path, line: event.line, bytes: event.lengthBytes }),
     );
     this.#follower.on('tail-error', (error) => this.#log.warn(error.message));
+    this.#follower.on('read-recovered', (event) => this.#log.info('input readable again', { path: event.path, errno: event.code, failed_tries: event.failures }));
     this.#follower.on('fatal', (error) => {
       this.#log.error(`stopping: ${error.message}`, { cause: causeOf(error) });
       this.#exitCode = 1;
@@ -384,7 +385,11 @@ export class Daemon {
 
   /** A file was lost before it could be read: say what, count it, never silently. */
   #recordGap(gap: GapEvent): void {
-    this.#log.warn('input lost: the file being read was deleted before its rest could be read (not beside the path nor in [input] archives)', {
+    const why =
+      gap.reason === 'unreadable'
+        ? `input lost: the rest of a rotated file cannot be read (${gap.detail ?? 'unreadable'}); reading goes on with the files after it`
+        : 'input lost: the file being read was deleted before its rest could be read (not beside the path nor in [input] archives)';
+    this.#log.warn(why, {
       path: gap.path,
       file: gap.file.path,
       dev: gap.file.dev,
