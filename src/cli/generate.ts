@@ -24,7 +24,7 @@ export const summary = 'write a synthetic, labelled enterprise dce_rpc.log';
 
 const USAGE = `usage: zeek-anomalyd generate --rows N [--seed S] [--format zeek|json] [--labels FILE]
                               [--start ISO] [--days D] [--ip-groups FILE] [-o FILE]
-       zeek-anomalyd generate --personality [--rows N] [--seed S] ...
+       zeek-anomalyd generate --personality [--rows N] [--seed S] [--campaign-days D,D,..] ...
 
 Writes N rows of simulated enterprise DCE-RPC traffic (departments, DCs, file/print/management
 servers, a working-day rhythm) with rare labelled attacks (DCSync, PsExec, remote tasks, WMI,
@@ -46,6 +46,8 @@ options:
       --start ISO       first timestamp, e.g. 2024-03-04T00:00:00Z (default 2024-03-04T00:00:00Z)
       --days D          span in days (default 7)
       --ip-groups FILE  write the [ip_groups] INI fragment describing the simulated network
+      --campaign-days L with --personality: the campaign acts on each of these day indexes
+                        (0 = the first day), each scenario from the same host every time
   -o, --output FILE     output file (default: standard output)
   -h, --help            show this help
 `;
@@ -77,6 +79,7 @@ interface GenerateArgs {
   ipGroups: string | undefined;
   output: string | undefined;
   personality: boolean;
+  campaignDays: number[] | undefined;
 }
 
 type ParseResult = { kind: 'args'; args: GenerateArgs } | { kind: 'help' } | { kind: 'usage'; message: string };
@@ -97,6 +100,7 @@ function parse(args: string[]): ParseResult {
         output: { type: 'string', short: 'o' },
         help: { type: 'boolean', short: 'h' },
         personality: { type: 'boolean' },
+        'campaign-days': { type: 'string' },
       },
       allowPositionals: false,
       strict: true,
@@ -121,6 +125,13 @@ function parse(args: string[]): ParseResult {
   }
   const days = Number(values.days ?? '7');
   if (!Number.isFinite(days) || days <= 0 || days > 3660) return usage(`--days must be a number of days > 0, got '${values.days}'`);
+  let campaignDays: number[] | undefined;
+  if (values['campaign-days'] !== undefined) {
+    if (!personality) return usage('--campaign-days needs --personality');
+    campaignDays = values['campaign-days'].split(',').map((d) => Number(d.trim()));
+    const wrong = values['campaign-days'].split(',').find((d) => !/^\d+$/.test(d.trim()) || Number(d) >= days);
+    if (wrong !== undefined) return usage(`--campaign-days must list day indexes from 0 to ${Math.ceil(days) - 1}, got '${wrong}'`);
+  }
   return {
     kind: 'args',
     args: {
@@ -133,6 +144,7 @@ function parse(args: string[]): ParseResult {
       ipGroups: values['ip-groups'],
       output: values.output,
       personality,
+      campaignDays,
     },
   };
 }
@@ -174,7 +186,7 @@ export async function run(args: string[]): Promise<number> {
     let ipGroupsIni = renderIpGroupsIni;
     let source: Iterable<LabelledRecord>;
     if (parsed.personality) {
-      const week = generatePersonalityWeek({ seed: parsed.seed, startTs: parsed.startTs, days: parsed.days, ...(parsed.rows >= 0 ? { recordsPerWeek: (parsed.rows * 7) / parsed.days } : {}) });
+      const week = generatePersonalityWeek({ seed: parsed.seed, startTs: parsed.startTs, days: parsed.days, ...(parsed.campaignDays === undefined ? {} : { campaignDays: parsed.campaignDays }), ...(parsed.rows >= 0 ? { recordsPerWeek: (parsed.rows * 7) / parsed.days } : {}) });
       source = week.records;
       ipGroupsIni = () => renderPersonalityIni(week.personality);
     } else {

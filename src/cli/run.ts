@@ -15,8 +15,9 @@ const USAGE = `usage: zeek-anomalyd run [-c INI]
 
 Follows the configured dce_rpc logs across rotations, scores every record and writes anomalies to
 [output] directory/anomalies.log. SIGHUP reloads the INI (an invalid one is refused and the running
-configuration kept) and reopens anomalies.log; SIGTERM/SIGINT drain, checkpoint and exit 0
-(also during start-up: the step in progress ends first).
+configuration kept) and reopens anomalies.log; SIGUSR2 retrains now from the training window (as
+[model] retrain_schedule would); SIGTERM/SIGINT drain, checkpoint and exit 0 (also during
+start-up: the step in progress ends first).
   -c, --config INI   configuration file (default: ${DEFAULT_CONFIG_PATH})
 `;
 
@@ -71,7 +72,7 @@ export async function run(args: string[]): Promise<number> {
 }
 
 /**
- * SIGTERM/SIGINT stop the daemon, SIGHUP reloads it. A stop that comes before the daemon exists
+ * SIGTERM/SIGINT stop the daemon, SIGHUP reloads it, SIGUSR2 retrains it now. A stop that comes before the daemon exists
  * (while the INI is read) is kept and handed over; a repeated one is logged, not fatal (Node's
  * default for a signal without a listener would kill the drain half-way).
  */
@@ -83,6 +84,8 @@ class StopSignals {
   constructor() {
     for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => this.#stop(signal));
     process.on('SIGHUP', () => void this.#daemon?.reload());
+    // SIGUSR1 is Node's (it opens the inspector).
+    process.on('SIGUSR2', () => this.#daemon?.retrainNow());
   }
 
   attach(daemon: Daemon, logger: DaemonLogger): void {

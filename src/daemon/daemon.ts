@@ -622,6 +622,16 @@ export class Daemon {
     this.#scheduler.start();
   }
 
+  /** Retrains now, as the schedule would (SIGUSR2); a retrain already running is not started twice. */
+  retrainNow(): void {
+    if (!this.#ready || this.#stopping) {
+      this.#log.warn('retrain request ignored: the daemon is still starting or already stopping');
+      return;
+    }
+    this.#log.info('retrain requested');
+    void this.#scheduler?.runNow();
+  }
+
   /** Trains from the window off the event loop; installs the result at the next batch boundary. */
   async #retrain(reason: string): Promise<void> {
     const config = this.#config;

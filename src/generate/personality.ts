@@ -75,6 +75,12 @@ export interface PersonalityOptions {
   maxRecordsPerWeek?: number;
   /** No attack campaign (the clean twin of the same network). */
   noAttacks?: boolean;
+  /**
+   * Day indexes on which the campaign acts, each scenario from the same host every time (an
+   * intruder returning), instead of its drawn day(s): the daemon's case of an attack whose
+   * earlier records sit in the training window when it retrains.
+   */
+  campaignDays?: readonly number[];
 }
 
 const SPORADIC_TECHNIQUE_FLOWS = new Set(['software-deployment', 'inventory-wmi']);
@@ -408,7 +414,7 @@ export function generatePersonalityWeek(options: PersonalityOptions): { personal
     }
     written += out.length - before;
   }
-  if (options.noAttacks !== true) writeCampaign(rng, p, pools, emitter, out, options.startTs);
+  if (options.noAttacks !== true) writeCampaign(rng, p, pools, emitter, out, options.startTs, options.campaignDays);
   out.sort((a, b) => a.ts - b.ts);
   return { personality, records: out };
 }
@@ -456,7 +462,7 @@ function writeEvent(rng: Rng, p: Personality, pools: Pools, emitter: SessionEmit
 }
 
 /** Plants the campaign: each scenario from a foothold whose group does not routinely do it. */
-function writeCampaign(rng: Rng, p: Personality, pools: Pools, emitter: SessionEmitter, out: LabelledRecord[], startTs: number): void {
+function writeCampaign(rng: Rng, p: Personality, pools: Pools, emitter: SessionEmitter, out: LabelledRecord[], startTs: number, campaignDays?: readonly number[]): void {
   const groups = groupIndex(p);
   const routineFor = (host: string, operations: string[]): boolean => {
     const group = groups.get(host)?.name;
@@ -467,29 +473,39 @@ function writeCampaign(rng: Rng, p: Personality, pools: Pools, emitter: SessionE
   for (const scenario of campaign.scenarios) {
     const attack = ATTACKS[scenario];
     if (attack === undefined) continue;
-    const day = campaign.day + rng.int(campaign.days);
-    const oddHours = rng.chance(0.4);
-    const ts = oddHours ? startTs + day * 86_400 - p.tzOffsetHours * 3600 + rng.next() * 5 * 3600 : workInstant(rng, p, startTs, day);
-    // The foothold acts unless its group routinely does this; then the attacker moves to a host whose group does not.
-    let from = rng.pick(campaign.footholds);
-    if (routineFor(from, attack.operations)) {
-      const others = hostsOf(byRole(p, 'workstation', 'vpn', 'app', 'admin')).filter((h) => !routineFor(h, attack.operations));
-      if (others.length === 0) continue;
-      from = rng.pick(others);
-    }
-    let t = ts;
-    if (scenario === 'unknown_interface') {
-      const hex = (n: number): string => Array.from({ length: n }, () => '0123456789abcdef'[rng.int(16)]).join('');
-      const opnum = rng.range(3, 60);
-      emitter.emit(out, t, from, pools.target('server', from), { endpoint: `${hex(8)}-${hex(4)}-${hex(4)}-${hex(4)}-${hex(12)}`, via: 'dyn', ops: `unknown-${opnum} unknown-${opnum + 1}?` }, scenario);
-      continue;
-    }
-    const sweep = scenario === 'session_enum' ? rng.range(4, 25) : scenario === 'psexec' || scenario === 'wmi_exec' ? rng.range(1, 3) : 1;
-    for (let k = 0; k < sweep; k++) {
-      const to = pools.target(attack.target, from);
-      if (attack.target === 'dc' || scenario === 'dcsync') emitter.emit(out, t, from, to, { endpoint: 'epmapper', via: 'epm', ops: 'ept_map' }, null);
-      for (const spec of attack.sessions(rng)) t = emitter.emit(out, t + 0.01, from, to, spec, scenario) + 0.01;
-      t += 0.5 + rng.next() * 20;
+    // The draws stay in their original order, so a week without campaignDays is unchanged.
+    const days = campaignDays ?? [campaign.day + rng.int(campaign.days)];
+    let from: string | undefined;
+    let unknown: SessionSpec | undefined;
+    for (const day of days) {
+      const oddHours = rng.chance(0.4);
+      const ts = oddHours ? startTs + day * 86_400 - p.tzOffsetHours * 3600 + rng.next() * 5 * 3600 : workInstant(rng, p, startTs, day);
+      if (from === undefined) {
+        // The foothold acts unless its group routinely does this; then the attacker moves to a host whose group does not.
+        from = rng.pick(campaign.footholds);
+        if (routineFor(from, attack.operations)) {
+          const others = hostsOf(byRole(p, 'workstation', 'vpn', 'app', 'admin')).filter((h) => !routineFor(h, attack.operations));
+          if (others.length === 0) break;
+          from = rng.pick(others);
+        }
+      }
+      let t = ts;
+      if (scenario === 'unknown_interface') {
+        const hex = (n: number): string => Array.from({ length: n }, () => '0123456789abcdef'[rng.int(16)]).join('');
+        const opnum = unknown === undefined ? rng.range(3, 60) : 0;
+        const to = pools.target('server', from);
+        // The same interface every time: a backdoor that comes back.
+        unknown ??= { endpoint: `${hex(8)}-${hex(4)}-${hex(4)}-${hex(4)}-${hex(12)}`, via: 'dyn', ops: `unknown-${opnum} unknown-${opnum + 1}?` };
+        emitter.emit(out, t, from, to, unknown, scenario);
+        continue;
+      }
+      const sweep = scenario === 'session_enum' ? rng.range(4, 25) : scenario === 'psexec' || scenario === 'wmi_exec' ? rng.range(1, 3) : 1;
+      for (let k = 0; k < sweep; k++) {
+        const to = pools.target(attack.target, from);
+        if (attack.target === 'dc' || scenario === 'dcsync') emitter.emit(out, t, from, to, { endpoint: 'epmapper', via: 'epm', ops: 'ept_map' }, null);
+        for (const spec of attack.sessions(rng)) t = emitter.emit(out, t + 0.01, from, to, spec, scenario) + 0.01;
+        t += 0.5 + rng.next() * 20;
+      }
     }
   }
 }

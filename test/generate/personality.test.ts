@@ -37,6 +37,31 @@ void test('attacks come from hosts whose group has no habit of the attack operat
   }
 });
 
+void test('campaignDays: the same host comes back with every scenario on each listed day; the week is otherwise the same', () => {
+  for (const seed of [3, 7]) {
+    const plain = generatePersonalityWeek({ seed, startTs: DEFAULT_START_TS, days: 5, maxRecordsPerWeek: 10_000 });
+    const back = generatePersonalityWeek({ seed, startTs: DEFAULT_START_TS, days: 5, maxRecordsPerWeek: 10_000, campaignDays: [1, 3, 4] });
+    const normal = (records: typeof plain.records) => records.filter((r) => r.scenario === null && r.endpoint !== 'epmapper');
+    assert.deepEqual(normal(back.records).slice(0, 200), normal(plain.records).slice(0, 200), 'the benign traffic before the campaign is unchanged');
+    const byScenario = new Map<string, { hosts: Set<string>; days: Set<number>; endpoints: Set<string> }>();
+    for (const r of back.records) {
+      if (r.scenario === null) continue;
+      let seen = byScenario.get(r.scenario);
+      if (seen === undefined) byScenario.set(r.scenario, (seen = { hosts: new Set(), days: new Set(), endpoints: new Set() }));
+      seen.hosts.add(r.origHost as string);
+      // Local days: odd-hour attacks may cross the UTC midnight.
+      seen.days.add(Math.floor((r.ts - DEFAULT_START_TS + back.personality.tzOffsetHours * 3600) / 86_400));
+      if (r.scenario === 'unknown_interface') seen.endpoints.add(r.endpoint as string);
+    }
+    assert.ok(byScenario.size >= 4, `seed ${seed}: scenarios planted`);
+    for (const [scenario, seen] of byScenario) {
+      assert.equal(seen.hosts.size, 1, `seed ${seed} ${scenario}: one host`);
+      assert.deepEqual([...seen.days].sort(), [1, 3, 4], `seed ${seed} ${scenario}: on days 1, 3 and 4`);
+      if (scenario === 'unknown_interface') assert.equal(seen.endpoints.size, 1, 'the same unknown interface each time');
+    }
+  }
+});
+
 void test('a small sweep measures every rule on tuning and held-out seeds separately', async () => {
   const options = { tuning: [1, 2], heldOut: [1001, 1002], maxRecordsPerWeek: 20_000, days: 7 };
   const results = await runSweep(options);
