@@ -37,7 +37,11 @@ export function followInputs(config: Config, progress: Progress, installedAt: st
   follower.on('file-added', (file) => log.info('following', { path: file.path }));
   follower.on('gap', (gap) => {
     // Never silently: what was lost, where, from which byte and line.
-    log.warn('input lost: the file being read was deleted before its rest could be read (not beside the path nor in [input] archives)', {
+    const why =
+      gap.reason === 'unreadable'
+        ? `input lost: the rest of a rotated file cannot be read (${gap.detail ?? 'unreadable'}); reading goes on with the files after it`
+        : 'input lost: the file being read was deleted before its rest could be read (not beside the path nor in [input] archives)';
+    log.warn(why, {
       path: gap.path,
       file: gap.file.path,
       dev: gap.file.dev,
@@ -58,6 +62,7 @@ export function followInputs(config: Config, progress: Progress, installedAt: st
   });
   follower.on('overlong', (event) => log.warn('over-long line skipped', { path: event.path, line: event.line, bytes: event.lengthBytes }));
   follower.on('tail-error', (error) => log.warn(error.message));
+  follower.on('read-recovered', (event) => log.info('input readable again', { path: event.path, errno: event.code, failed_tries: event.failures }));
   follower.on('fatal', on.fatal);
   return follower;
 }

@@ -46,6 +46,22 @@ export interface GapEvent {
   fromOffset: number;
   /** 1-based line number at fromOffset. */
   fromLine: number;
+  /**
+   * `deleted` (the default): the file is nowhere to be found. `unreadable`: it is there but
+   * cannot be read past `fromOffset` (a cut or corrupt gzip archive that stayed the same over
+   * several tries); `detail` says why.
+   */
+  reason?: 'deleted' | 'unreadable';
+  detail?: string;
+}
+
+/** Payload of 'read-recovered': a path whose reads had failed is read again. */
+export interface ReadRecoveredEvent {
+  path: string;
+  /** errno (or zlib code) of the failures. */
+  code: string;
+  /** Consecutive failed tries before this success (retried with backoff). */
+  failures: number;
 }
 
 /**
@@ -88,8 +104,12 @@ export interface FollowerEventMap {
   'gap-suspected': [event: GapSuspectedEvent];
   'catch-up': [event: CatchUpProgress];
   overlong: [event: OverlongEvent];
-  /** A recoverable problem (EACCES, EIO…); the follower retries on the next poll. */
+  /**
+   * A recoverable problem (EACCES, EIO…), reported once per errno: the follower retries with a
+   * backoff (a poll interval, doubling up to 30 s) from the last position handled.
+   */
   'tail-error': [error: DaemonError];
+  'read-recovered': [event: ReadRecoveredEvent];
   /** The handler failed (or an unexpected bug): the follower has stopped. */
   fatal: [error: DaemonError];
   /** The loop has ended and every file is closed. */

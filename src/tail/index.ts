@@ -13,6 +13,7 @@ export type {
   GapEvent,
   GapSuspectedEvent,
   OverlongEvent,
+  ReadRecoveredEvent,
   RotationEvent,
   RotationReason,
   TruncationEvent,

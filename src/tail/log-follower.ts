@@ -18,7 +18,7 @@
  * loop early; stat() is the source of truth.
  *
  * Around it: `rotated-files.ts` looks at the directories, `catch-up.ts` plans, `open-file.ts`
- * reads one file, `events.ts` is what it reports. What is left here (about 750 lines, over the
+ * reads one file, `events.ts` is what it reports. What is left here (about 840 lines, over the
  * house's 500) is the poll loop and the catch-up driving, kept together because both change the
  * same per-path state (held file, last file read, checkpoint, progress) between awaits; a split
  * would pass that state through a second class for no gain in clarity.
@@ -81,6 +81,8 @@ export interface LogFollowerOptions {
   readChunkBytes?: number;
   /** Bytes read before a batch is handed over (bounds memory per batch). @default 262144 */
   maxBatchBytes?: number;
+  /** How long a gzip archive must keep failing the same way before its rest is lost (tests shorten it). @default 5000 */
+  brokenArchiveAfterMs?: number;
 }
 
 interface TrackedPath {
@@ -100,6 +102,9 @@ interface TrackedPath {
   lastErrorCode: string | null;
   /** errno of the last failed read of this path (a stat may succeed while every open fails). */
   lastReadErrorCode?: string | null;
+  /** Consecutive failed polls of this path, and when (performance.now()) to try again. */
+  readFailures: number;
+  retryAtMs: number;
 }
 
 class HandlerFailure extends Error {}
@@ -115,6 +120,14 @@ const BATCHES_PER_TURN = 4;
 const START_MARGIN_MS = 50;
 /** Re-plans in one catch-up when a planned file moved on (archived) before it was opened. */
 const MAX_REPLANS = 5;
+/** Longest wait between two tries of a path whose reads keep failing. */
+const READ_RETRY_MAX_MS = 30_000;
+/**
+ * A gzip archive that fails at the same place, unchanged (size, mtime), on this many tries over
+ * at least this long is cut or corrupt for good: its rest is declared lost and reading goes on.
+ * (An archive still being written changes size; archive-log keeps the plain copy until then.)
+ */
+const BROKEN_ARCHIVE = { tries: 2, ms: 5000 } as const;
 
 /** Follows one or more Zeek logs with rotation-safe, checkpointed, back-pressured delivery. */
 export class LogFollower extends EventEmitter<FollowerEventMap> {
@@ -124,6 +137,7 @@ export class LogFollower extends EventEmitter<FollowerEventMap> {
   readonly #readChunkBytes: number;
   readonly #maxBatchBytes: number;
   readonly #wakeWithChokidar: boolean;
+  readonly #brokenArchiveAfterMs: number;
   #newInstallSinceMs: number | null | undefined;
   readonly #tracked = new Map<string, TrackedPath>();
   readonly #resumeByPath = new Map<string, FileCheckpoint>();
@@ -134,6 +148,8 @@ export class LogFollower extends EventEmitter<FollowerEventMap> {
   #wakePending = false;
   #wake: (() => void) | null = null;
   #lastExpansion = -Infinity;
+  /** Archives whose reading failed, by identity and state: where, since when, how often. */
+  readonly #brokenArchives = new Map<string, { offset: number; firstMs: number; tries: number }>();
   /** Polls completed (see caughtUp). */
   #passes = 0;
   #watcher: FSWatcher | null = null;
@@ -156,6 +172,7 @@ export class LogFollower extends EventEmitter<FollowerEventMap> {
     this.#readChunkBytes = options.readChunkBytes ?? 64 * 1024;
     this.#maxBatchBytes = options.maxBatchBytes ?? 256 * 1024;
     this.#wakeWithChokidar = options.wakeWithChokidar ?? false;
+    this.#brokenArchiveAfterMs = options.brokenArchiveAfterMs ?? BROKEN_ARCHIVE.ms;
     this.#newInstallSinceMs = options.newInstallSinceMs;
     for (const checkpoint of options.checkpoints ?? []) {
       this.#resumeByPath.set(checkpoint.path, { ...checkpoint });
@@ -262,9 +279,15 @@ export class LogFollower extends EventEmitter<FollowerEventMap> {
     let busy = false;
     for (const tracked of this.#tracked.values()) {
       if (this.#stopRequested) break;
+      if (performance.now() < tracked.retryAtMs) continue;
       try {
         if (await this.#step(tracked)) busy = true;
+        if (tracked.readFailures > 0) {
+          this.emit('read-recovered', { path: tracked.path, code: tracked.lastReadErrorCode ?? 'UNKNOWN', failures: tracked.readFailures });
+        }
         tracked.lastReadErrorCode = null;
+        tracked.readFailures = 0;
+        tracked.retryAtMs = 0;
       } catch (error) {
         if (error instanceof HandlerFailure) throw error;
         // A read failing mid-rotation (EIO, ESTALE on NFS, an unreadable archive…): report once
@@ -275,8 +298,12 @@ export class LogFollower extends EventEmitter<FollowerEventMap> {
         if (tracked.lastReadErrorCode !== code) {
           tracked.lastReadErrorCode = code;
           tracked.lastErrorCode = null;
-          this.#reportError(tracked.path, error, `tail: cannot read ${tracked.path}: ${messageOf(error)}`);
+          this.#reportError(tracked.path, error, `tail: cannot read ${tracked.path}: ${messageOf(error)}; retrying with backoff (up to every ${READ_RETRY_MAX_MS / 1000} s) from the last position handled`);
         }
+        // Back off: a file that stays unreadable must not cost an open (or a gzip inflated from
+        // its start) at every poll.
+        tracked.readFailures += 1;
+        tracked.retryAtMs = performance.now() + Math.min(this.#pollIntervalMs * 2 ** (tracked.readFailures - 1), READ_RETRY_MAX_MS);
         await this.#dropOpen(tracked);
         tracked.catchUpDue = true;
         tracked.progress = null;
@@ -309,6 +336,8 @@ export class LogFollower extends EventEmitter<FollowerEventMap> {
           missing: null,
           missingReported: false,
           lastErrorCode: null,
+          readFailures: 0,
+          retryAtMs: 0,
         });
         this.#watcher?.add(dirname(path));
       }
@@ -548,8 +577,16 @@ export class LogFollower extends EventEmitter<FollowerEventMap> {
           if (opened !== null) await closeQuietly(opened);
           return 'moved';
         }
-        const file = await this.#beginReading(tracked, opened, step.offset, step.line, false);
-        if (!(await this.#finishFile(tracked, file))) return 'stopped';
+        let file: OpenFile | null = null;
+        try {
+          file = await this.#beginReading(tracked, opened, step.offset, step.line, false);
+          if (!(await this.#finishFile(tracked, file))) return 'stopped';
+        } catch (error) {
+          // (#finishFile closes the file; a failure before it, in the header replay, does not.)
+          if (file === null) await closeQuietly(opened);
+          if (!this.#brokenForGood(tracked, step, opened, error)) throw error;
+          continue;
+        }
         this.emit('rotated', {
           path: tracked.path,
           from: { ...file.identity },
@@ -561,6 +598,29 @@ export class LogFollower extends EventEmitter<FollowerEventMap> {
     } finally {
       this.#progressDone(tracked);
     }
+  }
+
+  /**
+   * Whether the archive `step` failed (`error`) the same way often and long enough to be cut or
+   * corrupt for good (see BROKEN_ARCHIVE). If so its rest is a gap, logged and counted like a
+   * deleted file, and the checkpoint moves past it: the files after it are read.
+   */
+  #brokenForGood(tracked: TrackedPath, step: CatchUpStep, opened: OpenedLog, error: unknown): boolean {
+    if (!step.file.compressed || !isGzipFailure(error)) return false;
+    const key = `${step.file.dev}:${step.file.ino}:${step.file.sizeOnDisk}:${step.file.mtimeMs}`;
+    // #beginReading set the checkpoint into this file; each batch delivered moved it on.
+    const at = tracked.checkpoint;
+    if (at === null) return false;
+    const now = Date.now();
+    const known = this.#brokenArchives.get(key);
+    const seen = known !== undefined && known.offset === at.offset ? { ...known, tries: known.tries + 1 } : { offset: at.offset, firstMs: now, tries: 1 };
+    this.#brokenArchives.set(key, seen);
+    if (seen.tries < BROKEN_ARCHIVE.tries || now - seen.firstMs < this.#brokenArchiveAfterMs) return false;
+    this.#brokenArchives.delete(key);
+    this.emit('gap', { path: tracked.path, file: identityOf(opened.info.path, opened.info), fromOffset: at.offset, fromLine: at.line, reason: 'unreadable', detail: messageOf(error) });
+    tracked.checkpoint = { ...at, finished: true };
+    tracked.last = fromCheckpoint(tracked.checkpoint);
+    return true;
   }
 
   #progressDone(tracked: TrackedPath): void {
@@ -756,6 +816,13 @@ export class LogFollower extends EventEmitter<FollowerEventMap> {
     if (this.#watcher !== null) await this.#watcher.close();
     this.#watcher = null;
   }
+}
+
+/** Whether `error` (or its cause) is a gzip stream that cannot be inflated (cut, corrupt). */
+function isGzipFailure(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  if ('gzipProblem' in error || String((error as NodeJS.ErrnoException).code ?? '').startsWith('Z_')) return true;
+  return 'cause' in error && isGzipFailure(error.cause);
 }
 
 /** Deepest directory of a pattern without glob syntax (what chokidar can watch). */

@@ -19,6 +19,8 @@ export interface OpenFile {
   readPosition: number;
   sizeNow: number;
   fileStart: boolean;
+  /** A read failure held back until the lines read before it are delivered. */
+  pendingError?: Error;
 }
 
 /** Reports an over-long line skipped (line number, offset, length). */
@@ -53,14 +55,22 @@ export async function readBatch(file: OpenFile, readChunkBytes: number, maxBatch
   let overlong = 0;
   let batchBytes = 0;
   let readAny = false;
+  if (file.pendingError !== undefined) throw file.pendingError;
   while (batchBytes < maxBatchBytes) {
     // A fresh buffer per read: delivered lines are views into it, valid until handled.
     const buffer = Buffer.allocUnsafe(readChunkBytes);
-    const bytesRead = await file.opened.reader.read(buffer, file.readPosition).catch((error: unknown) => {
+    let bytesRead: number;
+    try {
+      bytesRead = await file.opened.reader.read(buffer, file.readPosition);
+    } catch (error) {
       // A cut or corrupt gzip member, after all its good bytes were read: say at which line.
       if (!('gzipProblem' in (error as object))) throw error;
-      throw Object.assign(new Error(`${messageOf(error)} (at line ${file.splitter.nextLineNumber})`, { cause: error }), { code: (error as NodeJS.ErrnoException).code });
-    });
+      const failure = Object.assign(new Error(`${messageOf(error)} (at line ${file.splitter.nextLineNumber})`, { cause: error }), { code: (error as NodeJS.ErrnoException).code });
+      // The good lines before the cut go out first; the next read fails.
+      if (lines.length === 0) throw failure;
+      file.pendingError = failure;
+      return { lines, overlong, readAny, atEnd: false };
+    }
     if (bytesRead === 0) return { lines, overlong, readAny, atEnd: true };
     readAny = true;
     file.readPosition += bytesRead;

@@ -138,6 +138,10 @@ void test('an unreadable input file is reported once, not at every poll', { skip
   // 100 ms polls: 3 s is 30 polls of the unreadable file.
   await waitFor(() => `start\n${out}`, () => /started/.test(out), 30_000);
   await new Promise((resolve) => setTimeout(resolve, 3000));
+  // Made readable: the next try (backed off, at most 30 s apart) reads it, and says so.
+  chmodSync(site.livePath, 0o644);
+  await waitFor(() => `recovery\n${out}`, () => /input readable again .*errno=EACCES/.test(out), 40_000);
+  await waitFor(() => `the records\n${out}`, () => readProgress(site)?.records === 10, 30_000);
   child.kill('SIGTERM');
   await new Promise((resolve) => child.once('exit', resolve));
   const reports = out.split('\n').filter((line) => /cannot read .*EACCES/.test(line));

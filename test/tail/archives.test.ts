@@ -162,3 +162,50 @@ void test('logrotate copytruncate + compress: the unread rest is recovered from 
   await follower.stop();
   assert.deepEqual(collector.sequences(), range(0, 400));
 });
+
+void test('a cut archive: its good lines are read, its rest is a gap (unreadable), then the files after it; tried with backoff, not every poll', async (t) => {
+  const root = tempDir();
+  const spool = join(root, 'spool');
+  const logs = join(root, 'logs', '2026-01-05');
+  mkdirSync(spool);
+  mkdirSync(logs, { recursive: true });
+  const path = join(spool, 'dce_rpc.log');
+  createLog(path, 0, 3000);
+  const run1 = follow(t, { patterns: [path] });
+  await run1.collector.waitForData(3000);
+  await run1.follower.stop();
+  const saved = run1.follower.checkpoints();
+  appendLines(path, 3000, 6000);
+  // archive-log was killed (or the disk filled) half-way through the gzip, and the spool copy
+  // is gone: the archive ends in the middle of its deflate stream, for good.
+  const whole = gzipSync(readFileSync(path));
+  writeFileSync(join(logs, 'dce_rpc.09:00:00-10:00:00.log.gz'), whole.subarray(0, Math.floor(whole.length * 0.6)));
+  rmSync(path);
+  createLog(path, 6000, 6200);
+  renameSync(path, join(spool, 'dce_rpc.2026-01-05-10-00-00.log'));
+  createLog(path, 6200, 6300);
+
+  const collector = new Collector();
+  const gaps: { reason: string | undefined; fromOffset: number }[] = [];
+  let tries = 0;
+  const run2 = follow(t, { patterns: [path], archives: [join(logs, 'dce_rpc.*.log.gz')], checkpoints: saved, brokenArchiveAfterMs: 600 }, collector);
+  run2.follower.on('gap', (gap) => gaps.push({ reason: gap.reason, fromOffset: gap.fromOffset }));
+  run2.follower.on('catch-up', (progress) => {
+    if (progress.current?.endsWith('.gz') === true) tries += 1;
+  });
+  await collector.waitFor(() => collector.sequences().includes(6299), 'the files after the cut archive', 15_000);
+  await delay(100);
+  await run2.follower.stop();
+  const sequences = collector.sequences();
+  const cutAt = sequences.indexOf(6000);
+  assert.ok(cutAt > 0, `some of the cut archive's lines were read (${collector.deliveredRanges()})`);
+  assert.deepEqual(sequences.slice(0, cutAt), range(3000, 3000 + cutAt), 'the good lines of the cut archive, in order');
+  assert.ok(3000 + cutAt < 6000, 'the archive really was cut');
+  assert.deepEqual(sequences.slice(cutAt), range(6000, 6300), 'then every file after it');
+  assert.equal(gaps.length, 1);
+  assert.equal(gaps[0]?.reason, 'unreadable');
+  assert.ok((gaps[0]?.fromOffset ?? 0) > (saved[0]?.offset ?? Infinity), 'the gap starts after the lines read');
+  // 20 ms polls for 600 ms would be 30 tries; with the backoff (20, 40, 80… ms) it is about 6.
+  assert.ok(tries <= 10, `tried ${tries} times`);
+  assert.deepEqual(collector.events.filter((e) => e === 'tail-error').length, 1, 'reported once');
+});

@@ -96,6 +96,24 @@ export class Collector {
     return inodes;
   }
 
+  /** The delivered sequence numbers as ranges in delivery order ("0-999 2000-2999 1000-1999"). */
+  deliveredRanges(): string {
+    const sequences = this.sequences();
+    const ranges: string[] = [];
+    let start = sequences[0] ?? 0;
+    let previous = start;
+    for (let i = 1; i <= sequences.length; i += 1) {
+      const n = sequences[i];
+      if (n !== undefined && n === previous + 1) {
+        previous = n;
+        continue;
+      }
+      ranges.push(start === previous ? String(start) : `${start}-${previous}`);
+      if (n !== undefined) start = previous = n;
+    }
+    return sequences.length === 0 ? '(none)' : ranges.join(' ');
+  }
+
   /** Sequence numbers of the delivered data lines. */
   sequences(): number[] {
     return this.data.map((line) => sequenceOf(line) ?? -1);
@@ -107,7 +125,8 @@ export class Collector {
     while (!condition()) {
       if (Date.now() > deadline) {
         throw new Error(`timed out waiting for ${what}; have ${this.data.length} data lines, ` +
-          `events ${this.events.join(',')}`);
+          `events ${this.events.join(',')}; delivered ${this.deliveredRanges()}; ` +
+          `rotations ${this.rotations.map((r) => `${r.reason}:${r.from.path.split('/').pop() ?? ''}@${r.from.ino}`).join(' ')}`);
       }
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
@@ -127,7 +146,7 @@ export function follow(
   const follower = new LogFollower({ pollIntervalMs: 20, ...options });
   // A failed assertion must not leave the poll loop keeping the test process alive.
   t.after(() => follower.stop());
-  for (const name of ['file-added', 'file-missing', 'rotated', 'truncated', 'tail-error'] as const) {
+  for (const name of ['file-added', 'file-missing', 'rotated', 'truncated', 'tail-error', 'gap', 'gap-suspected'] as const) {
     follower.on(name, () => collector.events.push(name));
   }
   follower.on('rotated', (event) => collector.rotations.push(event));
