@@ -59,6 +59,17 @@ export interface Verdict {
   reason: string;
 }
 
+/** Bound on the scorer's verdict cache (estimated bytes, see cachedVerdictBytes). */
+export const VERDICT_CACHE_BYTES = 8 * 1024 * 1024;
+
+/**
+ * What one verdict cache entry holds, estimated from V8's layout: the map slot, the key (2 bytes
+ * a character at worst), the verdict object, its two code lists and its reason.
+ */
+export function cachedVerdictBytes(key: string, verdict: Verdict): number {
+  return 320 + 2 * key.length + 8 * (verdict.mismatched.length + verdict.unseen.length) + 2 * verdict.reason.length;
+}
+
 /** Rarity bits for a support estimate out of `rows` training rows. */
 export function rarityBits(support: number, rows: number): number {
   return Math.log2((rows + 1) / (support + 0.5));
@@ -96,9 +107,13 @@ export class Scorer {
   readonly #endpointFeature: number;
   /** The model's routine statistics (routine.ts), when it has them. */
   readonly routine: RoutineIndex | null;
-  /** Verdicts by encoded row: rows repeat heavily, so most rows are one Map lookup. */
+  /**
+   * Verdicts by encoded row: rows repeat heavily, so most rows are one Map lookup. Bounded by
+   * bytes, not entries: under a flood of new values every row misses and carries its raw values
+   * in the key and a long reason, and 100k such entries held 83 MB; emptied when full.
+   */
   readonly #cache = new Map<string, Verdict>();
-  static readonly #CACHE_LIMIT = 100_000;
+  #cacheBytes = 0;
 
   /**
    * The model's `techniques` (distinct-host vetting done at training) drive the technique rule;
@@ -146,6 +161,11 @@ export class Scorer {
     return this.model.featureNames;
   }
 
+  /** Estimated bytes the verdict cache holds (at most VERDICT_CACHE_BYTES). */
+  get cachedBytes(): number {
+    return this.#cacheBytes;
+  }
+
   /** The rarity above which the rule flags (Infinity for rules that do not use rarity). */
   get rarityThreshold(): number {
     return this.#rarityThreshold;
@@ -169,8 +189,13 @@ export class Scorer {
     const cached = this.#cache.get(key);
     if (cached !== undefined) return cached;
     const verdict = this.#compute(codes, unseenCount, operation, this.#origFeature >= 0 ? (row[this.#origFeature] as string) : origGroup, endpoint);
-    if (this.#cache.size >= Scorer.#CACHE_LIMIT) this.#cache.clear();
+    const bytes = cachedVerdictBytes(key, verdict);
+    if (this.#cacheBytes + bytes > VERDICT_CACHE_BYTES) {
+      this.#cache.clear();
+      this.#cacheBytes = 0;
+    }
     this.#cache.set(key, verdict);
+    this.#cacheBytes += bytes;
     return verdict;
   }
 

@@ -5,20 +5,25 @@
  * so the rename itself is durable.
  */
 import { open, rename, unlink } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { DaemonError } from '../errors.js';
 
 let tempCounter = 0;
 
-/** Atomically replaces `path` with `data` (temp file in the same dir, fsync, rename, fsync dir). */
-export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+/**
+ * Atomically replaces `path` with `data` (temp file in the same dir, fsync, rename, fsync dir).
+ * A list of chunks is written in order, so a large file need not first be joined into one buffer.
+ */
+export async function writeFileAtomic(path: string, data: string | Uint8Array | readonly Uint8Array[]): Promise<void> {
   const dir = dirname(path);
   tempCounter += 1;
   const tempPath = join(dir, `.${basename(path)}.${process.pid}.${tempCounter}.tmp`);
   try {
     const handle = await open(tempPath, 'w', 0o644);
     try {
-      await handle.writeFile(data);
+      if (typeof data === 'string' || data instanceof Uint8Array) await handle.writeFile(data);
+      else for (const chunk of data) await writeWhole(handle, chunk);
       await handle.sync();
     } finally {
       await handle.close();
@@ -34,6 +39,10 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
       meta: { path },
     });
   }
+}
+
+async function writeWhole(handle: FileHandle, chunk: Uint8Array): Promise<void> {
+  for (let done = 0; done < chunk.length; ) done += (await handle.write(chunk, done, chunk.length - done)).bytesWritten;
 }
 
 async function syncDirectory(dir: string): Promise<void> {

@@ -3,15 +3,17 @@
  * fields so that any feature (which depends on config such as IP groups) can be recomputed at
  * retrain time, and persisted in the state directory so a restart keeps weeks of learning.
  *
- * Memory: string columns are dictionary-encoded (values repeat heavily) into Uint32Array codes,
- * `ts` is a Float64Array and `respPort` an Int32Array, so a row costs 32 bytes plus its share of
- * the dictionaries. Code 0 is unset (`null`), distinct from the empty string.
+ * Memory: typed-array columns (window-columns.ts): IPv4 addresses as numbers, other strings
+ * dictionary-encoded (values repeat heavily), so a row costs 33 bytes plus its share of the
+ * dictionaries, which are bounded per column (DEFAULT_MAX_VALUES_PER_COLUMN).
  *
- * Persistence (`<stem>.snapshot` + `<stem>.journal` in the state directory):
- * - The snapshot is binary: magic, version, a JSON header (generation, row count, sequence number
- *   of the oldest row, the dictionaries) and the columns, with a CRC-32 trailer. It is replaced
- *   atomically (temp + fsync + rename) at compaction, which also rebuilds the dictionaries from
- *   the live rows so that values no longer referenced are dropped.
+ * Persistence (`<stem>.snapshot` + `<stem>.journal` in the state directory; bytes in
+ * window-file.ts):
+ * - The snapshot is binary: a JSON header (generation, row count, sequence number of the oldest
+ *   row, the dictionaries) and the columns, with a CRC-32 trailer. It is replaced atomically
+ *   (temp + fsync + rename) at compaction, which also rebuilds the dictionaries from the live
+ *   rows so that values no longer referenced are dropped; it is written from the columns in
+ *   place, not from a copy.
  * - The journal is append-only text, one line per `persist()`: `<crc32 hex> <json>`. The first
  *   line names the snapshot generation it extends; each entry holds the rows added since the last
  *   persist and the sequence number of the oldest live row, so replay reproduces evictions
@@ -32,14 +34,14 @@
  * are part of the snapshot and of every journal entry; a thinning rewrites the snapshot at the
  * next `persist()` (rows leave from the middle, which the journal cannot express).
  */
-import { open, readFile, rename } from 'node:fs/promises';
+import { open, rename } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { crc32 } from 'node:zlib';
 import { DaemonError, errnoOf } from '../errors.js';
 import type { DceRpcRecord } from '../zeek/index.js';
 import { writeFileAtomic } from './atomic-write.js';
-import { RARE_VALUE } from '../model/encoding.js';
+import { allocateColumns, columnList, Dictionary, encodePort, HOST_COLUMNS, HostTexts, NULL_CODE, NULL_PORT, parseIPv4, type Columns } from './window-columns.js';
+import { decodeSnapshot, journalLine, parseJournalLine, readOptional, snapshotChunks, stateError } from './window-file.js';
 
 /** The raw string fields the window keeps, in storage order. */
 export const WINDOW_STRING_COLUMNS = ['origHost', 'respHost', 'namedPipe', 'endpoint', 'operation'] as const;
@@ -76,19 +78,19 @@ export interface TrainingWindowOptions {
 }
 
 /**
- * The bound on every dictionary the window keeps (see Dictionary). With these, a 1M-row window
- * in which every row brings new values in every column, plus a retrain from it, peaks at about
- * 213 MB RSS (bench/value-flood.bench.ts; ordinary traffic: 124 MB). The cost: past 65,536
- * distinct client (or server) addresses in the window, further new ones are kept as RARE_VALUE,
- * which the IP-group feature maps as it maps an address that does not parse. Keeping addresses
- * as numbers instead of strings would lift that limit at the same memory.
+ * The bound on every dictionary the window keeps (see Dictionary): a column's values past it are
+ * kept as RARE_VALUE. IPv4 addresses are numbers and use no dictionary, so these bound only IPv6
+ * and other host text (which the IP-group feature maps like an address that does not parse
+ * once folded) and the names. Names are bounded as the model's vocabulary is
+ * (DEFAULT_MAX_VALUES_PER_FEATURE): values past it could not reach a model anyway. At these
+ * bounds the dictionaries hold at most about 10 MB (about 100 bytes a value).
  */
 export const DEFAULT_MAX_VALUES_PER_COLUMN: Readonly<Record<WindowStringColumn, number>> = {
-  origHost: 65_536,
-  respHost: 65_536,
-  namedPipe: 65_536,
-  endpoint: 65_536,
-  operation: 65_536,
+  origHost: 32_768,
+  respHost: 32_768,
+  namedPipe: 16_384,
+  endpoint: 16_384,
+  operation: 16_384,
 };
 
 /** What `load()` returns: the window and anything worth a warning in the log. */
@@ -109,82 +111,8 @@ export interface TimeSpan {
   newest: number;
 }
 
-const SNAPSHOT_MAGIC = Buffer.from('ZAWINDOW', 'latin1');
-const SNAPSHOT_VERSION = 1;
 const JOURNAL_VERSION = 1;
-const NULL_CODE = 0;
-const NULL_PORT = -1;
 const INITIAL_CAPACITY = 1024;
-
-/** Maps strings to small integer codes; code 0 is reserved for unset. */
-class Dictionary {
-  readonly values: (string | null)[] = [null];
-  readonly #codes = new Map<string, number>();
-  readonly #maxValues: number;
-  /** Values folded into RARE_VALUE because the dictionary was full. */
-  folded = 0;
-
-  constructor(maxValues = Number.POSITIVE_INFINITY) {
-    this.#maxValues = maxValues;
-  }
-
-  get size(): number {
-    return this.values.length;
-  }
-
-  encode(value: string | null): number {
-    if (value === null) return NULL_CODE;
-    let code = this.#codes.get(value);
-    if (code === undefined) {
-      if (this.values.length > this.#maxValues && value !== RARE_VALUE) {
-        // Full: a flood of distinct values (forged names, a scan's hosts) shares one code.
-        this.folded += 1;
-        return this.encode(RARE_VALUE);
-      }
-      code = this.values.length;
-      this.values.push(value);
-      this.#codes.set(value, code);
-    }
-    return code;
-  }
-
-  decode(code: number): string | null {
-    return this.values[code] ?? null;
-  }
-
-  static fromValues(values: readonly string[], maxValues?: number): Dictionary {
-    // Every saved value keeps its code (the saved rows refer to them), whatever the bound.
-    const dictionary = new Dictionary();
-    for (const value of values) dictionary.encode(value);
-    return maxValues === undefined ? dictionary : dictionary.#bounded(maxValues);
-  }
-
-  #bounded(maxValues: number): Dictionary {
-    const copy = new Dictionary(maxValues);
-    copy.values.length = 0;
-    for (const value of this.values) copy.values.push(value);
-    for (const [value, code] of this.#codes) copy.#codes.set(value, code);
-    return copy;
-  }
-}
-
-interface Columns {
-  ts: Float64Array;
-  respPort: Int32Array;
-  codes: Uint32Array[];
-}
-
-function allocate(capacity: number): Columns {
-  return {
-    ts: new Float64Array(capacity),
-    respPort: new Int32Array(capacity),
-    codes: WINDOW_STRING_COLUMNS.map(() => new Uint32Array(capacity)),
-  };
-}
-
-function encodePort(port: number | null): number {
-  return port !== null && Number.isInteger(port) && port >= 0 && port <= 0x7fffffff ? port : NULL_PORT;
-}
 
 interface JournalEntry {
   /** Sequence number of the first row in `rows`. */
@@ -207,6 +135,7 @@ export class TrainingWindow {
   readonly #compactAfterJournalRows: number;
   #columns: Columns;
   #capacity: number;
+  readonly #hostTexts = new HostTexts();
   #dictionaries: Dictionary[];
   readonly #maxValues: number[];
   #head = 0;
@@ -247,7 +176,7 @@ export class TrainingWindow {
     this.#journalPath = this.#directory === null ? null : join(this.#directory, `${stem}.journal`);
     this.#compactAfterJournalRows = options.compactAfterJournalRows ?? Math.max(50_000, Math.floor(options.maxRows / 4));
     this.#capacity = Math.min(INITIAL_CAPACITY, this.#maxRows);
-    this.#columns = allocate(this.#capacity);
+    this.#columns = allocateColumns(this.#capacity, WINDOW_STRING_COLUMNS.length);
     this.#maxValues = WINDOW_STRING_COLUMNS.map((name) => options.maxValuesPerColumn?.[name] ?? DEFAULT_MAX_VALUES_PER_COLUMN[name]);
     this.#dictionaries = this.#maxValues.map((max) => new Dictionary(max));
     this.#thinWhenFull = options.whenFull === 'thin';
@@ -281,16 +210,14 @@ export class TrainingWindow {
 
   /** Keeps every other row (oldest first) and doubles the stride. */
   #thin(): void {
-    const { ts, respPort, codes } = this.#columns;
+    const columns = columnList(this.#columns);
     const capacity = this.#capacity;
     let kept = 0;
     // In place: the slot written (position kept) never lies ahead of the slot read (2 * kept).
     for (let from = 0; from < this.#size; from += 2, kept++) {
       const source = (this.#head + from) % capacity;
       const target = (this.#head + kept) % capacity;
-      ts[target] = ts[source] as number;
-      respPort[target] = respPort[source] as number;
-      for (const column of codes) column[target] = column[source] as number;
+      for (const column of columns) column[target] = column[source] as number;
     }
     this.#size = kept;
     this.#stride *= 2;
@@ -329,10 +256,14 @@ export class TrainingWindow {
     const columns = this.#columns;
     columns.ts[at] = record.ts;
     columns.respPort[at] = encodePort(record.respPort);
+    let hostKinds = 0;
     for (let c = 0; c < WINDOW_STRING_COLUMNS.length; c++) {
-      const name = WINDOW_STRING_COLUMNS[c] as WindowStringColumn;
-      (columns.codes[c] as Uint32Array)[at] = (this.#dictionaries[c] as Dictionary).encode(record[name]);
+      const value = record[WINDOW_STRING_COLUMNS[c] as WindowStringColumn];
+      const address = c < HOST_COLUMNS && value !== null ? parseIPv4(value) : -1;
+      if (address >= 0) hostKinds |= 1 << c;
+      (columns.codes[c] as Uint32Array)[at] = address >= 0 ? address : (this.#dictionaries[c] as Dictionary).encode(value);
     }
+    columns.hostKinds[at] = hostKinds;
     this.#size += 1;
   }
 
@@ -378,8 +309,7 @@ export class TrainingWindow {
     const at = (this.#head + index) % this.#capacity;
     const columns = this.#columns;
     const port = columns.respPort[at] as number;
-    const text = (c: number): string | null =>
-      (this.#dictionaries[c] as Dictionary).decode((columns.codes[c] as Uint32Array)[at] as number);
+    const text = (c: number): string | null => this.#text(c, at);
     into.ts = columns.ts[at] as number;
     into.respPort = port === NULL_PORT ? null : port;
     into.origHost = text(0);
@@ -395,31 +325,30 @@ export class TrainingWindow {
    * null). Do not add or evict while iterating.
    */
   *records(): IterableIterator<DceRpcRecord> {
-    const { ts, respPort, codes } = this.#columns;
-    const [origHost, respHost, namedPipe, endpoint, operation] = codes as [Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array];
-    const values = this.#dictionaries.map((d) => d.values) as [
-      (string | null)[],
-      (string | null)[],
-      (string | null)[],
-      (string | null)[],
-      (string | null)[],
-    ];
+    const { ts, respPort } = this.#columns;
     const capacity = this.#capacity;
     for (let n = 0, at = this.#head; n < this.#size; n++, at = at + 1 === capacity ? 0 : at + 1) {
       const port = respPort[at] as number;
       yield {
         ts: ts[at] as number,
         uid: null,
-        origHost: values[0][origHost[at] as number] ?? null,
+        origHost: this.#text(0, at),
         origPort: null,
-        respHost: values[1][respHost[at] as number] ?? null,
+        respHost: this.#text(1, at),
         respPort: port === NULL_PORT ? null : port,
         rtt: null,
-        namedPipe: values[2][namedPipe[at] as number] ?? null,
-        endpoint: values[3][endpoint[at] as number] ?? null,
-        operation: values[4][operation[at] as number] ?? null,
+        namedPipe: this.#text(2, at),
+        endpoint: this.#text(3, at),
+        operation: this.#text(4, at),
       };
     }
+  }
+
+  /** String column `c` of the row in slot `at`. */
+  #text(c: number, at: number): string | null {
+    const code = (this.#columns.codes[c] as Uint32Array)[at] as number;
+    if (c < HOST_COLUMNS && ((this.#columns.hostKinds[at] as number) & (1 << c)) !== 0) return this.#hostTexts.text(code);
+    return (this.#dictionaries[c] as Dictionary).decode(code);
   }
 
   /**
@@ -482,7 +411,16 @@ export class TrainingWindow {
     if (this.#directory === null || this.#snapshotPath === null || this.#journalPath === null) return;
     this.#rebuild();
     const generation = this.#generation + 1;
-    await writeFileAtomic(this.#snapshotPath, this.#encodeSnapshot(generation));
+    const header = {
+      generation,
+      rows: this.#size,
+      headSeq: this.#headSeq,
+      offered: this.#offered,
+      stride: this.#stride,
+      columns: WINDOW_STRING_COLUMNS,
+      dictionaries: this.#dictionaries.map((d) => d.values.slice(1)),
+    };
+    await writeFileAtomic(this.#snapshotPath, snapshotChunks(header, this.#columns, { head: this.#head, size: this.#size, capacity: this.#capacity }));
     // From here a crash leaves the old journal, which load() ignores (other generation).
     await this.#closeJournal();
     await writeFileAtomic(this.#journalPath, journalLine({ journal: JOURNAL_VERSION, generation }));
@@ -564,129 +502,75 @@ export class TrainingWindow {
 
   /** Copies the rows (oldest first) into fresh arrays of `capacity` slots. */
   #resize(capacity: number): void {
-    const next = allocate(capacity);
-    const from = this.#columns;
-    const copy = <A extends Float64Array | Int32Array | Uint32Array>(source: A, target: A): void => {
-      const firstPart = Math.min(this.#size, this.#capacity - this.#head);
+    const next = allocateColumns(capacity, WINDOW_STRING_COLUMNS.length);
+    const targets = columnList(next);
+    const firstPart = Math.min(this.#size, this.#capacity - this.#head);
+    columnList(this.#columns).forEach((source, i) => {
+      const target = targets[i] as typeof source;
       target.set(source.subarray(this.#head, this.#head + firstPart), 0);
       target.set(source.subarray(0, this.#size - firstPart), firstPart);
-    };
-    copy(from.ts, next.ts);
-    copy(from.respPort, next.respPort);
-    from.codes.forEach((codes, c) => copy(codes, next.codes[c] as Uint32Array));
+    });
     this.#columns = next;
     this.#capacity = capacity;
     this.#head = 0;
   }
 
   #dictionaryGarbage(): boolean {
-    // Unique-per-row values (hosts on a big network) would grow the dictionaries with every
-    // eviction; compacting once they hold far more than the live rows bounds them.
+    // Values only evicted rows used stay in a dictionary until compaction: compact when that is
+    // far more than the live rows, or when a full dictionary has started folding live values.
     const limit = 2 * this.#size + 65_536;
-    return this.#dictionaries.some((d) => d.size > limit);
+    return this.#dictionaries.some((d) => d.size > limit || (d.folded > 0 && this.#journalRows >= this.#compactAfterJournalRows / 4));
   }
 
-  /** Re-encodes every string column with a dictionary of only the values live rows use. */
+  /**
+   * Re-encodes every string column with a dictionary of only the values live rows use, in place
+   * (the columns are reallocated only to give back room the window no longer needs). Addresses a
+   * version 1 snapshot kept in a dictionary become numbers.
+   */
   #rebuild(): void {
-    this.#resize(Math.max(Math.min(this.#size, this.#maxRows), Math.min(INITIAL_CAPACITY, this.#maxRows)));
+    const floor = Math.min(INITIAL_CAPACITY, this.#maxRows);
+    if (this.#capacity > 2 * Math.max(this.#size, floor)) this.#resize(Math.max(this.#size, floor));
+    const { codes: columns, hostKinds } = this.#columns;
     this.#dictionaries = this.#dictionaries.map((old, c) => {
-      const codes = this.#columns.codes[c] as Uint32Array;
+      const codes = columns[c] as Uint32Array;
       const fresh = new Dictionary(this.#maxValues[c]);
-      const remap = new Int32Array(old.size).fill(-1);
+      const remap = new Float64Array(old.size).fill(-1);
       remap[NULL_CODE] = NULL_CODE;
-      for (let i = 0; i < this.#size; i++) {
-        const code = codes[i] as number;
+      const bit = c < HOST_COLUMNS ? 1 << c : 0;
+      for (let n = 0, at = this.#head; n < this.#size; n++, at = at + 1 === this.#capacity ? 0 : at + 1) {
+        if (((hostKinds[at] as number) & bit) !== 0) continue;
+        const code = codes[at] as number;
         let mapped = remap[code] as number;
         if (mapped === -1) {
-          mapped = fresh.encode(old.decode(code));
+          const value = old.decode(code);
+          const address = bit !== 0 && value !== null ? parseIPv4(value) : -1;
+          // An address is marked as one by a code >= 2^32, which no dictionary code reaches.
+          mapped = address >= 0 ? 2 ** 32 + address : fresh.encode(value);
           remap[code] = mapped;
         }
-        codes[i] = mapped;
+        if (mapped >= 2 ** 32) {
+          codes[at] = mapped - 2 ** 32;
+          hostKinds[at] = (hostKinds[at] as number) | bit;
+        } else {
+          codes[at] = mapped;
+        }
       }
       return fresh;
     });
   }
 
-  #encodeSnapshot(generation: number): Buffer {
-    // Callers rebuild first, so rows sit at 0..size-1 in order.
-    const rows = this.#size;
-    const header = Buffer.from(
-      JSON.stringify({
-        generation,
-        rows,
-        headSeq: this.#headSeq,
-        offered: this.#offered,
-        stride: this.#stride,
-        columns: WINDOW_STRING_COLUMNS,
-        dictionaries: this.#dictionaries.map((d) => d.values.slice(1)),
-      }),
-      'utf8',
-    );
-    const prefix = 8 + 4 + 4;
-    const headerEnd = align8(prefix + header.length);
-    const columnBytes = rows * 8 + rows * 4 * (1 + WINDOW_STRING_COLUMNS.length);
-    const out = Buffer.alloc(headerEnd + columnBytes + 4);
-    SNAPSHOT_MAGIC.copy(out, 0);
-    out.writeUInt32LE(SNAPSHOT_VERSION, 8);
-    out.writeUInt32LE(header.length, 12);
-    header.copy(out, prefix);
-    let at = headerEnd;
-    const put = (view: Float64Array | Int32Array | Uint32Array): void => {
-      const bytes = Buffer.from(view.buffer, view.byteOffset, rows * view.BYTES_PER_ELEMENT);
-      bytes.copy(out, at);
-      at += bytes.length;
-    };
-    put(this.#columns.ts);
-    put(this.#columns.respPort);
-    for (const codes of this.#columns.codes) put(codes);
-    out.writeUInt32LE(crc32(out.subarray(0, at)), at);
-    return out;
-  }
-
   #decodeSnapshot(data: Buffer, path: string): void {
-    const corrupt = (why: string): DaemonError =>
-      new DaemonError('ERR_STATE', `state: training window snapshot ${path} is corrupt (${why})`, { meta: { path } });
-    if (data.length < 20 || !data.subarray(0, 8).equals(SNAPSHOT_MAGIC)) throw corrupt('not a snapshot file');
-    const version = data.readUInt32LE(8);
-    if (version !== SNAPSHOT_VERSION) throw corrupt(`unsupported version ${version}`);
-    const stored = data.readUInt32LE(data.length - 4);
-    if (crc32(data.subarray(0, data.length - 4)) !== stored) throw corrupt('checksum mismatch');
-    const headerLength = data.readUInt32LE(12);
-    let header: { generation: number; rows: number; headSeq: number; offered?: number; stride?: number; columns: string[]; dictionaries: string[][] };
-    try {
-      header = JSON.parse(data.subarray(16, 16 + headerLength).toString('utf8')) as typeof header;
-    } catch (error) {
-      throw new DaemonError('ERR_STATE', `state: training window snapshot ${path} is corrupt (bad header)`, {
-        cause: error,
-        meta: { path },
-      });
-    }
+    const { header, columns } = decodeSnapshot(data, path, WINDOW_STRING_COLUMNS);
     const rows = header.rows;
-    const expectedLength = align8(16 + headerLength) + rows * 8 + rows * 4 * (1 + WINDOW_STRING_COLUMNS.length) + 4;
-    if (
-      !Number.isInteger(rows) ||
-      data.length !== expectedLength ||
-      header.columns.join() !== WINDOW_STRING_COLUMNS.join() ||
-      header.dictionaries.length !== WINDOW_STRING_COLUMNS.length
-    ) {
-      throw corrupt('layout does not match');
-    }
-    // Copy out of the file buffer: typed-array views need aligned offsets and own their memory.
-    let at = align8(16 + headerLength);
-    const take = <A extends Float64Array | Int32Array | Uint32Array>(make: (n: number) => A): A => {
-      const view = make(rows);
-      const bytes = rows * view.BYTES_PER_ELEMENT;
-      Buffer.from(view.buffer, view.byteOffset, bytes).set(data.subarray(at, at + bytes));
-      at += bytes;
-      return view;
-    };
-    const ts = take((n) => new Float64Array(n));
-    const respPort = take((n) => new Int32Array(n));
-    const codes = WINDOW_STRING_COLUMNS.map(() => take((n) => new Uint32Array(n)));
-    const dictionaries = header.dictionaries.map((values, c) => Dictionary.fromValues(values, this.#maxValues[c]));
-    codes.forEach((column, c) => {
+    const dictionaries = header.dictionaries.map((values, c) => Dictionary.fromValues(values as string[], this.#maxValues[c]));
+    columns.codes.forEach((column, c) => {
       const limit = (dictionaries[c] as Dictionary).size;
-      for (let i = 0; i < column.length; i++) if ((column[i] as number) >= limit) throw corrupt('code out of range');
+      const bit = c < HOST_COLUMNS ? 1 << c : 0;
+      for (let i = 0; i < rows; i++) {
+        if ((column[i] as number) >= limit && ((columns.hostKinds[i] as number) & bit) === 0) {
+          throw new DaemonError('ERR_STATE', `state: training window snapshot ${path} is corrupt (code out of range)`, { meta: { path } });
+        }
+      }
     });
     this.#generation = header.generation;
     this.#headSeq = header.headSeq;
@@ -696,10 +580,9 @@ export class TrainingWindow {
     const skip = Math.max(0, rows - this.#maxRows);
     const keep = rows - skip;
     this.#capacity = Math.max(keep, Math.min(INITIAL_CAPACITY, this.#maxRows));
-    this.#columns = allocate(this.#capacity);
-    this.#columns.ts.set(ts.subarray(skip));
-    this.#columns.respPort.set(respPort.subarray(skip));
-    codes.forEach((column, c) => (this.#columns.codes[c] as Uint32Array).set(column.subarray(skip)));
+    this.#columns = allocateColumns(this.#capacity, WINDOW_STRING_COLUMNS.length);
+    const targets = columnList(this.#columns);
+    columnList(columns).forEach((source, i) => (targets[i] as typeof source).set(source.subarray(skip)));
     this.#head = 0;
     this.#size = keep;
     this.#headSeq += skip;
@@ -801,39 +684,4 @@ export class TrainingWindow {
 interface JournalFile {
   handle: FileHandle;
   end: number;
-}
-
-function journalLine(value: unknown): string {
-  const json = JSON.stringify(value);
-  return `${crc32(json).toString(16).padStart(8, '0')} ${json}\n`;
-}
-
-function parseJournalLine(line: string): unknown {
-  const space = line.indexOf(' ');
-  if (space !== 8) return null;
-  const json = line.slice(9);
-  if (crc32(json).toString(16).padStart(8, '0') !== line.slice(0, 8)) return null;
-  try {
-    return JSON.parse(json) as unknown;
-  } catch {
-    return null;
-  }
-}
-
-function align8(n: number): number {
-  return Math.ceil(n / 8) * 8;
-}
-
-async function readOptional(path: string): Promise<Buffer | null> {
-  try {
-    return await readFile(path);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw stateError(`cannot read ${path}`, error, path);
-  }
-}
-
-function stateError(message: string, cause: unknown, path: string | null): DaemonError {
-  const errno = errnoOf(cause);
-  return new DaemonError('ERR_STATE', `state: ${message}${errno === undefined ? '' : `: ${errno}`}`, { cause, meta: { path, errno } });
 }

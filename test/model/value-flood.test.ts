@@ -10,6 +10,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { MatrixEncoder, RARE_VALUE } from '../../src/model/encoding.js';
+import { fitKModes } from '../../src/model/index.js';
+import { calibrateModel, Scorer, VERDICT_CACHE_BYTES } from '../../src/score/index.js';
 import { TrainingWindow } from '../../src/state/training-window.js';
 import { repoRoot } from '../helpers/shared.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -76,4 +78,19 @@ void test('window: each string column is bounded; a flood folds into RARE_VALUE 
   assert.equal(again.window.row(1999).operation, RARE_VALUE);
   assert.equal(again.window.row(10).operation, 'op10');
   await again.window.close();
+});
+
+void test("the scorer's verdict cache stays within its byte bound under a flood of unseen rows, and still serves repeated rows", () => {
+  const features = ['endpoint', 'operation', 'orig_ip_group', 'resp_ip_group'];
+  const rows = Array.from({ length: 400 }, (_, i) => ['samr', i % 2 === 0 ? 'SamrConnect5' : 'SamrOpenDomain', 'finance', 'domain_controllers']);
+  const scorer = new Scorer(calibrateModel(fitKModes(rows, { k: 2, nInit: 1, init: 'huang', seed: 1, maxIter: 10, featureNames: features }), rows), { kind: 'distance', threshold: 5 });
+  let most = 0;
+  for (let i = 0; i < 60_000; i += 1) {
+    const operation = `FloodOperation_${i.toString(36).padStart(40, 'x')}`;
+    scorer.score([`flood_endpoint_${i}`, operation, `group${i}`, `group${i + 1}`], operation, `group${i}`, `flood_endpoint_${i}`);
+    most = Math.max(most, scorer.cachedBytes);
+  }
+  assert.ok(most > VERDICT_CACHE_BYTES / 2 && most <= VERDICT_CACHE_BYTES, `cache held ${most} bytes, bound ${VERDICT_CACHE_BYTES}`);
+  const routine = ['samr', 'SamrConnect5', 'finance', 'domain_controllers'];
+  assert.equal(scorer.score(routine, 'SamrConnect5'), scorer.score(routine, 'SamrConnect5'), 'a repeated row is one cached verdict');
 });

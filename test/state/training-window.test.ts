@@ -3,6 +3,7 @@ import { appendFileSync, existsSync, readFileSync, readdirSync, writeFileSync } 
 import { mkdtemp } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { crc32 } from 'node:zlib';
 import fc from 'fast-check';
 import { TrainingWindow } from '../../src/state/training-window.js';
 import type { WindowRow } from '../../src/state/training-window.js';
@@ -198,14 +199,90 @@ void test('a crash between writing the snapshot and replacing the journal loses 
 void test('compaction forgets dictionary values only evicted rows used', async () => {
   const directory = tempDir();
   const { window } = await TrainingWindow.load({ maxRows: 1000, maxAgeMs: 0, directory });
-  for (let i = 0; i < 5000; i++) window.add(row(i));
+  const v6 = (i: number): WindowRow => row(i, `fd00::${i.toString(16)}`);
+  for (let i = 0; i < 5000; i++) window.add(v6(i));
   assert.equal(window.dictionarySizes().origHost, 5000);
   await window.compact();
   assert.equal(window.dictionarySizes().origHost, 1000);
   assert.equal(window.dictionarySizes().operation, 1);
-  assert.deepEqual(rowsOf(window), Array.from({ length: 1000 }, (_, i) => row(4000 + i)));
+  assert.deepEqual(rowsOf(window), Array.from({ length: 1000 }, (_, i) => v6(4000 + i)));
   await window.close();
 });
+
+void test('IPv4 addresses are kept as numbers: a flood of them fills no dictionary, and every host text comes back exactly', async () => {
+  const directory = tempDir();
+  const options = { maxRows: 300_000, maxAgeMs: 0, directory };
+  const { window } = await TrainingWindow.load(options);
+  // Text that looks like an address but is not the canonical dotted quad stays text.
+  const odd = ['010.0.0.1', '1.2.3', '1.2.3.4.5', '256.1.1.1', ' 1.2.3.4', '1.2.3.4 ', '0.0.0.0', '255.255.255.255', '1..2.3', '', 'host-a', '::ffff:1.2.3.4'];
+  const rows: WindowRow[] = [];
+  for (let i = 0; i < 200_000; i++) {
+    const origHost = i < odd.length ? (odd[i] as string) : `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+    rows.push({ ...row(i, origHost), respHost: `172.16.${(i >> 8) & 255}.${i & 255}` });
+  }
+  for (const r of rows.slice(0, 150_000)) window.add(r);
+  await window.persist();
+  await window.compact();
+  for (const r of rows.slice(150_000)) window.add(r);
+  await window.persist();
+  assert.ok(window.dictionarySizes().origHost <= odd.length, JSON.stringify(window.dictionarySizes()));
+  assert.equal(window.dictionarySizes().respHost, 0);
+  assert.deepEqual(window.foldedValues().origHost, 0);
+  await window.close();
+  const again = await TrainingWindow.load(options);
+  assert.deepEqual(rowsOf(again.window), rows);
+  await again.window.close();
+});
+
+/** A version 1 snapshot (before addresses were numbers) of `rows`, as the old code wrote it. */
+function versionOneSnapshot(rows: WindowRow[]): Buffer {
+  const names = ['origHost', 'respHost', 'namedPipe', 'endpoint', 'operation'] as const;
+  const dictionaries = names.map(() => new Map<string, number>());
+  const codes = names.map(() => new Uint32Array(rows.length));
+  rows.forEach((r, i) =>
+    names.forEach((name, c) => {
+      const value = r[name];
+      const dictionary = dictionaries[c] as Map<string, number>;
+      if (value !== null && !dictionary.has(value)) dictionary.set(value, dictionary.size + 1);
+      (codes[c] as Uint32Array)[i] = value === null ? 0 : (dictionary.get(value) as number);
+    }),
+  );
+  const header = Buffer.from(JSON.stringify({ generation: 3, rows: rows.length, headSeq: 0, columns: names, dictionaries: dictionaries.map((d) => [...d.keys()]) }));
+  const start = Buffer.alloc(Math.ceil((16 + header.length) / 8) * 8);
+  start.write('ZAWINDOW', 0, 'latin1');
+  start.writeUInt32LE(1, 8);
+  start.writeUInt32LE(header.length, 12);
+  header.copy(start, 16);
+  const ts = Float64Array.from(rows, (r) => r.ts);
+  const ports = Int32Array.from(rows, (r) => r.respPort ?? -1);
+  const body = Buffer.concat([start, ...[ts, ports, ...codes].map((a) => Buffer.from(a.buffer, a.byteOffset, a.byteLength))]);
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32LE(crc32(body), 0);
+  return Buffer.concat([body, crc]);
+}
+
+void test('a version 1 snapshot (addresses in dictionaries) still loads, and compaction turns its addresses into numbers', async () => {
+  const directory = tempDir();
+  const rows = Array.from({ length: 3000 }, (_, i) => row(i, i % 7 === 0 ? `fd00::${i}` : `10.0.${i >> 8}.${i & 255}`));
+  writeFileSync(join(directory, 'training-window.snapshot'), versionOneSnapshot(rows));
+  writeFileSync(join(directory, 'training-window.journal'), `${journalHeader(3)}`);
+  const options = { maxRows: 5000, maxAgeMs: 0, directory };
+  const { window, warnings } = await TrainingWindow.load(options);
+  assert.deepEqual(warnings, []);
+  assert.deepEqual(rowsOf(window), rows);
+  await window.compact();
+  assert.equal(window.dictionarySizes().origHost, rows.filter((r) => r.origHost?.includes(':') === true).length);
+  assert.deepEqual(rowsOf(window), rows);
+  await window.close();
+  const again = await TrainingWindow.load(options);
+  assert.deepEqual(rowsOf(again.window), rows);
+  await again.window.close();
+});
+
+function journalHeader(generation: number): string {
+  const json = JSON.stringify({ journal: 1, generation });
+  return `${crc32(json).toString(16).padStart(8, '0')} ${json}\n`;
+}
 
 void test('a smaller maxRows on load keeps the newest rows', async () => {
   const directory = tempDir();
