@@ -11,7 +11,7 @@ import type { DceRpcRecord } from '../zeek/index.js';
 import { BzarBaseline, SigmaBaseline, type BaselineRule } from '../score/baselines.js';
 import { HUNT_USAGE, huntArchive, huntPlan, intOption, loadConfigOption, parseCommandArgs, runCommand, UsageError } from './_common.js';
 import { readArchive } from '../hunt/index.js';
-import { HELD_OUT_FIRST, renderSweep, runSweep, TUNING_SEEDS } from './sweep.js';
+import { DEVELOPMENT_FIRST, HELD_OUT_FIRST, renderSweep, runSweep, TUNING_SEEDS } from './sweep.js';
 import { TRAINING_COMMAND_OPTIONS, trainFromLogs, trainPlan } from './_training.js';
 
 export const summary = 'train, score and measure detection against labelled attack uids';
@@ -19,7 +19,8 @@ export const summary = 'train, score and measure detection against labelled atta
 const USAGE = `usage: zeek-anomalyd eval [-c INI] --labels FILE [--k N] [--n-init N] [--init huang|cao]
                           [--seed N] [--sample N|auto] [-j N] [--since TIME] [--until TIME]
                           [--json] LOG...
-       zeek-anomalyd eval --sweep N [--tuning N] [--max-records N] [--days D] [--json]
+       zeek-anomalyd eval --sweep N [--tuning N] [--dev N] [--held-out-from S] [--max-records N]
+                          [--days D] [--json]
 
 Trains on the logs (as 'train'), scores every record under each rule, and prints recall per
 labelled scenario, false alerts per 10,000 normal records, precision and alert rate.
@@ -27,11 +28,13 @@ labelled scenario, false alerts per 10,000 normal records, precision and alert r
   --json          one JSON object per rule instead of the table
   BZAR-style and Sigma-style signature baselines are measured beside the rules.
 
-  --sweep N       instead: generate N held-out network personalities (seeds 1001..) and the
+  --sweep N       instead: generate N held-out network personalities (seeds 2001..) and the
                   tuning ones (seeds 1..10), train each with default settings on every record
                   and on its attack-free days, and print median and worst recall and false alerts
                   per rule (docs/detection.md)
   --tuning N      how many tuning seeds to include (default 10; 0 = held-out only)
+  --dev N         also N development seeds (1001.., seen while debugging; reported apart)
+  --held-out-from S  first held-out seed (default ${HELD_OUT_FIRST}; never tune on these)
   --max-records N cap on a personality's weekly volume (default 1000000)
   --days D        days per generated network (default 7)
 ${HUNT_USAGE}`;
@@ -100,6 +103,8 @@ export async function run(args: string[]): Promise<number> {
         labels: { type: 'string' },
         sweep: { type: 'string' },
         tuning: { type: 'string' },
+        dev: { type: 'string' },
+        'held-out-from': { type: 'string' },
         'max-records': { type: 'string' },
         days: { type: 'string' },
       },
@@ -111,9 +116,12 @@ export async function run(args: string[]): Promise<number> {
     if (values.sweep !== undefined) {
       const heldOut = intOption('sweep', values.sweep, 0) ?? 0;
       const tuning = intOption('tuning', values.tuning, 0) ?? TUNING_SEEDS.length;
+      const development = intOption('dev', values.dev, 0) ?? 0;
+      const heldOutFrom = intOption('held-out-from', values['held-out-from'], 1) ?? HELD_OUT_FIRST;
       const options = {
         tuning: TUNING_SEEDS.slice(0, tuning),
-        heldOut: Array.from({ length: heldOut }, (_, i) => HELD_OUT_FIRST + i),
+        development: Array.from({ length: development }, (_, i) => DEVELOPMENT_FIRST + i),
+        heldOut: Array.from({ length: heldOut }, (_, i) => heldOutFrom + i),
         maxRecordsPerWeek: intOption('max-records', values['max-records'], 100) ?? 1_000_000,
         days: intOption('days', values.days, 1) ?? 7,
         progress: (line: string) => process.stderr.write(`${line}\n`),

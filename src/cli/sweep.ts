@@ -20,13 +20,20 @@ import { fitTrainingSet, trainingSetBuilder, trainPlan } from './_training.js';
 
 /** Seeds the rules were designed and tuned on. Never judge on these. */
 export const TUNING_SEEDS = Array.from({ length: 10 }, (_, i) => i + 1);
-/** First held-out seed: held-out seeds are 1001, 1002, … and were never looked at while tuning. */
-export const HELD_OUT_FIRST = 1001;
+/**
+ * First held-out seed by default: 2001, 2002, … Seeds 1001-1020 were the held-out set of sessions
+ * 1 and 2 and, seen twice, are now development seeds (with 101-112): debugged on, never judged on.
+ */
+export const HELD_OUT_FIRST = 2001;
+/** First development seed: seen while debugging, reported apart from tuning and held-out. */
+export const DEVELOPMENT_FIRST = 1001;
 /** A network is judged per 10k normal records from this weekly volume up, per week below it. */
 export const BIG_NETWORK_RECORDS = 50_000;
 
 export interface SweepOptions {
   tuning: number[];
+  /** Seeds looked at while debugging (neither tuned on nor judged on). @default [] */
+  development?: number[];
   heldOut: number[];
   /** Cap on the drawn weekly volume (time). */
   maxRecordsPerWeek: number;
@@ -38,7 +45,7 @@ export interface SweepOptions {
 /** One rule on one seed in one training situation. */
 export interface SweepResult {
   seed: number;
-  set: 'tuning' | 'held-out';
+  set: SeedSet;
   mode: string;
   rule: string;
   records: number;
@@ -52,10 +59,18 @@ export interface SweepResult {
 
 const MODES = ['all records', 'attack-free days'] as const;
 
+/** What a seed was used for. */
+export type SeedSet = 'tuning' | 'development' | 'held-out';
+const SETS: readonly SeedSet[] = ['held-out', 'development', 'tuning'];
+
 /** Runs the sweep; returns one result per seed × mode × rule. */
 export async function runSweep(options: SweepOptions): Promise<SweepResult[]> {
   const results: SweepResult[] = [];
-  const seeds: [number, SweepResult['set']][] = [...options.tuning.map((s): [number, 'tuning'] => [s, 'tuning']), ...options.heldOut.map((s): [number, 'held-out'] => [s, 'held-out'])];
+  const seeds: [number, SeedSet][] = [
+    ...options.tuning.map((s): [number, SeedSet] => [s, 'tuning']),
+    ...(options.development ?? []).map((s): [number, SeedSet] => [s, 'development']),
+    ...options.heldOut.map((s): [number, SeedSet] => [s, 'held-out']),
+  ];
   for (const [seed, set] of seeds) {
     const started = performance.now();
     const { personality, records } = generatePersonalityWeek({ seed, startTs: DEFAULT_START_TS, days: options.days, maxRecordsPerWeek: options.maxRecordsPerWeek });
@@ -137,14 +152,15 @@ const median = (values: number[]): number => {
 /** The sweep's table: per training situation, seed set and rule. */
 export function renderSweep(results: readonly SweepResult[], options: SweepOptions): string {
   const lines: string[] = [
-    `sweep over ${options.tuning.length + options.heldOut.length} personality seeds, ${options.days} days each, weekly volume capped at ${options.maxRecordsPerWeek}`,
+    `sweep over ${options.tuning.length + (options.development?.length ?? 0) + options.heldOut.length} personality seeds, ${options.days} days each, weekly volume capped at ${options.maxRecordsPerWeek}`,
     `tuning seeds: ${options.tuning.join(' ') || '-'}`,
+    ...(options.development === undefined || options.development.length === 0 ? [] : [`development seeds (debugged on, not judged on): ${options.development.join(' ')}`]),
     `held-out seeds: ${options.heldOut.join(' ') || '-'}`,
     `recall = attack uids with a flagged record; big networks (>= ${BIG_NETWORK_RECORDS} records/week) judged per 10k normal records, small ones per week`,
   ];
   const header = ['rule', 'seeds', 'recall med', 'recall worst', 'big: false/10k med', 'worst', 'small: false/week med', 'worst', 'missed uids by scenario'];
   for (const mode of MODES) {
-    for (const set of ['held-out', 'tuning'] as const) {
+    for (const set of SETS) {
       const rows: string[][] = [header];
       const rules = [...new Set(results.filter((r) => r.mode === mode && r.set === set).map((r) => r.rule))];
       for (const rule of rules) {

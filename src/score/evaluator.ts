@@ -9,7 +9,7 @@ import type { KModesModel } from '../model/index.js';
 import type { DceRpcRecord } from '../zeek/index.js';
 import { AllowList } from './allowlist.js';
 import type { RecordContext } from './anomaly-record.js';
-import { FanoutTracker } from './routine.js';
+import { FanoutTracker } from './fanout.js';
 import { Scorer, type ScoringRule, type Verdict } from './scorer.js';
 
 const CONTEXT_FEATURES = ['orig_ip_group', 'resp_ip_group', 'time_of_day_bin'] as const;

@@ -14,7 +14,7 @@
 import type { KModesModel } from '../model/index.js';
 import { ModelIndex } from '../model/index.js';
 import { techniqueFor, type Technique } from './techniques.js';
-import { RoutineIndex } from './routine.js';
+import { RoutineIndex } from './routine-index.js';
 import { indexProfile, profileHosts } from './vetting.js';
 
 /** How a verdict becomes an alert. */

@@ -15,18 +15,20 @@
  * coercion, shutdown, log clearing) and are flagged unless the originator's own group routinely
  * performs them; `low` operations only read (discovery) and are ordinary domain-member traffic on
  * most networks, so they are flagged only when they are new for the group after the statistics
- * were established (routine.ts explains the difference).
+ * were established (routine.ts explains the difference); `info` operations (lookups of one named
+ * object) only name the technique: they are judged like any other documented call.
  */
 export interface Technique {
   /** ATT&CK technique id. */
   id: string;
   /** Short human label for the alert. */
   label: string;
-  danger: 'high' | 'low';
+  danger: 'high' | 'low' | 'info';
 }
 
 const high = (id: string, label: string): Technique => ({ id, label, danger: 'high' });
 const low = (id: string, label: string): Technique => ({ id, label, danger: 'low' });
+const info = (id: string, label: string): Technique => ({ id, label, danger: 'info' });
 
 const TABLE: ReadonlyArray<readonly [operations: string[], technique: Technique]> = [
   [['DRSGetNCChanges', 'DRSReplicaSync'], high('T1003.006', 'DCSync replication')],
@@ -71,29 +73,30 @@ const TABLE: ReadonlyArray<readonly [operations: string[], technique: Technique]
   ],
   [['NetrServerPasswordSet2'], high('T1210', 'machine password reset (Zerologon)')],
   // Discovery (BZAR's 5-minute counters): read-only, and everyday traffic for domain members.
+  // Enumerations (whole lists: users, groups, sessions, shares) are `low`.
   [['NetrSessionEnum', 'NetrConnectionEnum'], low('T1049', 'session enumeration')],
   [['NetrWkstaUserEnum'], low('T1033', 'logged-on user enumeration')],
   [['NetrServerTransportEnum', 'NetrWkstaTransportEnum'], low('T1016', 'network configuration discovery')],
-  [['NetrServerGetInfo', 'NetrServerAliasEnum'], low('T1018', 'remote system discovery')],
-  [
-    ['LsarGetUserName', 'LsarEnumerateTrustedDomainsEx', 'LsarGetSystemAccessAccount', 'LsarQueryDomainInformationPolicy', 'LsarQueryInfoTrustedDomain', 'SamrEnumerateGroupsInDomain', 'SamrEnumerateDomainsInSamServer', 'SamrQueryInformationDomain', 'SamrQueryInformationDomain2', 'SamrQueryInformationGroup'],
-    low('T1033', 'account and domain discovery'),
-  ],
-  [
-    ['LsarEnumerateAccountRights', 'LsarEnumerateAccountsWithUserRight', 'LsarEnumeratePrivileges', 'LsarEnumeratePrivilegesAccount', 'LsarLookupPrivilegeValue', 'LsarLookupPrivilegeName', 'LsarLookupPrivilegeDisplayName', 'SamrGetGroupsForUser', 'SamrGetAliasMembership', 'SamrGetMembersInAlias', 'SamrGetMembersInGroup'],
-    low('T1069', 'permission group discovery'),
-  ],
-  [
-    ['LsarQueryInformationPolicy', 'LsarQueryInformationPolicy2', 'LsarQueryTrustedDomainInfo', 'LsarQueryTrustedDomainInfoByName', 'SamrGetUserDomainPasswordInformation'],
-    low('T1082', 'system information discovery'),
-  ],
+  [['NetrServerAliasEnum'], low('T1018', 'remote system discovery')],
+  [['LsarEnumerateTrustedDomainsEx', 'SamrEnumerateGroupsInDomain', 'SamrEnumerateDomainsInSamServer'], low('T1033', 'account and domain discovery')],
+  [['LsarEnumerateAccountRights', 'LsarEnumerateAccountsWithUserRight', 'LsarEnumeratePrivileges', 'LsarEnumeratePrivilegesAccount', 'SamrGetMembersInAlias', 'SamrGetMembersInGroup'], low('T1069', 'permission group discovery')],
   [['NetrFileEnum'], low('T1083', 'file discovery')],
+  [['LsarEnumerateAccounts', 'SamrEnumerateAliasesInDomain', 'SamrEnumerateUsersInDomain', 'SamrQueryDisplayInformation', 'SamrQueryDisplayInformation2', 'SamrQueryDisplayInformation3'], low('T1087', 'account discovery')],
+  [['NetrShareEnum'], low('T1135', 'network share discovery')],
+  // Lookups of one named object (a SID to a name, one user's groups, the domain's policy, the
+  // time) are `info`: what every domain member does at logon and in every ACL dialog (the
+  // reference's users drop them as too noisy, Sigma needs five distinct in 30 s). Named in an
+  // alert, never the reason for one.
+  [['NetrServerGetInfo'], info('T1018', 'remote system discovery')],
+  [['LsarGetUserName', 'LsarGetSystemAccessAccount', 'LsarQueryDomainInformationPolicy', 'LsarQueryInfoTrustedDomain', 'SamrQueryInformationDomain', 'SamrQueryInformationDomain2', 'SamrQueryInformationGroup'], info('T1033', 'account and domain discovery')],
+  [['LsarLookupPrivilegeValue', 'LsarLookupPrivilegeName', 'LsarLookupPrivilegeDisplayName', 'SamrGetGroupsForUser', 'SamrGetAliasMembership'], info('T1069', 'permission group discovery')],
+  [['LsarQueryInformationPolicy', 'LsarQueryInformationPolicy2', 'LsarQueryTrustedDomainInfo', 'LsarQueryTrustedDomainInfoByName', 'SamrGetUserDomainPasswordInformation'], info('T1082', 'system information discovery')],
   [
-    ['LsarEnumerateAccounts', 'LsarLookupNames', 'LsarLookupNames2', 'LsarLookupNames3', 'LsarLookupNames4', 'LsarLookupSids', 'LsarLookupSids2', 'LsarLookupSids3', 'SamrEnumerateAliasesInDomain', 'SamrEnumerateUsersInDomain', 'SamrLookupNamesInDomain', 'SamrLookupIdsInDomain', 'SamrLookupDomainInSamServer', 'SamrQueryDisplayInformation', 'SamrQueryDisplayInformation2', 'SamrQueryDisplayInformation3', 'SamrQueryInformationAlias', 'SamrQueryInformationUser', 'SamrQueryInformationUser2', 'SamrQuerySecurityObject'],
-    low('T1087', 'account discovery'),
+    ['LsarLookupNames', 'LsarLookupNames2', 'LsarLookupNames3', 'LsarLookupNames4', 'LsarLookupSids', 'LsarLookupSids2', 'LsarLookupSids3', 'SamrLookupNamesInDomain', 'SamrLookupIdsInDomain', 'SamrLookupDomainInSamServer', 'SamrQueryInformationAlias', 'SamrQueryInformationUser', 'SamrQueryInformationUser2', 'SamrQuerySecurityObject'],
+    info('T1087', 'account discovery'),
   ],
-  [['NetrRemoteTOD'], low('T1124', 'system time discovery')],
-  [['NetrShareEnum', 'NetrShareGetInfo'], low('T1135', 'network share discovery')],
+  [['NetrRemoteTOD'], info('T1124', 'system time discovery')],
+  [['NetrShareGetInfo'], info('T1135', 'network share discovery')],
 ];
 
 const BY_OPERATION = new Map<string, Technique>();

@@ -12,7 +12,8 @@ import type { FeatureOptions } from '../features/index.js';
 import { FeatureExtractor } from '../features/index.js';
 import { MatrixEncoder, withoutRows, type EncodedMatrix } from '../model/index.js';
 import type { DceRpcRecord } from '../zeek/index.js';
-import { RoutineIndex, RoutineStats, type RoutineOptions, type RoutineProfile } from './routine.js';
+import { RoutineIndex } from './routine-index.js';
+import { RoutineStats, type RoutineOptions, type RoutineProfile } from './routine.js';
 import { techniqueFor } from './techniques.js';
 import { TechniqueVetting, type TechniqueProfile, type VettedPair } from './vetting.js';
 

@@ -62,8 +62,9 @@ void test('campaignDays: the same host comes back with every scenario on each li
   }
 });
 
-void test('a small sweep measures every rule on tuning and held-out seeds separately', async () => {
-  const options = { tuning: [1, 2], heldOut: [1001, 1002], maxRecordsPerWeek: 20_000, days: 7 };
+void test('a small sweep measures every rule on tuning, development and held-out seeds separately', async () => {
+  // Development seeds stand in for the held-out ones here: a test must not look at those.
+  const options = { tuning: [1, 2], development: [1001], heldOut: [1002], maxRecordsPerWeek: 20_000, days: 7 };
   const results = await runSweep(options);
   const rules = new Set(results.map((r) => r.rule));
   assert.deepEqual([...rules].sort(), ['BZAR-style', 'Sigma-style', 'default (technique)', 'notebook: distance > 5']);
@@ -76,5 +77,7 @@ void test('a small sweep measures every rule on tuning and held-out seeds separa
   }
   const text = renderSweep(results, options);
   assert.match(text, /tuning seeds: 1 2/);
-  assert.match(text, /held-out seeds: 1001 1002/);
+  assert.match(text, /development seeds \(debugged on, not judged on\): 1001\n/);
+  assert.match(text, /held-out seeds: 1002\n/);
+  assert.match(text, /training on all records, development seeds:/);
 });

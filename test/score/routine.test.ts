@@ -135,3 +135,54 @@ void test('fan-out: a discovery sweep from one host is flagged on its first day;
   // The statistics keep all of it across a save.
   assert.deepEqual(RoutineStats.fromJSON(JSON.parse(JSON.stringify(stats.toJSON()))).profile(), profile);
 });
+
+// Session 3, small networks: each case was a false alert or a miss of the sweep's development
+// seeds; each of these four tests fails on the code before the change (checked).
+void test('a group smaller than minHosts: every one of its hosts (at least two) on two days is routine; one of two is not', () => {
+  const stats = new RoutineStats();
+  for (let d = 0; d < 7; d++) for (let h = 0; h < 12; h++) stats.observe(T0 + d * DAY + h, `10.2.0.${h}`, 'staff', 'netlogon', 'NetrLogonSamLogonEx');
+  for (const d of [1, 4]) for (const dc of ['10.1.0.1', '10.1.0.2']) stats.observe(T0 + d * DAY + 600, dc, 'dcs', 'drsuapi', 'DRSGetNCChanges');
+  for (const d of [2, 5]) stats.observe(T0 + d * DAY + 600, '10.3.0.1', 'admins', 'winreg', 'BaseRegSetValue');
+  stats.observe(T0 + 3 * DAY, '10.3.0.2', 'admins', 'netlogon', 'NetrLogonSamLogonEx');
+  assert.equal(judge(stats, 'drsuapi', 'DRSGetNCChanges', 'dcs').flagged, false, 'both DCs replicating on two days');
+  assert.equal(judge(stats, 'winreg', 'BaseRegSetValue', 'admins').flagged, true, 'one admin of two on two days');
+  assert.equal(judge(stats, 'drsuapi', 'DRSGetNCChanges', 'staff').flagged, true, 'DCSync from elsewhere');
+});
+
+void test('a one-off of the first day, never repeated in a week, is flagged once the week has run (a first-day intrusion on a tiny site)', () => {
+  const stats = new RoutineStats();
+  for (let d = 0; d < 7; d++) stats.observe(T0 + d * DAY + 100, '192.168.1.5', 'clients', 'netlogon', 'NetrLogonSamLogonEx');
+  stats.observe(T0 + 0.5 * DAY, '192.168.1.5', 'clients', 'c0ac8bc7-1791-cd1e-63ba-c3ed349b6dd7', 'unknown-34');
+  stats.observe(T0 + 0.5 * DAY, '192.168.1.5', 'clients', 'samr', 'SamrEnumerateUsersInDomain');
+  assert.equal(judge(stats, 'c0ac8bc7-1791-cd1e-63ba-c3ed349b6dd7', 'unknown-34', 'clients').flagged, true);
+  assert.equal(judge(stats, 'samr', 'SamrEnumerateUsersInDomain', 'clients').flagged, true);
+  // Within the first days the same record is still "everything is new", not an alert.
+  const young = new RoutineStats();
+  for (let d = 0; d < 2; d++) young.observe(T0 + d * DAY + 100, '192.168.1.5', 'clients', 'netlogon', 'NetrLogonSamLogonEx');
+  young.observe(T0 + 0.5 * DAY, '192.168.1.5', 'clients', 'c0ac8bc7-1791-cd1e-63ba-c3ed349b6dd7', 'unknown-34');
+  assert.equal(judge(young, 'c0ac8bc7-1791-cd1e-63ba-c3ed349b6dd7', 'unknown-34', 'clients').flagged, false);
+});
+
+void test('documented calls that are no technique, and one-object lookups, are not alerts for being rare; undocumented ones are', () => {
+  const stats = new RoutineStats();
+  for (let d = 0; d < 7; d++) for (let h = 0; h < 12; h++) stats.observe(T0 + d * DAY + h, `10.2.0.${h}`, 'staff', 'netlogon', 'NetrLogonSamLogonEx');
+  stats.observe(T0 + 3 * DAY, '10.2.0.1', 'staff', 'winreg', 'BaseRegQueryValue');
+  stats.observe(T0 + 3 * DAY, '10.2.0.1', 'staff', 'lsarpc', 'LsarLookupSids');
+  stats.observe(T0 + 3 * DAY, '10.2.0.1', 'staff', 'lsarpc', 'unknown-80');
+  stats.observe(T0 + 3 * DAY, '10.2.0.1', 'staff', 'srvsvc', 'NetrShareEnum');
+  assert.equal(judge(stats, 'winreg', 'BaseRegQueryValue', 'staff').flagged, false, 'a documented call, seen before');
+  assert.equal(judge(stats, 'lsarpc', 'LsarLookupSids', 'staff').flagged, false, 'a lookup of one object');
+  assert.equal(techniqueFor('LsarLookupSids')?.id, 'T1087', 'still named');
+  assert.equal(judge(stats, 'lsarpc', 'unknown-80', 'staff').flagged, true, 'an operation Zeek cannot name');
+  assert.equal(judge(stats, 'srvsvc', 'NetrShareEnum', 'staff').flagged, true, 'an enumeration new since the statistics were established');
+  assert.equal(judge(stats, 'winreg', 'BaseRegEnumKey', 'staff').flagged, true, 'never seen: still an alert');
+});
+
+void test('twenty hosts on one day (a new server role going live) make an interface known', () => {
+  const stats = new RoutineStats();
+  for (let d = 0; d < 7; d++) for (let h = 0; h < 30; h++) stats.observe(T0 + d * DAY + h, `10.2.0.${h}`, 'staff', 'netlogon', 'NetrLogonSamLogonEx');
+  for (let h = 0; h < 24; h++) stats.observe(T0 + 5 * DAY + h, `10.2.0.${h}`, 'staff', '4d9f4ab8-7d1c-11cf-861e-0020af6e7c14', 'unknown-3');
+  for (let h = 0; h < 2; h++) stats.observe(T0 + 5 * DAY + h, `10.2.0.${h}`, 'staff', '4d9f4ab8-7d1c-11cf-861e-0020af6e7c15', 'unknown-3');
+  assert.equal(judge(stats, '4d9f4ab8-7d1c-11cf-861e-0020af6e7c14', 'unknown-3', 'staff').flagged, false);
+  assert.equal(judge(stats, '4d9f4ab8-7d1c-11cf-861e-0020af6e7c15', 'unknown-3', 'staff').flagged, true);
+});

@@ -1,0 +1,243 @@
+/**
+ * Discovery fan-out, the statistics half (src/score/routine.ts counts records into it; the
+ * verdict half is RoutineIndex.sweep in routine-index.ts). A discovery sweep touches many
+ * responders in a short time; routine enumeration (a workstation asking its file servers who is
+ * logged on) touches a few. Per (discovery operation, originating host) the distinct responders of
+ * its latest day are counted; finished host-days go into a per-operation histogram, and those of
+ * SWEEP_MIN_TARGETS responders or more are kept as candidate sweeps. Responders that `minHosts`
+ * hosts ask are services (DCs, file servers): no sweep's evidence.
+ *
+ * Memory is bounded: MAX_FANOUT_HOSTS (operation, host) pairs, FANOUT_TARGETS_TRACKED responders
+ * each, MAX_SWEEP_CANDIDATES candidates, MAX_RESPONDERS (operation, responder) pairs; past a bound
+ * new pairs are not counted (a sweep may be missed, nothing is flagged for it).
+ */
+
+/** Fewest distinct responders in a day that can be a sweep, whatever the network's habits. */
+export const SWEEP_MIN_TARGETS = 8;
+/** Fewest responders of a sweep on a small network (half its hosts, at least this). */
+export const SWEEP_MIN_TARGETS_SMALL = 3;
+/** A sweep reaches this many times the network's median fan-out of the operation. */
+export const SWEEP_FACTOR = 4;
+/** Responders remembered per host-day (past a sweep's size, more prove nothing). */
+export const FANOUT_TARGETS_TRACKED = 64;
+/** (operation, host) pairs followed for fan-out, and candidate sweep host-days kept. */
+export const MAX_FANOUT_HOSTS = 100_000;
+const MAX_SWEEP_CANDIDATES = 20_000;
+
+/** One (discovery operation, host) pair's responders on its latest day. */
+export interface FanoutDay {
+  day: number;
+  targets: Set<string>;
+  group: string;
+}
+
+/** A finished host-day of SWEEP_MIN_TARGETS responders or more: SweepEntry + originator group. */
+export type SweepCandidate = [op: string, host: string, day: number, targets: string[], group: string];
+/** (operation, responder) pairs whose callers are counted, to tell services from sweep targets. */
+const MAX_RESPONDERS = 200_000;
+const DAY = 86_400;
+
+/** [operation (lower case), sweep threshold, hosts and groups for which sweeping it is routine] */
+export type FanoutEntry = [op: string, threshold: number, routineHosts: string[], routineGroups: string[], services: string[]];
+
+/** [operation (lower case), originating host, day number, distinct responders] */
+export type SweepEntry = [op: string, host: string, day: number, targets: number];
+
+/** Plain-JSON form of FanoutStats (the `fanout` member of routine-stats.json). */
+export interface FanoutJson {
+  current: [op: string, host: string, day: number, targets: string[], group: string][];
+  histograms: [op: string, counts: number[]][];
+  candidates: SweepCandidate[];
+  /** [op, responder, its first callers] */
+  responders?: [op: string, responder: string, callers: string[]][];
+}
+
+/** Distinct responders per (discovery operation, host, day), over a stream of records. */
+export class FanoutStats {
+  readonly #minHosts: number;
+  readonly #habitDays: number;
+  /** `op\0host` → responders on that pair's latest day. */
+  readonly #current = new Map<string, FanoutDay>();
+  /** op → host-days by distinct responders (index = min(count, FANOUT_TARGETS_TRACKED)). */
+  readonly #histograms = new Map<string, number[]>();
+  /** Finished host-days with at least SWEEP_MIN_TARGETS responders. */
+  #candidates: SweepCandidate[] = [];
+  /** op → responder → its first `minHosts` distinct callers: a responder many ask is a service. */
+  readonly #responders = new Map<string, Map<string, string[]>>();
+  #responderCount = 0;
+
+  constructor(options: { minHosts: number; habitDays: number }) {
+    this.#minHosts = options.minHosts;
+    this.#habitDays = options.habitDays;
+  }
+
+  /** Counts `respHost` for (discovery operation `op`, lower case; `host`; its `group`) on `day`. */
+  observe(op: string, host: string, group: string, day: number, respHost: string): void {
+    const id = `${op}\u0000${host}`;
+    let current = this.#current.get(id);
+    if (current === undefined) {
+      if (this.#current.size >= MAX_FANOUT_HOSTS) return;
+      this.#current.set(id, (current = { day, targets: new Set(), group }));
+    } else if (current.day !== day) {
+      if (day < current.day) return; // a late record of a finished day: counted with that day, not this one
+      this.#finishDay(op, host, current);
+      current.day = day;
+      current.targets = new Set();
+    }
+    if (current.targets.size < FANOUT_TARGETS_TRACKED) current.targets.add(respHost);
+    let responders = this.#responders.get(op);
+    if (responders === undefined) this.#responders.set(op, (responders = new Map<string, string[]>()));
+    let callers = responders.get(respHost);
+    if (callers === undefined) {
+      if (this.#responderCount >= MAX_RESPONDERS) return;
+      responders.set(respHost, (callers = []));
+      this.#responderCount += 1;
+    }
+    if (callers.length < this.#minHosts && !callers.includes(host)) callers.push(host);
+  }
+
+  #finishDay(op: string, host: string, current: FanoutDay): void {
+    const count = current.targets.size;
+    let histogram = this.#histograms.get(op);
+    if (histogram === undefined) this.#histograms.set(op, (histogram = new Array<number>(FANOUT_TARGETS_TRACKED + 1).fill(0)));
+    histogram[Math.min(count, FANOUT_TARGETS_TRACKED)] = (histogram[Math.min(count, FANOUT_TARGETS_TRACKED)] as number) + 1;
+    if (count >= SWEEP_MIN_TARGETS && this.#candidates.length < MAX_SWEEP_CANDIDATES) this.#candidates.push([op, host, current.day, [...current.targets], current.group]);
+  }
+
+  /**
+   * Per discovery operation, the fan-out from which a host-day is a sweep (SWEEP_MIN_TARGETS, and
+   * SWEEP_FACTOR times the median host-day), the hosts and groups for which sweeping it is
+   * routine (a host on `habitDays` days, or `minHosts` hosts of a group), and the other sweeps.
+   * Current days included. `networkHosts`: the active hosts of the network.
+   */
+  profile(networkHosts: number): { thresholds: FanoutEntry[]; sweeps: SweepEntry[] } {
+    const histograms = new Map<string, number[]>();
+    for (const [op, counts] of this.#histograms) histograms.set(op, [...counts]);
+    const candidates = [...this.#candidates];
+    for (const [id, current] of this.#current) {
+      const [op, host] = id.split('\u0000') as [string, string];
+      let histogram = histograms.get(op);
+      if (histogram === undefined) histograms.set(op, (histogram = new Array<number>(FANOUT_TARGETS_TRACKED + 1).fill(0)));
+      const count = current.targets.size;
+      histogram[Math.min(count, FANOUT_TARGETS_TRACKED)] = (histogram[Math.min(count, FANOUT_TARGETS_TRACKED)] as number) + 1;
+      if (count >= SWEEP_MIN_TARGETS) candidates.push([op, host, current.day, [...current.targets], current.group]);
+    }
+    // Services (responders `minHosts` hosts ask, a network's DCs and file servers) are no sweep's
+    // evidence: a client that asks all eight DCs has not swept anything.
+    const services = new Map<string, Set<string>>();
+    for (const [op, responders] of this.#responders) {
+      const popular = new Set<string>();
+      for (const [responder, callers] of responders) if (callers.length >= this.#minHosts) popular.add(responder);
+      services.set(op, popular);
+    }
+    const unusual = (c: SweepCandidate): number => {
+      const popular = services.get(c[0]);
+      return popular === undefined ? c[3].length : c[3].filter((t) => !popular.has(t)).length;
+    };
+    const thresholds: [string, number][] = [];
+    // On a network of a dozen hosts, half of them is a sweep too.
+    const smallNetwork = Math.max(SWEEP_MIN_TARGETS_SMALL, Math.ceil(networkHosts / 2));
+    for (const [op, counts] of histograms) thresholds.push([op, Math.min(smallNetwork, Math.max(SWEEP_MIN_TARGETS, SWEEP_FACTOR * quantileOf(counts, 0.5)))]);
+    thresholds.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    const threshold = new Map(thresholds);
+    const daysPerHost = new Map<string, number>();
+    const hostsPerGroup = new Map<string, Set<string>>();
+    const qualifying = candidates.filter((c) => unusual(c) >= (threshold.get(c[0]) ?? SWEEP_MIN_TARGETS));
+    for (const c of qualifying) {
+      daysPerHost.set(`${c[0]}\u0000${c[1]}`, (daysPerHost.get(`${c[0]}\u0000${c[1]}`) ?? 0) + 1);
+      const key = `${c[0]}\u0000${c[4]}`;
+      let hosts = hostsPerGroup.get(key);
+      if (hosts === undefined) hostsPerGroup.set(key, (hosts = new Set()));
+      hosts.add(c[1]);
+    }
+    const habitual = (c: SweepCandidate): boolean => (daysPerHost.get(`${c[0]}\u0000${c[1]}`) as number) >= this.#habitDays;
+    const groupRoutine = (c: SweepCandidate): boolean => (hostsPerGroup.get(`${c[0]}\u0000${c[4]}`) as Set<string>).size >= this.#minHosts;
+    const exempt = new Map<string, { hosts: Set<string>; groups: Set<string> }>();
+    for (const c of qualifying) {
+      if (!habitual(c) && !groupRoutine(c)) continue;
+      let entry = exempt.get(c[0]);
+      if (entry === undefined) exempt.set(c[0], (entry = { hosts: new Set(), groups: new Set() }));
+      if (habitual(c)) entry.hosts.add(c[1]);
+      if (groupRoutine(c)) entry.groups.add(c[4]);
+    }
+    const fanout = thresholds.map(([op, limit]): FanoutEntry => {
+      const entry = exempt.get(op);
+      return [op, limit, [...(entry?.hosts ?? [])].sort(), [...(entry?.groups ?? [])].sort(), [...(services.get(op) ?? [])].sort()];
+    });
+    const sweeps = qualifying
+      .filter((c) => !habitual(c) && !groupRoutine(c))
+      .map((c): SweepEntry => [c[0], c[1], c[2], unusual(c)])
+      .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : a[2] - b[2]));
+    return { thresholds: fanout, sweeps };
+  }
+
+  /** Forgets host-days before day number `cutoffDay`. */
+  prune(cutoffDay: number): void {
+    this.#candidates = this.#candidates.filter((c) => c[2] >= cutoffDay);
+    for (const [id, current] of this.#current) if (current.day < cutoffDay) this.#current.delete(id);
+  }
+
+  toJSON(): FanoutJson {
+    return {
+      current: [...this.#current].map(([id, c]) => {
+        const [op, host] = id.split('\u0000') as [string, string];
+        return [op, host, c.day, [...c.targets], c.group];
+      }),
+      histograms: [...this.#histograms],
+      candidates: this.#candidates,
+      responders: [...this.#responders].flatMap(([op, responders]) => [...responders].map(([responder, callers]): [string, string, string[]] => [op, responder, callers])),
+    };
+  }
+
+  static fromJSON(doc: FanoutJson, options: { minHosts: number; habitDays: number }): FanoutStats {
+    const stats = new FanoutStats(options);
+    for (const [op, host, day, targets, group] of doc.current) stats.#current.set(`${op}\u0000${host}`, { day, targets: new Set(targets), group });
+    for (const [op, counts] of doc.histograms) stats.#histograms.set(op, [...counts]);
+    stats.#candidates = doc.candidates.map((c): SweepCandidate => [c[0], c[1], c[2], [...c[3]], c[4]]);
+    for (const [op, responder, callers] of doc.responders ?? []) {
+      let responders = stats.#responders.get(op);
+      if (responders === undefined) stats.#responders.set(op, (responders = new Map<string, string[]>()));
+      responders.set(responder, [...callers]);
+      stats.#responderCount += 1;
+    }
+    return stats;
+  }
+}
+
+/** The q-quantile of a histogram (index = value, entry = how many). */
+function quantileOf(counts: readonly number[], q: number): number {
+  const total = counts.reduce((a, b) => a + b, 0);
+  let seen = 0;
+  for (let value = 0; value < counts.length; value++) {
+    seen += counts[value] as number;
+    if (seen >= q * total) return value;
+  }
+  return 0;
+}
+
+/**
+ * Distinct responders per (discovery operation, host) on the current day, for a scorer that
+ * follows a stream (the daemon, eval): a sweep after the last retrain is flagged once it crosses
+ * the threshold. Bounded: past MAX_FANOUT_HOSTS pairs it starts over (misses, never false alerts).
+ */
+export class FanoutTracker {
+  readonly #pairs = new Map<string, FanoutDay>();
+
+  /** Counts `respHost` (null: count nothing) for (op, host) on the record's day; returns the distinct count so far. */
+  count(op: string, host: string, ts: number, respHost: string | null): number {
+    const day = Math.floor(ts / DAY);
+    const id = `${op}\u0000${host}`;
+    let current = this.#pairs.get(id);
+    if (current === undefined) {
+      if (this.#pairs.size >= MAX_FANOUT_HOSTS) this.#pairs.clear();
+      this.#pairs.set(id, (current = { day, targets: new Set(), group: '' }));
+    } else if (current.day < day) {
+      current.day = day;
+      current.targets = new Set();
+    } else if (current.day > day) {
+      return 0;
+    }
+    if (respHost !== null && current.targets.size < FANOUT_TARGETS_TRACKED) current.targets.add(respHost);
+    return current.targets.size;
+  }
+}

@@ -1,0 +1,224 @@
+/**
+ * The routine statistics frozen in a model (RoutineProfile, src/score/routine.ts), indexed for
+ * scoring: the verdict for one record, with the reason in words an operator can act on, and the
+ * discovery-sweep verdict from the fan-out part of the profile (src/score/fanout.ts).
+ */
+import { ANY_GROUP, type ProfileEntry, type RoutineProfile } from './routine.js';
+import { FANOUT_TARGETS_TRACKED, SWEEP_MIN_TARGETS } from './fanout.js';
+import type { Technique } from './techniques.js';
+
+const DAY = 86_400;
+
+/** What the routine test says about one record. */
+export interface RoutineVerdict {
+  flagged: boolean;
+  /** Why, in words an operator can act on ('' when not flagged). */
+  reason: string;
+}
+
+const NOT_FLAGGED: RoutineVerdict = { flagged: false, reason: '' };
+
+/** How Zeek writes an interface it has no name for (its UUID) and an operation it cannot name. */
+const UNNAMED_ENDPOINT = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const UNNAMED_OPERATION = /^unknown-\d+$/i;
+
+/** A profile indexed for scoring. */
+export class RoutineIndex {
+  readonly profile: RoutineProfile;
+  readonly #values = new Map<string, ProfileEntry>();
+  readonly #techniques = new Map<string, ProfileEntry>();
+  readonly #groups = new Map<string, [string, number, number]>();
+  /** operation → groups for which it is routine, busiest first. */
+  readonly #routineFor = new Map<string, ProfileEntry[]>();
+  readonly #lateAfter: number;
+  readonly #minDays: number;
+  readonly #population: number;
+  /** `op\0host\0day` → responders, for the sweeps seen in training. */
+  readonly #sweeps = new Map<string, number>();
+  readonly #fanoutThresholds = new Map<string, number>();
+  /** `op\0host` and `op\0group` for which sweeping is routine. */
+  readonly #sweepRoutine = new Set<string>();
+  /** `op\0responder` of services (many hosts ask them): not counted as sweep targets. */
+  readonly #services = new Set<string>();
+
+  constructor(profile: RoutineProfile) {
+    this.profile = profile;
+    for (const [op, host, day, targets] of profile.sweeps ?? []) this.#sweeps.set(`${op}\u0000${host}\u0000${day}`, targets);
+    for (const [op, threshold, hosts, groups, services] of profile.fanout ?? []) {
+      this.#fanoutThresholds.set(op, threshold);
+      for (const who of [...hosts, ...groups]) this.#sweepRoutine.add(`${op}\u0000${who}`);
+      for (const responder of services) this.#services.add(`${op}\u0000${responder}`);
+    }
+    for (const entry of profile.values) this.#values.set(`${entry[0]}`, entry);
+    for (const entry of profile.techniques) this.#techniques.set(`${entry[0]}\u0000${entry[1]}`, entry);
+    for (const group of profile.groups) this.#groups.set(group[0], group);
+    this.#lateAfter = profile.start === null ? Infinity : profile.start + profile.warmupSeconds;
+    this.#minDays = Math.max(1, Math.min(profile.minDays, profile.observedDays));
+    this.#population = this.#networkHosts();
+    for (const entry of profile.techniques) {
+      if (entry[1] === ANY_GROUP || !this.#groupRoutine(entry)) continue;
+      let list = this.#routineFor.get(entry[0]);
+      if (list === undefined) this.#routineFor.set(entry[0], (list = []));
+      list.push(entry);
+    }
+    for (const list of this.#routineFor.values()) list.sort((a, b) => b[2] - a[2] || b[3] - a[3]);
+  }
+
+  /**
+   * Network-wide: at least `minHosts` host-days (distinct host × day) spread over `minDays` days,
+   * or one host's habit: three hosts on two days, one host on three days, two hosts on three.
+   */
+  #valueRoutine(entry: ProfileEntry): boolean {
+    const p = this.profile;
+    // `broadHosts` hosts on one day (a new server role going live) are evidence no intruder has.
+    return (entry[6] >= p.minHosts && entry[3] >= this.#minDays) || entry[4] >= p.habitDays || entry[2] >= p.broadHosts;
+  }
+
+  /**
+   * For a group: as for values, and a share of the group's hosts unless broadly done. A group
+   * smaller than `minHosts` (two DCs replicating) needs every one of its hosts, and at least two.
+   */
+  #groupRoutine(entry: ProfileEntry): boolean {
+    const p = this.profile;
+    if (entry[4] >= p.habitDays) return true;
+    const groupHosts = this.#groups.get(entry[1])?.[1] ?? entry[2];
+    if (entry[2] < Math.min(p.minHosts, Math.max(2, groupHosts)) || entry[3] < this.#minDays) return false;
+    return entry[2] >= p.broadHosts || entry[2] >= p.minShare * groupHosts;
+  }
+
+  /** Introduced after the warm-up (the first day, when nothing is established yet). */
+  #late(entry: ProfileEntry | undefined): boolean {
+    return entry === undefined || entry[5] >= this.#lateAfter;
+  }
+
+  /**
+   * Late, or a one-off of the first day: a few hosts on one day, and the statistics have run more
+   * than `habitDays` days since, so it had every chance to recur and did not.
+   */
+  #lateOrStale(entry: ProfileEntry | undefined): boolean {
+    if (this.#late(entry)) return true;
+    const e = entry as ProfileEntry;
+    return this.profile.observedDays > this.profile.habitDays && e[3] < this.#minDays && e[2] < this.profile.minHosts;
+  }
+
+  /** Whether a technique operation from `origGroup` is routine (what training may keep). */
+  techniqueRoutine(operation: string, origGroup: string): boolean {
+    const entry = this.#techniques.get(`${operation.toLowerCase()}\u0000${origGroup}`);
+    return entry !== undefined && this.#groupRoutine(entry);
+  }
+
+  /** Whether an endpoint or endpoint × operation is established network-wide. */
+  valueKnown(endpoint: string | null, operation: string | null): boolean {
+    return this.#valueVerdict(endpoint, operation) === null;
+  }
+
+  /** null when fine, else the reason. */
+  #valueVerdict(endpoint: string | null, operation: string | null): string | null {
+    const ep = (endpoint ?? '-').toLowerCase();
+    const namedEndpoint = endpoint !== null && !UNNAMED_ENDPOINT.test(endpoint);
+    const checks: [string, string, boolean][] = [
+      [ep, `endpoint ${endpoint ?? '-'}`, namedEndpoint],
+      [`${ep}\t${(operation ?? '-').toLowerCase()}`, `operation ${endpoint ?? '-'}::${operation ?? '-'}`, namedEndpoint && operation !== null && !UNNAMED_OPERATION.test(operation)],
+    ];
+    for (const [key, label, documented] of checks) {
+      const entry = this.#values.get(key);
+      if (entry === undefined) return `${label} never seen`;
+      // A documented Windows call (Zeek names it) that is no technique carries no danger of its
+      // own: seen before, its rarity on a small network says nothing. Techniques are judged above.
+      if (documented) continue;
+      if (!this.#valueRoutine(entry) && (this.#lateOrStale(entry) || this.#weak(entry, this.#population))) {
+        return `${label} ${this.#late(entry) ? 'new since' : 'rare, first seen'} ${isoDay(entry[5])}: ${describe(entry)} (known needs ${this.profile.minHosts} hosts on ${this.#minDays} days, one host on ${this.profile.habitDays} or ${this.profile.broadHosts} hosts)`;
+      }
+    }
+    return null;
+  }
+
+  /** Few hosts, absolutely and as a share of `population`: evidence of nothing, even early on. */
+  #weak(entry: ProfileEntry, population: number): boolean {
+    return entry[2] < this.profile.minHosts && entry[2] < this.profile.minShare * population && entry[4] < this.profile.habitDays;
+  }
+
+  #networkHosts(): number {
+    let hosts = 0;
+    for (const group of this.profile.groups) hosts += group[1];
+    return hosts;
+  }
+
+  /** The verdict for one record; `technique` from the table (undefined: not a technique operation). */
+  judge(endpoint: string | null, operation: string | null, origGroup: string, technique: Technique | undefined): RoutineVerdict {
+    if (technique !== undefined && technique.danger !== 'info' && operation !== null) {
+      const op = operation.toLowerCase();
+      const own = this.#techniques.get(`${op}\u0000${origGroup}`);
+      let flagged: boolean;
+      if (technique.danger === 'high') {
+        flagged = own === undefined || !this.#groupRoutine(own);
+      } else {
+        // Discovery: everyday traffic wherever the network shows it routinely; then only a group
+        // newly taking it up with a few of its hosts is flagged. Where the network does not show
+        // it routinely, it is flagged once established statistics see it appear, when it comes
+        // from few hosts of a big network, or when it never recurred after the first day.
+        const network = this.#techniques.get(`${op}\u0000${ANY_GROUP}`);
+        const groupHosts = this.#groups.get(origGroup)?.[1] ?? 0;
+        if (network !== undefined && this.#valueRoutine(network)) {
+          flagged = own === undefined || (!this.#groupRoutine(own) && this.#late(own) && this.#weak(own, groupHosts));
+        } else {
+          flagged = network === undefined || this.#lateOrStale(network) || this.#weak(network, this.#population);
+        }
+      }
+      if (flagged) return { flagged, reason: this.#techniqueReason(operation, origGroup, technique, own) };
+    }
+    const value = this.#valueVerdict(endpoint, operation);
+    return value === null ? NOT_FLAGGED : { flagged: true, reason: value };
+  }
+
+  /** Whether `responder` is a service for `op` (lower case): many hosts ask it, no sweep target. */
+  isService(op: string, responder: string): boolean {
+    return this.#services.has(`${op}\u0000${responder}`);
+  }
+
+  /** Distinct responders in a day from which `operation` (lower case) from one host is a sweep. */
+  fanoutThreshold(op: string): number {
+    return this.#fanoutThresholds.get(op) ?? SWEEP_MIN_TARGETS;
+  }
+
+  /**
+   * Whether a discovery record belongs to a sweep: its host-day was one in training, or
+   * `liveTargets` (distinct responders so far that day, FanoutTracker) reaches the threshold.
+   */
+  sweep(operation: string, origHost: string, origGroup: string, ts: number, technique: Technique, liveTargets = 0): RoutineVerdict {
+    const op = operation.toLowerCase();
+    const day = Math.floor(ts / DAY);
+    const trained = this.#sweeps.get(`${op}\u0000${origHost}\u0000${day}`) ?? 0;
+    const threshold = this.fanoutThreshold(op);
+    const routine = this.#sweepRoutine.has(`${op}\u0000${origHost}`) || this.#sweepRoutine.has(`${op}\u0000${origGroup}`);
+    const targets = Math.max(trained, liveTargets >= threshold && !routine ? liveTargets : 0);
+    if (targets === 0) return NOT_FLAGGED;
+    return {
+      flagged: true,
+      reason: `${technique.id} ${technique.label}: ${operation} from ${origHost} to ${targets}${targets >= FANOUT_TARGETS_TRACKED ? '+' : ''} distinct hosts on ${isoDay(day * DAY).slice(0, 10)}, a sweep (from ${threshold} on this network; routine enumeration reaches a few)`,
+    };
+  }
+
+  #techniqueReason(operation: string, origGroup: string, technique: Technique, own: ProfileEntry | undefined): string {
+    const parts = [`${technique.id} ${technique.label}: ${operation} is not routine for ${origGroup}`];
+    const group = this.#groups.get(origGroup);
+    parts.push(own === undefined ? `(no host of its ${group?.[1] ?? 0} did it)` : `(${describe(own)} of ${group?.[1] ?? own[2]})`);
+    const elsewhere = this.#routineFor.get(operation.toLowerCase())?.filter((e) => e[1] !== origGroup) ?? [];
+    if (elsewhere.length === 0) parts.push('and for no other group');
+    else {
+      const shown = elsewhere.slice(0, 2).map((e) => `${e[2]} hosts of ${e[1]} did it on ${e[3]} days`);
+      parts.push(`; routine elsewhere: ${shown.join(', ')}${elsewhere.length > 2 ? `, +${elsewhere.length - 2} groups` : ''}`);
+    }
+    return parts.join(' ');
+  }
+}
+
+function describe(entry: ProfileEntry): string {
+  const hosts = entry[2] === 1 ? '1 host' : `${entry[2]} hosts`;
+  const days = entry[3] === 1 ? '1 day' : `${entry[3]} days`;
+  return `${hosts} on ${days}`;
+}
+
+function isoDay(ts: number): string {
+  return new Date(ts * 1000).toISOString().slice(0, 16).replace('T', ' ');
+}
