@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { appendFileSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import test from 'node:test';
-import { defaultConfig } from '../../src/config/index.js';
+import { defaultConfig, type Config } from '../../src/config/index.js';
 import { openOutput, outputFormatter } from '../../src/daemon/output.js';
 import type { Logger } from '../../src/log.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -20,7 +20,11 @@ const log: Logger = {
   error: (message) => void lines.push(`error ${message}`),
 };
 
-void test('a file longer than its mark is replayed: matched bytes are held back, the checkpoint stays at the mark until they are accounted for', async () => {
+/**
+ * A first run: anomalies.log opened with no mark (nothing to replay), one line written, closed.
+ * Returns the output settings and the mark progress.json would hold for that line.
+ */
+async function firstRun(): Promise<{ output: Config['output']; formatter: ReturnType<typeof outputFormatter>; path: string; mark: { dev: number; ino: number; size: number } }> {
   const config = defaultConfig({});
   const output = { ...config.output, directory: tempDir(), format: 'json' as const };
   const formatter = outputFormatter(output);
@@ -30,10 +34,16 @@ void test('a file longer than its mark is replayed: matched bytes are held back,
   await first.writer.close();
   const path = join(output.directory, 'anomalies.log');
   const { dev, ino, size } = statSync(path);
+  return { output, formatter, path, mark: { dev, ino, size } };
+}
+
+void test('a file longer than its mark is replayed: matched bytes are held back, the checkpoint stays at the mark until they are accounted for', async () => {
+  const { output, formatter, path, mark } = await firstRun();
+  const { size } = mark;
   // A crash after these two lines were written but before progress.json recorded them.
   appendFileSync(path, '{"b":2}\n{"c":3}\n');
 
-  const { writer, gate } = await openOutput(output, formatter, { dev, ino, size }, log);
+  const { writer, gate } = await openOutput(output, formatter, mark, log);
   assert.equal(gate.replaying, true);
   const identity = writer.identity();
   assert.ok(identity !== null);
@@ -52,16 +62,9 @@ void test('a file longer than its mark is replayed: matched bytes are held back,
 });
 
 void test('a replay ended early (its lines are not coming) lets everything through and leaves the unmatched lines on disk', async () => {
-  const config = defaultConfig({});
-  const output = { ...config.output, directory: tempDir(), format: 'json' as const };
-  const formatter = outputFormatter(output);
-  const first = await openOutput(output, formatter, null, log);
-  await first.writer.appendBatch(Buffer.from('{"a":1}\n'));
-  await first.writer.close();
-  const path = join(output.directory, 'anomalies.log');
-  const { dev, ino, size } = statSync(path);
+  const { output, formatter, path, mark } = await firstRun();
   appendFileSync(path, '{"lost":1}\n');
-  const { writer, gate } = await openOutput(output, formatter, { dev, ino, size }, log);
+  const { writer, gate } = await openOutput(output, formatter, mark, log);
   gate.end('replay ended');
   assert.equal(gate.replaying, false);
   assert.ok(lines.some((line) => line === 'warn replay ended'));
@@ -73,14 +76,8 @@ void test('a replay ended early (its lines are not coming) lets everything throu
 });
 
 void test('a file replaced while stopped (another inode) is not replayed, and says so', async () => {
-  const config = defaultConfig({});
-  const output = { ...config.output, directory: tempDir(), format: 'json' as const };
-  const formatter = outputFormatter(output);
-  const first = await openOutput(output, formatter, null, log);
-  await first.writer.appendBatch(Buffer.from('{"a":1}\n'));
-  await first.writer.close();
-  const { dev, ino, size } = statSync(join(output.directory, 'anomalies.log'));
-  const { writer, gate } = await openOutput(output, formatter, { dev, ino: ino + 1, size }, log);
+  const { output, formatter, mark } = await firstRun();
+  const { writer, gate } = await openOutput(output, formatter, { ...mark, ino: mark.ino + 1 }, log);
   assert.equal(gate.replaying, false);
   assert.ok(lines.some((line) => line.startsWith('warn anomalies.log was replaced while we were stopped')));
   await writer.close();

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { tempDir } from '../helpers/tmp.js';
-import { appendLines, Collector, createLog, delay, follow, range } from './harness.js';
+import { appendLines, Collector, createLog, delay, follow, range, readWholeThenStop, zeekctlTree } from './harness.js';
 
 /** zeekctl's archive-log: gzip the rotated file into logs/<day>/ and remove the spool copy. */
 function archive(spoolFile: string, target: string): void {
@@ -105,11 +105,7 @@ void test('the checkpointed file missing from one look (logrotate shifting names
 void test('the checkpointed file was deleted: a gap event names it and its offset; later files are still read', async (t) => {
   const dir = tempDir();
   const path = join(dir, 'dce_rpc.log');
-  createLog(path, 0, 100);
-  const run1 = follow(t, { patterns: [path] });
-  await run1.collector.waitForData(100);
-  await run1.follower.stop();
-  const saved = run1.follower.checkpoints();
+  const saved = await readWholeThenStop(t, path, 100);
   appendLines(path, 100, 150);
   rmSync(path); // rotated and deleted (an archive outside `archives`)
   createLog(path, 150, 200);
@@ -164,17 +160,8 @@ void test('logrotate copytruncate + compress: the unread rest is recovered from 
 });
 
 void test('a cut archive: its good lines are read, its rest is a gap (unreadable), then the files after it; tried with backoff, not every poll', async (t) => {
-  const root = tempDir();
-  const spool = join(root, 'spool');
-  const logs = join(root, 'logs', '2026-01-05');
-  mkdirSync(spool);
-  mkdirSync(logs, { recursive: true });
-  const path = join(spool, 'dce_rpc.log');
-  createLog(path, 0, 3000);
-  const run1 = follow(t, { patterns: [path] });
-  await run1.collector.waitForData(3000);
-  await run1.follower.stop();
-  const saved = run1.follower.checkpoints();
+  const { spool, logs, path } = zeekctlTree(tempDir());
+  const saved = await readWholeThenStop(t, path, 3000);
   appendLines(path, 3000, 6000);
   // archive-log was killed (or the disk filled) half-way through the gzip, and the spool copy
   // is gone: the archive ends in the middle of its deflate stream, for good.

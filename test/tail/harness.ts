@@ -2,10 +2,11 @@
  * Test harness for the follower: a Zeek-like writer on real files and a collector that records
  * every delivered line, so tests assert exactly-once, in-order delivery.
  */
-import { appendFileSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { LogFollower, type LogFollowerOptions, type RotationEvent, type TruncationEvent } from '../../src/tail/index.js';
-import type { FileIdentity, LineBatch } from '../../src/tail/types.js';
+import type { FileCheckpoint, FileIdentity, LineBatch } from '../../src/tail/types.js';
 
 /** A Zeek TSV header block whose #open line makes each file's header distinct. */
 export function zeekHeader(openStamp = new Date().toISOString()): string {
@@ -154,6 +155,27 @@ export function follow(
   follower.on('fatal', (error) => collector.events.push(`fatal:${String(error.cause)}`));
   follower.start(collector.handle);
   return { follower, collector };
+}
+
+/**
+ * A first daemon run: lines [0, count) are written to `path`, read whole, and the follower stops.
+ * Returns the checkpoints it leaves, for the run after the restart.
+ */
+export async function readWholeThenStop(t: TestContext, path: string, count: number): Promise<FileCheckpoint[]> {
+  createLog(path, 0, count);
+  const run = follow(t, { patterns: [path] });
+  await run.collector.waitForData(count);
+  await run.follower.stop();
+  return run.follower.checkpoints();
+}
+
+/** zeekctl's layout under `root`: the live log in spool/, its archives in logs/<day>/. */
+export function zeekctlTree(root: string, day = '2026-01-05'): { spool: string; logs: string; path: string } {
+  const spool = join(root, 'spool');
+  const logs = join(root, 'logs', day);
+  mkdirSync(spool);
+  mkdirSync(logs, { recursive: true });
+  return { spool, logs, path: join(spool, 'dce_rpc.log') };
 }
 
 /** The integers from..to-1. */

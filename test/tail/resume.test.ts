@@ -7,7 +7,7 @@ import { renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { tempDir } from '../helpers/tmp.js';
-import { appendLines, Collector, createLog, delay, follow, range } from './harness.js';
+import { appendLines, Collector, createLog, delay, follow, range, readWholeThenStop } from './harness.js';
 
 void test('stop mid-stream and resume from checkpoints: the union is exact', async (t) => {
   const dir = tempDir();
@@ -43,11 +43,7 @@ void test('stop mid-stream and resume from checkpoints: the union is exact', asy
 void test('rotated while stopped, rotated file still beside: it is finished first', async (t) => {
   const dir = tempDir();
   const path = join(dir, 'dce_rpc.log');
-  createLog(path, 0, 100);
-  const run1 = follow(t, { patterns: [path] });
-  await run1.collector.waitForData(100);
-  await run1.follower.stop();
-  const saved = run1.follower.checkpoints();
+  const saved = await readWholeThenStop(t, path, 100);
   // While we are down: more lines, Zeek rotates, the next file is created.
   appendLines(path, 100, 150);
   renameSync(path, join(dir, 'dce_rpc.2026-11-28-16-00-00.log'));

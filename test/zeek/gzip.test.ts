@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -15,7 +15,7 @@ import { scanDceRpcLog, inflateGzip, type GzipProblem } from '../../src/zeek/ind
 import { openLog } from '../../src/tail/log-file.js';
 import { repoRoot } from '../helpers/shared.js';
 import { tempDir } from '../helpers/tmp.js';
-import { appendLines, createLog, delay, follow, range } from '../tail/harness.js';
+import { appendLines, createLog, delay, follow, range, zeekctlTree } from '../tail/harness.js';
 
 const cli = join(repoRoot, 'build', 'src', 'cli.js');
 const sampleIni = join(repoRoot, 'samples', 'sample.ini');
@@ -182,11 +182,7 @@ void test('score and train, with 1 and 2 hunt workers: a .gz with garbage after 
 
 void test('the daemon\'s follower: an archive with garbage after it is caught up whole and the garbage is warned about with its offset', async (t) => {
   const root = tempDir();
-  const spool = join(root, 'spool');
-  const logs = join(root, 'logs', '2026-01-05');
-  mkdirSync(spool);
-  mkdirSync(logs, { recursive: true });
-  const path = join(spool, 'dce_rpc.log');
+  const { spool, logs, path } = zeekctlTree(root);
   createLog(path, 0, 500);
   const run1 = follow(t, { patterns: [path] });
   await run1.collector.waitForData(500);
