@@ -10,20 +10,41 @@ export interface ParsedAddress {
   words: number[];
 }
 
-const IPV4_PART = /^(?:0|[1-9]\d{0,2})$/;
-
-/** The 32-bit value of a dotted quad, or -1 when it is not one. */
+/**
+ * The 32-bit value of a canonical dotted quad (four octets 0-255, no leading zeros, nothing
+ * else), or -1 when it is not one. No allocation: the training window parses every row it takes.
+ */
 export function parseIpv4(text: string): number {
-  const parts = text.split('.');
-  if (parts.length !== 4) return -1;
+  const length = text.length;
+  if (length < 7 || length > 15) return -1;
   let value = 0;
-  for (const part of parts) {
-    if (!IPV4_PART.test(part)) return -1;
-    const octet = Number(part);
-    if (octet > 255) return -1;
-    value = value * 256 + octet;
+  let octet = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 46) {
+      if (digits === 0 || dots === 3) return -1;
+      value = value * 256 + octet;
+      octet = 0;
+      digits = 0;
+      dots += 1;
+    } else if (c >= 48 && c <= 57) {
+      if (digits > 0 && octet === 0) return -1; // a leading zero
+      octet = octet * 10 + (c - 48);
+      digits += 1;
+      if (octet > 255) return -1;
+    } else {
+      return -1;
+    }
   }
-  return value;
+  if (dots !== 3 || digits === 0) return -1;
+  return value * 256 + octet;
+}
+
+/** The dotted quad of a 32-bit value (what `parseIpv4` reads back). */
+export function formatIpv4(value: number): string {
+  return `${value >>> 24}.${(value >>> 16) & 255}.${(value >>> 8) & 255}.${value & 255}`;
 }
 
 const HEX_GROUP = /^[0-9a-fA-F]{1,4}$/;
@@ -98,10 +119,7 @@ export function maskAddress(words: readonly number[], prefixLength: number): num
 
 /** Canonical text of an address (dotted quad, or RFC 5952 compressed IPv6). */
 export function formatAddress(address: ParsedAddress): string {
-  if (address.family === 4) {
-    const v = address.words[0] ?? 0;
-    return `${v >>> 24}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
-  }
+  if (address.family === 4) return formatIpv4(address.words[0] ?? 0);
   const groups: number[] = [];
   for (const word of address.words) groups.push(word >>> 16, word & 0xffff);
   // RFC 5952: compress the longest run (first on ties) of two or more zero groups.

@@ -25,7 +25,8 @@
 import { rename } from 'node:fs/promises';
 import { DaemonError, errnoOf } from '../errors.js';
 import type { DceRpcRecord } from '../zeek/index.js';
-import { allocateColumns, columnList, Dictionary, encodePort, HOST_COLUMNS, HostTexts, NULL_PORT, parseIPv4, rebuildDictionaries, WINDOW_STRING_COLUMNS, type Columns, type WindowStringColumn } from './window-columns.js';
+import { parseIpv4 } from '../features/ip-address.js';
+import { allocateColumns, columnList, Dictionary, encodePort, HOST_COLUMNS, HostTexts, NULL_PORT, rebuildDictionaries, WINDOW_STRING_COLUMNS, type Columns, type WindowStringColumn } from './window-columns.js';
 import { stateError, type DecodedSnapshot, type RingRows, type SnapshotHeader } from './window-file.js';
 import { WindowStore, type JournalEntry, type JournalRow, type StoredWindow } from './window-store.js';
 
@@ -213,7 +214,7 @@ export class TrainingWindow implements StoredWindow {
     let hostKinds = 0;
     for (let c = 0; c < WINDOW_STRING_COLUMNS.length; c++) {
       const value = record[WINDOW_STRING_COLUMNS[c] as WindowStringColumn];
-      const address = c < HOST_COLUMNS && value !== null ? parseIPv4(value) : -1;
+      const address = c < HOST_COLUMNS && value !== null ? parseIpv4(value) : -1;
       if (address >= 0) hostKinds |= 1 << c;
       (columns.codes[c] as Uint32Array)[at] = address >= 0 ? address : (this.#dictionaries[c] as Dictionary).encode(value);
     }

@@ -12,6 +12,7 @@
  * (names, IPv6 and non-address host text) is bounded per column (see Dictionary); a row costs 33
  * bytes plus its share of the dictionaries.
  */
+import { formatIpv4, parseIpv4 } from '../features/ip-address.js';
 import { RARE_VALUE } from '../model/encoding.js';
 
 /** The raw string fields the window keeps, in storage order (the two addresses first). */
@@ -72,42 +73,6 @@ export class Dictionary {
   }
 }
 
-/**
- * The IPv4 address `text` spells as a number, or -1 when it is not exactly the canonical dotted
- * quad (no leading zeros, no spaces, four octets 0-255) that `formatIPv4` gives back.
- */
-export function parseIPv4(text: string): number {
-  const length = text.length;
-  if (length < 7 || length > 15) return -1;
-  let value = 0;
-  let octet = 0;
-  let digits = 0;
-  let dots = 0;
-  for (let i = 0; i < length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 46) {
-      if (digits === 0 || dots === 3) return -1;
-      value = value * 256 + octet;
-      octet = 0;
-      digits = 0;
-      dots += 1;
-    } else if (c >= 48 && c <= 57) {
-      if (digits > 0 && octet === 0) return -1; // a leading zero
-      octet = octet * 10 + (c - 48);
-      digits += 1;
-      if (octet > 255) return -1;
-    } else {
-      return -1;
-    }
-  }
-  if (dots !== 3 || digits === 0) return -1;
-  return value * 256 + octet;
-}
-
-export function formatIPv4(value: number): string {
-  return `${value >>> 24}.${(value >>> 16) & 255}.${(value >>> 8) & 255}.${value & 255}`;
-}
-
 const HOST_TEXT_SLOTS = 4096;
 
 /**
@@ -122,7 +87,7 @@ export class HostTexts {
   text(value: number): string {
     const slot = (Math.imul(value, 0x9e3779b1) >>> 20) & (HOST_TEXT_SLOTS - 1);
     if (this.#keys[slot] === value) return this.#texts[slot] as string;
-    const text = formatIPv4(value);
+    const text = formatIpv4(value);
     this.#keys[slot] = value;
     this.#texts[slot] = text;
     return text;
@@ -174,7 +139,7 @@ export function rebuildDictionaries(columns: Columns, ring: { head: number; size
       let mapped = remap[code] as number;
       if (mapped === -1) {
         const value = old.decode(code);
-        const address = bit !== 0 && value !== null ? parseIPv4(value) : -1;
+        const address = bit !== 0 && value !== null ? parseIpv4(value) : -1;
         // An address is marked as one by a code >= 2^32, which no dictionary code reaches.
         mapped = address >= 0 ? 2 ** 32 + address : fresh.encode(value);
         remap[code] = mapped;
