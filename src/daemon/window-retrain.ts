@@ -3,6 +3,7 @@
  * into a new model, through the Retrainer that `train` and `eval` use too. The daemon decides when
  * (schedule, bootstrap, first fill) and swaps the model in between batches; this is the what.
  */
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { Config } from '../config/index.js';
 import { DaemonError, messageOf } from '../errors.js';
 import type { KModesModel } from '../model/index.js';
@@ -91,9 +92,4 @@ async function fitWindow(input: WindowRetrainInput): Promise<{ model: KModesMode
   }
   await models.install(model, config.model.keepModels);
   return { model };
-}
-
-/** Lets timers and I/O callbacks run between slices of main-thread work. */
-function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
 }

@@ -98,9 +98,7 @@ export class FanoutStats {
 
   #finishDay(op: string, host: string, current: FanoutDay): void {
     const count = current.targets.size;
-    let histogram = this.#histograms.get(op);
-    if (histogram === undefined) this.#histograms.set(op, (histogram = new Array<number>(FANOUT_TARGETS_TRACKED + 1).fill(0)));
-    histogram[Math.min(count, FANOUT_TARGETS_TRACKED)] = (histogram[Math.min(count, FANOUT_TARGETS_TRACKED)] as number) + 1;
+    countHostDay(this.#histograms, op, count);
     if (count >= SWEEP_MIN_TARGETS && this.#candidates.length < MAX_SWEEP_CANDIDATES) this.#candidates.push([op, host, current.day, [...current.targets], current.group]);
   }
 
@@ -116,10 +114,8 @@ export class FanoutStats {
     const candidates = [...this.#candidates];
     for (const [id, current] of this.#current) {
       const [op, host] = id.split('\u0000') as [string, string];
-      let histogram = histograms.get(op);
-      if (histogram === undefined) histograms.set(op, (histogram = new Array<number>(FANOUT_TARGETS_TRACKED + 1).fill(0)));
       const count = current.targets.size;
-      histogram[Math.min(count, FANOUT_TARGETS_TRACKED)] = (histogram[Math.min(count, FANOUT_TARGETS_TRACKED)] as number) + 1;
+      countHostDay(histograms, op, count);
       if (count >= SWEEP_MIN_TARGETS) candidates.push([op, host, current.day, [...current.targets], current.group]);
     }
     // Services (responders `minHosts` hosts ask, a network's DCs and file servers) are no sweep's
@@ -202,6 +198,14 @@ export class FanoutStats {
     }
     return stats;
   }
+}
+
+/** Adds one host-day of `count` distinct responders to `op`'s histogram. */
+function countHostDay(histograms: Map<string, number[]>, op: string, count: number): void {
+  let histogram = histograms.get(op);
+  if (histogram === undefined) histograms.set(op, (histogram = new Array<number>(FANOUT_TARGETS_TRACKED + 1).fill(0)));
+  const slot = Math.min(count, FANOUT_TARGETS_TRACKED);
+  histogram[slot] = (histogram[slot] as number) + 1;
 }
 
 /** The q-quantile of a histogram (index = value, entry = how many). */

@@ -52,7 +52,6 @@ import {
 import { RotatedFiles } from './rotated-files.js';
 import type { FileCheckpoint, LineBatch, TailedLine } from './types.js';
 
-
 /** Options of a LogFollower. */
 export interface LogFollowerOptions {
   /** Paths or glob patterns (`*`, `?`, `[...]` per segment) of the logs to follow. */
