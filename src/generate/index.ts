@@ -12,5 +12,6 @@ export {
 export { SCENARIOS, type ScenarioName } from './scenarios.js';
 export type { LabelledRecord } from './session.js';
 export { Rng } from './rng.js';
-export { drawPersonality, generatePersonalityWeek, renderPersonalityIni, PERSONALITY_SCENARIOS } from './personality.js';
+export { drawPersonality, renderPersonalityIni, PERSONALITY_SCENARIOS } from './personality.js';
+export { generatePersonalityWeek } from './personality-week.js';
 export type { Personality, PersonalityGroup, PersonalityOptions, Habit, RareEvent } from './personality.js';
