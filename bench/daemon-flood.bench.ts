@@ -86,7 +86,8 @@ async function run(name: string, corpus: Corpus): Promise<RunFigures> {
   const status = (field: string): number => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync(`/proc/${daemon.child.pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
   const sampler = setInterval(() => {
     try {
-      phasePeakMb[phase] = Math.max(phasePeakMb[phase], status('VmRSS'));
+      const rss = status('VmRSS');
+      if (Number.isFinite(rss)) phasePeakMb[phase] = Math.max(phasePeakMb[phase], rss);
     } catch {
       // The child has gone: nothing to sample.
     }
