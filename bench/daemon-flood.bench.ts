@@ -16,7 +16,7 @@
  * Target: peak RSS <= 250 MB in the flood run. `ZAD_FLOOD_ROWS` shrinks it for a quick look.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DaemonProcess, liveAnomalies, makeCorpus, makeSite, offlineAnomalies, readProgress, uidOfAnomaly, waitFor, writeIni, ZeekWriter, type Corpus } from '../test/daemon/harness.js';
@@ -59,6 +59,9 @@ type Phase = 'filling' | 'retrain' | 'scoring';
 interface RunFigures {
   afterWindowMb: number;
   phasePeakMb: Record<Phase, number>;
+  /** Wall time to read the window full, and to score the records after the retrain. */
+  fillMs: number;
+  scoreMs: number;
   peakMb: number;
   records: number;
   anomalies: number;
@@ -97,12 +100,14 @@ async function run(name: string, corpus: Corpus): Promise<RunFigures> {
     const hwm = (): number => status('VmHWM');
     const writer = new ZeekWriter(site.livePath, corpus.header);
     const total = WINDOW_ROWS + AFTER_RETRAIN;
+    const fillStarted = Date.now();
     for (let i = 0; i < WINDOW_ROWS; i += 20_000) {
       writer.append(corpus.records.slice(i, Math.min(i + 20_000, WINDOW_ROWS)));
       if (writer.linesInFile >= 100_000) writer.rotate();
       await sleep(5);
     }
     await waitFor(() => `the window full (records ${readProgress(site)?.records})\n${daemon.tail()}`, () => (readProgress(site)?.records ?? 0) >= WINDOW_ROWS, 600_000);
+    const fillMs = Date.now() - fillStarted;
     const afterWindowMb = hwm();
     phase = 'retrain';
     const retrained = await daemon.waitForLine(/retrained reason=|retrain failed/, 600_000);
@@ -110,9 +115,11 @@ async function run(name: string, corpus: Corpus): Promise<RunFigures> {
     phase = 'scoring';
     // More of the same traffic, scored by the model trained on it, in a file of its own.
     if (writer.linesInFile > 0) writer.rotate();
+    const scoreStarted = Date.now();
     writer.append(corpus.records.slice(WINDOW_ROWS, total));
     writer.close();
     await waitFor(() => `all ${total} records (at ${readProgress(site)?.records})\n${daemon.tail()}`, () => readProgress(site)?.records === total, 600_000);
+    const scoreMs = Date.now() - scoreStarted;
     await sleep(1500);
     const peakMb = hwm();
     const up = daemon.child.exitCode === null;
@@ -132,6 +139,8 @@ async function run(name: string, corpus: Corpus): Promise<RunFigures> {
     return {
       afterWindowMb,
       phasePeakMb,
+      fillMs,
+      scoreMs,
       peakMb,
       records: progress?.records ?? 0,
       anomalies: uids.length,
@@ -162,6 +171,7 @@ try {
     const phases = (Object.entries(figures.phasePeakMb) as [Phase, number][]).map(([name, mb]) => `${name} ${mb.toFixed(0)}`).join(', ');
     report(`  ${label}: peak RSS (VmHWM)`, `${figures.peakMb.toFixed(0)} MB (window full: ${figures.afterWindowMb.toFixed(0)} MB)`);
     report('    peak RSS per phase (VmRSS every 200 ms), MB', phases);
+    report('    wall ms: window filled, records after the retrain scored', `${figures.fillMs}, ${figures.scoreMs} (load ${loadavg()[0]?.toFixed(2)})`);
     report('    records counted / expected', `${figures.records} / ${total}`);
     report('    anomalies, duplicated uids', `${figures.anomalies}, ${figures.duplicates}`);
     report('    vs offline score: lost, extra lines', `${figures.lost}, ${figures.extra}`);
