@@ -2,7 +2,8 @@
  * CPU seconds per thread of this process, from Linux's /proc/self/task/TID/stat, so a bench can
  * say where a command's CPU went (its main thread, its worker threads, the libuv pool: file
  * reads, and gzip read on the main thread; V8's GC and compiler threads) rather than only how
- * long it took. Wall clock on a shared machine says little; CPU per thread says which work is serial and which runs beside.
+ * long it took. Wall clock on a shared machine says little; CPU per thread says which work is
+ * serial and which runs beside.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { pbkdf2 } from 'node:crypto';
