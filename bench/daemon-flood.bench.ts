@@ -64,7 +64,7 @@ function flooded(corpus: Corpus): Corpus {
 }
 
 /** Peak RSS per phase of a run: sampled from /proc/PID/status (VmRSS) every 200 ms. */
-type Phase = 'filling' | 'retrain' | 'scoring';
+type Phase = 'filling' | 'retrain' | 'scoring' | 'stopping';
 
 interface RunFigures {
   afterWindowMb: number;
@@ -96,7 +96,7 @@ async function run(name: string, corpus: Corpus): Promise<RunFigures> {
   });
   // As the systemd unit runs it (systemd/zeek-anomalyd.service ExecStart).
   const daemon = new DaemonProcess(site, { autoKill: false, nodeOptions: [...NODE_OPTIONS, ...EXTRA_NODE_OPTIONS] });
-  const phasePeakMb: Record<Phase, number> = { filling: 0, retrain: 0, scoring: 0 };
+  const phasePeakMb: Record<Phase, number> = { filling: 0, retrain: 0, scoring: 0, stopping: 0 };
   let phase: Phase = 'filling';
   const status = (field: string): number => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync(`/proc/${daemon.child.pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
   const sampler = setInterval(() => {
@@ -133,15 +133,19 @@ async function run(name: string, corpus: Corpus): Promise<RunFigures> {
     await waitFor(() => `all ${total} records (at ${readProgress(site)?.records})\n${daemon.tail()}`, () => readProgress(site)?.records === total, 600_000);
     const scoreMs = Date.now() - scoreStarted;
     await sleep(1500);
-    // VmHWM can miss a peak: the kernel updates the high-water mark lazily (at unmaps, exit), so
-    // an RSS that rose and fell between two such events is seen only by the 200 ms samples.
-    const peakMb = Math.max(hwm(), ...Object.values(phasePeakMb));
+    const hwmScored = hwm();
     // utime and stime, fields 14 and 15 of /proc/PID/stat (after the parenthesised name), in ticks of 1/100 s.
     const stat = readFileSync(`/proc/${daemon.child.pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
     const cpuSeconds = (Number(stat[11]) + Number(stat[12])) / 100;
     const up = daemon.child.exitCode === null;
     const progress = readProgress(site);
+    // The stop (SIGTERM) saves the window and the routine statistics: part of the peak too.
+    phase = 'stopping';
     const stop = await daemon.terminate();
+    clearInterval(sampler);
+    // VmHWM can miss a peak: the kernel updates the high-water mark lazily (at unmaps, exit), so
+    // an RSS that rose and fell between two such events is seen only by the 200 ms samples.
+    const peakMb = Math.max(hwmScored, ...Object.values(phasePeakMb));
     const live = liveAnomalies(site);
     const uids = live.map(uidOfAnomaly);
     const offline = offlineAnomalies(site, join(site.stateDir, 'models', `${modelId}.json`), [site.livePath]);
