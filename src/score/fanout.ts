@@ -234,6 +234,8 @@ export type FanoutPairJson = [op: string, host: string, day: number, targets: st
 export class FanoutTracker {
   readonly #pairs = new Map<string, FanoutDay>();
   #latestDay = Number.NEGATIVE_INFINITY;
+  /** toJSON's last result, while nothing it depends on has changed (it is saved every batch). */
+  #saved: FanoutPairJson[] | null = null;
 
   /** Counts `respHost` (null: count nothing) for (op, host) on the record's day; returns the distinct count so far. */
   count(op: string, host: string, ts: number, respHost: string | null): number {
@@ -242,15 +244,22 @@ export class FanoutTracker {
     const id = `${op}\u0000${host}`;
     let current = this.#pairs.get(id);
     if (current === undefined) {
-      if (this.#pairs.size >= MAX_FANOUT_HOSTS) this.#pairs.clear();
+      if (this.#pairs.size >= MAX_FANOUT_HOSTS) {
+        this.#pairs.clear();
+        this.#saved = null;
+      }
       this.#pairs.set(id, (current = { day, targets: new Set(), group: '' }));
     } else if (current.day < day) {
       current.day = day;
+      if (current.targets.size > 0) this.#saved = null;
       current.targets = new Set();
     } else if (current.day > day) {
       return 0;
     }
-    if (respHost !== null && current.targets.size < FANOUT_TARGETS_TRACKED) current.targets.add(respHost);
+    if (respHost !== null && current.targets.size < FANOUT_TARGETS_TRACKED && !current.targets.has(respHost)) {
+      current.targets.add(respHost);
+      this.#saved = null;
+    }
     return current.targets.size;
   }
 
@@ -260,12 +269,14 @@ export class FanoutTracker {
    * 0 either way, so leaving those out changes no count).
    */
   toJSON(): FanoutPairJson[] {
+    if (this.#saved !== null) return this.#saved;
     const pairs: FanoutPairJson[] = [];
     for (const [id, current] of this.#pairs) {
       if (current.targets.size === 0 || current.day < this.#latestDay - 1) continue;
       const [op, host] = id.split('\u0000') as [string, string];
       pairs.push([op, host, current.day, [...current.targets]]);
     }
+    this.#saved = pairs;
     return pairs;
   }
 
