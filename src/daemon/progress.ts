@@ -66,7 +66,16 @@ export async function saveProgress(stateDirectory: string, progress: Progress): 
   // Readable, but the fan-out (thousands of pairs on a large network) on one line: it is written
   // with every checkpoint.
   const text = JSON.stringify(document, null, 1);
-  await writeFileAtomic(path, `${text.slice(0, -2)},\n "fanout": ${JSON.stringify(fanout)}\n}\n`);
+  await writeFileAtomic(path, `${text.slice(0, -2)},\n "fanout": ${fanoutText(fanout)}\n}\n`);
+}
+
+/** The fan-out's JSON by the list FanoutTracker.toJSON returned: it returns the same list until it changes. */
+const savedFanoutText = new WeakMap<FanoutPairJson[], string>();
+
+function fanoutText(fanout: FanoutPairJson[]): string {
+  let text = savedFanoutText.get(fanout);
+  if (text === undefined) savedFanoutText.set(fanout, (text = JSON.stringify(fanout)));
+  return text;
 }
 
 /**

@@ -219,8 +219,11 @@ function quantileOf(counts: readonly number[], q: number): number {
   return 0;
 }
 
-/** [operation (lower case), originating host, day number, its distinct responders that day] */
-export type FanoutPairJson = [op: string, host: string, day: number, targets: string[]];
+/**
+ * [operation (lower case), originating host, day number, its distinct responders that day]; a
+ * pair at FANOUT_TARGETS_TRACKED responders is saved as that number (more change nothing).
+ */
+export type FanoutPairJson = [op: string, host: string, day: number, targets: string[] | number];
 
 /**
  * Distinct responders per (discovery operation, host) on the current day, for a scorer that
@@ -274,7 +277,8 @@ export class FanoutTracker {
     for (const [id, current] of this.#pairs) {
       if (current.targets.size === 0 || current.day < this.#latestDay - 1) continue;
       const [op, host] = id.split('\u0000') as [string, string];
-      pairs.push([op, host, current.day, [...current.targets]]);
+      const full = current.targets.size >= FANOUT_TARGETS_TRACKED;
+      pairs.push([op, host, current.day, full ? FANOUT_TARGETS_TRACKED : [...current.targets]]);
     }
     this.#saved = pairs;
     return pairs;
@@ -286,9 +290,13 @@ export class FanoutTracker {
     for (const pair of pairs) {
       if (!Array.isArray(pair) || pair.length !== 4) continue;
       const [op, host, day, targets] = pair as unknown[];
-      if (typeof op !== 'string' || typeof host !== 'string' || !Number.isSafeInteger(day) || !Array.isArray(targets)) continue;
+      if (typeof op !== 'string' || typeof host !== 'string' || !Number.isSafeInteger(day)) continue;
+      if (!Array.isArray(targets) && targets !== FANOUT_TARGETS_TRACKED) continue;
       if (tracker.#pairs.size >= MAX_FANOUT_HOSTS) break;
-      const kept = targets.filter((t): t is string => typeof t === 'string').slice(0, FANOUT_TARGETS_TRACKED);
+      // A full pair's responders were not saved: stand-ins (no address has a NUL) keep its count.
+      const kept = Array.isArray(targets)
+        ? targets.filter((t): t is string => typeof t === 'string').slice(0, FANOUT_TARGETS_TRACKED)
+        : Array.from({ length: FANOUT_TARGETS_TRACKED }, (_, i) => `\u0000${i}`);
       tracker.#pairs.set(`${op}\u0000${host}`, { day: day as number, targets: new Set(kept), group: '' });
       if ((day as number) > tracker.#latestDay) tracker.#latestDay = day as number;
     }
