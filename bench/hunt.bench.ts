@@ -136,7 +136,7 @@ async function main(): Promise<void> {
     );
 
     // Where the CPU goes, thread by thread, in one more pass of each (not timed above: the
-    // sampling costs the main thread a little). What -j 1 spends beside its worker (gzip in the
+    // sampling costs the main thread a little). What -j 1 spends beside its worker (file reads in the
     // libuv pool, V8's GC and compiler threads, the main thread) runs free on the second core;
     // at -j 2 it competes with the workers, which caps the ratio whatever the tail.
     const splits: [string, ThreadCpuSplit | null][] = [];
@@ -154,7 +154,7 @@ async function main(): Promise<void> {
       const total = workers + beside;
       process.stdout.write(
         `  CPU by thread, ${label}: worker${split.workers.length === 1 ? '' : 's'} ${split.workers.map((s) => s.toFixed(2)).join(' + ')} s, ` +
-          `main ${split.main.toFixed(2)} s, libuv pool (gzip) ${split.pool.toFixed(2)} s, V8/other helpers ${split.helpers.toFixed(2)} s; ` +
+          `main ${split.main.toFixed(2)} s, libuv pool (file reads) ${split.pool.toFixed(2)} s, V8/other helpers ${split.helpers.toFixed(2)} s; ` +
           `${total.toFixed(2)} s in ${split.wall.toFixed(2)} s wall (${(total / split.wall).toFixed(2)} cores), ` +
           `beside the workers ${((beside / workers) * 100).toFixed(0)}% of their CPU\n`,
       );

@@ -1,11 +1,12 @@
 /**
  * CPU seconds per thread of this process, from Linux's /proc/self/task/TID/stat, so a bench can
- * say where a command's CPU went (its main thread, its worker threads, the libuv pool that
- * inflates gzip, V8's GC and compiler threads) rather than only how long it took. Wall clock on a
- * shared machine says little; CPU per thread says which work is serial and which runs beside.
+ * say where a command's CPU went (its main thread, its worker threads, the libuv pool: file
+ * reads, and gzip read on the main thread; V8's GC and compiler threads) rather than only how
+ * long it took. Wall clock on a shared machine says little; CPU per thread says which work is
+ * serial and which runs beside.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { deflate, inflate } from 'node:zlib';
+import { pbkdf2 } from 'node:crypto';
 import { promisify } from 'node:util';
 
 /** Clock ticks per second of /proc's utime/stime (USER_HZ: 100 on every Linux Node supports). */
@@ -34,17 +35,18 @@ export function threadCpu(): Map<number, number> | null {
 }
 
 /**
- * The libuv pool's threads (where Node runs zlib and fs work): the threads that do most of the
- * work while this thread waits on zlib (V8's helpers may gain a tick meanwhile, finishing
- * compile or GC tasks, so a thread counts when it gained at least half what the busiest did).
+ * The libuv pool's threads (where Node runs fs work, and zlib for the main thread): the threads
+ * that do the work of pool-only tasks while this thread waits. PBKDF2 runs wholly in the pool
+ * and allocates nothing in JavaScript, so V8's GC and compiler helpers gain nothing meanwhile
+ * (calibrating with zlib, whose big buffers wake the GC helpers, counted them as pool threads).
+ * A thread counts when it gained at least half what the busiest did.
  */
 export async function libuvPoolThreads(): Promise<Set<number>> {
   const before = threadCpu();
   if (before === null) return new Set();
-  const deflated = await promisify(deflate)(Buffer.alloc(8 << 20, 'dce_rpc\t'));
-  const run = promisify(inflate);
+  const run = promisify(pbkdf2);
   // Four at once reach every pool thread (UV_THREADPOOL_SIZE defaults to 4): ~0.1 s each.
-  for (let i = 0; i < 24; i++) await Promise.all([run(deflated), run(deflated), run(deflated), run(deflated)]);
+  for (let i = 0; i < 4; i++) await Promise.all([0, 1, 2, 3].map(() => run('pool', 'threads', 100_000, 32, 'sha256')));
   const gains = [...(threadCpu() ?? new Map<number, number>())]
     .filter(([tid]) => tid !== process.pid)
     .map(([tid, seconds]): [number, number] => [tid, seconds - (before.get(tid) ?? 0)]);
@@ -56,7 +58,7 @@ export interface ThreadCpuSplit {
   main: number;
   /** Threads started during the pass (the command's worker threads), each. */
   workers: number[];
-  /** libuv pool: gzip inflation, file reads. */
+  /** libuv pool: file reads (and gzip read on the main thread). */
   pool: number;
   /** Every other thread that was there before: V8's GC and compiler helpers, Node's own. */
   helpers: number;

@@ -7,7 +7,7 @@
 import { messageOf } from '../errors.js';
 import type { FeatureExtractor, TrainingSampler } from '../features/index.js';
 import type { Logger } from '../log.js';
-import { anomalyValues, RecordEvaluator, scoringRuleFrom, type RoutineStats } from '../score/index.js';
+import { anomalyValues, RecordEvaluator, scoringRuleFrom, type FanoutTracker, type RoutineStats } from '../score/index.js';
 import type { Config } from '../config/index.js';
 import type { KModesModel } from '../model/index.js';
 import type { AnomalyFormatter } from '../sink/index.js';
@@ -53,9 +53,12 @@ export interface BatchOutcome {
   sampled: boolean;
 }
 
-/** The evaluator the daemon scores with: `model` under `[scoring]`, `[features]` and `[allow]`. */
-export function evaluatorFor(model: KModesModel, config: Config): RecordEvaluator {
-  return new RecordEvaluator({ model, rule: scoringRuleFrom(config.scoring), features: config.features, allow: config.allow, followFanout: true });
+/**
+ * The evaluator the daemon scores with: `model` under `[scoring]`, `[features]` and `[allow]`,
+ * counting live fan-out into the daemon's one `fanout` tracker (it outlives models).
+ */
+export function evaluatorFor(model: KModesModel, config: Config, fanout: FanoutTracker): RecordEvaluator {
+  return new RecordEvaluator({ model, rule: scoringRuleFrom(config.scoring), features: config.features, allow: config.allow, fanout });
 }
 
 export class BatchScorer {

@@ -13,7 +13,7 @@ import { formatConfigChange, loadConfigFile, type Config } from '../config/index
 import { messageOf } from '../errors.js';
 import type { KModesModel } from '../model/index.js';
 import { RetrainScheduler } from '../scheduler/index.js';
-import type { RecordEvaluator } from '../score/index.js';
+import { FanoutTracker, type RecordEvaluator } from '../score/index.js';
 import { saveRoutineStats } from '../state/routine-stats-file.js';
 import type { AnomalyLogWriter } from '../sink/index.js';
 import { acquireStateLock, type StateLock } from '../state/index.js';
@@ -83,6 +83,8 @@ export class Daemon {
   #evaluator: RecordEvaluator | null = null;
   #pendingModel: KModesModel | null = null;
   #progress: Progress = emptyProgress();
+  /** Live discovery fan-out: outlives models, saved with every checkpoint (see Progress.fanout). */
+  #fanout = new FanoutTracker();
   #dirty = false;
   #lastBatchAt = 0;
   #stopping = false;
@@ -156,6 +158,7 @@ export class Daemon {
     }
     const models = new ModelStore(stateDirectory);
     this.#progress = await loadProgress(stateDirectory, (warning) => this.#log.warn(warning));
+    this.#fanout = FanoutTracker.fromJSON(this.#progress.fanout);
 
     const { window, routine, routineGroup, sampler } = await openLearningState(config, this.#progress, this.#log);
     if (this.#stopping) return;
@@ -369,6 +372,7 @@ export class Daemon {
     // During a restart replay, the size up to its first unmatched line (see checkpointSize).
     this.#progress.output = identity === null ? this.#progress.output : { dev: identity.dev, ino: identity.ino, size: this.#open.gate.checkpointSize(identity) };
     this.#progress.modelId = this.#evaluator?.model.modelId ?? null;
+    this.#progress.fanout = this.#fanout.toJSON();
     // Records offered to sampling so far (with sample_every = auto the window counts them).
     this.#progress.sampled = this.#config.training.sampleEvery === 'auto' ? this.#open.window.offered : this.#open.sampler.state().seen;
     await this.#retry.run('progress save', () => saveProgress(this.#config.input.stateDirectory, this.#progress));
@@ -392,7 +396,7 @@ export class Daemon {
   }
 
   #installEvaluator(model: KModesModel): void {
-    this.#evaluator = evaluatorFor(model, this.#config);
+    this.#evaluator = evaluatorFor(model, this.#config, this.#fanout);
     this.#metrics?.setModel(model);
     this.#log.info('model in use', { model: model.modelId, clusters: model.centroids.length, rows: model.training.rows });
   }
@@ -463,7 +467,7 @@ export class Daemon {
         const current = this.#evaluator;
         if (current !== null) {
           try {
-            this.#evaluator = evaluatorFor(current.model, this.#config);
+            this.#evaluator = evaluatorFor(current.model, this.#config, this.#fanout);
           } catch (error) {
             // The running evaluator keeps the old features until a model for the new ones exists.
             this.#log.warn(`the model does not fit the new features (${messageOf(error)}); retraining now`);

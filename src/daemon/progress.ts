@@ -8,6 +8,7 @@ import { link, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DaemonError, messageOf } from '../errors.js';
 import { parseCheckpointDocument, writeFileAtomic } from '../state/index.js';
+import type { FanoutPairJson } from '../score/index.js';
 import type { FileCheckpoint } from '../tail/index.js';
 
 export const PROGRESS_FILE = 'progress.json';
@@ -40,6 +41,12 @@ export interface Progress {
   /** Input files (or their rest) lost before they could be read. */
   gaps: number;
   /**
+   * The live discovery fan-out as it stood when `files` were handled (FanoutTracker.toJSON): a
+   * restart counts the lines it reads again against it, so their verdicts are those of the
+   * first reading.
+   */
+  fanout: FanoutPairJson[];
+  /**
    * When this state directory was first used (ISO). Files rotated after it and never read are
    * read at the next start, even before the first checkpoint; older ones only seed training.
    */
@@ -48,7 +55,7 @@ export interface Progress {
 }
 
 export function emptyProgress(): Progress {
-  return { files: [], output: null, modelId: null, sampled: 0, records: 0, anomalies: 0, suppressed: 0, parseErrors: 0, gaps: 0, installedAt: null, savedAt: '' };
+  return { files: [], output: null, modelId: null, sampled: 0, records: 0, anomalies: 0, suppressed: 0, parseErrors: 0, gaps: 0, fanout: [], installedAt: null, savedAt: '' };
 }
 
 export async function saveProgress(stateDirectory: string, progress: Progress): Promise<void> {
@@ -156,7 +163,14 @@ function parseProgress(text: string): Progress {
     parseErrors: count('parseErrors'),
     // Absent in documents written before issue 14.
     gaps: doc.gaps === undefined ? 0 : count('gaps'),
+    // Absent in documents written before it was saved; its entries are checked as they are restored.
+    fanout: doc.fanout === undefined ? [] : fanoutList(doc.fanout),
     installedAt: typeof doc.installedAt === 'string' ? doc.installedAt : null,
     savedAt: String(doc.savedAt),
   };
+}
+
+function fanoutList(value: unknown): FanoutPairJson[] {
+  if (!Array.isArray(value)) throw new Error('fanout: expected a list');
+  return value as FanoutPairJson[];
 }

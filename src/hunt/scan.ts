@@ -18,17 +18,25 @@ async function firstByte(path: string): Promise<number | undefined> {
   }
 }
 
+/** How a hunt worker reads a file. */
+export interface ScanLogFileOptions {
+  /** Set to whether the file is JSON, before the first event. */
+  format?: { json: boolean };
+  /** Inflate gzip on this thread (a worker's), not in libuv's pool (see ScanHooks). */
+  inflateOnThisThread?: boolean;
+}
+
 /**
  * Scans `path`, or only the part `range` of it (see scanDceRpcLog for the events and `where`,
  * ReadRange for the part); throws DaemonError ERR_INPUT_UNREADABLE when it cannot be opened at
- * all. `json` is set before the first event.
+ * all.
  */
 export async function scanLogFile(
   path: string,
   onEvent: (event: DceRpcReadEvent, where: SourceLocation) => void,
   afterChunk?: () => Promise<void> | void,
   range?: ReadRange,
-  format?: { json: boolean },
+  { format, inflateOnThisThread = false }: ScanLogFileOptions = {},
 ): Promise<ReadStats> {
   // An unopenable file is reported by scanDceRpcLog, with its reason.
   const json = (await firstByte(path).catch(() => undefined)) === 0x7b;
@@ -38,5 +46,6 @@ export async function scanLogFile(
     ...(jsonSchema === undefined ? {} : { jsonSchema }),
     ...(afterChunk === undefined ? {} : { afterChunk }),
     ...(range === undefined ? {} : { range }),
+    inflateOnThisThread,
   });
 }

@@ -1,9 +1,9 @@
 /**
  * A hunt worker thread: takes whole files from the main thread one at a time, reads each (gzip
- * decompressed here, in a stream), and posts its result back in chunks, in line order: anomaly
- * text for `score`, decoded records for `train`/`eval`. It waits before posting more than
- * `maxInflight` chunks the main thread has not consumed, so a worker that runs ahead of the
- * file being written holds a bounded amount, not a whole file.
+ * decompressed here, in a stream, on this thread), and posts its result back in chunks, in line
+ * order: anomaly text for `score`, decoded records for `train`/`eval`. It waits before posting
+ * more than `maxInflight` chunks the main thread has not consumed, so a worker that runs ahead of
+ * the file being written holds a bounded amount, not a whole file.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { isDaemonError } from '../errors.js';
@@ -308,7 +308,8 @@ async function scoreFile(consumer: Consumer, job: UnitJob): Promise<void> {
     consumer.due || errors.length > 0 || records >= RECORDS_PER_CHUNK ? flush() : undefined;
   reading = unit;
   try {
-    await scanLogFile(path, onEvent, afterChunk, data.splittable ? range : undefined, format);
+    // Inflated here, not in the thread pool: each worker then carries its own files' gzip CPU.
+    await scanLogFile(path, onEvent, afterChunk, data.splittable ? range : undefined, { format, inflateOnThisThread: true });
   } finally {
     // Before any other await: a split answered now would hand on lines already read.
     reading = null;

@@ -36,6 +36,11 @@ export interface EvaluatorOptions {
    * evaluator: the daemon and eval; not scoring split over threads. @default false
    */
   followFanout?: boolean;
+  /**
+   * The fan-out tracker to count into (implies followFanout): the daemon's, kept across model
+   * swaps and restarts (saved with each checkpoint). Unset with followFanout: a fresh one.
+   */
+  fanout?: FanoutTracker;
 }
 
 /** Throws ERR_MODEL_INCOMPATIBLE when the model was trained on other features than configured. */
@@ -72,7 +77,7 @@ export class RecordEvaluator {
     this.#nowMs = options.nowMs ?? Date.now;
     this.#row = new Array<string>(this.extractor.names.length).fill('');
     this.#contextRow = new Array<string>(CONTEXT_FEATURES.length).fill('');
-    this.#fanout = options.followFanout === true ? new FanoutTracker() : null;
+    this.#fanout = options.fanout ?? (options.followFanout === true ? new FanoutTracker() : null);
   }
 
   get model(): KModesModel {

@@ -219,17 +219,26 @@ function quantileOf(counts: readonly number[], q: number): number {
   return 0;
 }
 
+/** [operation (lower case), originating host, day number, its distinct responders that day] */
+export type FanoutPairJson = [op: string, host: string, day: number, targets: string[]];
+
 /**
  * Distinct responders per (discovery operation, host) on the current day, for a scorer that
  * follows a stream (the daemon, eval): a sweep after the last retrain is flagged once it crosses
  * the threshold. Bounded: past MAX_FANOUT_HOSTS pairs it starts over (misses, never false alerts).
+ *
+ * The daemon saves it with every checkpoint (toJSON, in progress.json) and restores it at start,
+ * so a line re-read after a crash is counted against exactly the responders seen before it, and
+ * gets the verdict and reason it got the first time (an anomaly matched, not written again).
  */
 export class FanoutTracker {
   readonly #pairs = new Map<string, FanoutDay>();
+  #latestDay = Number.NEGATIVE_INFINITY;
 
   /** Counts `respHost` (null: count nothing) for (op, host) on the record's day; returns the distinct count so far. */
   count(op: string, host: string, ts: number, respHost: string | null): number {
     const day = Math.floor(ts / DAY);
+    if (day > this.#latestDay) this.#latestDay = day;
     const id = `${op}\u0000${host}`;
     let current = this.#pairs.get(id);
     if (current === undefined) {
@@ -243,5 +252,35 @@ export class FanoutTracker {
     }
     if (respHost !== null && current.targets.size < FANOUT_TARGETS_TRACKED) current.targets.add(respHost);
     return current.targets.size;
+  }
+
+  /**
+   * The state that decides future counts: pairs with responders, of the latest two days (a pair
+   * of an older day restarts empty at its next record, and a late record of an older day counts
+   * 0 either way, so leaving those out changes no count).
+   */
+  toJSON(): FanoutPairJson[] {
+    const pairs: FanoutPairJson[] = [];
+    for (const [id, current] of this.#pairs) {
+      if (current.targets.size === 0 || current.day < this.#latestDay - 1) continue;
+      const [op, host] = id.split('\u0000') as [string, string];
+      pairs.push([op, host, current.day, [...current.targets]]);
+    }
+    return pairs;
+  }
+
+  /** A tracker as `toJSON` saved it; entries that are not well-formed are left out. */
+  static fromJSON(pairs: readonly unknown[]): FanoutTracker {
+    const tracker = new FanoutTracker();
+    for (const pair of pairs) {
+      if (!Array.isArray(pair) || pair.length !== 4) continue;
+      const [op, host, day, targets] = pair as unknown[];
+      if (typeof op !== 'string' || typeof host !== 'string' || !Number.isSafeInteger(day) || !Array.isArray(targets)) continue;
+      if (tracker.#pairs.size >= MAX_FANOUT_HOSTS) break;
+      const kept = targets.filter((t): t is string => typeof t === 'string').slice(0, FANOUT_TARGETS_TRACKED);
+      tracker.#pairs.set(`${op}\u0000${host}`, { day: day as number, targets: new Set(kept), group: '' });
+      if ((day as number) > tracker.#latestDay) tracker.#latestDay = day as number;
+    }
+    return tracker;
   }
 }

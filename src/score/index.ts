@@ -21,4 +21,5 @@ export type { RoutineOptions, RoutineProfile, RoutineStatsJson } from './routine
 export { RoutineIndex } from './routine-index.js';
 export type { RoutineVerdict } from './routine-index.js';
 export { FanoutStats, FanoutTracker } from './fanout.js';
+export type { FanoutPairJson } from './fanout.js';
 export { techniqueOperations } from './techniques.js';

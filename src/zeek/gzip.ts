@@ -9,7 +9,7 @@
  * problem with its compressed byte offset. Concatenated members and zero padding (tape/tar
  * blocking) are read as gzip(1) reads them. Each member's CRC-32 and length are checked.
  */
-import { crc32, createInflateRaw, type InflateRaw } from 'node:zlib';
+import { constants as zlibConstants, crc32, createInflateRaw, type InflateRaw } from 'node:zlib';
 
 /** What stopped the decompression before the end of the file. */
 export type GzipProblemKind = 'trailing-garbage' | 'truncated' | 'corrupt';
@@ -29,6 +29,12 @@ export interface GzipProblem {
 export interface InflateGzipOptions {
   /** Size of the inflater's output chunks. @default 65536 */
   chunkSize?: number;
+  /**
+   * Inflate on the calling thread, synchronously, instead of in libuv's thread pool (see
+   * SyncMemberInflater): for a worker thread that should carry its own file's inflate CPU, so
+   * that N workers on N cores do not compete with pool threads. @default false
+   */
+  onThisThread?: boolean;
 }
 
 /** Compressed bytes handed to the inflater at a time: bounds the output held per step. */
@@ -143,6 +149,92 @@ class MemberInflater {
   }
 }
 
+/** Node's zlib binding as a stream holds it: `writeSync` runs one inflate() call on this thread. */
+interface ZlibHandle {
+  writeSync(flush: number, input: Buffer, inOffset: number, inLength: number, output: Buffer, outOffset: number, outLength: number): void;
+}
+
+/**
+ * MemberInflater's work done synchronously, on the calling thread. Node has no public streaming
+ * synchronous inflate (inflateRawSync takes a whole buffer and closes its engine), so this drives
+ * the engine's zlib binding the way zlib.js's own synchronous path does: `_handle.writeSync`,
+ * with the sizes left over in `_writeState` ([avail_out, avail_in]) and an error seen as the
+ * engine's `errored` (the binding destroys the stream with it). Those are Node internals: when
+ * they are missing (another Node), `create` returns null and the caller uses MemberInflater.
+ */
+class SyncMemberInflater {
+  readonly #engine: InflateRaw;
+  readonly #handle: ZlibHandle;
+  readonly #state: Uint32Array;
+  readonly #chunkSize: number;
+  #out: Buffer;
+  #outOffset = 0;
+  crc = 0;
+  size = 0;
+
+  static create(chunkSize: number): SyncMemberInflater | null {
+    const engine = createInflateRaw({ chunkSize });
+    const internals = engine as unknown as { _handle?: Partial<ZlibHandle> | null; _writeState?: unknown };
+    if (typeof internals._handle?.writeSync !== 'function' || !(internals._writeState instanceof Uint32Array)) {
+      engine.destroy();
+      return null;
+    }
+    return new SyncMemberInflater(engine, internals._handle as ZlibHandle, internals._writeState, chunkSize);
+  }
+
+  private constructor(engine: InflateRaw, handle: ZlibHandle, state: Uint32Array, chunkSize: number) {
+    this.#engine = engine;
+    this.#handle = handle;
+    this.#state = state;
+    this.#chunkSize = chunkSize;
+    this.#out = Buffer.allocUnsafe(chunkSize);
+    // The binding's error also destroys the stream, which emits it later: it is read from `errored`.
+    engine.on('error', () => undefined);
+  }
+
+  write(input: Buffer): { output: Buffer[]; unused: number; error: Error | null } {
+    return this.#inflate(input, zlibConstants.Z_NO_FLUSH);
+  }
+
+  end(): { output: Buffer[]; complete: boolean; error: Error | null } {
+    const { output, error } = this.#inflate(Buffer.alloc(0), zlibConstants.Z_FINISH);
+    return { output, complete: error === null, error };
+  }
+
+  close(): void {
+    this.#engine.destroy();
+  }
+
+  /** inflate() until `input` is used up, the deflate data ends (unused > 0) or it fails. */
+  #inflate(input: Buffer, flush: number): { output: Buffer[]; unused: number; error: Error | null } {
+    const output: Buffer[] = [];
+    let inOffset = 0;
+    let inLeft = input.length;
+    for (;;) {
+      const room = this.#out.length - this.#outOffset;
+      this.#handle.writeSync(flush, input, inOffset, inLeft, this.#out, this.#outOffset, room);
+      const error = this.#engine.errored;
+      if (error !== null) return { output, unused: 0, error };
+      const outLeft = this.#state[0] as number;
+      const inAfter = this.#state[1] as number;
+      inOffset += inLeft - inAfter;
+      inLeft = inAfter;
+      const produced = room - outLeft;
+      if (produced > 0) {
+        const chunk = this.#out.subarray(this.#outOffset, this.#outOffset + produced);
+        this.crc = crc32(chunk, this.crc);
+        this.size += produced;
+        output.push(chunk);
+        this.#outOffset += produced;
+      }
+      // The chunks handed out keep their bytes: a full buffer is replaced, never reused.
+      if (outLeft > 0) return { output, unused: inLeft, error: null };
+      this.#out = Buffer.allocUnsafe(this.#chunkSize);
+      this.#outOffset = 0;
+    }
+  }
+}
+
 /**
  * Inflates the gzip file whose bytes `source` yields, member after member, yielding the
  * uncompressed bytes. When something other than a clean end follows (garbage, a cut member,
@@ -210,7 +302,7 @@ export async function* inflateGzip(
       }
       consume(headerLength);
 
-      const inflater = new MemberInflater(chunkSize);
+      const inflater = (options.onThisThread === true ? SyncMemberInflater.create(chunkSize) : null) ?? new MemberInflater(chunkSize);
       try {
         // The member's deflate data.
         let dataEnded = false;

@@ -7,7 +7,8 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -52,10 +53,14 @@ async function* inChunks(bytes: Buffer, next: () => number): AsyncGenerator<Buff
   }
 }
 
-async function inflate(bytes: Buffer, seed: number): Promise<{ output: Buffer; problems: GzipProblem[] }> {
+/** Inflates in libuv's pool, as the main thread does, or on this thread, as a hunt worker does. */
+type InflateMode = 'pool' | 'this thread';
+
+async function inflate(bytes: Buffer, seed: number, mode: InflateMode = 'pool'): Promise<{ output: Buffer; problems: GzipProblem[] }> {
   const problems: GzipProblem[] = [];
   const chunks: Buffer[] = [];
-  for await (const chunk of inflateGzip(inChunks(bytes, random(seed)), (p) => problems.push(p), { chunkSize: 4096 })) chunks.push(chunk);
+  const options = { chunkSize: 4096, onThisThread: mode === 'this thread' };
+  for await (const chunk of inflateGzip(inChunks(bytes, random(seed)), (p) => problems.push(p), options)) chunks.push(chunk);
   return { output: Buffer.concat(chunks), problems };
 }
 
@@ -69,51 +74,78 @@ const plain = Buffer.from(weekHead(5000));
 const member = gzipSync(plain);
 const dir = tempDir('zeek-anomalyd-gzip-');
 
-void test('garbage after a member: every byte zcat gives, then one trailing-garbage problem at its byte offset', async () => {
-  const withGarbage = Buffer.concat([member, GARBAGE]);
-  const path = join(dir, 'garbage.log.gz');
-  writeFileSync(path, withGarbage);
-  const reference = zcat(path);
-  if (reference !== null) assert.ok(reference.equals(plain), 'zcat recovers the whole member');
-  for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
-    const { output, problems } = await inflate(withGarbage, seed);
-    assert.ok(output.equals(plain), `seed ${seed}: ${output.length} of ${plain.length} bytes`);
-    assert.equal(problems.length, 1);
-    assert.equal(problems[0]?.kind, 'trailing-garbage');
-    assert.equal(problems[0]?.offset, member.length);
-    assert.equal(problems[0]?.uncompressedOffset, plain.length);
-    assert.match(problems[0]?.detail ?? '', new RegExp(`${GARBAGE.length} bytes of non-gzip data .* at byte ${member.length}`));
-  }
-});
+for (const mode of ['pool', 'this thread'] as const) {
+  void test(`${mode}: garbage after a member: every byte zcat gives, then one trailing-garbage problem at its byte offset`, async () => {
+    const withGarbage = Buffer.concat([member, GARBAGE]);
+    const path = join(dir, `garbage-${mode.replace(' ', '-')}.log.gz`);
+    writeFileSync(path, withGarbage);
+    const reference = zcat(path);
+    if (reference !== null) assert.ok(reference.equals(plain), 'zcat recovers the whole member');
+    for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
+      const { output, problems } = await inflate(withGarbage, seed, mode);
+      assert.ok(output.equals(plain), `seed ${seed}: ${output.length} of ${plain.length} bytes`);
+      assert.equal(problems.length, 1);
+      assert.equal(problems[0]?.kind, 'trailing-garbage');
+      assert.equal(problems[0]?.offset, member.length);
+      assert.equal(problems[0]?.uncompressedOffset, plain.length);
+      assert.match(problems[0]?.detail ?? '', new RegExp(`${GARBAGE.length} bytes of non-gzip data .* at byte ${member.length}`));
+    }
+  });
 
-void test('concatenated members and zero padding are one clean file; a CRC mismatch is reported after the data', async () => {
-  const cut = [0, 1, 777, 40_000, plain.length];
-  const members = cut.slice(1).map((end, i) => gzipSync(plain.subarray(cut[i], end)));
-  const multi = Buffer.concat([...members, Buffer.alloc(1024)]);
-  for (const seed of [11, 12, 13]) {
-    const { output, problems } = await inflate(multi, seed);
-    assert.ok(output.equals(plain), `seed ${seed}`);
-    assert.deepEqual(problems, []);
-  }
-  const bad = Buffer.from(member);
-  bad.writeUInt32LE((bad.readUInt32LE(bad.length - 8) ^ 1) >>> 0, bad.length - 8);
-  const { output, problems } = await inflate(bad, 21);
-  assert.ok(output.equals(plain));
-  assert.equal(problems[0]?.kind, 'corrupt');
-  assert.match(problems[0]?.detail ?? '', /CRC/);
-});
+  void test(`${mode}: concatenated members and zero padding are one clean file; a CRC mismatch is reported after the data`, async () => {
+    const cut = [0, 1, 777, 40_000, plain.length];
+    const members = cut.slice(1).map((end, i) => gzipSync(plain.subarray(cut[i], end)));
+    const multi = Buffer.concat([...members, Buffer.alloc(1024)]);
+    for (const seed of [11, 12, 13]) {
+      const { output, problems } = await inflate(multi, seed, mode);
+      assert.ok(output.equals(plain), `seed ${seed}`);
+      assert.deepEqual(problems, []);
+    }
+    const bad = Buffer.from(member);
+    bad.writeUInt32LE((bad.readUInt32LE(bad.length - 8) ^ 1) >>> 0, bad.length - 8);
+    const { output, problems } = await inflate(bad, 21, mode);
+    assert.ok(output.equals(plain));
+    assert.equal(problems[0]?.kind, 'corrupt');
+    assert.match(problems[0]?.detail ?? '', /CRC/);
+  });
 
-void test('a member cut anywhere yields the exact prefix, then one truncated problem', async () => {
-  const small = gzipSync(plain.subarray(0, 6000));
-  for (let end = 1; end < small.length; end += 1) {
-    const { output, problems } = await inflate(small.subarray(0, end), end);
-    assert.ok(plain.subarray(0, output.length).equals(output), `cut at ${end}: not a prefix`);
-    assert.equal(problems.length, 1, `cut at ${end}`);
-    assert.equal(problems[0]?.kind, 'truncated', `cut at ${end}`);
+  void test(`${mode}: a member cut anywhere yields the exact prefix, then one truncated problem`, async () => {
+    const small = gzipSync(plain.subarray(0, 6000));
+    for (let end = 1; end < small.length; end += 1) {
+      const { output, problems } = await inflate(small.subarray(0, end), end, mode);
+      assert.ok(plain.subarray(0, output.length).equals(output), `cut at ${end}: not a prefix`);
+      assert.equal(problems.length, 1, `cut at ${end}`);
+      assert.equal(problems[0]?.kind, 'truncated', `cut at ${end}`);
+    }
+    // Past the header the cut keeps everything inflated: nothing held back is lost.
+    const { output } = await inflate(small.subarray(0, small.length - 8), 99, mode);
+    assert.ok(output.equals(plain.subarray(0, 6000)));
+  });
+}
+
+void test('this thread: a worker inflates while every libuv pool thread is blocked (no pool round trip per chunk)', async () => {
+  // Each FIFO opened for reading holds one pool thread in open(2), using no CPU, until a writer
+  // comes. With every pool thread held, an inflate that needs the pool cannot move.
+  const poolSize = Number(process.env.UV_THREADPOOL_SIZE ?? 4);
+  const fifos = Array.from({ length: poolSize }, (_, i) => join(dir, `pool-${i}.fifo`));
+  for (const fifo of fifos) assert.equal(spawnSync('mkfifo', [fifo]).status, 0, 'mkfifo');
+  const held = fifos.map((fifo) => open(fifo, 'r'));
+  try {
+    let guard: NodeJS.Timeout | undefined;
+    const result = await Promise.race([
+      inflate(Buffer.concat([member, GARBAGE]), 5, 'this thread'),
+      new Promise<null>((resolve) => (guard = setTimeout(() => resolve(null), 20_000))),
+    ]);
+    clearTimeout(guard);
+    assert.ok(result !== null, 'the inflate waited for the blocked thread pool');
+    assert.ok(result.output.equals(plain));
+    assert.deepEqual(result.problems.map((p) => p.kind), ['trailing-garbage']);
+  } finally {
+    // O_RDWR on a FIFO never blocks (Linux): it is the writer each held open(2) waits for.
+    const writers = fifos.map((fifo) => openSync(fifo, constants.O_RDWR));
+    for (const handle of await Promise.all(held)) await handle.close();
+    for (const fd of writers) closeSync(fd);
   }
-  // Past the header the cut keeps everything inflated: nothing held back is lost.
-  const { output } = await inflate(small.subarray(0, small.length - 8), 99);
-  assert.ok(output.equals(plain.subarray(0, 6000)));
 });
 
 void test('score/train/eval reader: garbage costs no record and is one FILE:LINE error; a cut member keeps every whole line', async () => {
