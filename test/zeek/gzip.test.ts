@@ -123,6 +123,21 @@ for (const mode of ['pool', 'this thread'] as const) {
   });
 }
 
+void test('corrupt deflate data anywhere: this thread gives the same bytes and the same problem as the pool', async () => {
+  const small = gzipSync(plain.subarray(0, 60_000));
+  let corrupt = 0;
+  for (let at = 20; at < small.length - 8; at += Math.floor(small.length / 40)) {
+    const bad = Buffer.from(small);
+    bad[at] = (bad[at] as number) ^ 0x5a;
+    const pool = await inflate(bad, at, 'pool');
+    const here = await inflate(bad, at, 'this thread');
+    assert.ok(here.output.equals(pool.output), `flipped byte ${at}: ${here.output.length} vs ${pool.output.length} bytes`);
+    assert.deepEqual(here.problems, pool.problems, `flipped byte ${at}`);
+    if (pool.problems[0]?.kind === 'corrupt') corrupt += 1;
+  }
+  assert.ok(corrupt >= 20, `${corrupt} of the flips were reported corrupt`);
+});
+
 void test('this thread: a worker inflates while every libuv pool thread is blocked (no pool round trip per chunk)', async () => {
   // Each FIFO opened for reading holds one pool thread in open(2), using no CPU, until a writer
   // comes. With every pool thread held, an inflate that needs the pool cannot move.
