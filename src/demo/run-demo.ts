@@ -204,6 +204,13 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     say('');
     say(`summary: ${summary.scored} of ${summary.liveRecords} live records scored, ${summary.anomalies} anomalies`);
     say(`  labelled attack sessions in the live part: ${summary.labelledSessions}, caught: ${summary.caughtSessions}`);
+    // A missed session is shown with its call, so the reader can judge it: the sample's labels
+    // mark whole attack chains, and a chain's opening call (a DCOM activation before WMI's
+    // ExecMethod) is everyday traffic on its own; the technique sessions after it are what alert.
+    for (const uid of labelled.filter((u) => !caught.has(u))) {
+      const fields = live.find((r) => r.line.split('\t')[1] === uid)?.line.split('\t') ?? [];
+      say(`  missed: ${uid} (${labels.get(uid) ?? '?'}) ${fields[2] ?? '?'} -> ${fields[4] ?? '?'} ${fields[8] ?? '?'} ${fields[9] ?? '?'}`);
+    }
     say(`  anomalies outside labelled attack sessions: ${unlabelled}`);
     say(`  sensor: ${summary.rotations} rotations, ${summary.truncations} truncation; ${(summary.elapsedMs / 1000).toFixed(1)} s`);
     return summary;

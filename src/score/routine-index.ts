@@ -81,6 +81,9 @@ export class RoutineIndex {
   #groupRoutine(entry: ProfileEntry): boolean {
     const p = this.profile;
     if (entry[4] >= p.habitDays) return true;
+    // A host's habit already there on the statistics' first day and kept up on a later day: an
+    // intruder would have had to be in before the daemon started (no baseline can see that).
+    if (entry[4] >= 2 && !this.#late(entry)) return true;
     const groupHosts = this.#groups.get(entry[1])?.[1] ?? entry[2];
     if (entry[2] < Math.min(p.minHosts, Math.max(2, groupHosts)) || entry[3] < this.#minDays) return false;
     return entry[2] >= p.broadHosts || entry[2] >= p.minShare * groupHosts;

@@ -42,6 +42,7 @@
  */
 import type { RoutineProfileDocument } from '../model/index.js';
 import { FanoutStats, type FanoutEntry, type FanoutJson, type SweepEntry } from './fanout.js';
+import { dayCount, dayList, daysFrom, daysOf, hostKey, hostText, withDay, type Days, type HostKey } from './host-days.js';
 import { techniqueFor } from './techniques.js';
 
 /** Thresholds of the routine test (config `[scoring]`; defaults in DEFAULT_ROUTINE_OPTIONS). */
@@ -69,14 +70,35 @@ const DAY = 86_400;
 /** The group key of network-wide entries. */
 export const ANY_GROUP = '*';
 
+/**
+ * Storage (host-days.ts): hosts as HostKey, days as Days. The first host is held inline
+ * (`host`, `days`); a Map is made only when a second host comes (most entries under a flood of
+ * new values have one host), and from then on it holds every host, the first one first.
+ */
 interface Entry {
   first: number;
-  /** host → distinct day numbers (ascending insertion, at most DAYS_PER_HOST). */
-  hosts: Map<string, number[]>;
+  host: HostKey | null;
+  days: Days;
+  /** host → distinct day numbers (insertion order, at most DAYS_PER_HOST), once two hosts did it. */
+  hosts: Map<HostKey, Days> | null;
   /** More hosts did it than are tracked. */
   saturated: boolean;
-  lastHost: string;
+  lastHost: HostKey | null;
   lastDay: number;
+}
+
+const hostCount = (entry: Entry): number => (entry.hosts !== null ? entry.hosts.size : entry.host === null ? 0 : 1);
+
+/** The entry's hosts and their days, first host first. */
+function hostsOf(entry: Entry): [HostKey, Days][] {
+  if (entry.hosts !== null) return [...entry.hosts];
+  return entry.host === null ? [] : [[entry.host, entry.days]];
+}
+
+function newEntry(first: number, hosts: readonly [HostKey, Days][], saturated: boolean): Entry {
+  const [only] = hosts;
+  if (hosts.length === 1 && only !== undefined) return { first, host: only[0], days: only[1], hosts: null, saturated, lastHost: null, lastDay: -1 };
+  return { first, host: null, days: -1, hosts: hosts.length === 0 ? null : new Map(hosts), saturated, lastHost: null, lastDay: -1 };
 }
 
 /** The evidence behind one what × group. */
@@ -110,24 +132,11 @@ const operationKey = (endpoint: string | null, operation: string | null): string
   `o\t${(endpoint ?? '-').toLowerCase()}\t${(operation ?? '-').toLowerCase()}`;
 const techniqueKey = (operation: string): string => `t\t${operation.toLowerCase()}`;
 
-function addDay(days: number[], day: number, limit: number): void {
-  if (days.includes(day)) return;
-  if (days.length >= limit) {
-    // Keep the newest: the oldest day is the first to age out anyway.
-    let oldest = 0;
-    for (let i = 1; i < days.length; i++) if ((days[i] as number) < (days[oldest] as number)) oldest = i;
-    if ((days[oldest] as number) >= day) return;
-    days[oldest] = day;
-    return;
-  }
-  days.push(day);
-}
-
 /** Distinct-host and distinct-day statistics over a stream of records. */
 export class RoutineStats {
   readonly options: RoutineOptions;
   readonly #entries = new Map<string, Entry>();
-  readonly #groups = new Map<string, Map<string, number[]>>();
+  readonly #groups = new Map<string, Map<HostKey, Days>>();
   readonly #days = new Set<number>();
   #groupHosts = 0;
   #start: number | null = null;
@@ -162,36 +171,37 @@ export class RoutineStats {
     const day = Math.floor(ts / DAY);
     if (this.#start === null || ts < this.#start) this.#start = ts;
     this.#days.add(day);
-    this.#touchGroup(origGroup, origHost, day);
-    this.#touch(valueKey(endpoint), ANY_GROUP, origHost, day, ts);
-    this.#touch(operationKey(endpoint, operation), ANY_GROUP, origHost, day, ts);
+    const host = hostKey(origHost);
+    this.#touchGroup(origGroup, host, day);
+    this.#touch(valueKey(endpoint), ANY_GROUP, host, day, ts);
+    this.#touch(operationKey(endpoint, operation), ANY_GROUP, host, day, ts);
     if (operation !== null) {
       const technique = techniqueFor(operation);
       if (technique === undefined) return;
       const key = techniqueKey(operation);
-      this.#touch(key, origGroup, origHost, day, ts);
-      this.#touch(key, ANY_GROUP, origHost, day, ts);
+      this.#touch(key, origGroup, host, day, ts);
+      this.#touch(key, ANY_GROUP, host, day, ts);
       if (technique.danger === 'low' && respHost !== null) this.#fanout.observe(operation.toLowerCase(), origHost, origGroup, day, respHost);
     }
   }
 
-  #touchGroup(group: string, host: string, day: number): void {
+  #touchGroup(group: string, host: HostKey, day: number): void {
     let hosts = this.#groups.get(group);
-    let days = hosts?.get(host);
+    const days = hosts?.get(host);
     if (days === undefined) {
       // The bound is checked before a new group gets its map: a flood of distinct groups past
       // the bound must not leave an empty map behind for each.
       if (this.#groupHosts >= this.options.maxGroupHosts) return;
-      if (hosts === undefined) this.#groups.set(group, (hosts = new Map<string, number[]>()));
-      // `[day]`, not `[]` then push: V8 gives a pushed-to empty array room for 17 values, and at
-      // maxGroupHosts that was 25 MB of a flood's heap for hosts seen on a single day.
-      hosts.set(host, (days = [day]));
+      if (hosts === undefined) this.#groups.set(group, (hosts = new Map<HostKey, Days>()));
+      hosts.set(host, day);
       this.#groupHosts += 1;
+      return;
     }
-    addDay(days, day, DAYS_PER_HOST);
+    const added = withDay(days, day, DAYS_PER_HOST);
+    if (added !== days) hosts?.set(host, added);
   }
 
-  #touch(key: string, group: string, host: string, day: number, ts: number): void {
+  #touch(key: string, group: string, host: HostKey, day: number, ts: number): void {
     const id = `${key}\u0000${group}`;
     let entry = this.#entries.get(id);
     if (entry === undefined) {
@@ -199,8 +209,9 @@ export class RoutineStats {
         this.#overflowed += 1;
         return;
       }
-      entry = { first: ts, hosts: new Map(), saturated: false, lastHost: '', lastDay: -1 };
+      entry = { first: ts, host, days: day, hosts: null, saturated: false, lastHost: host, lastDay: day };
       this.#entries.set(id, entry);
+      return;
     } else if (entry.lastHost === host && entry.lastDay === day) {
       if (ts < entry.first) entry.first = ts;
       return;
@@ -208,15 +219,31 @@ export class RoutineStats {
     if (ts < entry.first) entry.first = ts;
     entry.lastHost = host;
     entry.lastDay = day;
-    let days = entry.hosts.get(host);
+    if (entry.hosts === null && entry.host === host) {
+      entry.days = withDay(entry.days, day, DAYS_PER_HOST);
+      return;
+    }
+    if (entry.hosts === null) {
+      if (entry.host === null) {
+        entry.host = host;
+        entry.days = day;
+        return;
+      }
+      entry.hosts = new Map([[entry.host, entry.days]]);
+      entry.host = null;
+      entry.days = -1;
+    }
+    const days = entry.hosts.get(host);
     if (days === undefined) {
       if (entry.hosts.size >= BROAD_HOSTS_TRACKED) {
         entry.saturated = true;
         return;
       }
-      entry.hosts.set(host, (days = [day]));
+      entry.hosts.set(host, day);
+      return;
     }
-    addDay(days, day, DAYS_PER_HOST);
+    const added = withDay(days, day, DAYS_PER_HOST);
+    if (added !== days) entry.hosts.set(host, added);
   }
 
   /** Drops single-host-single-day entries, oldest first, until 10 % of the table is free. */
@@ -224,9 +251,9 @@ export class RoutineStats {
     const target = Math.floor(this.options.maxEntries * 0.9);
     const singles: [string, number][] = [];
     for (const [id, entry] of this.#entries) {
-      if (entry.hosts.size === 1 && !entry.saturated) {
-        const [days] = entry.hosts.values();
-        if ((days as number[]).length === 1) singles.push([id, entry.first]);
+      if (hostCount(entry) === 1 && !entry.saturated) {
+        const [[, days]] = hostsOf(entry) as [[HostKey, Days]];
+        if (dayCount(days) === 1) singles.push([id, entry.first]);
       }
     }
     singles.sort((a, b) => a[1] - b[1]);
@@ -240,20 +267,26 @@ export class RoutineStats {
   /** Forgets days before `cutoffTs` (the window's age limit), and entries left with none. */
   prune(cutoffTs: number): void {
     const cutoff = Math.floor(cutoffTs / DAY);
-    // The same array when nothing ages out, else an exact-size copy: filter's result has room
-    // for 17 values, which over maxGroupHosts single-day hosts was 25 MB of heap.
-    const keep = (days: number[]): number[] => (days.every((d) => d >= cutoff) ? days : days.filter((d) => d >= cutoff).slice());
     for (const [id, entry] of this.#entries) {
       let earliest = Infinity;
-      for (const [host, days] of entry.hosts) {
-        const kept = keep(days);
-        if (kept.length === 0) entry.hosts.delete(host);
+      if (entry.hosts === null) {
+        const kept = entry.host === null ? null : daysFrom(entry.days, cutoff);
+        if (kept === null) entry.host = null;
         else {
-          entry.hosts.set(host, kept);
-          earliest = Math.min(earliest, ...kept);
+          entry.days = kept;
+          earliest = Math.min(...dayList(kept));
+        }
+      } else {
+        for (const [host, days] of entry.hosts) {
+          const kept = daysFrom(days, cutoff);
+          if (kept === null) entry.hosts.delete(host);
+          else {
+            entry.hosts.set(host, kept);
+            earliest = Math.min(earliest, ...dayList(kept));
+          }
         }
       }
-      if (entry.hosts.size === 0) this.#entries.delete(id);
+      if (hostCount(entry) === 0) this.#entries.delete(id);
       else if (entry.first < earliest * DAY) {
         entry.first = earliest * DAY;
         entry.lastDay = -1;
@@ -261,8 +294,8 @@ export class RoutineStats {
     }
     for (const [group, hosts] of this.#groups) {
       for (const [host, days] of hosts) {
-        const kept = keep(days);
-        if (kept.length === 0) {
+        const kept = daysFrom(days, cutoff);
+        if (kept === null) {
           hosts.delete(host);
           this.#groupHosts -= 1;
         } else hosts.set(host, kept);
@@ -280,12 +313,14 @@ export class RoutineStats {
     const days = new Set<number>();
     let habitDays = 0;
     let hostDays = 0;
-    for (const perHost of entry.hosts.values()) {
+    for (const [, stored] of hostsOf(entry)) {
+      const perHost = dayList(stored);
       for (const d of perHost) days.add(d);
       if (perHost.length > habitDays) habitDays = perHost.length;
       hostDays += perHost.length;
     }
-    return { hosts: entry.saturated ? Math.max(entry.hosts.size, this.options.broadHosts) : entry.hosts.size, days: days.size, habitDays, hostDays, first: entry.first };
+    const hosts = hostCount(entry);
+    return { hosts: entry.saturated ? Math.max(hosts, this.options.broadHosts) : hosts, days: days.size, habitDays, hostDays, first: entry.first };
   }
 
   /** Everything the scorer needs, frozen (stored in the model document). */
@@ -303,7 +338,7 @@ export class RoutineStats {
     const groups = [...this.#groups.entries()]
       .map(([group, hosts]): [string, number, number] => {
         let habit = 0;
-        for (const days of hosts.values()) habit = Math.max(habit, days.length);
+        for (const days of hosts.values()) habit = Math.max(habit, dayCount(days));
         return [group, hosts.size, habit];
       })
       .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
@@ -330,9 +365,9 @@ export class RoutineStats {
       overflowed: this.#overflowed,
       entries: [...this.#entries].map(([id, e]) => {
         const [key, group] = id.split('\u0000') as [string, string];
-        return [key, group, e.first, e.saturated, [...e.hosts]];
+        return [key, group, e.first, e.saturated, hostsOf(e).map(([host, days]): [string, number[]] => [hostText(host), [...dayList(days)]])];
       }),
-      groups: [...this.#groups].map(([group, hosts]) => [group, [...hosts]]),
+      groups: [...this.#groups].map(([group, hosts]) => [group, [...hosts].map(([host, days]): [string, number[]] => [hostText(host), [...dayList(days)]])]),
       fanout: this.#fanout.toJSON(),
     };
   }
@@ -348,10 +383,10 @@ export class RoutineStats {
     for (const day of doc.days) stats.#days.add(day);
     stats.#overflowed = doc.overflowed;
     for (const [key, group, first, saturated, hosts] of doc.entries) {
-      stats.#entries.set(`${key}\u0000${group}`, { first, saturated, hosts: new Map(hosts), lastHost: '', lastDay: -1 });
+      stats.#entries.set(`${key}\u0000${group}`, newEntry(first, hosts.map(([host, days]): [HostKey, Days] => [hostKey(host), daysOf(days)]), saturated));
     }
     for (const [group, hosts] of doc.groups) {
-      stats.#groups.set(group, new Map(hosts));
+      stats.#groups.set(group, new Map(hosts.map(([host, days]): [HostKey, Days] => [hostKey(host), daysOf(days)])));
       stats.#groupHosts += hosts.length;
     }
     if (doc.fanout !== undefined) stats.#fanout = FanoutStats.fromJSON(doc.fanout, stats.options);

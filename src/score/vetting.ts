@@ -9,6 +9,7 @@
  * routine for engineering, while three management servers out of five running service
  * deployments do. Rows of unvetted pairs are withheld from the fit.
  */
+import { HostSet } from './host-days.js';
 import { techniqueFor } from './techniques.js';
 
 /** One technique operation × originator group and how many distinct hosts did it. */
@@ -49,9 +50,9 @@ export class TechniqueVetting {
   readonly minHosts: number;
   readonly minShare: number;
   /** `${operation}\0${group}` → hosts that did it. */
-  readonly #hosts = new Map<string, Set<string>>();
-  /** group → hosts that originated anything. */
-  readonly #groupHosts = new Map<string, Set<string>>();
+  readonly #hosts = new Map<string, HostSet>();
+  /** group → hosts that originated anything (a HostSet: every host of the window is in one). */
+  readonly #groupHosts = new Map<string, HostSet>();
   #decided: Map<string, boolean> | null = null;
 
   /** @throws RangeError when `minHosts` is not an integer ≥ 1 or `minShare` not in [0, 1]. */
@@ -77,12 +78,12 @@ export class TechniqueVetting {
     if (origHost === null) return;
     this.#decided = null;
     let group = this.#groupHosts.get(origGroup);
-    if (group === undefined) this.#groupHosts.set(origGroup, (group = new Set()));
+    if (group === undefined) this.#groupHosts.set(origGroup, (group = new HostSet()));
     group.add(origHost);
     if (!TechniqueVetting.concerns(operation)) return;
     const key = pairKey(operation, origGroup);
     let hosts = this.#hosts.get(key);
-    if (hosts === undefined) this.#hosts.set(key, (hosts = new Set()));
+    if (hosts === undefined) this.#hosts.set(key, (hosts = new HostSet()));
     hosts.add(origHost);
   }
 

@@ -186,3 +186,16 @@ void test('twenty hosts on one day (a new server role going live) make an interf
   assert.equal(judge(stats, '4d9f4ab8-7d1c-11cf-861e-0020af6e7c14', 'unknown-3', 'staff').flagged, false);
   assert.equal(judge(stats, '4d9f4ab8-7d1c-11cf-861e-0020af6e7c15', 'unknown-3', 'staff').flagged, true);
 });
+
+void test('a habit already there on the first day and kept up on a later day is routine; the same two days starting later are an intruder returning', () => {
+  const stats = new RoutineStats();
+  for (let d = 0; d < 7; d++) for (let h = 0; h < 5; h++) stats.observe(T0 + d * DAY + 600, `10.1.0.${h}`, 'eng', 'lsarpc', 'LsarLookupSids');
+  // The one admin changes a registry value remotely on day 0 and day 4.
+  for (const d of [0, 4]) stats.observe(T0 + d * DAY + 3600, '10.0.9.1', 'it', 'winreg', 'BaseRegSetValue');
+  // An engineering foothold does the same on day 2 and day 4.
+  for (const d of [2, 4]) stats.observe(T0 + d * DAY + 3600, '10.1.0.3', 'eng', 'winreg', 'BaseRegSetValue');
+  assert.equal(judge(stats, 'winreg', 'BaseRegSetValue', 'it').flagged, false);
+  const intruder = judge(stats, 'winreg', 'BaseRegSetValue', 'eng');
+  assert.equal(intruder.flagged, true);
+  assert.match(intruder.reason, /T1112.*not routine for eng \(1 host on 2 days of 5\)/);
+});
