@@ -59,10 +59,23 @@ export function emptyProgress(): Progress {
 }
 
 export async function saveProgress(stateDirectory: string, progress: Progress): Promise<void> {
-  const document = { version: PROGRESS_VERSION, ...progress, savedAt: new Date().toISOString() };
+  const { fanout, ...rest } = progress;
+  const document = { version: PROGRESS_VERSION, ...rest, savedAt: new Date().toISOString() };
   const path = join(stateDirectory, PROGRESS_FILE);
   await keepPrevious(path, join(stateDirectory, PREVIOUS_PROGRESS_FILE));
-  await writeFileAtomic(path, `${JSON.stringify(document, null, 1)}\n`);
+  // Readable, but the fan-out (thousands of pairs on a large network) on one line: it is written
+  // with every checkpoint.
+  const text = JSON.stringify(document, null, 1);
+  await writeFileAtomic(path, `${text.slice(0, -2)},\n "fanout": ${fanoutText(fanout)}\n}\n`);
+}
+
+/** The fan-out's JSON by the list FanoutTracker.toJSON returned: it returns the same list until it changes. */
+const savedFanoutText = new WeakMap<FanoutPairJson[], string>();
+
+function fanoutText(fanout: FanoutPairJson[]): string {
+  let text = savedFanoutText.get(fanout);
+  if (text === undefined) savedFanoutText.set(fanout, (text = JSON.stringify(fanout)));
+  return text;
 }
 
 /**

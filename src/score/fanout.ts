@@ -219,8 +219,11 @@ function quantileOf(counts: readonly number[], q: number): number {
   return 0;
 }
 
-/** [operation (lower case), originating host, day number, its distinct responders that day] */
-export type FanoutPairJson = [op: string, host: string, day: number, targets: string[]];
+/**
+ * [operation (lower case), originating host, day number, its distinct responders that day]; a
+ * pair at FANOUT_TARGETS_TRACKED responders is saved as that number (more change nothing).
+ */
+export type FanoutPairJson = [op: string, host: string, day: number, targets: string[] | number];
 
 /**
  * Distinct responders per (discovery operation, host) on the current day, for a scorer that
@@ -234,6 +237,8 @@ export type FanoutPairJson = [op: string, host: string, day: number, targets: st
 export class FanoutTracker {
   readonly #pairs = new Map<string, FanoutDay>();
   #latestDay = Number.NEGATIVE_INFINITY;
+  /** toJSON's last result, while nothing it depends on has changed (it is saved every batch). */
+  #saved: FanoutPairJson[] | null = null;
 
   /** Counts `respHost` (null: count nothing) for (op, host) on the record's day; returns the distinct count so far. */
   count(op: string, host: string, ts: number, respHost: string | null): number {
@@ -242,15 +247,22 @@ export class FanoutTracker {
     const id = `${op}\u0000${host}`;
     let current = this.#pairs.get(id);
     if (current === undefined) {
-      if (this.#pairs.size >= MAX_FANOUT_HOSTS) this.#pairs.clear();
+      if (this.#pairs.size >= MAX_FANOUT_HOSTS) {
+        this.#pairs.clear();
+        this.#saved = null;
+      }
       this.#pairs.set(id, (current = { day, targets: new Set(), group: '' }));
     } else if (current.day < day) {
       current.day = day;
+      if (current.targets.size > 0) this.#saved = null;
       current.targets = new Set();
     } else if (current.day > day) {
       return 0;
     }
-    if (respHost !== null && current.targets.size < FANOUT_TARGETS_TRACKED) current.targets.add(respHost);
+    if (respHost !== null && current.targets.size < FANOUT_TARGETS_TRACKED && !current.targets.has(respHost)) {
+      current.targets.add(respHost);
+      this.#saved = null;
+    }
     return current.targets.size;
   }
 
@@ -260,12 +272,15 @@ export class FanoutTracker {
    * 0 either way, so leaving those out changes no count).
    */
   toJSON(): FanoutPairJson[] {
+    if (this.#saved !== null) return this.#saved;
     const pairs: FanoutPairJson[] = [];
     for (const [id, current] of this.#pairs) {
       if (current.targets.size === 0 || current.day < this.#latestDay - 1) continue;
       const [op, host] = id.split('\u0000') as [string, string];
-      pairs.push([op, host, current.day, [...current.targets]]);
+      const full = current.targets.size >= FANOUT_TARGETS_TRACKED;
+      pairs.push([op, host, current.day, full ? FANOUT_TARGETS_TRACKED : [...current.targets]]);
     }
+    this.#saved = pairs;
     return pairs;
   }
 
@@ -275,9 +290,13 @@ export class FanoutTracker {
     for (const pair of pairs) {
       if (!Array.isArray(pair) || pair.length !== 4) continue;
       const [op, host, day, targets] = pair as unknown[];
-      if (typeof op !== 'string' || typeof host !== 'string' || !Number.isSafeInteger(day) || !Array.isArray(targets)) continue;
+      if (typeof op !== 'string' || typeof host !== 'string' || !Number.isSafeInteger(day)) continue;
+      if (!Array.isArray(targets) && targets !== FANOUT_TARGETS_TRACKED) continue;
       if (tracker.#pairs.size >= MAX_FANOUT_HOSTS) break;
-      const kept = targets.filter((t): t is string => typeof t === 'string').slice(0, FANOUT_TARGETS_TRACKED);
+      // A full pair's responders were not saved: stand-ins (no address has a NUL) keep its count.
+      const kept = Array.isArray(targets)
+        ? targets.filter((t): t is string => typeof t === 'string').slice(0, FANOUT_TARGETS_TRACKED)
+        : Array.from({ length: FANOUT_TARGETS_TRACKED }, (_, i) => `\u0000${i}`);
       tracker.#pairs.set(`${op}\u0000${host}`, { day: day as number, targets: new Set(kept), group: '' });
       if ((day as number) > tracker.#latestDay) tracker.#latestDay = day as number;
     }

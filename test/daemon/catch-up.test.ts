@@ -37,14 +37,15 @@ for (const [name, developmentSeed, what] of cases) {
     const quick = !SOAK && name !== 'kills';
     const records = quick ? 30_000 : scenario.records;
     const rotateEveryMs = quick ? scenario.rotateEveryMs / 2 : scenario.rotateEveryMs;
-    void test(`issue 14 ${name} (seed ${seed}): ${what}: anomalies equal the offline score, each once`, { timeout: 240_000 }, async () => {
+    void test(`issue 14 ${name} (seed ${seed}): ${what}: anomalies equal the offline score, each once`, { timeout: 240_000 }, async (t) => {
       const result = await runScenario({ ...scenario, records, rotateEveryMs, root: tempDir(), seed });
+      t.diagnostic(`phases (ms): ${JSON.stringify(result.phases)}`);
       assertExactlyOnce(result);
     });
   }
 }
 
-void test('issue 14: down for 24 hourly rotations (zeekctl archives): all read, in order, and status showed the catch-up', { timeout: 240_000 }, async () => {
+void test('issue 14: down for 24 hourly rotations (zeekctl archives): all read, in order, and status showed the catch-up', { timeout: 240_000 }, async (t) => {
   const result = await runScenario({
     layout: 'zeekctl',
     records: 48_000,
@@ -56,6 +57,7 @@ void test('issue 14: down for 24 hourly rotations (zeekctl archives): all read, 
     root: tempDir(),
     seed: 5,
   });
+  t.diagnostic(`phases (ms): ${JSON.stringify(result.phases)}`);
   assertExactlyOnce(result);
   assert.ok(result.rotations >= 24, `at least 24 rotations (got ${result.rotations})`);
   // No crash, so no replay: anomalies.log is in reading order, which must be the writing order.

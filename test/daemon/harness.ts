@@ -135,8 +135,35 @@ export function installModel(site: Site, corpus: Corpus, records: readonly strin
 
 /** Anomaly lines the offline `score` command produces for `files` (in order) with `modelFile`. */
 export function offlineAnomalies(site: Site, modelFile: string, files: readonly string[]): string[] {
-  const out = join(site.root, `offline-${Date.now()}.json`);
-  runCli(['score', '-c', site.iniPath, '-m', modelFile, '-o', out, '--format', 'json', '--json', ...files], { allowExit: [0, 1] });
+  const { args, out } = offlineScore(site, modelFile, files);
+  runCli(args, { allowExit: [0, 1] });
+  return readOfflineOutput(out);
+}
+
+/**
+ * offlineAnomalies without blocking the event loop, so a test can go on polling a daemon (its
+ * final catch-up) while the reference is scored. Never rejects: a failure is the `error`.
+ */
+export function offlineAnomaliesInBackground(site: Site, modelFile: string, files: readonly string[]): Promise<{ lines: string[] } | { error: Error }> {
+  const { args, out } = offlineScore(site, modelFile, files);
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+    child.on('error', (error) => resolve({ error }));
+    child.on('close', (status, signal) => {
+      if (status !== 0 && status !== 1) resolve({ error: new Error(`zeek-anomalyd ${args.join(' ')} exited ${status ?? signal}: ${stderr}`) });
+      else resolve({ lines: readOfflineOutput(out) });
+    });
+  });
+}
+
+function offlineScore(site: Site, modelFile: string, files: readonly string[]): { args: string[]; out: string } {
+  const out = join(site.root, `offline-${Date.now()}-${Math.random().toString(36).slice(2)}.json`);
+  return { args: ['score', '-c', site.iniPath, '-m', modelFile, '-o', out, '--format', 'json', '--json', ...files], out };
+}
+
+function readOfflineOutput(out: string): string[] {
   return readFileSync(out, 'utf8').split('\n').filter((line) => line !== '');
 }
 

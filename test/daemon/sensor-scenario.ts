@@ -18,6 +18,7 @@ import {
   makeCorpus,
   makeSite,
   offlineAnomalies,
+  offlineAnomaliesInBackground,
   readProgress,
   CLI,
   uidOfAnomaly,
@@ -74,6 +75,8 @@ export interface ScenarioResult {
   order: number[];
   statuses: Record<string, unknown>[];
   site: Site;
+  /** Wall time of each phase in ms: generate, train, firstStart, writing, finalCatchUp, stop, offlineScore. */
+  phases: Record<string, number>;
 }
 
 interface Layout {
@@ -149,10 +152,18 @@ class WriterProcess {
 
 /** Runs one scenario to the end and compares the result with the offline score. */
 export async function runScenario(options: ScenarioOptions): Promise<ScenarioResult> {
+  const phases: Record<string, number> = {};
+  let phaseStart = performance.now();
+  const phase = (name: string): void => {
+    const now = performance.now();
+    phases[name] = Math.round(now - phaseStart);
+    phaseStart = now;
+  };
   const site = makeSite(options.root);
   const layout = layoutOf(options.root, options.layout);
   site.livePath = layout.livePath;
   const corpus = makeCorpus(site.root, options.records, 1000 + options.seed);
+  phase('generate');
   const overrides: Record<string, Record<string, string | null>> = { input: { paths: layout.livePath } };
   if (options.withArchives !== false && layout.archives.length > 0) {
     (overrides.input as Record<string, string>).archives = layout.archives.join(', ');
@@ -174,6 +185,7 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
     writeIni(site, corpus, overrides);
     model = installModel(site, corpus, corpus.records.slice(0, Math.min(10_000, corpus.records.length)));
   }
+  phase('train');
   const recordsFile = join(site.root, 'records.txt');
   writeFileSync(recordsFile, liveRecords.join('\n') + '\n');
   const headerLines = corpus.header.split('\n');
@@ -184,6 +196,7 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
   let daemon = new DaemonProcess(site);
   const logs: string[] = [];
   await waitFor('the first progress save', () => readProgress(site) !== null, 60_000);
+  phase('firstStart');
   const writer = new WriterProcess({
     layout: options.layout,
     livePath: layout.livePath,
@@ -236,6 +249,11 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
     }
   })();
   await writerDone;
+  phase('writing');
+  // Everything is written, so the reference is complete: with the model known from the start,
+  // score it while the daemon does its final catch-up (the two phases took about as long).
+  const referenceFiles = readdirSync(referenceDir).sort().map((name) => join(referenceDir, name));
+  const offlineEarly = model === null ? null : offlineAnomaliesInBackground(site, model.path, referenceFiles);
 
   const total = writer.records;
   const explainShort = (): string => {
@@ -250,18 +268,28 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
     ).catch(() => undefined);
     // Counted records can reach the total while a lost file was skipped; wait for the output too.
     await sleep(300);
+    phase('finalCatchUp');
   } finally {
     polling = false;
     await poller;
     await daemon.terminate();
     keep(daemon, 'final run');
   }
+  phase('stop');
 
   const live = liveAnomalies(site);
   const uids = live.map(uidOfAnomaly);
-  const referenceFiles = readdirSync(referenceDir).sort().map((name) => join(referenceDir, name));
-  const modelPath = model?.path ?? join(site.stateDir, 'models', `${readFileSync(join(site.stateDir, 'models', 'current'), 'utf8').trim()}.json`);
-  const offline = offlineAnomalies(site, modelPath, referenceFiles);
+  let offline: string[];
+  if (offlineEarly === null) {
+    // Bootstrapped: the model is the one the daemon trained, known only now.
+    const modelPath = join(site.stateDir, 'models', `${readFileSync(join(site.stateDir, 'models', 'current'), 'utf8').trim()}.json`);
+    offline = offlineAnomalies(site, modelPath, referenceFiles);
+  } else {
+    const scored = await offlineEarly;
+    if ('error' in scored) throw scored.error;
+    offline = scored.lines;
+  }
+  phase('offlineScore');
   const counts = new Map<string, number>();
   for (const uid of uids) counts.set(uid, (counts.get(uid) ?? 0) + 1);
   const offlineUids = new Set(offline.map(uidOfAnomaly));
@@ -287,5 +315,6 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
     order: uids.map((uid) => Number(uid.slice(1))),
     statuses,
     site,
+    phases,
   };
 }
