@@ -259,10 +259,8 @@ export class FanoutTracker {
     } else if (current.day > day) {
       return 0;
     }
-    if (respHost !== null && current.targets.size < FANOUT_TARGETS_TRACKED && !current.targets.has(respHost)) {
-      current.targets.add(respHost);
-      this.#saved = null;
-    }
+    const before = current.targets.size;
+    if (respHost !== null && before < FANOUT_TARGETS_TRACKED && current.targets.add(respHost).size > before) this.#saved = null;
     return current.targets.size;
   }
 
