@@ -12,6 +12,8 @@
  * new pairs are not counted (a sweep may be missed, nothing is flagged for it).
  */
 
+import { reachProfile, REACH_MIN_OWN, type HostDay, type ReachEntry, type ReachSweepEntry } from './reach.js';
+
 /** Fewest distinct responders in a day that can be a sweep, whatever the network's habits. */
 export const SWEEP_MIN_TARGETS = 8;
 /** Fewest responders of a sweep on a small network (half its hosts, at least this). */
@@ -50,6 +52,10 @@ export interface FanoutJson {
   candidates: SweepCandidate[];
   /** [op, responder, its first callers] */
   responders?: [op: string, responder: string, callers: string[]][];
+  /** Finished host-days of REACH_MIN_OWN to SWEEP_MIN_TARGETS - 1 responders (reach.ts); absent before it existed. */
+  small?: SweepCandidate[];
+  /** More such host-days came than are kept: the relative test is off (it could only add alerts). */
+  smallOverflowed?: boolean;
 }
 
 /** Distinct responders per (discovery operation, host, day), over a stream of records. */
@@ -65,6 +71,9 @@ export class FanoutStats {
   /** op → responder → its first `minHosts` distinct callers: a responder many ask is a service. */
   readonly #responders = new Map<string, Map<string, string[]>>();
   #responderCount = 0;
+  /** Finished host-days of REACH_MIN_OWN to SWEEP_MIN_TARGETS - 1 responders, for reach.ts. */
+  #small: SweepCandidate[] = [];
+  #smallOverflowed = false;
 
   constructor(options: { minHosts: number; habitDays: number }) {
     this.#minHosts = options.minHosts;
@@ -100,6 +109,10 @@ export class FanoutStats {
     const count = current.targets.size;
     countHostDay(this.#histograms, op, count);
     if (count >= SWEEP_MIN_TARGETS && this.#candidates.length < MAX_SWEEP_CANDIDATES) this.#candidates.push([op, host, current.day, [...current.targets], current.group]);
+    if (count >= REACH_MIN_OWN && count < SWEEP_MIN_TARGETS) {
+      if (this.#small.length < MAX_SWEEP_CANDIDATES) this.#small.push([op, host, current.day, [...current.targets], current.group]);
+      else this.#smallOverflowed = true;
+    }
   }
 
   /**
@@ -108,15 +121,17 @@ export class FanoutStats {
    * routine (a host on `habitDays` days, or `minHosts` hosts of a group), and the other sweeps.
    * Current days included. `networkHosts`: the active hosts of the network.
    */
-  profile(networkHosts: number): { thresholds: FanoutEntry[]; sweeps: SweepEntry[] } {
+  profile(networkHosts: number): { thresholds: FanoutEntry[]; sweeps: SweepEntry[]; reach: ReachEntry[]; reachSweeps: ReachSweepEntry[] } {
     const histograms = new Map<string, number[]>();
     for (const [op, counts] of this.#histograms) histograms.set(op, [...counts]);
     const candidates = [...this.#candidates];
+    const small: HostDay[] = [...this.#small];
     for (const [id, current] of this.#current) {
       const [op, host] = id.split('\u0000') as [string, string];
       const count = current.targets.size;
       countHostDay(histograms, op, count);
       if (count >= SWEEP_MIN_TARGETS) candidates.push([op, host, current.day, [...current.targets], current.group]);
+      else if (count >= REACH_MIN_OWN) small.push([op, host, current.day, [...current.targets], current.group]);
     }
     // Services (responders `minHosts` hosts ask, a network's DCs and file servers) are no sweep's
     // evidence: a client that asks all eight DCs has not swept anything.
@@ -156,6 +171,19 @@ export class FanoutStats {
       if (habitual(c)) entry.hosts.add(c[1]);
       if (groupRoutine(c)) entry.groups.add(c[4]);
     }
+    // The relative test (reach.ts), off when a bound was hit (it could only add alerts then).
+    const relative =
+      this.#smallOverflowed || this.#responderCount >= MAX_RESPONDERS || candidates.length >= MAX_SWEEP_CANDIDATES
+        ? { entries: [], sweeps: [], habitual: [] }
+        : reachProfile(this.#responders, services, [...small, ...candidates], this.#habitDays, (op, host, group) => {
+            const entry = exempt.get(op);
+            return entry !== undefined && (entry.hosts.has(host) || entry.groups.has(group));
+          });
+    for (const [op, host] of relative.habitual) {
+      let entry = exempt.get(op);
+      if (entry === undefined) exempt.set(op, (entry = { hosts: new Set(), groups: new Set() }));
+      entry.hosts.add(host);
+    }
     const fanout = thresholds.map(([op, limit]): FanoutEntry => {
       const entry = exempt.get(op);
       return [op, limit, [...(entry?.hosts ?? [])].sort(), [...(entry?.groups ?? [])].sort(), [...(services.get(op) ?? [])].sort()];
@@ -164,12 +192,15 @@ export class FanoutStats {
       .filter((c) => !habitual(c) && !groupRoutine(c))
       .map((c): SweepEntry => [c[0], c[1], c[2], unusual(c)])
       .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : a[2] - b[2]));
-    return { thresholds: fanout, sweeps };
+    const swept = new Set(sweeps.map(([op, host, day]) => `${op}\u0000${host}\u0000${day}`));
+    const reachSweeps = relative.sweeps.filter(([op, host, day]) => !swept.has(`${op}\u0000${host}\u0000${day}`));
+    return { thresholds: fanout, sweeps, reach: relative.entries, reachSweeps };
   }
 
   /** Forgets host-days before day number `cutoffDay`. */
   prune(cutoffDay: number): void {
     this.#candidates = this.#candidates.filter((c) => c[2] >= cutoffDay);
+    this.#small = this.#small.filter((c) => c[2] >= cutoffDay);
     for (const [id, current] of this.#current) if (current.day < cutoffDay) this.#current.delete(id);
   }
 
@@ -182,6 +213,8 @@ export class FanoutStats {
       histograms: [...this.#histograms],
       candidates: this.#candidates,
       responders: [...this.#responders].flatMap(([op, responders]) => [...responders].map(([responder, callers]): [string, string, string[]] => [op, responder, callers])),
+      small: this.#small,
+      ...(this.#smallOverflowed ? { smallOverflowed: true } : {}),
     };
   }
 
@@ -190,6 +223,8 @@ export class FanoutStats {
     for (const [op, host, day, targets, group] of doc.current) stats.#current.set(`${op}\u0000${host}`, { day, targets: new Set(targets), group });
     for (const [op, counts] of doc.histograms) stats.#histograms.set(op, [...counts]);
     stats.#candidates = doc.candidates.map((c): SweepCandidate => [c[0], c[1], c[2], [...c[3]], c[4]]);
+    stats.#small = (doc.small ?? []).map((c): SweepCandidate => [c[0], c[1], c[2], [...c[3]], c[4]]);
+    stats.#smallOverflowed = doc.smallOverflowed === true;
     for (const [op, responder, callers] of doc.responders ?? []) {
       let responders = stats.#responders.get(op);
       if (responders === undefined) stats.#responders.set(op, (responders = new Map<string, string[]>()));
@@ -262,6 +297,11 @@ export class FanoutTracker {
     const before = current.targets.size;
     if (respHost !== null && before < FANOUT_TARGETS_TRACKED && current.targets.add(respHost).size > before) this.#saved = null;
     return current.targets.size;
+  }
+
+  /** The responders counted for (op, host) on its latest day (what `count` just counted into). */
+  responders(op: string, host: string): ReadonlySet<string> | undefined {
+    return this.#pairs.get(`${op}\u0000${host}`)?.targets;
   }
 
   /**
