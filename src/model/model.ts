@@ -100,6 +100,8 @@ export interface RoutineProfileDocument {
   reach?: [string, [string, string][], [string, number][]][];
   /** [operation, originating host, day number, own responders, responders others ask, most own responders of another host]: relative sweeps seen in training */
   reachSweeps?: [string, string, number, number, number, number][];
+  /** [responder, its first callers]: responders many hosts call (src/score/reach.ts) */
+  reachServers?: [string, string[]][];
 }
 
 /** A time as the caller may have it: Date, ISO string, or Zeek epoch seconds. */
@@ -425,6 +427,13 @@ function validateRoutine(routine: Record<string, Json>): void {
         asString(host, `routine.reach[${i}][2][${j}][0]`);
         asCount(own, `routine.reach[${i}][2][${j}][1]`);
       });
+    });
+  }
+  if (routine.reachServers !== undefined) {
+    asArray(routine.reachServers, 'routine.reachServers').forEach((entry, i) => {
+      const [responder, callers] = asArray(entry, `routine.reachServers[${i}]`, 2);
+      asString(responder, `routine.reachServers[${i}][0]`);
+      asArray(callers, `routine.reachServers[${i}][1]`).forEach((who, j) => asString(who, `routine.reachServers[${i}][1][${j}]`));
     });
   }
   if (routine.reachSweeps !== undefined) {

@@ -12,7 +12,7 @@
  * new pairs are not counted (a sweep may be missed, nothing is flagged for it).
  */
 
-import { reachProfile, REACH_MIN_OWN, type HostDay, type ReachEntry, type ReachSweepEntry } from './reach.js';
+import { reachProfile, REACH_MIN_OWN, type HostDay, type ReachEntry, type ReachSweepEntry, type ServerEntry } from './reach.js';
 
 /** Fewest distinct responders in a day that can be a sweep, whatever the network's habits. */
 export const SWEEP_MIN_TARGETS = 8;
@@ -56,6 +56,8 @@ export interface FanoutJson {
   small?: SweepCandidate[];
   /** More such host-days came than are kept: the relative test is off (it could only add alerts). */
   smallOverflowed?: boolean;
+  /** [responder, its first minHosts + 1 callers of any call] */
+  callersOfAny?: [responder: string, callers: string[]][];
 }
 
 /** Distinct responders per (discovery operation, host, day), over a stream of records. */
@@ -74,6 +76,8 @@ export class FanoutStats {
   /** Finished host-days of REACH_MIN_OWN to SWEEP_MIN_TARGETS - 1 responders, for reach.ts. */
   #small: SweepCandidate[] = [];
   #smallOverflowed = false;
+  /** responder → its first minHosts + 1 callers of any call (servers: many hosts call them). */
+  readonly #callersOfAny = new Map<string, string[]>();
 
   constructor(options: { minHosts: number; habitDays: number }) {
     this.#minHosts = options.minHosts;
@@ -105,6 +109,16 @@ export class FanoutStats {
     if (callers.length < this.#minHosts && !callers.includes(host)) callers.push(host);
   }
 
+  /** Counts a call of any operation from `host` to `respHost` (who is a server, reach.ts). */
+  observeCall(host: string, respHost: string): void {
+    let callers = this.#callersOfAny.get(respHost);
+    if (callers === undefined) {
+      if (this.#callersOfAny.size >= MAX_RESPONDERS) return;
+      this.#callersOfAny.set(respHost, (callers = []));
+    }
+    if (callers.length <= this.#minHosts && !callers.includes(host)) callers.push(host);
+  }
+
   #finishDay(op: string, host: string, current: FanoutDay): void {
     const count = current.targets.size;
     countHostDay(this.#histograms, op, count);
@@ -121,7 +135,7 @@ export class FanoutStats {
    * routine (a host on `habitDays` days, or `minHosts` hosts of a group), and the other sweeps.
    * Current days included. `networkHosts`: the active hosts of the network.
    */
-  profile(networkHosts: number): { thresholds: FanoutEntry[]; sweeps: SweepEntry[]; reach: ReachEntry[]; reachSweeps: ReachSweepEntry[] } {
+  profile(networkHosts: number): { thresholds: FanoutEntry[]; sweeps: SweepEntry[]; reach: ReachEntry[]; reachSweeps: ReachSweepEntry[]; reachServers: ServerEntry[] } {
     const histograms = new Map<string, number[]>();
     for (const [op, counts] of this.#histograms) histograms.set(op, [...counts]);
     const candidates = [...this.#candidates];
@@ -174,8 +188,8 @@ export class FanoutStats {
     // The relative test (reach.ts), off when a bound was hit (it could only add alerts then).
     const relative =
       this.#smallOverflowed || this.#responderCount >= MAX_RESPONDERS || candidates.length >= MAX_SWEEP_CANDIDATES
-        ? { entries: [], sweeps: [], habitual: [] }
-        : reachProfile(this.#responders, services, [...small, ...candidates], this.#habitDays, (op, host, group) => {
+        ? { entries: [], sweeps: [], habitual: [], servers: [] }
+        : reachProfile(this.#responders, services, this.#callersOfAny, [...small, ...candidates], { minHosts: this.#minHosts, habitDays: this.#habitDays }, (op, host, group) => {
             const entry = exempt.get(op);
             return entry !== undefined && (entry.hosts.has(host) || entry.groups.has(group));
           });
@@ -194,7 +208,7 @@ export class FanoutStats {
       .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : a[2] - b[2]));
     const swept = new Set(sweeps.map(([op, host, day]) => `${op}\u0000${host}\u0000${day}`));
     const reachSweeps = relative.sweeps.filter(([op, host, day]) => !swept.has(`${op}\u0000${host}\u0000${day}`));
-    return { thresholds: fanout, sweeps, reach: relative.entries, reachSweeps };
+    return { thresholds: fanout, sweeps, reach: relative.entries, reachSweeps, reachServers: relative.servers };
   }
 
   /** Forgets host-days before day number `cutoffDay`. */
@@ -214,6 +228,7 @@ export class FanoutStats {
       candidates: this.#candidates,
       responders: [...this.#responders].flatMap(([op, responders]) => [...responders].map(([responder, callers]): [string, string, string[]] => [op, responder, callers])),
       small: this.#small,
+      callersOfAny: [...this.#callersOfAny],
       ...(this.#smallOverflowed ? { smallOverflowed: true } : {}),
     };
   }
@@ -225,6 +240,7 @@ export class FanoutStats {
     stats.#candidates = doc.candidates.map((c): SweepCandidate => [c[0], c[1], c[2], [...c[3]], c[4]]);
     stats.#small = (doc.small ?? []).map((c): SweepCandidate => [c[0], c[1], c[2], [...c[3]], c[4]]);
     stats.#smallOverflowed = doc.smallOverflowed === true;
+    for (const [responder, callers] of doc.callersOfAny ?? []) stats.#callersOfAny.set(responder, [...callers]);
     for (const [op, responder, callers] of doc.responders ?? []) {
       let responders = stats.#responders.get(op);
       if (responders === undefined) stats.#responders.set(op, (responders = new Map<string, string[]>()));

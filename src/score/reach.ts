@@ -9,6 +9,9 @@
  * own responders on any day, and at least as many as all the responders the other hosts ask it of
  * together: it enumerates more of the network than the rest of the network's use of the call.
  *
+ * A responder that `minHosts` hosts other than the originator call for anything (a DC, a file
+ * server) is never anybody's own: asking the domain's two DCs is no sweep, however few else do.
+ *
  * Contamination-robust: a host's own days never raise the bar it is judged against (another host
  * must have reached that level), and its own responders are its own whether its sweep sits in
  * the statistics (every record trained on) or not (attack-free days). A level is routine when
@@ -26,6 +29,8 @@
 export const REACH_MIN_OWN = 2;
 /** Operations reaching more non-service responders than this get no reach entry. */
 export const REACH_TRACKED = 64;
+/** Servers (responders many hosts call) a model carries for the test; past this it is off. */
+export const REACH_SERVERS_TRACKED = 4096;
 
 /** A host-day as the fan-out statistics keep it: [op, host, day, responders, group]. */
 export type HostDay = readonly [op: string, host: string, day: number, targets: readonly string[], group: string];
@@ -39,6 +44,29 @@ export type ReachEntry = [op: string, responders: [responder: string, soleCaller
 /** [operation, originating host, day number, own responders, responders other hosts ask it of, most own responders of another host in a day] */
 export type ReachSweepEntry = [op: string, host: string, day: number, own: number, othersReach: number, othersMost: number];
 
+/** [responder, its first minHosts + 1 callers of any call]: responders at least minHosts hosts call. */
+export type ServerEntry = [responder: string, callers: string[]];
+
+/** Responders many hosts call: responder → its first callers. */
+export class Servers {
+  readonly #callers: ReadonlyMap<string, readonly string[]>;
+  readonly #minHosts: number;
+
+  constructor(callers: ReadonlyMap<string, readonly string[]>, minHosts: number) {
+    this.#callers = callers;
+    this.#minHosts = minHosts;
+  }
+
+  /** Whether `minHosts` hosts other than `host` call `responder`. */
+  serves(responder: string, host: string): boolean {
+    const callers = this.#callers.get(responder);
+    if (callers === undefined || callers.length < this.#minHosts) return false;
+    let others = 0;
+    for (const caller of callers) if (caller !== host) others += 1;
+    return others >= this.#minHosts;
+  }
+}
+
 /** What a host-day is judged against, for one operation. */
 export interface ReachOf {
   /** responder → its only caller, '' when several hosts ask it. */
@@ -46,24 +74,25 @@ export interface ReachOf {
   /** host → responders whose only caller it is. */
   soleCount: Map<string, number>;
   most: [string, number][];
+  servers: Servers;
 }
 
-export function reachOf(entry: ReachEntry): ReachOf {
+export function reachOf(entry: ReachEntry, servers: Servers): ReachOf {
   const soleCaller = new Map<string, string>();
   const soleCount = new Map<string, number>();
   for (const [responder, caller] of entry[1]) {
     soleCaller.set(responder, caller);
     if (caller !== '') soleCount.set(caller, (soleCount.get(caller) ?? 0) + 1);
   }
-  return { soleCaller, soleCount, most: entry[2] };
+  return { soleCaller, soleCount, most: entry[2], servers };
 }
 
-/** Responders of `host` no other host asks (unknown ones included: nobody asked them before). */
+/** Responders of `host` no other host asks (unknown ones included: nobody asked them before), servers left out. */
 export function ownResponders(reach: ReachOf, host: string, targets: Iterable<string>): number {
   let own = 0;
   for (const target of targets) {
     const caller = reach.soleCaller.get(target);
-    if (caller === undefined || caller === host) own += 1;
+    if ((caller === undefined || caller === host) && !reach.servers.serves(target, host)) own += 1;
   }
   return own;
 }
@@ -83,15 +112,24 @@ export function reachesSweep(own: number, bar: { othersReach: number; othersMost
 /**
  * Reach entries and the sweeps among `hostDays` (every host-day of 2 responders or more).
  * `callers`: op → responder → its first callers; `services`: op → responders many hosts ask;
- * `exempt(op, host, group)`: sweeping is already routine for the host or its group.
+ * `callersOfAny`: responder → its first callers of any call; `exempt(op, host, group)`: sweeping
+ * is already routine for the host or its group.
  */
 export function reachProfile(
   callers: ReadonlyMap<string, ReadonlyMap<string, readonly string[]>>,
   services: ReadonlyMap<string, ReadonlySet<string>>,
+  callersOfAny: ReadonlyMap<string, readonly string[]>,
   hostDays: readonly HostDay[],
-  habitDays: number,
+  options: { minHosts: number; habitDays: number },
   exempt: (op: string, host: string, group: string) => boolean,
-): { entries: ReachEntry[]; sweeps: ReachSweepEntry[]; habitual: [op: string, host: string][] } {
+): { entries: ReachEntry[]; sweeps: ReachSweepEntry[]; habitual: [op: string, host: string][]; servers: ServerEntry[] } {
+  const { habitDays } = options;
+  const off = { entries: [], sweeps: [], habitual: [], servers: [] };
+  const serverList: ServerEntry[] = [];
+  for (const [responder, who] of callersOfAny) if (who.length >= options.minHosts) serverList.push([responder, [...who]]);
+  if (serverList.length > REACH_SERVERS_TRACKED) return off;
+  serverList.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  const servers = new Servers(new Map(serverList), options.minHosts);
   const entries: ReachEntry[] = [];
   const reaches = new Map<string, ReachOf>();
   const byOp = new Map<string, HostDay[]>();
@@ -107,7 +145,7 @@ export function reachProfile(
     const list: [string, string][] = plain.map(([responder, who]) => [responder, who.length === 1 ? (who[0] as string) : '']);
     list.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
     const draft: ReachEntry = [op, list, []];
-    const reach = reachOf(draft);
+    const reach = reachOf(draft, servers);
     const best = new Map<string, number>();
     for (const [, host, , targets] of byOp.get(op) ?? []) best.set(host, Math.max(best.get(host) ?? 0, ownResponders(reach, host, targets)));
     draft[2] = [...best]
@@ -136,5 +174,6 @@ export function reachProfile(
     .filter(([[op, host, , , group]]) => (daysPerHost.get(`${op}\u0000${host}`) as number) < habitDays && !exempt(op, host, group))
     .map(([[op, host, day], own, bar]): ReachSweepEntry => [op, host, day, own, bar.othersReach, bar.othersMost])
     .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : a[2] - b[2]));
-  return { entries, sweeps, habitual };
+  if (entries.length === 0) return off;
+  return { entries, sweeps, habitual, servers: serverList };
 }

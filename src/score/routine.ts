@@ -43,7 +43,7 @@
  */
 import type { RoutineProfileDocument } from '../model/index.js';
 import { FanoutStats, type FanoutEntry, type FanoutJson, type SweepEntry } from './fanout.js';
-import type { ReachEntry, ReachSweepEntry } from './reach.js';
+import type { ReachEntry, ReachSweepEntry, ServerEntry } from './reach.js';
 import { dayCount, dayList, daysFrom, daysOf, hostKey, hostText, withDay, type Days, type HostKey } from './host-days.js';
 import { techniqueFor } from './techniques.js';
 
@@ -177,6 +177,7 @@ export class RoutineStats {
     this.#touchGroup(origGroup, host, day);
     this.#touch(valueKey(endpoint), ANY_GROUP, host, day, ts);
     this.#touch(operationKey(endpoint, operation), ANY_GROUP, host, day, ts);
+    if (respHost !== null) this.#fanout.observeCall(origHost, respHost);
     if (operation !== null) {
       const technique = techniqueFor(operation);
       if (technique === undefined) return;
@@ -357,6 +358,7 @@ export class RoutineStats {
       sweeps: fanout.sweeps,
       reach: fanout.reach,
       reachSweeps: fanout.reachSweeps,
+      reachServers: fanout.reachServers,
     };
   }
 
@@ -420,6 +422,8 @@ export interface RoutineProfile extends Omit<RoutineOptions, 'maxEntries' | 'max
   reach?: ReachEntry[];
   /** Sweeps seen in training by the relative test (reach.ts; absent in older models). */
   reachSweeps?: ReachSweepEntry[];
+  /** Responders many hosts call, with their first callers, for the relative test (absent in older models). */
+  reachServers?: ServerEntry[];
 }
 
 /** Routine thresholds from the `[scoring]` section. */
