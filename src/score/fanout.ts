@@ -52,6 +52,10 @@ export interface FanoutJson {
   candidates: SweepCandidate[];
   /** [op, responder, its first callers] */
   responders?: [op: string, responder: string, callers: string[]][];
+  /** [op, host, the days it asked op of anyone (at most habitDays)]; absent before it existed. */
+  useDays?: [op: string, host: string, days: number[]][];
+  /** [op, responder, the days its first caller asked it (at most habitDays)]; absent before it existed. */
+  firstCallerDays?: [op: string, responder: string, days: number[]][];
   /** Finished host-days of REACH_MIN_OWN to SWEEP_MIN_TARGETS - 1 responders (reach.ts); absent before it existed. */
   small?: SweepCandidate[];
   /** More such host-days came than are kept: the relative test is off (it could only add alerts). */
@@ -73,6 +77,10 @@ export class FanoutStats {
   /** op → responder → its first `minHosts` distinct callers: a responder many ask is a service. */
   readonly #responders = new Map<string, Map<string, string[]>>();
   #responderCount = 0;
+  /** `op\0host` → the days it asked op of anyone, at most habitDays (a habitual user, reach.ts). */
+  readonly #useDays = new Map<string, number[]>();
+  /** op → responder → the days its first caller asked it, at most habitDays (a routine partner, reach.ts). */
+  readonly #firstCallerDays = new Map<string, Map<string, number[]>>();
   /** Finished host-days of REACH_MIN_OWN to SWEEP_MIN_TARGETS - 1 responders, for reach.ts. */
   #small: SweepCandidate[] = [];
   #smallOverflowed = false;
@@ -98,6 +106,9 @@ export class FanoutStats {
       current.targets = new Set();
     }
     if (current.targets.size < FANOUT_TARGETS_TRACKED) current.targets.add(respHost);
+    let useDays = this.#useDays.get(id);
+    if (useDays === undefined) this.#useDays.set(id, (useDays = []));
+    if (useDays.length < this.#habitDays && !useDays.includes(day)) useDays.push(day);
     let responders = this.#responders.get(op);
     if (responders === undefined) this.#responders.set(op, (responders = new Map<string, string[]>()));
     let callers = responders.get(respHost);
@@ -107,6 +118,13 @@ export class FanoutStats {
       this.#responderCount += 1;
     }
     if (callers.length < this.#minHosts && !callers.includes(host)) callers.push(host);
+    if (callers[0] === host) {
+      let firstDays = this.#firstCallerDays.get(op);
+      if (firstDays === undefined) this.#firstCallerDays.set(op, (firstDays = new Map<string, number[]>()));
+      let days = firstDays.get(respHost);
+      if (days === undefined) firstDays.set(respHost, (days = []));
+      if (days.length < this.#habitDays && !days.includes(day)) days.push(day);
+    }
   }
 
   /** Counts a call of any operation from `host` to `respHost` (who is a server, reach.ts). */
@@ -189,7 +207,7 @@ export class FanoutStats {
     const relative =
       this.#smallOverflowed || this.#responderCount >= MAX_RESPONDERS || candidates.length >= MAX_SWEEP_CANDIDATES
         ? { entries: [], sweeps: [], habitual: [], servers: [] }
-        : reachProfile(this.#responders, services, this.#callersOfAny, [...small, ...candidates], { minHosts: this.#minHosts, habitDays: this.#habitDays }, (op, host, group) => {
+        : reachProfile(this.#responders, services, this.#callersOfAny, (op, responder, caller) => [this.#firstCallerDays.get(op)?.get(responder)?.length ?? 0, this.#useDays.get(`${op}\u0000${caller}`)?.length ?? 0], [...small, ...candidates], { minHosts: this.#minHosts, habitDays: this.#habitDays }, (op, host, group) => {
             const entry = exempt.get(op);
             return entry !== undefined && (entry.hosts.has(host) || entry.groups.has(group));
           });
@@ -215,6 +233,14 @@ export class FanoutStats {
   prune(cutoffDay: number): void {
     this.#candidates = this.#candidates.filter((c) => c[2] >= cutoffDay);
     this.#small = this.#small.filter((c) => c[2] >= cutoffDay);
+    for (const [id, days] of this.#useDays) {
+      const kept = days.filter((d) => d >= cutoffDay);
+      if (kept.length === 0) this.#useDays.delete(id);
+      else this.#useDays.set(id, kept);
+    }
+    for (const byResponder of this.#firstCallerDays.values()) {
+      for (const [responder, days] of byResponder) byResponder.set(responder, days.filter((d) => d >= cutoffDay));
+    }
     for (const [id, current] of this.#current) if (current.day < cutoffDay) this.#current.delete(id);
   }
 
@@ -227,6 +253,11 @@ export class FanoutStats {
       histograms: [...this.#histograms],
       candidates: this.#candidates,
       responders: [...this.#responders].flatMap(([op, responders]) => [...responders].map(([responder, callers]): [string, string, string[]] => [op, responder, callers])),
+      useDays: [...this.#useDays].map(([id, days]): [string, string, number[]] => {
+        const [op, host] = id.split('\u0000') as [string, string];
+        return [op, host, days];
+      }),
+      firstCallerDays: [...this.#firstCallerDays].flatMap(([op, byResponder]) => [...byResponder].map(([responder, days]): [string, string, number[]] => [op, responder, days])),
       small: this.#small,
       callersOfAny: [...this.#callersOfAny],
       ...(this.#smallOverflowed ? { smallOverflowed: true } : {}),
@@ -241,6 +272,12 @@ export class FanoutStats {
     stats.#small = (doc.small ?? []).map((c): SweepCandidate => [c[0], c[1], c[2], [...c[3]], c[4]]);
     stats.#smallOverflowed = doc.smallOverflowed === true;
     for (const [responder, callers] of doc.callersOfAny ?? []) stats.#callersOfAny.set(responder, [...callers]);
+    for (const [op, host, days] of doc.useDays ?? []) stats.#useDays.set(`${op}\u0000${host}`, [...days]);
+    for (const [op, responder, days] of doc.firstCallerDays ?? []) {
+      let byResponder = stats.#firstCallerDays.get(op);
+      if (byResponder === undefined) stats.#firstCallerDays.set(op, (byResponder = new Map<string, number[]>()));
+      byResponder.set(responder, [...days]);
+    }
     for (const [op, responder, callers] of doc.responders ?? []) {
       let responders = stats.#responders.get(op);
       if (responders === undefined) stats.#responders.set(op, (responders = new Map<string, string[]>()));

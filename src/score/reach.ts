@@ -11,6 +11,9 @@
  *
  * A responder that `minHosts` hosts other than the originator call for anything (a DC, a file
  * server) is never anybody's own: asking the domain's two DCs is no sweep, however few else do.
+ * Nor is a responder its only caller asks on `habitDays` days, or on two days when that caller
+ * asks the operation on `habitDays` days: that is its routine partner (a script asking its file
+ * servers most mornings); a sweep's targets are asked on the sweep's day or two.
  *
  * Contamination-robust: a host's own days never raise the bar it is judged against (another host
  * must have reached that level), and its own responders are its own whether its sweep sits in
@@ -112,13 +115,15 @@ export function reachesSweep(own: number, bar: { othersReach: number; othersMost
 /**
  * Reach entries and the sweeps among `hostDays` (every host-day of 2 responders or more).
  * `callers`: op → responder → its first callers; `services`: op → responders many hosts ask;
- * `callersOfAny`: responder → its first callers of any call; `exempt(op, host, group)`: sweeping
- * is already routine for the host or its group.
+ * `callersOfAny`: responder → its first callers of any call; `callerDays(op, responder, caller)`:
+ * on how many days its first caller asked it and asked the operation at all (each up to
+ * habitDays); `exempt(op, host, group)`: sweeping is already routine for the host or its group.
  */
 export function reachProfile(
   callers: ReadonlyMap<string, ReadonlyMap<string, readonly string[]>>,
   services: ReadonlyMap<string, ReadonlySet<string>>,
   callersOfAny: ReadonlyMap<string, readonly string[]>,
+  callerDays: (op: string, responder: string, caller: string) => [asked: number, used: number],
   hostDays: readonly HostDay[],
   options: { minHosts: number; habitDays: number },
   exempt: (op: string, host: string, group: string) => boolean,
@@ -142,7 +147,13 @@ export function reachProfile(
     const popular = services.get(op);
     const plain = [...responders].filter(([responder]) => popular?.has(responder) !== true);
     if (plain.length === 0 || plain.length > REACH_TRACKED) continue;
-    const list: [string, string][] = plain.map(([responder, who]) => [responder, who.length === 1 ? (who[0] as string) : '']);
+    const sole = (responder: string, who: readonly string[]): string => {
+      const caller = who[0] as string;
+      if (who.length !== 1) return '';
+      const [asked, used] = callerDays(op, responder, caller);
+      return asked >= habitDays || (asked >= 2 && used >= habitDays) ? '' : caller;
+    };
+    const list: [string, string][] = plain.map(([responder, who]) => [responder, sole(responder, who)]);
     list.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
     const draft: ReachEntry = [op, list, []];
     const reach = reachOf(draft, servers);
