@@ -86,7 +86,7 @@ void test('reach: the DCs everyone calls, and the file servers a script asks eve
   assert.deepEqual(young.profile.reachSweeps?.map((s) => s[2] - Math.floor(T0 / DAY)), [0, 1]);
   // Once a third caller asks them for anything, they are servers: nobody's own.
   const served = network({ scriptDays: 2 });
-  for (const host of ['10.6.0.12', '10.7.0.12', '10.9.0.12']) served.observe(T0 + 4 * DAY, host, 'ws', 'srvsvc', 'NetrShareGetInfo', FILE_SERVERS[0] as string);
+  for (const host of ['10.6.0.12', '10.7.0.12', '10.9.0.12']) served.observe(T0 + 4 * DAY, host, 'ws', 'srvsvc', 'NetrShareGetInfo', FILE_SERVERS[0]);
   assert.deepEqual(served.profile().reachSweeps?.map((s) => s[2] - Math.floor(T0 / DAY)), []);
 });
 
