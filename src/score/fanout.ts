@@ -9,7 +9,10 @@
  *
  * Memory is bounded: MAX_FANOUT_HOSTS (operation, host) pairs, FANOUT_TARGETS_TRACKED responders
  * each, MAX_SWEEP_CANDIDATES candidates, MAX_RESPONDERS (operation, responder) pairs; past a bound
- * new pairs are not counted (a sweep may be missed, nothing is flagged for it).
+ * new pairs are not counted (a sweep may be missed, nothing is flagged for it). The relative test's
+ * tables (reach.ts: host-days of 2-7 responders, callers of any call, days of use) hold at most
+ * MAX_REACH_ENTRIES each; past that the statistics drop them and the test stays off (a network
+ * that large is judged by the absolute test; off, the test can only miss).
  */
 
 import { reachProfile, REACH_MIN_OWN, type HostDay, type ReachEntry, type ReachSweepEntry, type ServerEntry } from './reach.js';
@@ -37,6 +40,8 @@ export interface FanoutDay {
 export type SweepCandidate = [op: string, host: string, day: number, targets: string[], group: string];
 /** (operation, responder) pairs whose callers are counted, to tell services from sweep targets. */
 const MAX_RESPONDERS = 200_000;
+/** Entries of each of the relative test's tables (reach.ts); a network past it is judged by the absolute test only. */
+const MAX_REACH_ENTRIES = 20_000;
 const DAY = 86_400;
 
 /** [operation (lower case), sweep threshold, hosts and groups for which sweeping it is routine] */
@@ -58,8 +63,8 @@ export interface FanoutJson {
   firstCallerDays?: [op: string, responder: string, days: number[]][];
   /** Finished host-days of REACH_MIN_OWN to SWEEP_MIN_TARGETS - 1 responders (reach.ts); absent before it existed. */
   small?: SweepCandidate[];
-  /** More such host-days came than are kept: the relative test is off (it could only add alerts). */
-  smallOverflowed?: boolean;
+  /** A table of the relative test (reach.ts) overflowed: the test is off (it could only add alerts). */
+  reachOff?: boolean;
   /** [responder, its first minHosts + 1 callers of any call] */
   callersOfAny?: [responder: string, callers: string[]][];
 }
@@ -81,9 +86,10 @@ export class FanoutStats {
   readonly #useDays = new Map<string, number[]>();
   /** op → responder → the days its first caller asked it, at most habitDays (a routine partner, reach.ts). */
   readonly #firstCallerDays = new Map<string, Map<string, number[]>>();
+  #firstCallerCount = 0;
   /** Finished host-days of REACH_MIN_OWN to SWEEP_MIN_TARGETS - 1 responders, for reach.ts. */
   #small: SweepCandidate[] = [];
-  #smallOverflowed = false;
+  #reachOff = false;
   /** responder → its first minHosts + 1 callers of any call (servers: many hosts call them). */
   readonly #callersOfAny = new Map<string, string[]>();
 
@@ -106,9 +112,7 @@ export class FanoutStats {
       current.targets = new Set();
     }
     if (current.targets.size < FANOUT_TARGETS_TRACKED) current.targets.add(respHost);
-    let useDays = this.#useDays.get(id);
-    if (useDays === undefined) this.#useDays.set(id, (useDays = []));
-    if (useDays.length < this.#habitDays && !useDays.includes(day)) useDays.push(day);
+    this.#countUse(id, day);
     let responders = this.#responders.get(op);
     if (responders === undefined) this.#responders.set(op, (responders = new Map<string, string[]>()));
     let callers = responders.get(respHost);
@@ -118,20 +122,58 @@ export class FanoutStats {
       this.#responderCount += 1;
     }
     if (callers.length < this.#minHosts && !callers.includes(host)) callers.push(host);
-    if (callers[0] === host) {
-      let firstDays = this.#firstCallerDays.get(op);
-      if (firstDays === undefined) this.#firstCallerDays.set(op, (firstDays = new Map<string, number[]>()));
-      let days = firstDays.get(respHost);
-      if (days === undefined) firstDays.set(respHost, (days = []));
-      if (days.length < this.#habitDays && !days.includes(day)) days.push(day);
+    if (callers[0] === host) this.#countFirstCaller(op, respHost, day);
+  }
+
+  /** Off for good: the tables are dropped (a partial table would make servers look like workstations). */
+  #turnReachOff(): void {
+    this.#reachOff = true;
+    this.#small = [];
+    this.#useDays.clear();
+    this.#firstCallerDays.clear();
+    this.#firstCallerCount = 0;
+    this.#callersOfAny.clear();
+  }
+
+  /** The relative test's tables (reach.ts); past MAX_REACH_ENTRIES the test is off. */
+  #countUse(id: string, day: number): void {
+    if (this.#reachOff) return;
+    let useDays = this.#useDays.get(id);
+    if (useDays === undefined) {
+      if (this.#useDays.size >= MAX_REACH_ENTRIES) {
+        this.#turnReachOff();
+        return;
+      }
+      this.#useDays.set(id, (useDays = []));
     }
+    if (useDays.length < this.#habitDays && !useDays.includes(day)) useDays.push(day);
+  }
+
+  #countFirstCaller(op: string, respHost: string, day: number): void {
+    if (this.#reachOff) return;
+    let firstDays = this.#firstCallerDays.get(op);
+    if (firstDays === undefined) this.#firstCallerDays.set(op, (firstDays = new Map<string, number[]>()));
+    let days = firstDays.get(respHost);
+    if (days === undefined) {
+      if (this.#firstCallerCount >= MAX_REACH_ENTRIES) {
+        this.#turnReachOff();
+        return;
+      }
+      firstDays.set(respHost, (days = []));
+      this.#firstCallerCount += 1;
+    }
+    if (days.length < this.#habitDays && !days.includes(day)) days.push(day);
   }
 
   /** Counts a call of any operation from `host` to `respHost` (who is a server, reach.ts). */
   observeCall(host: string, respHost: string): void {
+    if (this.#reachOff) return;
     let callers = this.#callersOfAny.get(respHost);
     if (callers === undefined) {
-      if (this.#callersOfAny.size >= MAX_RESPONDERS) return;
+      if (this.#callersOfAny.size >= MAX_REACH_ENTRIES) {
+        this.#turnReachOff();
+        return;
+      }
       this.#callersOfAny.set(respHost, (callers = []));
     }
     if (callers.length <= this.#minHosts && !callers.includes(host)) callers.push(host);
@@ -141,9 +183,9 @@ export class FanoutStats {
     const count = current.targets.size;
     countHostDay(this.#histograms, op, count);
     if (count >= SWEEP_MIN_TARGETS && this.#candidates.length < MAX_SWEEP_CANDIDATES) this.#candidates.push([op, host, current.day, [...current.targets], current.group]);
-    if (count >= REACH_MIN_OWN && count < SWEEP_MIN_TARGETS) {
-      if (this.#small.length < MAX_SWEEP_CANDIDATES) this.#small.push([op, host, current.day, [...current.targets], current.group]);
-      else this.#smallOverflowed = true;
+    if (count >= REACH_MIN_OWN && count < SWEEP_MIN_TARGETS && !this.#reachOff) {
+      if (this.#small.length < MAX_REACH_ENTRIES) this.#small.push([op, host, current.day, [...current.targets], current.group]);
+      else this.#turnReachOff();
     }
   }
 
@@ -205,7 +247,7 @@ export class FanoutStats {
     }
     // The relative test (reach.ts), off when a bound was hit (it could only add alerts then).
     const relative =
-      this.#smallOverflowed || this.#responderCount >= MAX_RESPONDERS || candidates.length >= MAX_SWEEP_CANDIDATES
+      this.#reachOff || this.#responderCount >= MAX_RESPONDERS || candidates.length >= MAX_SWEEP_CANDIDATES
         ? { entries: [], sweeps: [], habitual: [], servers: [] }
         : reachProfile(this.#responders, services, this.#callersOfAny, (op, responder, caller) => [this.#firstCallerDays.get(op)?.get(responder)?.length ?? 0, this.#useDays.get(`${op}\u0000${caller}`)?.length ?? 0], [...small, ...candidates], { minHosts: this.#minHosts, habitDays: this.#habitDays }, (op, host, group) => {
             const entry = exempt.get(op);
@@ -260,7 +302,7 @@ export class FanoutStats {
       firstCallerDays: [...this.#firstCallerDays].flatMap(([op, byResponder]) => [...byResponder].map(([responder, days]): [string, string, number[]] => [op, responder, days])),
       small: this.#small,
       callersOfAny: [...this.#callersOfAny],
-      ...(this.#smallOverflowed ? { smallOverflowed: true } : {}),
+      ...(this.#reachOff ? { reachOff: true } : {}),
     };
   }
 
@@ -270,13 +312,14 @@ export class FanoutStats {
     for (const [op, counts] of doc.histograms) stats.#histograms.set(op, [...counts]);
     stats.#candidates = doc.candidates.map((c): SweepCandidate => [c[0], c[1], c[2], [...c[3]], c[4]]);
     stats.#small = (doc.small ?? []).map((c): SweepCandidate => [c[0], c[1], c[2], [...c[3]], c[4]]);
-    stats.#smallOverflowed = doc.smallOverflowed === true;
+    stats.#reachOff = doc.reachOff === true;
     for (const [responder, callers] of doc.callersOfAny ?? []) stats.#callersOfAny.set(responder, [...callers]);
     for (const [op, host, days] of doc.useDays ?? []) stats.#useDays.set(`${op}\u0000${host}`, [...days]);
     for (const [op, responder, days] of doc.firstCallerDays ?? []) {
       let byResponder = stats.#firstCallerDays.get(op);
       if (byResponder === undefined) stats.#firstCallerDays.set(op, (byResponder = new Map<string, number[]>()));
       byResponder.set(responder, [...days]);
+      stats.#firstCallerCount += 1;
     }
     for (const [op, responder, callers] of doc.responders ?? []) {
       let responders = stats.#responders.get(op);

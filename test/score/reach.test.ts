@@ -107,3 +107,15 @@ void test('reach: a level another host reached is routine; a host reaching it on
   for (const d of [1, 3]) sweepInto(twice, '10.9.0.11', 'ws4', d, swept);
   assert.deepEqual(twice.profile().reachSweeps?.map((s) => s[2] - Math.floor(T0 / DAY)), [1, 3]);
 });
+
+void test('reach: past its bound (a flood of distinct responders) the relative test is off and its tables dropped', () => {
+  const stats = network();
+  sweepInto(stats, '10.9.0.11', 'ws4', 4, swept);
+  assert.equal(stats.profile().reachSweeps?.length, 1);
+  for (let i = 0; i < 20_001; i++) stats.observe(T0 + 4 * DAY + 9000, '10.5.0.11', 'ws0', 'netlogon', 'NetrLogonSamLogonEx', `172.16.${i >> 8}.${i & 255}`);
+  const profile = stats.profile();
+  assert.deepEqual([profile.reach, profile.reachSweeps, profile.reachServers], [[], [], []]);
+  const saved = stats.toJSON().fanout;
+  assert.deepEqual([saved?.reachOff, saved?.callersOfAny, saved?.small, saved?.useDays], [true, [], [], []]);
+  assert.deepEqual(live(new RoutineIndex(profile), '10.9.0.11', 'ws4', 5, swept).map((v) => v.flagged), [false, false, false]);
+});
