@@ -65,14 +65,24 @@ export interface FanoutJson {
   small?: SweepCandidate[];
   /** A table of the relative test (reach.ts) overflowed: the test is off (it could only add alerts). */
   reachOff?: boolean;
-  /** [responder, its first minHosts + 1 callers of any call] */
+  /** [responder, its first broadHosts + 1 callers of any call] */
   callersOfAny?: [responder: string, callers: string[]][];
+}
+
+/** The routine thresholds fan-out uses (RoutineOptions). */
+export interface FanoutOptions {
+  minHosts: number;
+  habitDays: number;
+  minShare: number;
+  broadHosts: number;
 }
 
 /** Distinct responders per (discovery operation, host, day), over a stream of records. */
 export class FanoutStats {
   readonly #minHosts: number;
   readonly #habitDays: number;
+  readonly #minShare: number;
+  readonly #broadHosts: number;
   /** `op\0host` → responders on that pair's latest day. */
   readonly #current = new Map<string, FanoutDay>();
   /** op → host-days by distinct responders (index = min(count, FANOUT_TARGETS_TRACKED)). */
@@ -90,11 +100,13 @@ export class FanoutStats {
   /** Finished host-days of REACH_MIN_OWN to SWEEP_MIN_TARGETS - 1 responders, for reach.ts. */
   #small: SweepCandidate[] = [];
   #reachOff = false;
-  /** responder → its first minHosts + 1 callers of any call (servers: many hosts call them). */
+  /** responder → its first broadHosts + 1 callers of any call (servers: many hosts call them, reach.ts). */
   readonly #callersOfAny = new Map<string, string[]>();
 
-  constructor(options: { minHosts: number; habitDays: number }) {
+  constructor(options: FanoutOptions) {
     this.#minHosts = options.minHosts;
+    this.#minShare = options.minShare;
+    this.#broadHosts = options.broadHosts;
     this.#habitDays = options.habitDays;
   }
 
@@ -176,7 +188,7 @@ export class FanoutStats {
       }
       this.#callersOfAny.set(respHost, (callers = []));
     }
-    if (callers.length <= this.#minHosts && !callers.includes(host)) callers.push(host);
+    if (callers.length <= this.#broadHosts && !callers.includes(host)) callers.push(host);
   }
 
   #finishDay(op: string, host: string, current: FanoutDay): void {
@@ -249,7 +261,7 @@ export class FanoutStats {
     const relative =
       this.#reachOff || this.#responderCount >= MAX_RESPONDERS || candidates.length >= MAX_SWEEP_CANDIDATES
         ? { entries: [], sweeps: [], habitual: [], servers: [] }
-        : reachProfile(this.#responders, services, this.#callersOfAny, (op, responder, caller) => [this.#firstCallerDays.get(op)?.get(responder)?.length ?? 0, this.#useDays.get(`${op}\u0000${caller}`)?.length ?? 0], [...small, ...candidates], { minHosts: this.#minHosts, habitDays: this.#habitDays }, (op, host, group) => {
+        : reachProfile(this.#responders, services, this.#callersOfAny, (op, responder, caller) => [this.#firstCallerDays.get(op)?.get(responder)?.length ?? 0, this.#useDays.get(`${op}\u0000${caller}`)?.length ?? 0], [...small, ...candidates], { minHosts: this.#minHosts, minShare: this.#minShare, broadHosts: this.#broadHosts, habitDays: this.#habitDays, networkHosts }, (op, host, group) => {
             const entry = exempt.get(op);
             return entry !== undefined && (entry.hosts.has(host) || entry.groups.has(group));
           });
@@ -306,7 +318,7 @@ export class FanoutStats {
     };
   }
 
-  static fromJSON(doc: FanoutJson, options: { minHosts: number; habitDays: number }): FanoutStats {
+  static fromJSON(doc: FanoutJson, options: FanoutOptions): FanoutStats {
     const stats = new FanoutStats(options);
     for (const [op, host, day, targets, group] of doc.current) stats.#current.set(`${op}\u0000${host}`, { day, targets: new Set(targets), group });
     for (const [op, counts] of doc.histograms) stats.#histograms.set(op, [...counts]);

@@ -9,8 +9,10 @@
  * own responders on any day, and at least as many as all the responders the other hosts ask it of
  * together: it enumerates more of the network than the rest of the network's use of the call.
  *
- * A responder that `minHosts` hosts other than the originator call for anything (a DC, a file
- * server) is never anybody's own: asking the domain's two DCs is no sweep, however few else do.
+ * A server is never anybody's own: a responder that, leaving the originator out, `minHosts` hosts
+ * and `minShare` of the network's active hosts (or `broadHosts` hosts) call for anything, a DC or
+ * a file server. Asking the domain's two DCs is no sweep, however few else do; a workstation the
+ * three management servers query is still a workstation.
  * Nor is a responder its only caller asks on `habitDays` days, or on two days when that caller
  * asks the operation on `habitDays` days: that is its routine partner (a script asking its file
  * servers most mornings); a sweep's targets are asked on the sweep's day or two.
@@ -47,26 +49,31 @@ export type ReachEntry = [op: string, responders: [responder: string, soleCaller
 /** [operation, originating host, day number, own responders, responders other hosts ask it of, most own responders of another host in a day] */
 export type ReachSweepEntry = [op: string, host: string, day: number, own: number, othersReach: number, othersMost: number];
 
-/** [responder, its first minHosts + 1 callers of any call]: responders at least minHosts hosts call. */
+/** [responder, its first callers of any call (up to serverCallers + 1)]: the network's servers. */
 export type ServerEntry = [responder: string, callers: string[]];
+
+/** Callers (other than the originator) that make a responder a server on a network of `networkHosts` active hosts. */
+export function serverCallers(options: { minHosts: number; minShare: number; broadHosts: number }, networkHosts: number): number {
+  return Math.min(options.broadHosts, Math.max(options.minHosts, Math.ceil(options.minShare * networkHosts)));
+}
 
 /** Responders many hosts call: responder → its first callers. */
 export class Servers {
   readonly #callers: ReadonlyMap<string, readonly string[]>;
-  readonly #minHosts: number;
+  readonly #minCallers: number;
 
-  constructor(callers: ReadonlyMap<string, readonly string[]>, minHosts: number) {
+  constructor(callers: ReadonlyMap<string, readonly string[]>, minCallers: number) {
     this.#callers = callers;
-    this.#minHosts = minHosts;
+    this.#minCallers = minCallers;
   }
 
-  /** Whether `minHosts` hosts other than `host` call `responder`. */
+  /** Whether `minCallers` hosts other than `host` call `responder`. */
   serves(responder: string, host: string): boolean {
     const callers = this.#callers.get(responder);
-    if (callers === undefined || callers.length < this.#minHosts) return false;
+    if (callers === undefined || callers.length < this.#minCallers) return false;
     let others = 0;
     for (const caller of callers) if (caller !== host) others += 1;
-    return others >= this.#minHosts;
+    return others >= this.#minCallers;
   }
 }
 
@@ -125,16 +132,17 @@ export function reachProfile(
   callersOfAny: ReadonlyMap<string, readonly string[]>,
   callerDays: (op: string, responder: string, caller: string) => [asked: number, used: number],
   hostDays: readonly HostDay[],
-  options: { minHosts: number; habitDays: number },
+  options: { minHosts: number; minShare: number; broadHosts: number; habitDays: number; networkHosts: number },
   exempt: (op: string, host: string, group: string) => boolean,
 ): { entries: ReachEntry[]; sweeps: ReachSweepEntry[]; habitual: [op: string, host: string][]; servers: ServerEntry[] } {
   const { habitDays } = options;
   const off = { entries: [], sweeps: [], habitual: [], servers: [] };
   const serverList: ServerEntry[] = [];
-  for (const [responder, who] of callersOfAny) if (who.length >= options.minHosts) serverList.push([responder, [...who]]);
+  const minCallers = serverCallers(options, options.networkHosts);
+  for (const [responder, who] of callersOfAny) if (who.length >= minCallers) serverList.push([responder, who.slice(0, minCallers + 1)]);
   if (serverList.length > REACH_SERVERS_TRACKED) return off;
   serverList.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-  const servers = new Servers(new Map(serverList), options.minHosts);
+  const servers = new Servers(new Map(serverList), minCallers);
   const entries: ReachEntry[] = [];
   const reaches = new Map<string, ReachOf>();
   const byOp = new Map<string, HostDay[]>();

@@ -5,7 +5,7 @@
  */
 import { ANY_GROUP, type ProfileEntry, type RoutineProfile } from './routine.js';
 import { FANOUT_TARGETS_TRACKED, SWEEP_MIN_TARGETS } from './fanout.js';
-import { barFor, ownResponders, reachesSweep, reachOf, Servers, type ReachOf } from './reach.js';
+import { barFor, ownResponders, reachesSweep, reachOf, serverCallers, Servers, type ReachOf } from './reach.js';
 import type { Technique } from './techniques.js';
 
 const DAY = 86_400;
@@ -61,7 +61,7 @@ export class RoutineIndex {
       for (const who of [...hosts, ...groups]) this.#sweepRoutine.add(`${op}\u0000${who}`);
       for (const responder of services) this.#services.add(`${op}\u0000${responder}`);
     }
-    const servers = new Servers(new Map(profile.reachServers ?? []), profile.minHosts);
+    const servers = new Servers(new Map(profile.reachServers ?? []), serverCallers(profile, profile.groups.reduce((sum, group) => sum + group[1], 0)));
     for (const entry of profile.reach ?? []) this.#reach.set(entry[0], reachOf(entry, servers));
     for (const [op, host, day, own, othersReach, othersMost] of profile.reachSweeps ?? []) this.#reachSweeps.set(`${op}\u0000${host}\u0000${day}`, [own, othersReach, othersMost]);
     for (const entry of profile.values) this.#values.set(`${entry[0]}`, entry);

@@ -84,9 +84,13 @@ void test('reach: the DCs everyone calls, and the file servers a script asks eve
   // host reached (two days are no habit), so its days are sweeps: the price of a young habit.
   const young = new RoutineIndex(network({ scriptDays: 2 }).profile());
   assert.deepEqual(young.profile.reachSweeps?.map((s) => s[2] - Math.floor(T0 / DAY)), [0, 1]);
-  // Once a third caller asks them for anything, they are servers: nobody's own.
+  // Once a quarter of the network's active hosts (5 of 20, the script left out) call one for anything,
+  // it is a server: nobody's own. Four callers are not enough.
+  const four = network({ scriptDays: 2 });
+  for (const host of ['10.6.0.12', '10.7.0.12', '10.9.0.12']) four.observe(T0 + 4 * DAY, host, 'ws', 'srvsvc', 'NetrShareGetInfo', FILE_SERVERS[0]);
+  assert.deepEqual(four.profile().reachSweeps?.map((s) => s[2] - Math.floor(T0 / DAY)), [0, 1]);
   const served = network({ scriptDays: 2 });
-  for (const host of ['10.6.0.12', '10.7.0.12', '10.9.0.12']) served.observe(T0 + 4 * DAY, host, 'ws', 'srvsvc', 'NetrShareGetInfo', FILE_SERVERS[0]);
+  for (const host of ['10.6.0.12', '10.7.0.12', '10.9.0.12', '10.5.0.13']) served.observe(T0 + 4 * DAY, host, 'ws', 'srvsvc', 'NetrShareGetInfo', FILE_SERVERS[0]);
   assert.deepEqual(served.profile().reachSweeps?.map((s) => s[2] - Math.floor(T0 / DAY)), []);
 });
 
