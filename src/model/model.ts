@@ -92,6 +92,8 @@ export interface RoutineProfileDocument {
   values: [string, string, number, number, number, number, number][];
   techniques: [string, string, number, number, number, number, number][];
   groups: [string, number, number][];
+  /** [group, distinct days any host of it originated anything] (absent in older models) */
+  groupDays?: [string, number][];
   /** [discovery operation, distinct responders in a day from which it is a sweep, hosts and groups for which sweeping it is routine, services (responders many hosts ask)] */
   fanout?: [string, number, string[], string[], string[]][];
   /** [operation, originating host, day number, distinct responders]: sweeps seen in training */
@@ -387,7 +389,14 @@ function validateRoutine(routine: Record<string, Json>): void {
     asCount(hosts, `routine.groups[${i}][1]`);
     asCount(habit, `routine.groups[${i}][2]`);
   });
-  // Fan-out members arrived later: optional, validated when present.
+  // Fan-out and group days arrived later: optional, validated when present.
+  if (routine.groupDays !== undefined) {
+    asArray(routine.groupDays, 'routine.groupDays').forEach((entry, i) => {
+      const [group, days] = asArray(entry, `routine.groupDays[${i}]`, 2);
+      asString(group, `routine.groupDays[${i}][0]`);
+      asCount(days, `routine.groupDays[${i}][1]`);
+    });
+  }
   if (routine.fanout !== undefined) {
     asArray(routine.fanout, 'routine.fanout').forEach((entry, i) => {
       const [op, threshold, hosts, groups, services] = asArray(entry, `routine.fanout[${i}]`, 5);

@@ -342,6 +342,11 @@ export class RoutineStats {
         return [group, hosts.size, habit];
       })
       .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    const groupDays = groups.map(([group]): [string, number] => {
+      const active = new Set<number>();
+      for (const days of (this.#groups.get(group) as Map<HostKey, Days>).values()) for (const day of dayList(days)) active.add(day);
+      return [group, active.size];
+    });
     const { maxEntries: _e, maxGroupHosts: _g, ...thresholds } = this.options;
     const fanout = this.#fanout.profile(this.#groupHosts);
     return {
@@ -351,6 +356,7 @@ export class RoutineStats {
       values: values.sort(byKey),
       techniques: techniques.sort(byKey),
       groups,
+      groupDays,
       fanout: fanout.thresholds,
       sweeps: fanout.sweeps,
     };
@@ -408,6 +414,8 @@ export interface RoutineProfile extends Omit<RoutineOptions, 'maxEntries' | 'max
   techniques: ProfileEntry[];
   /** [group, active hosts, most days one host of it was active] */
   groups: [group: string, hosts: number, habitDays: number][];
+  /** [group, distinct days any host of it originated anything] (absent in older models). */
+  groupDays?: [group: string, days: number][];
   /** Per discovery operation, the distinct responders in a day from which a host-day is a sweep (absent in older models). */
   fanout?: FanoutEntry[];
   /** Sweeps seen in training (absent in older models). */
