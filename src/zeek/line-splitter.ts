@@ -110,7 +110,9 @@ export class LineSplitter {
   }
 
   #resetLine(nextStart: number): void {
-    this.#pending = [];
+    // A new array only after a held line: most lines never hold a piece (one array a line was
+    // the splitter's whole allocation).
+    if (this.#pending.length > 0) this.#pending = [];
     this.#pendingLength = 0;
     this.#overlong = false;
     this.#lineStart = nextStart;
