@@ -98,6 +98,12 @@ export interface RoutineProfileDocument {
   fanout?: [string, number, string[], string[], string[]][];
   /** [operation, originating host, day number, distinct responders]: sweeps seen in training */
   sweeps?: [string, string, number, number][];
+  /** [discovery operation, [responder, its only caller or ''][], [host, most own responders in a day][]] (src/score/reach.ts) */
+  reach?: [string, [string, string][], [string, number][]][];
+  /** [operation, originating host, day number, own responders, responders others ask, most own responders of another host]: relative sweeps seen in training */
+  reachSweeps?: [string, string, number, number, number, number][];
+  /** [responder, its first callers]: responders many hosts call (src/score/reach.ts) */
+  reachServers?: [string, string[]][];
 }
 
 /** A time as the caller may have it: Date, ISO string, or Zeek epoch seconds. */
@@ -414,6 +420,38 @@ function validateRoutine(routine: Record<string, Json>): void {
       asString(host, `routine.sweeps[${i}][1]`);
       if (typeof day !== 'number' || !Number.isInteger(day)) fail(`routine.sweeps[${i}][2]`, 'expected a day number');
       asCount(targets, `routine.sweeps[${i}][3]`);
+    });
+  }
+  if (routine.reach !== undefined) {
+    asArray(routine.reach, 'routine.reach').forEach((entry, i) => {
+      const [op, responders, most] = asArray(entry, `routine.reach[${i}]`, 3);
+      asString(op, `routine.reach[${i}][0]`);
+      asArray(responders, `routine.reach[${i}][1]`).forEach((pair, j) => {
+        const [responder, caller] = asArray(pair, `routine.reach[${i}][1][${j}]`, 2);
+        asString(responder, `routine.reach[${i}][1][${j}][0]`);
+        asString(caller, `routine.reach[${i}][1][${j}][1]`);
+      });
+      asArray(most, `routine.reach[${i}][2]`).forEach((pair, j) => {
+        const [host, own] = asArray(pair, `routine.reach[${i}][2][${j}]`, 2);
+        asString(host, `routine.reach[${i}][2][${j}][0]`);
+        asCount(own, `routine.reach[${i}][2][${j}][1]`);
+      });
+    });
+  }
+  if (routine.reachServers !== undefined) {
+    asArray(routine.reachServers, 'routine.reachServers').forEach((entry, i) => {
+      const [responder, callers] = asArray(entry, `routine.reachServers[${i}]`, 2);
+      asString(responder, `routine.reachServers[${i}][0]`);
+      asArray(callers, `routine.reachServers[${i}][1]`).forEach((who, j) => asString(who, `routine.reachServers[${i}][1][${j}]`));
+    });
+  }
+  if (routine.reachSweeps !== undefined) {
+    asArray(routine.reachSweeps, 'routine.reachSweeps').forEach((entry, i) => {
+      const [op, host, day, ...counts] = asArray(entry, `routine.reachSweeps[${i}]`, 6);
+      asString(op, `routine.reachSweeps[${i}][0]`);
+      asString(host, `routine.reachSweeps[${i}][1]`);
+      if (typeof day !== 'number' || !Number.isInteger(day)) fail(`routine.reachSweeps[${i}][2]`, 'expected a day number');
+      counts.forEach((count, j) => asCount(count, `routine.reachSweeps[${i}][${j + 3}]`));
     });
   }
 }

@@ -98,7 +98,8 @@ export class RecordEvaluator {
       const target = record.respHost !== null && !routine.isService(op, record.respHost) ? record.respHost : null;
       const live = this.#fanout?.count(op, record.origHost, record.ts, target) ?? 0;
       if (!verdict.anomalous) {
-        const sweep = routine.sweep(record.operation, record.origHost, context.origGroup, record.ts, verdict.technique, live);
+        const responders = this.#fanout?.responders(op, record.origHost);
+        const sweep = routine.sweep(record.operation, record.origHost, context.origGroup, record.ts, verdict.technique, live, live > 0 ? responders : undefined);
         if (sweep.flagged) verdict = { ...verdict, anomalous: true, reason: sweep.reason };
       }
     }

@@ -5,6 +5,7 @@
  */
 import { ANY_GROUP, type ProfileEntry, type RoutineProfile } from './routine.js';
 import { FANOUT_TARGETS_TRACKED, SWEEP_MIN_TARGETS } from './fanout.js';
+import { barFor, ownResponders, reachesSweep, reachOf, serverCallers, Servers, type ReachOf } from './reach.js';
 import type { Technique } from './techniques.js';
 
 const DAY = 86_400;
@@ -47,6 +48,10 @@ export class RoutineIndex {
   readonly #sweepRoutine = new Set<string>();
   /** `op\0responder` of services (many hosts ask them): not counted as sweep targets. */
   readonly #services = new Set<string>();
+  /** Per operation of small reach, whom it reaches (reach.ts). */
+  readonly #reach = new Map<string, ReachOf>();
+  /** `op\0host\0day` → [own, othersReach, othersMost], for the relative sweeps seen in training. */
+  readonly #reachSweeps = new Map<string, [number, number, number]>();
 
   constructor(profile: RoutineProfile) {
     this.profile = profile;
@@ -56,6 +61,9 @@ export class RoutineIndex {
       for (const who of [...hosts, ...groups]) this.#sweepRoutine.add(`${op}\u0000${who}`);
       for (const responder of services) this.#services.add(`${op}\u0000${responder}`);
     }
+    const servers = new Servers(new Map(profile.reachServers ?? []), serverCallers(profile, profile.groups.reduce((sum, group) => sum + group[1], 0)));
+    for (const entry of profile.reach ?? []) this.#reach.set(entry[0], reachOf(entry, servers));
+    for (const [op, host, day, own, othersReach, othersMost] of profile.reachSweeps ?? []) this.#reachSweeps.set(`${op}\u0000${host}\u0000${day}`, [own, othersReach, othersMost]);
     for (const entry of profile.values) this.#values.set(`${entry[0]}`, entry);
     for (const entry of profile.techniques) this.#techniques.set(`${entry[0]}\u0000${entry[1]}`, entry);
     for (const group of profile.groups) this.#groups.set(group[0], group);
@@ -224,19 +232,39 @@ export class RoutineIndex {
 
   /**
    * Whether a discovery record belongs to a sweep: its host-day was one in training, or
-   * `liveTargets` (distinct responders so far that day, FanoutTracker) reaches the threshold.
+   * `liveTargets` (distinct responders so far that day, FanoutTracker) reaches the threshold, or
+   * `liveResponders` (those responders, when known) reach more of the network than its other
+   * hosts do (reach.ts).
    */
-  sweep(operation: string, origHost: string, origGroup: string, ts: number, technique: Technique, liveTargets = 0): RoutineVerdict {
+  sweep(operation: string, origHost: string, origGroup: string, ts: number, technique: Technique, liveTargets = 0, liveResponders?: ReadonlySet<string>): RoutineVerdict {
     const op = operation.toLowerCase();
     const day = Math.floor(ts / DAY);
-    const trained = this.#sweeps.get(`${op}\u0000${origHost}\u0000${day}`) ?? 0;
+    const id = `${op}\u0000${origHost}\u0000${day}`;
+    const trained = this.#sweeps.get(id) ?? 0;
     const threshold = this.fanoutThreshold(op);
     const routine = this.#sweepRoutine.has(`${op}\u0000${origHost}`) || this.#sweepRoutine.has(`${op}\u0000${origGroup}`);
     const targets = Math.max(trained, liveTargets >= threshold && !routine ? liveTargets : 0);
-    if (targets === 0) return NOT_FLAGGED;
+    const date = isoDay(day * DAY).slice(0, 10);
+    if (targets > 0) {
+      return {
+        flagged: true,
+        reason: `${technique.id} ${technique.label}: ${operation} from ${origHost} to ${targets}${targets >= FANOUT_TARGETS_TRACKED ? '+' : ''} distinct hosts on ${date}, a sweep (from ${threshold} on this network; routine enumeration reaches a few)`,
+      };
+    }
+    let relative = this.#reachSweeps.get(id);
+    const reach = this.#reach.get(op);
+    if (relative === undefined && !routine && reach !== undefined && liveResponders !== undefined && liveResponders.size < FANOUT_TARGETS_TRACKED) {
+      const own = ownResponders(reach, origHost, liveResponders);
+      const bar = barFor(reach, origHost);
+      if (reachesSweep(own, bar)) relative = [own, bar.othersReach, bar.othersMost];
+    }
+    if (relative === undefined) return NOT_FLAGGED;
+    const [own, othersReach, othersMost] = relative;
     return {
       flagged: true,
-      reason: `${technique.id} ${technique.label}: ${operation} from ${origHost} to ${targets}${targets >= FANOUT_TARGETS_TRACKED ? '+' : ''} distinct hosts on ${isoDay(day * DAY).slice(0, 10)}, a sweep (from ${threshold} on this network; routine enumeration reaches a few)`,
+      reason:
+        `${technique.id} ${technique.label}: ${operation} from ${origHost} to ${own} hosts on ${date} that no other host asks, a sweep on this network ` +
+        `(other hosts ask ${othersReach} ${othersReach === 1 ? 'host' : 'hosts'} in all; no other host reached more than ${othersMost} of its own in a day)`,
     };
   }
 

@@ -31,7 +31,8 @@
  * Fan-out (fanout.ts): a discovery sweep touches many responders in a short time; routine
  * enumeration touches a few. A host-day reaching SWEEP_MIN_TARGETS and SWEEP_FACTOR times the
  * network's median (or half the hosts of a small network) is a sweep, unless the same host sweeps
- * on `habitDays` days (an inventory server) or `minHosts` hosts of its group do.
+ * on `habitDays` days (an inventory server) or `minHosts` hosts of its group do. On a network too
+ * small for that count, reach.ts judges a host-day by whom it reaches: hosts nobody else asks.
  *
  * Memory is bounded: at most `maxEntries` (what × group) entries, each tracking at most
  * BROAD_HOSTS_TRACKED hosts with at most DAYS_PER_HOST days each, and at most `maxGroupHosts`
@@ -42,6 +43,7 @@
  */
 import type { RoutineProfileDocument } from '../model/index.js';
 import { FanoutStats, type FanoutEntry, type FanoutJson, type SweepEntry } from './fanout.js';
+import type { ReachEntry, ReachSweepEntry, ServerEntry } from './reach.js';
 import { dayCount, dayList, daysFrom, daysOf, hostKey, hostText, withDay, type Days, type HostKey } from './host-days.js';
 import { techniqueFor } from './techniques.js';
 
@@ -175,6 +177,7 @@ export class RoutineStats {
     this.#touchGroup(origGroup, host, day);
     this.#touch(valueKey(endpoint), ANY_GROUP, host, day, ts);
     this.#touch(operationKey(endpoint, operation), ANY_GROUP, host, day, ts);
+    if (respHost !== null) this.#fanout.observeCall(origHost, respHost);
     if (operation !== null) {
       const technique = techniqueFor(operation);
       if (technique === undefined) return;
@@ -359,6 +362,9 @@ export class RoutineStats {
       groupDays,
       fanout: fanout.thresholds,
       sweeps: fanout.sweeps,
+      reach: fanout.reach,
+      reachSweeps: fanout.reachSweeps,
+      reachServers: fanout.reachServers,
     };
   }
 
@@ -420,6 +426,12 @@ export interface RoutineProfile extends Omit<RoutineOptions, 'maxEntries' | 'max
   fanout?: FanoutEntry[];
   /** Sweeps seen in training (absent in older models). */
   sweeps?: SweepEntry[];
+  /** Per discovery operation of small reach, whom it reaches (reach.ts; absent in older models). */
+  reach?: ReachEntry[];
+  /** Sweeps seen in training by the relative test (reach.ts; absent in older models). */
+  reachSweeps?: ReachSweepEntry[];
+  /** Responders many hosts call, with their first callers, for the relative test (absent in older models). */
+  reachServers?: ServerEntry[];
 }
 
 /** Routine thresholds from the `[scoring]` section. */
