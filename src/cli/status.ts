@@ -5,7 +5,9 @@
 import { stat } from 'node:fs/promises';
 import { DEFAULT_CONFIG_PATH, loadConfigFile } from '../config/index.js';
 import { EXIT } from '../errors.js';
+import { ModelStore } from '../daemon/model-store.js';
 import { loadProgress } from '../daemon/progress.js';
+import { baselineOf, type BaselineSummary } from '../score/index.js';
 import { readStatus } from '../daemon/status-file.js';
 import { isProcessAlive } from '../state/index.js';
 import { parseCommandArgs, runCommand } from './_common.js';
@@ -27,6 +29,14 @@ function age(iso: string | null): string {
   if (seconds < 7200) return `${Math.round(seconds / 60)}m`;
   if (seconds < 172800) return `${Math.round(seconds / 3600)}h`;
   return `${Math.round(seconds / 86400)}d`;
+}
+
+function describeBaseline(b: BaselineSummary | null): string {
+  if (b === null) return '- (the model has no routine statistics by group)';
+  const days = `${b.observedDays} ${b.observedDays === 1 ? 'day' : 'days'} of routine statistics`;
+  if (b.thinGroups.length === 0) return `${days}, every one of ${b.groups} groups seen on ${b.habitDays} days or more`;
+  const shown = b.thinGroups.slice(0, 6).join(', ') + (b.thinGroups.length > 6 ? `, +${b.thinGroups.length - 6}` : '');
+  return `${days}; thin for ${b.thinGroups.length} of ${b.groups} groups (seen on fewer than ${b.habitDays} days: their never-seen documented calls are held back): ${shown}`;
 }
 
 export async function run(args: string[]): Promise<number> {
@@ -60,13 +70,21 @@ export async function run(args: string[]): Promise<number> {
       }),
     );
     const running = status !== null && isProcessAlive(status.pid);
+    const modelId = status?.modelId ?? progress.modelId;
+    // The model's routine statistics: how many days they cover, which groups are still thin.
+    const store = new ModelStore(stateDirectory);
+    const baseline: BaselineSummary | null = await (modelId === null ? store.current() : store.load(modelId)).then(
+      (m) => baselineOf(m?.routine),
+      () => null,
+    );
     const report = {
       state_directory: stateDirectory,
       running,
       pid: status?.pid ?? null,
-      model: status?.modelId ?? progress.modelId,
+      model: modelId,
       model_age: age(status?.modelCreatedAt ?? null),
       window_rows: status?.windowRows ?? null,
+      baseline,
       records: progress.records,
       anomalies: progress.anomalies,
       suppressed: progress.suppressed,
@@ -86,6 +104,7 @@ export async function run(args: string[]): Promise<number> {
       `state        ${stateDirectory} (${running ? `running, pid ${report.pid}` : 'not running'})`,
       `model        ${report.model ?? 'none (learning)'}, age ${report.model_age}`,
       `window       ${report.window_rows ?? '-'} rows`,
+      `baseline     ${describeBaseline(baseline)}`,
       `totals       ${report.records} records, ${report.anomalies} anomalies, ${report.suppressed} suppressed, ${report.parse_errors} bad lines`,
       `checkpoint   ${report.checkpoint_saved ?? 'never'}`,
       `catch-up     ${

@@ -18,7 +18,7 @@ export { Retrainer } from './retrainer.js';
 export type { Fitted, FitPlan, RetrainerOptions, TrainingScoring } from './retrainer.js';
 export { RoutineStats, routineOptionsFrom, DEFAULT_ROUTINE_OPTIONS, ANY_GROUP } from './routine.js';
 export type { RoutineOptions, RoutineProfile, RoutineStatsJson } from './routine.js';
-export { RoutineIndex } from './routine-index.js';
+export { baselineOf, RoutineIndex, type BaselineSummary } from './routine-index.js';
 export type { RoutineVerdict } from './routine-index.js';
 export { FanoutStats, FanoutTracker } from './fanout.js';
 export type { FanoutPairJson } from './fanout.js';

@@ -28,6 +28,22 @@ const NOT_FLAGGED: RoutineVerdict = { flagged: false, reason: '' };
 const UNNAMED_ENDPOINT = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const UNNAMED_OPERATION = /^unknown-\d+$/i;
 
+/** How far the routine statistics of a model reach: what `status` shows. */
+export interface BaselineSummary {
+  observedDays: number;
+  habitDays: number;
+  groups: number;
+  /** Groups active on fewer than `habitDays` days: their never-seen documented calls are held back. */
+  thinGroups: string[];
+}
+
+/** The baseline of a model's routine profile; null for a model without group days. */
+export function baselineOf(profile: Pick<RoutineProfile, 'observedDays' | 'habitDays' | 'groupDays'> | null | undefined): BaselineSummary | null {
+  if (profile === null || profile === undefined || profile.groupDays === undefined) return null;
+  const thinGroups = profile.groupDays.filter(([, days]) => days < profile.habitDays).map(([group]) => group);
+  return { observedDays: profile.observedDays, habitDays: profile.habitDays, groups: profile.groupDays.length, thinGroups };
+}
+
 /** A profile indexed for scoring. */
 export class RoutineIndex {
   readonly profile: RoutineProfile;
