@@ -112,8 +112,10 @@ const DAY_SECONDS = 86_400;
  * `train`: the file's sample, and its routine/vetting observations with repeats folded. What
  * TrainingSetBuilder counts per record (routine.ts RoutineStats.observe, vetting.ts observe)
  * depends only on (orig host, UTC day, endpoint, operation; plus the responder for discovery
- * operations, whose fan-out it counts) and the earliest ts of each, so one
- * record per distinct tuple, carrying that ts, gives the same statistics (short of the tables'
+ * operations, whose fan-out it counts) and the earliest ts of each, and on which (orig host,
+ * responder) pairs occur (who calls a responder at all, src/score/reach.ts), so one record per
+ * distinct tuple, carrying that ts, plus any record with a pair not seen yet (its tuple already
+ * counted, it changes nothing else), gives the same statistics (short of the tables'
  * overflow limits, where the order of arrivals decides what is evicted); a record without an
  * orig host counts for nothing and is left out. Tuples are folded within one chunk, whose limits
  * depend only on the file's bytes, so the observations do not depend on the thread count either.
@@ -126,6 +128,8 @@ function trainConsumer(sample: TrainSample): Consumer {
   // pair) → place in `observed`. Endpoints and operations are interned by the decoder, so their
   // lookups reuse cached hashes.
   let byHost = new Map<string, Map<number, number>>();
+  // host → the responders it called in this chunk.
+  let calledBy = new Map<string, Set<string>>();
   // Discovery operations are folded per responder too: the routine statistics count their fan-out.
   let discovery = new Map<string, number>();
   let pairs = new Map<string | null, Map<string | null, number>>();
@@ -159,6 +163,12 @@ function trainConsumer(sample: TrainSample): Consumer {
       const at = seen.get(key);
       if (at === undefined) seen.set(key, observed.add(record, line));
       else observed.lowerTs(at, record.ts);
+      if (record.respHost === null) return;
+      let called = calledBy.get(host);
+      if (called === undefined) calledBy.set(host, (called = new Set<string>()));
+      if (called.has(record.respHost)) return;
+      called.add(record.respHost);
+      if (at !== undefined) observed.add(record, line);
     },
     drain(chunk) {
       const transfer: ArrayBuffer[] = [];
@@ -171,6 +181,7 @@ function trainConsumer(sample: TrainSample): Consumer {
         transfer.push(...batchTransferList(chunk.observed));
       }
       byHost = new Map();
+      calledBy = new Map();
       discovery = new Map();
       pairs = new Map();
       pairCount = 0;

@@ -92,10 +92,18 @@ export interface RoutineProfileDocument {
   values: [string, string, number, number, number, number, number][];
   techniques: [string, string, number, number, number, number, number][];
   groups: [string, number, number][];
+  /** [group, distinct days any host of it originated anything] (absent in older models) */
+  groupDays?: [string, number][];
   /** [discovery operation, distinct responders in a day from which it is a sweep, hosts and groups for which sweeping it is routine, services (responders many hosts ask)] */
   fanout?: [string, number, string[], string[], string[]][];
   /** [operation, originating host, day number, distinct responders]: sweeps seen in training */
   sweeps?: [string, string, number, number][];
+  /** [discovery operation, [responder, its only caller or ''][], [host, most own responders in a day][]] (src/score/reach.ts) */
+  reach?: [string, [string, string][], [string, number][]][];
+  /** [operation, originating host, day number, own responders, responders others ask, most own responders of another host]: relative sweeps seen in training */
+  reachSweeps?: [string, string, number, number, number, number][];
+  /** [responder, its first callers]: responders many hosts call (src/score/reach.ts) */
+  reachServers?: [string, string[]][];
 }
 
 /** A time as the caller may have it: Date, ISO string, or Zeek epoch seconds. */
@@ -387,7 +395,14 @@ function validateRoutine(routine: Record<string, Json>): void {
     asCount(hosts, `routine.groups[${i}][1]`);
     asCount(habit, `routine.groups[${i}][2]`);
   });
-  // Fan-out members arrived later: optional, validated when present.
+  // Fan-out and group days arrived later: optional, validated when present.
+  if (routine.groupDays !== undefined) {
+    asArray(routine.groupDays, 'routine.groupDays').forEach((entry, i) => {
+      const [group, days] = asArray(entry, `routine.groupDays[${i}]`, 2);
+      asString(group, `routine.groupDays[${i}][0]`);
+      asCount(days, `routine.groupDays[${i}][1]`);
+    });
+  }
   if (routine.fanout !== undefined) {
     asArray(routine.fanout, 'routine.fanout').forEach((entry, i) => {
       const [op, threshold, hosts, groups, services] = asArray(entry, `routine.fanout[${i}]`, 5);
@@ -405,6 +420,38 @@ function validateRoutine(routine: Record<string, Json>): void {
       asString(host, `routine.sweeps[${i}][1]`);
       if (typeof day !== 'number' || !Number.isInteger(day)) fail(`routine.sweeps[${i}][2]`, 'expected a day number');
       asCount(targets, `routine.sweeps[${i}][3]`);
+    });
+  }
+  if (routine.reach !== undefined) {
+    asArray(routine.reach, 'routine.reach').forEach((entry, i) => {
+      const [op, responders, most] = asArray(entry, `routine.reach[${i}]`, 3);
+      asString(op, `routine.reach[${i}][0]`);
+      asArray(responders, `routine.reach[${i}][1]`).forEach((pair, j) => {
+        const [responder, caller] = asArray(pair, `routine.reach[${i}][1][${j}]`, 2);
+        asString(responder, `routine.reach[${i}][1][${j}][0]`);
+        asString(caller, `routine.reach[${i}][1][${j}][1]`);
+      });
+      asArray(most, `routine.reach[${i}][2]`).forEach((pair, j) => {
+        const [host, own] = asArray(pair, `routine.reach[${i}][2][${j}]`, 2);
+        asString(host, `routine.reach[${i}][2][${j}][0]`);
+        asCount(own, `routine.reach[${i}][2][${j}][1]`);
+      });
+    });
+  }
+  if (routine.reachServers !== undefined) {
+    asArray(routine.reachServers, 'routine.reachServers').forEach((entry, i) => {
+      const [responder, callers] = asArray(entry, `routine.reachServers[${i}]`, 2);
+      asString(responder, `routine.reachServers[${i}][0]`);
+      asArray(callers, `routine.reachServers[${i}][1]`).forEach((who, j) => asString(who, `routine.reachServers[${i}][1][${j}]`));
+    });
+  }
+  if (routine.reachSweeps !== undefined) {
+    asArray(routine.reachSweeps, 'routine.reachSweeps').forEach((entry, i) => {
+      const [op, host, day, ...counts] = asArray(entry, `routine.reachSweeps[${i}]`, 6);
+      asString(op, `routine.reachSweeps[${i}][0]`);
+      asString(host, `routine.reachSweeps[${i}][1]`);
+      if (typeof day !== 'number' || !Number.isInteger(day)) fail(`routine.reachSweeps[${i}][2]`, 'expected a day number');
+      counts.forEach((count, j) => asCount(count, `routine.reachSweeps[${i}][${j + 3}]`));
     });
   }
 }

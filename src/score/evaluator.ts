@@ -14,7 +14,7 @@ import { Scorer, type ScoringRule, type Verdict } from './scorer.js';
 
 const CONTEXT_FEATURES = ['orig_ip_group', 'resp_ip_group', 'time_of_day_bin'] as const;
 
-/** One record's outcome. `row` and `context` are reused between calls: copy to keep them. */
+/** One record's outcome. It (with its `row` and `context`) is reused between calls: copy what you keep. */
 export interface Evaluation {
   row: string[];
   context: RecordContext;
@@ -66,6 +66,8 @@ export class RecordEvaluator {
   readonly #contextRow: string[];
   readonly #context: RecordContext = { origGroup: '', respGroup: '', timeBin: '' };
   readonly #fanout: FanoutTracker | null;
+  /** Returned by every call (one object a record was 48 bytes of a hunt worker's allocation). */
+  readonly #evaluation: Evaluation;
 
   constructor(options: EvaluatorOptions) {
     this.extractor = new FeatureExtractor(options.features);
@@ -78,6 +80,7 @@ export class RecordEvaluator {
     this.#row = new Array<string>(this.extractor.names.length).fill('');
     this.#contextRow = new Array<string>(CONTEXT_FEATURES.length).fill('');
     this.#fanout = options.fanout ?? (options.followFanout === true ? new FanoutTracker() : null);
+    this.#evaluation = { row: this.#row, context: this.#context, verdict: undefined as unknown as Verdict, suppressedBy: undefined };
   }
 
   get model(): KModesModel {
@@ -95,7 +98,8 @@ export class RecordEvaluator {
       const target = record.respHost !== null && !routine.isService(op, record.respHost) ? record.respHost : null;
       const live = this.#fanout?.count(op, record.origHost, record.ts, target) ?? 0;
       if (!verdict.anomalous) {
-        const sweep = routine.sweep(record.operation, record.origHost, context.origGroup, record.ts, verdict.technique, live);
+        const responders = this.#fanout?.responders(op, record.origHost);
+        const sweep = routine.sweep(record.operation, record.origHost, context.origGroup, record.ts, verdict.technique, live, live > 0 ? responders : undefined);
         if (sweep.flagged) verdict = { ...verdict, anomalous: true, reason: sweep.reason };
       }
     }
@@ -107,7 +111,12 @@ export class RecordEvaluator {
         this.#nowMs(),
       );
     }
-    return { row, context, verdict, suppressedBy };
+    const evaluation = this.#evaluation;
+    evaluation.row = row;
+    evaluation.context = context;
+    evaluation.verdict = verdict;
+    evaluation.suppressedBy = suppressedBy;
+    return evaluation;
   }
 
   #contextOf(record: DceRpcRecord, row: string[]): RecordContext {

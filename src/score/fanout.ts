@@ -9,8 +9,13 @@
  *
  * Memory is bounded: MAX_FANOUT_HOSTS (operation, host) pairs, FANOUT_TARGETS_TRACKED responders
  * each, MAX_SWEEP_CANDIDATES candidates, MAX_RESPONDERS (operation, responder) pairs; past a bound
- * new pairs are not counted (a sweep may be missed, nothing is flagged for it).
+ * new pairs are not counted (a sweep may be missed, nothing is flagged for it). The relative test's
+ * tables (reach.ts: host-days of 2-7 responders, callers of any call, days of use) hold at most
+ * MAX_REACH_ENTRIES each; past that the statistics drop them and the test stays off (a network
+ * that large is judged by the absolute test; off, the test can only miss).
  */
+
+import { reachProfile, REACH_MIN_OWN, type HostDay, type ReachEntry, type ReachSweepEntry, type ServerEntry } from './reach.js';
 
 /** Fewest distinct responders in a day that can be a sweep, whatever the network's habits. */
 export const SWEEP_MIN_TARGETS = 8;
@@ -35,6 +40,8 @@ export interface FanoutDay {
 export type SweepCandidate = [op: string, host: string, day: number, targets: string[], group: string];
 /** (operation, responder) pairs whose callers are counted, to tell services from sweep targets. */
 const MAX_RESPONDERS = 200_000;
+/** Entries of each of the relative test's tables (reach.ts); a network past it is judged by the absolute test only. */
+const MAX_REACH_ENTRIES = 20_000;
 const DAY = 86_400;
 
 /** [operation (lower case), sweep threshold, hosts and groups for which sweeping it is routine] */
@@ -50,12 +57,32 @@ export interface FanoutJson {
   candidates: SweepCandidate[];
   /** [op, responder, its first callers] */
   responders?: [op: string, responder: string, callers: string[]][];
+  /** [op, host, the days it asked op of anyone (at most habitDays)]; absent before it existed. */
+  useDays?: [op: string, host: string, days: number[]][];
+  /** [op, responder, the days its first caller asked it (at most habitDays)]; absent before it existed. */
+  firstCallerDays?: [op: string, responder: string, days: number[]][];
+  /** Finished host-days of REACH_MIN_OWN to SWEEP_MIN_TARGETS - 1 responders (reach.ts); absent before it existed. */
+  small?: SweepCandidate[];
+  /** A table of the relative test (reach.ts) overflowed: the test is off (it could only add alerts). */
+  reachOff?: boolean;
+  /** [responder, its first broadHosts + 1 callers of any call] */
+  callersOfAny?: [responder: string, callers: string[]][];
+}
+
+/** The routine thresholds fan-out uses (RoutineOptions). */
+export interface FanoutOptions {
+  minHosts: number;
+  habitDays: number;
+  minShare: number;
+  broadHosts: number;
 }
 
 /** Distinct responders per (discovery operation, host, day), over a stream of records. */
 export class FanoutStats {
   readonly #minHosts: number;
   readonly #habitDays: number;
+  readonly #minShare: number;
+  readonly #broadHosts: number;
   /** `op\0host` → responders on that pair's latest day. */
   readonly #current = new Map<string, FanoutDay>();
   /** op → host-days by distinct responders (index = min(count, FANOUT_TARGETS_TRACKED)). */
@@ -65,9 +92,21 @@ export class FanoutStats {
   /** op → responder → its first `minHosts` distinct callers: a responder many ask is a service. */
   readonly #responders = new Map<string, Map<string, string[]>>();
   #responderCount = 0;
+  /** `op\0host` → the days it asked op of anyone, at most habitDays (a habitual user, reach.ts). */
+  readonly #useDays = new Map<string, number[]>();
+  /** op → responder → the days its first caller asked it, at most habitDays (a routine partner, reach.ts). */
+  readonly #firstCallerDays = new Map<string, Map<string, number[]>>();
+  #firstCallerCount = 0;
+  /** Finished host-days of REACH_MIN_OWN to SWEEP_MIN_TARGETS - 1 responders, for reach.ts. */
+  #small: SweepCandidate[] = [];
+  #reachOff = false;
+  /** responder → its first broadHosts + 1 callers of any call (servers: many hosts call them, reach.ts). */
+  readonly #callersOfAny = new Map<string, string[]>();
 
-  constructor(options: { minHosts: number; habitDays: number }) {
+  constructor(options: FanoutOptions) {
     this.#minHosts = options.minHosts;
+    this.#minShare = options.minShare;
+    this.#broadHosts = options.broadHosts;
     this.#habitDays = options.habitDays;
   }
 
@@ -85,6 +124,7 @@ export class FanoutStats {
       current.targets = new Set();
     }
     if (current.targets.size < FANOUT_TARGETS_TRACKED) current.targets.add(respHost);
+    this.#countUse(id, day);
     let responders = this.#responders.get(op);
     if (responders === undefined) this.#responders.set(op, (responders = new Map<string, string[]>()));
     let callers = responders.get(respHost);
@@ -94,12 +134,71 @@ export class FanoutStats {
       this.#responderCount += 1;
     }
     if (callers.length < this.#minHosts && !callers.includes(host)) callers.push(host);
+    if (callers[0] === host) this.#countFirstCaller(op, respHost, day);
+  }
+
+  /** Off for good: the tables are dropped (a partial table would make servers look like workstations). */
+  #turnReachOff(): void {
+    this.#reachOff = true;
+    this.#small = [];
+    this.#useDays.clear();
+    this.#firstCallerDays.clear();
+    this.#firstCallerCount = 0;
+    this.#callersOfAny.clear();
+  }
+
+  /** The relative test's tables (reach.ts); past MAX_REACH_ENTRIES the test is off. */
+  #countUse(id: string, day: number): void {
+    if (this.#reachOff) return;
+    let useDays = this.#useDays.get(id);
+    if (useDays === undefined) {
+      if (this.#useDays.size >= MAX_REACH_ENTRIES) {
+        this.#turnReachOff();
+        return;
+      }
+      this.#useDays.set(id, (useDays = []));
+    }
+    if (useDays.length < this.#habitDays && !useDays.includes(day)) useDays.push(day);
+  }
+
+  #countFirstCaller(op: string, respHost: string, day: number): void {
+    if (this.#reachOff) return;
+    let firstDays = this.#firstCallerDays.get(op);
+    if (firstDays === undefined) this.#firstCallerDays.set(op, (firstDays = new Map<string, number[]>()));
+    let days = firstDays.get(respHost);
+    if (days === undefined) {
+      if (this.#firstCallerCount >= MAX_REACH_ENTRIES) {
+        this.#turnReachOff();
+        return;
+      }
+      firstDays.set(respHost, (days = []));
+      this.#firstCallerCount += 1;
+    }
+    if (days.length < this.#habitDays && !days.includes(day)) days.push(day);
+  }
+
+  /** Counts a call of any operation from `host` to `respHost` (who is a server, reach.ts). */
+  observeCall(host: string, respHost: string): void {
+    if (this.#reachOff) return;
+    let callers = this.#callersOfAny.get(respHost);
+    if (callers === undefined) {
+      if (this.#callersOfAny.size >= MAX_REACH_ENTRIES) {
+        this.#turnReachOff();
+        return;
+      }
+      this.#callersOfAny.set(respHost, (callers = []));
+    }
+    if (callers.length <= this.#broadHosts && !callers.includes(host)) callers.push(host);
   }
 
   #finishDay(op: string, host: string, current: FanoutDay): void {
     const count = current.targets.size;
     countHostDay(this.#histograms, op, count);
     if (count >= SWEEP_MIN_TARGETS && this.#candidates.length < MAX_SWEEP_CANDIDATES) this.#candidates.push([op, host, current.day, [...current.targets], current.group]);
+    if (count >= REACH_MIN_OWN && count < SWEEP_MIN_TARGETS && !this.#reachOff) {
+      if (this.#small.length < MAX_REACH_ENTRIES) this.#small.push([op, host, current.day, [...current.targets], current.group]);
+      else this.#turnReachOff();
+    }
   }
 
   /**
@@ -108,15 +207,17 @@ export class FanoutStats {
    * routine (a host on `habitDays` days, or `minHosts` hosts of a group), and the other sweeps.
    * Current days included. `networkHosts`: the active hosts of the network.
    */
-  profile(networkHosts: number): { thresholds: FanoutEntry[]; sweeps: SweepEntry[] } {
+  profile(networkHosts: number): { thresholds: FanoutEntry[]; sweeps: SweepEntry[]; reach: ReachEntry[]; reachSweeps: ReachSweepEntry[]; reachServers: ServerEntry[] } {
     const histograms = new Map<string, number[]>();
     for (const [op, counts] of this.#histograms) histograms.set(op, [...counts]);
     const candidates = [...this.#candidates];
+    const small: HostDay[] = [...this.#small];
     for (const [id, current] of this.#current) {
       const [op, host] = id.split('\u0000') as [string, string];
       const count = current.targets.size;
       countHostDay(histograms, op, count);
       if (count >= SWEEP_MIN_TARGETS) candidates.push([op, host, current.day, [...current.targets], current.group]);
+      else if (count >= REACH_MIN_OWN) small.push([op, host, current.day, [...current.targets], current.group]);
     }
     // Services (responders `minHosts` hosts ask, a network's DCs and file servers) are no sweep's
     // evidence: a client that asks all eight DCs has not swept anything.
@@ -156,6 +257,19 @@ export class FanoutStats {
       if (habitual(c)) entry.hosts.add(c[1]);
       if (groupRoutine(c)) entry.groups.add(c[4]);
     }
+    // The relative test (reach.ts), off when a bound was hit (it could only add alerts then).
+    const relative =
+      this.#reachOff || this.#responderCount >= MAX_RESPONDERS || candidates.length >= MAX_SWEEP_CANDIDATES
+        ? { entries: [], sweeps: [], habitual: [], servers: [] }
+        : reachProfile(this.#responders, services, this.#callersOfAny, (op, responder, caller) => [this.#firstCallerDays.get(op)?.get(responder)?.length ?? 0, this.#useDays.get(`${op}\u0000${caller}`)?.length ?? 0], [...small, ...candidates], { minHosts: this.#minHosts, minShare: this.#minShare, broadHosts: this.#broadHosts, habitDays: this.#habitDays, networkHosts }, (op, host, group) => {
+            const entry = exempt.get(op);
+            return entry !== undefined && (entry.hosts.has(host) || entry.groups.has(group));
+          });
+    for (const [op, host] of relative.habitual) {
+      let entry = exempt.get(op);
+      if (entry === undefined) exempt.set(op, (entry = { hosts: new Set(), groups: new Set() }));
+      entry.hosts.add(host);
+    }
     const fanout = thresholds.map(([op, limit]): FanoutEntry => {
       const entry = exempt.get(op);
       return [op, limit, [...(entry?.hosts ?? [])].sort(), [...(entry?.groups ?? [])].sort(), [...(services.get(op) ?? [])].sort()];
@@ -164,12 +278,23 @@ export class FanoutStats {
       .filter((c) => !habitual(c) && !groupRoutine(c))
       .map((c): SweepEntry => [c[0], c[1], c[2], unusual(c)])
       .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : a[2] - b[2]));
-    return { thresholds: fanout, sweeps };
+    const swept = new Set(sweeps.map(([op, host, day]) => `${op}\u0000${host}\u0000${day}`));
+    const reachSweeps = relative.sweeps.filter(([op, host, day]) => !swept.has(`${op}\u0000${host}\u0000${day}`));
+    return { thresholds: fanout, sweeps, reach: relative.entries, reachSweeps, reachServers: relative.servers };
   }
 
   /** Forgets host-days before day number `cutoffDay`. */
   prune(cutoffDay: number): void {
     this.#candidates = this.#candidates.filter((c) => c[2] >= cutoffDay);
+    this.#small = this.#small.filter((c) => c[2] >= cutoffDay);
+    for (const [id, days] of this.#useDays) {
+      const kept = days.filter((d) => d >= cutoffDay);
+      if (kept.length === 0) this.#useDays.delete(id);
+      else this.#useDays.set(id, kept);
+    }
+    for (const byResponder of this.#firstCallerDays.values()) {
+      for (const [responder, days] of byResponder) byResponder.set(responder, days.filter((d) => d >= cutoffDay));
+    }
     for (const [id, current] of this.#current) if (current.day < cutoffDay) this.#current.delete(id);
   }
 
@@ -182,14 +307,32 @@ export class FanoutStats {
       histograms: [...this.#histograms],
       candidates: this.#candidates,
       responders: [...this.#responders].flatMap(([op, responders]) => [...responders].map(([responder, callers]): [string, string, string[]] => [op, responder, callers])),
+      useDays: [...this.#useDays].map(([id, days]): [string, string, number[]] => {
+        const [op, host] = id.split('\u0000') as [string, string];
+        return [op, host, days];
+      }),
+      firstCallerDays: [...this.#firstCallerDays].flatMap(([op, byResponder]) => [...byResponder].map(([responder, days]): [string, string, number[]] => [op, responder, days])),
+      small: this.#small,
+      callersOfAny: [...this.#callersOfAny],
+      ...(this.#reachOff ? { reachOff: true } : {}),
     };
   }
 
-  static fromJSON(doc: FanoutJson, options: { minHosts: number; habitDays: number }): FanoutStats {
+  static fromJSON(doc: FanoutJson, options: FanoutOptions): FanoutStats {
     const stats = new FanoutStats(options);
     for (const [op, host, day, targets, group] of doc.current) stats.#current.set(`${op}\u0000${host}`, { day, targets: new Set(targets), group });
     for (const [op, counts] of doc.histograms) stats.#histograms.set(op, [...counts]);
     stats.#candidates = doc.candidates.map((c): SweepCandidate => [c[0], c[1], c[2], [...c[3]], c[4]]);
+    stats.#small = (doc.small ?? []).map((c): SweepCandidate => [c[0], c[1], c[2], [...c[3]], c[4]]);
+    stats.#reachOff = doc.reachOff === true;
+    for (const [responder, callers] of doc.callersOfAny ?? []) stats.#callersOfAny.set(responder, [...callers]);
+    for (const [op, host, days] of doc.useDays ?? []) stats.#useDays.set(`${op}\u0000${host}`, [...days]);
+    for (const [op, responder, days] of doc.firstCallerDays ?? []) {
+      let byResponder = stats.#firstCallerDays.get(op);
+      if (byResponder === undefined) stats.#firstCallerDays.set(op, (byResponder = new Map<string, number[]>()));
+      byResponder.set(responder, [...days]);
+      stats.#firstCallerCount += 1;
+    }
     for (const [op, responder, callers] of doc.responders ?? []) {
       let responders = stats.#responders.get(op);
       if (responders === undefined) stats.#responders.set(op, (responders = new Map<string, string[]>()));
@@ -262,6 +405,11 @@ export class FanoutTracker {
     const before = current.targets.size;
     if (respHost !== null && before < FANOUT_TARGETS_TRACKED && current.targets.add(respHost).size > before) this.#saved = null;
     return current.targets.size;
+  }
+
+  /** The responders counted for (op, host) on its latest day (what `count` just counted into). */
+  responders(op: string, host: string): ReadonlySet<string> | undefined {
+    return this.#pairs.get(`${op}\u0000${host}`)?.targets;
   }
 
   /**

@@ -5,6 +5,7 @@
  */
 import { ANY_GROUP, type ProfileEntry, type RoutineProfile } from './routine.js';
 import { FANOUT_TARGETS_TRACKED, SWEEP_MIN_TARGETS } from './fanout.js';
+import { barFor, ownResponders, reachesSweep, reachOf, serverCallers, Servers, type ReachOf } from './reach.js';
 import type { Technique } from './techniques.js';
 
 const DAY = 86_400;
@@ -14,6 +15,11 @@ export interface RoutineVerdict {
   flagged: boolean;
   /** Why, in words an operator can act on ('' when not flagged). */
   reason: string;
+  /**
+   * Not flagged only because the statistics know the originator's group on too few days to call
+   * a harmless documented call or a discovery operation new: what it would have said.
+   */
+  heldBack?: string;
 }
 
 const NOT_FLAGGED: RoutineVerdict = { flagged: false, reason: '' };
@@ -28,6 +34,8 @@ export class RoutineIndex {
   readonly #values = new Map<string, ProfileEntry>();
   readonly #techniques = new Map<string, ProfileEntry>();
   readonly #groups = new Map<string, [string, number, number]>();
+  /** group → distinct days it was active; null for models written before it was recorded. */
+  readonly #groupDays: Map<string, number> | null;
   /** operation → groups for which it is routine, busiest first. */
   readonly #routineFor = new Map<string, ProfileEntry[]>();
   readonly #lateAfter: number;
@@ -40,6 +48,10 @@ export class RoutineIndex {
   readonly #sweepRoutine = new Set<string>();
   /** `op\0responder` of services (many hosts ask them): not counted as sweep targets. */
   readonly #services = new Set<string>();
+  /** Per operation of small reach, whom it reaches (reach.ts). */
+  readonly #reach = new Map<string, ReachOf>();
+  /** `op\0host\0day` → [own, othersReach, othersMost], for the relative sweeps seen in training. */
+  readonly #reachSweeps = new Map<string, [number, number, number]>();
 
   constructor(profile: RoutineProfile) {
     this.profile = profile;
@@ -49,9 +61,13 @@ export class RoutineIndex {
       for (const who of [...hosts, ...groups]) this.#sweepRoutine.add(`${op}\u0000${who}`);
       for (const responder of services) this.#services.add(`${op}\u0000${responder}`);
     }
+    const servers = new Servers(new Map(profile.reachServers ?? []), serverCallers(profile, profile.groups.reduce((sum, group) => sum + group[1], 0)));
+    for (const entry of profile.reach ?? []) this.#reach.set(entry[0], reachOf(entry, servers));
+    for (const [op, host, day, own, othersReach, othersMost] of profile.reachSweeps ?? []) this.#reachSweeps.set(`${op}\u0000${host}\u0000${day}`, [own, othersReach, othersMost]);
     for (const entry of profile.values) this.#values.set(`${entry[0]}`, entry);
     for (const entry of profile.techniques) this.#techniques.set(`${entry[0]}\u0000${entry[1]}`, entry);
     for (const group of profile.groups) this.#groups.set(group[0], group);
+    this.#groupDays = profile.groupDays === undefined ? null : new Map(profile.groupDays);
     this.#lateAfter = profile.start === null ? Infinity : profile.start + profile.warmupSeconds;
     this.#minDays = Math.max(1, Math.min(profile.minDays, profile.observedDays));
     this.#population = this.#networkHosts();
@@ -76,7 +92,10 @@ export class RoutineIndex {
 
   /**
    * For a group: as for values, and a share of the group's hosts unless broadly done. A group
-   * smaller than `minHosts` (two DCs replicating) needs every one of its hosts, and at least two.
+   * smaller than `minHosts` (two DCs replicating) needs every one of its hosts. A group of one
+   * active host (a management server or the one admin the ip_groups map names on its own) is that
+   * host: its habit on `minDays` days is the group's routine. One host of a bigger group on two
+   * days stays an intruder returning.
    */
   #groupRoutine(entry: ProfileEntry): boolean {
     const p = this.profile;
@@ -85,7 +104,7 @@ export class RoutineIndex {
     // intruder would have had to be in before the daemon started (no baseline can see that).
     if (entry[4] >= 2 && !this.#late(entry)) return true;
     const groupHosts = this.#groups.get(entry[1])?.[1] ?? entry[2];
-    if (entry[2] < Math.min(p.minHosts, Math.max(2, groupHosts)) || entry[3] < this.#minDays) return false;
+    if (entry[2] < Math.min(p.minHosts, groupHosts) || entry[3] < this.#minDays) return false;
     return entry[2] >= p.broadHosts || entry[2] >= p.minShare * groupHosts;
   }
 
@@ -115,8 +134,20 @@ export class RoutineIndex {
     return this.#valueVerdict(endpoint, operation) === null;
   }
 
-  /** null when fine, else the reason. */
-  #valueVerdict(endpoint: string | null, operation: string | null): string | null {
+  /**
+   * Why the statistics are too thin to call anything `origGroup` does new (null: they are not):
+   * its hosts were active on fewer than `habitDays` days, so even its daily habits can have gone
+   * unseen. A site of a few hundred records a week shows most calls on one or two days.
+   */
+  thinBaseline(origGroup: string): string | null {
+    if (this.#groupDays === null) return null;
+    const days = this.#groupDays.get(origGroup) ?? 0;
+    if (days >= this.profile.habitDays) return null;
+    return `baseline thin: ${origGroup} active on ${days === 1 ? '1 day' : `${days} days`} of the statistics' ${this.profile.observedDays} (a habit needs ${this.profile.habitDays})`;
+  }
+
+  /** null when fine, else the reason, and whether the value is a documented call (Zeek names it). */
+  #valueVerdict(endpoint: string | null, operation: string | null): { reason: string; documented: boolean } | null {
     const ep = (endpoint ?? '-').toLowerCase();
     const namedEndpoint = endpoint !== null && !UNNAMED_ENDPOINT.test(endpoint);
     const checks: [string, string, boolean][] = [
@@ -125,12 +156,15 @@ export class RoutineIndex {
     ];
     for (const [key, label, documented] of checks) {
       const entry = this.#values.get(key);
-      if (entry === undefined) return `${label} never seen`;
+      if (entry === undefined) return { reason: `${label} never seen`, documented };
       // A documented Windows call (Zeek names it) that is no technique carries no danger of its
       // own: seen before, its rarity on a small network says nothing. Techniques are judged above.
       if (documented) continue;
       if (!this.#valueRoutine(entry) && (this.#lateOrStale(entry) || this.#weak(entry, this.#population))) {
-        return `${label} ${this.#late(entry) ? 'new since' : 'rare, first seen'} ${isoDay(entry[5])}: ${describe(entry)} (known needs ${this.profile.minHosts} hosts on ${this.#minDays} days, one host on ${this.profile.habitDays} or ${this.profile.broadHosts} hosts)`;
+        return {
+          reason: `${label} ${this.#late(entry) ? 'new since' : 'rare, first seen'} ${isoDay(entry[5])}: ${describe(entry)} (known needs ${this.profile.minHosts} hosts on ${this.#minDays} days, one host on ${this.profile.habitDays} or ${this.profile.broadHosts} hosts)`,
+          documented,
+        };
       }
     }
     return null;
@@ -147,8 +181,15 @@ export class RoutineIndex {
     return hosts;
   }
 
-  /** The verdict for one record; `technique` from the table (undefined: not a technique operation). */
+  /**
+   * The verdict for one record; `technique` from the table (undefined: not a technique operation).
+   * Where the originator's group has a thin baseline (thinBaseline), a discovery operation or a
+   * documented call is only "new" for want of days: held back, not flagged. A high-danger
+   * operation and an undocumented interface or operation are flagged all the same, saying so.
+   */
   judge(endpoint: string | null, operation: string | null, origGroup: string, technique: Technique | undefined): RoutineVerdict {
+    const thin = this.thinBaseline(origGroup);
+    let heldBack: string | undefined;
     if (technique !== undefined && technique.danger !== 'info' && operation !== null) {
       const op = operation.toLowerCase();
       const own = this.#techniques.get(`${op}\u0000${origGroup}`);
@@ -168,10 +209,15 @@ export class RoutineIndex {
           flagged = network === undefined || this.#lateOrStale(network) || this.#weak(network, this.#population);
         }
       }
-      if (flagged) return { flagged, reason: this.#techniqueReason(operation, origGroup, technique, own) };
+      if (flagged) {
+        const reason = this.#techniqueReason(operation, origGroup, technique, own);
+        return { flagged, reason: thin === null ? reason : `${reason}; ${thin}` };
+      }
     }
     const value = this.#valueVerdict(endpoint, operation);
-    return value === null ? NOT_FLAGGED : { flagged: true, reason: value };
+    if (value !== null && thin !== null && value.documented) heldBack ??= value.reason;
+    else if (value !== null) return { flagged: true, reason: thin === null ? value.reason : `${value.reason}; ${thin}` };
+    return heldBack === undefined ? NOT_FLAGGED : { flagged: false, reason: '', heldBack: `${heldBack}; ${thin as string}` };
   }
 
   /** Whether `responder` is a service for `op` (lower case): many hosts ask it, no sweep target. */
@@ -186,19 +232,39 @@ export class RoutineIndex {
 
   /**
    * Whether a discovery record belongs to a sweep: its host-day was one in training, or
-   * `liveTargets` (distinct responders so far that day, FanoutTracker) reaches the threshold.
+   * `liveTargets` (distinct responders so far that day, FanoutTracker) reaches the threshold, or
+   * `liveResponders` (those responders, when known) reach more of the network than its other
+   * hosts do (reach.ts).
    */
-  sweep(operation: string, origHost: string, origGroup: string, ts: number, technique: Technique, liveTargets = 0): RoutineVerdict {
+  sweep(operation: string, origHost: string, origGroup: string, ts: number, technique: Technique, liveTargets = 0, liveResponders?: ReadonlySet<string>): RoutineVerdict {
     const op = operation.toLowerCase();
     const day = Math.floor(ts / DAY);
-    const trained = this.#sweeps.get(`${op}\u0000${origHost}\u0000${day}`) ?? 0;
+    const id = `${op}\u0000${origHost}\u0000${day}`;
+    const trained = this.#sweeps.get(id) ?? 0;
     const threshold = this.fanoutThreshold(op);
     const routine = this.#sweepRoutine.has(`${op}\u0000${origHost}`) || this.#sweepRoutine.has(`${op}\u0000${origGroup}`);
     const targets = Math.max(trained, liveTargets >= threshold && !routine ? liveTargets : 0);
-    if (targets === 0) return NOT_FLAGGED;
+    const date = isoDay(day * DAY).slice(0, 10);
+    if (targets > 0) {
+      return {
+        flagged: true,
+        reason: `${technique.id} ${technique.label}: ${operation} from ${origHost} to ${targets}${targets >= FANOUT_TARGETS_TRACKED ? '+' : ''} distinct hosts on ${date}, a sweep (from ${threshold} on this network; routine enumeration reaches a few)`,
+      };
+    }
+    let relative = this.#reachSweeps.get(id);
+    const reach = this.#reach.get(op);
+    if (relative === undefined && !routine && reach !== undefined && liveResponders !== undefined && liveResponders.size < FANOUT_TARGETS_TRACKED) {
+      const own = ownResponders(reach, origHost, liveResponders);
+      const bar = barFor(reach, origHost);
+      if (reachesSweep(own, bar)) relative = [own, bar.othersReach, bar.othersMost];
+    }
+    if (relative === undefined) return NOT_FLAGGED;
+    const [own, othersReach, othersMost] = relative;
     return {
       flagged: true,
-      reason: `${technique.id} ${technique.label}: ${operation} from ${origHost} to ${targets}${targets >= FANOUT_TARGETS_TRACKED ? '+' : ''} distinct hosts on ${isoDay(day * DAY).slice(0, 10)}, a sweep (from ${threshold} on this network; routine enumeration reaches a few)`,
+      reason:
+        `${technique.id} ${technique.label}: ${operation} from ${origHost} to ${own} hosts on ${date} that no other host asks, a sweep on this network ` +
+        `(other hosts ask ${othersReach} ${othersReach === 1 ? 'host' : 'hosts'} in all; no other host reached more than ${othersMost} of its own in a day)`,
     };
   }
 

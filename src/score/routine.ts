@@ -31,7 +31,8 @@
  * Fan-out (fanout.ts): a discovery sweep touches many responders in a short time; routine
  * enumeration touches a few. A host-day reaching SWEEP_MIN_TARGETS and SWEEP_FACTOR times the
  * network's median (or half the hosts of a small network) is a sweep, unless the same host sweeps
- * on `habitDays` days (an inventory server) or `minHosts` hosts of its group do.
+ * on `habitDays` days (an inventory server) or `minHosts` hosts of its group do. On a network too
+ * small for that count, reach.ts judges a host-day by whom it reaches: hosts nobody else asks.
  *
  * Memory is bounded: at most `maxEntries` (what × group) entries, each tracking at most
  * BROAD_HOSTS_TRACKED hosts with at most DAYS_PER_HOST days each, and at most `maxGroupHosts`
@@ -42,6 +43,7 @@
  */
 import type { RoutineProfileDocument } from '../model/index.js';
 import { FanoutStats, type FanoutEntry, type FanoutJson, type SweepEntry } from './fanout.js';
+import type { ReachEntry, ReachSweepEntry, ServerEntry } from './reach.js';
 import { dayCount, dayList, daysFrom, daysOf, hostKey, hostText, withDay, type Days, type HostKey } from './host-days.js';
 import { techniqueFor } from './techniques.js';
 
@@ -182,6 +184,7 @@ export class RoutineStats {
     this.#touchGroup(origGroup, host, day);
     this.#touch(valueKey(endpoint), ANY_GROUP, host, day, ts);
     this.#touch(operationKey(endpoint, operation), ANY_GROUP, host, day, ts);
+    if (respHost !== null) this.#fanout.observeCall(origHost, respHost);
     if (operation !== null) {
       const technique = techniqueFor(operation);
       if (technique === undefined) return;
@@ -349,6 +352,11 @@ export class RoutineStats {
         return [group, hosts.size, habit];
       })
       .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    const groupDays = groups.map(([group]): [string, number] => {
+      const active = new Set<number>();
+      for (const days of (this.#groups.get(group) as Map<HostKey, Days>).values()) for (const day of dayList(days)) active.add(day);
+      return [group, active.size];
+    });
     const { maxEntries: _e, maxGroupHosts: _g, ...thresholds } = this.options;
     const fanout = this.#fanout.profile(this.#groupHosts);
     return {
@@ -358,8 +366,12 @@ export class RoutineStats {
       values: values.sort(byKey),
       techniques: techniques.sort(byKey),
       groups,
+      groupDays,
       fanout: fanout.thresholds,
       sweeps: fanout.sweeps,
+      reach: fanout.reach,
+      reachSweeps: fanout.reachSweeps,
+      reachServers: fanout.reachServers,
     };
   }
 
@@ -434,10 +446,18 @@ export interface RoutineProfile extends Omit<RoutineOptions, 'maxEntries' | 'max
   techniques: ProfileEntry[];
   /** [group, active hosts, most days one host of it was active] */
   groups: [group: string, hosts: number, habitDays: number][];
+  /** [group, distinct days any host of it originated anything] (absent in older models). */
+  groupDays?: [group: string, days: number][];
   /** Per discovery operation, the distinct responders in a day from which a host-day is a sweep (absent in older models). */
   fanout?: FanoutEntry[];
   /** Sweeps seen in training (absent in older models). */
   sweeps?: SweepEntry[];
+  /** Per discovery operation of small reach, whom it reaches (reach.ts; absent in older models). */
+  reach?: ReachEntry[];
+  /** Sweeps seen in training by the relative test (reach.ts; absent in older models). */
+  reachSweeps?: ReachSweepEntry[];
+  /** Responders many hosts call, with their first callers, for the relative test (absent in older models). */
+  reachServers?: ServerEntry[];
 }
 
 /** Routine thresholds from the `[scoring]` section. */

@@ -64,10 +64,10 @@ export const VERDICT_CACHE_BYTES = 8 * 1024 * 1024;
 
 /**
  * What one verdict cache entry holds, estimated from V8's layout: the map slot, the key (2 bytes
- * a character at worst), the verdict object, its two code lists and its reason.
+ * a character at worst, `keyLength` characters), the verdict object, its two code lists and its reason.
  */
-export function cachedVerdictBytes(key: string, verdict: Verdict): number {
-  return 320 + 2 * key.length + 8 * (verdict.mismatched.length + verdict.unseen.length) + 2 * verdict.reason.length;
+export function cachedVerdictBytes(keyLength: number, verdict: Verdict): number {
+  return 320 + 2 * keyLength + 8 * (verdict.mismatched.length + verdict.unseen.length) + 2 * verdict.reason.length;
 }
 
 /** Rarity bits for a support estimate out of `rows` training rows. */
@@ -113,6 +113,15 @@ export class Scorer {
    * in the key and a long reason, and 100k such entries held 83 MB; emptied when full.
    */
   readonly #cache = new Map<string, Verdict>();
+  /**
+   * The same cache for rows whose every value is known and whose raw fields the codes pin down
+   * (the usual row): keyed by the codes read as one mixed-radix number, so a hit builds no key
+   * string (a string per record was a sixth of a hunt worker's allocation, and its hash had to be
+   * computed afresh each time). Null when the vocabularies are too large for an exact small key.
+   */
+  readonly #codeCache: Map<number, Verdict> | null;
+  /** Place value of each feature's code in the numeric key. */
+  readonly #radix: Int32Array;
   #cacheBytes = 0;
 
   /**
@@ -154,6 +163,19 @@ export class Scorer {
     this.#sizes = Float64Array.from(model.clusterSizes);
     this.#rows = model.training.rows;
     this.#rarityThreshold = thresholdFor(model, rule);
+    this.#radix = new Int32Array(m);
+    let place = 1;
+    for (let f = 0; f < m; f++) {
+      this.#radix[f] = place;
+      place *= (model.vocabularies[f] as string[]).length;
+    }
+    // A Smi key (below 2^30) is hashed and compared without a heap number. The codes pin the raw
+    // operation, originator group and endpoint down only when those are features (see score).
+    const pinned =
+      this.#operationFeature >= 0 &&
+      (this.#origFeature >= 0 || (this.#techniqueHosts === null && this.routine === null)) &&
+      (this.#endpointFeature >= 0 || this.routine === null);
+    this.#codeCache = pinned && place <= 2 ** 30 ? new Map<number, Verdict>() : null;
   }
 
   /** Feature names, in the order rows must have them. */
@@ -179,6 +201,19 @@ export class Scorer {
   score(row: readonly string[], operation: string | null, origGroup = '', endpoint: string | null = null): Verdict {
     const codes = this.#codes;
     const unseenCount = this.#index.encode(row, codes);
+    const byCode = this.#codeCache;
+    if (unseenCount === 0 && byCode !== null) {
+      let code = 0;
+      // Integer arithmetic throughout (the key is below 2^30): a double would be boxed for the lookup.
+      for (let f = 0; f < codes.length; f++) code = (code + (codes[f] as number) * (this.#radix[f] as number)) | 0;
+      const cached = byCode.get(code);
+      if (cached !== undefined) return cached;
+      const verdict = this.#compute(codes, 0, operation, this.#origFeature >= 0 ? (row[this.#origFeature] as string) : origGroup, endpoint);
+      // Counted as the string key it replaces would be (one character a feature).
+      this.#remember(cachedVerdictBytes(codes.length, verdict));
+      byCode.set(code, verdict);
+      return verdict;
+    }
     let key = '';
     for (let f = 0; f < codes.length; f++) key += String.fromCharCode((codes[f] as number) + 1);
     // The technique depends on the raw operation, which the codes pin down only when it is a
@@ -189,14 +224,19 @@ export class Scorer {
     const cached = this.#cache.get(key);
     if (cached !== undefined) return cached;
     const verdict = this.#compute(codes, unseenCount, operation, this.#origFeature >= 0 ? (row[this.#origFeature] as string) : origGroup, endpoint);
-    const bytes = cachedVerdictBytes(key, verdict);
+    this.#remember(cachedVerdictBytes(key.length, verdict));
+    this.#cache.set(key, verdict);
+    return verdict;
+  }
+
+  /** Counts an entry about to be cached; empties both caches first when it would pass the bound. */
+  #remember(bytes: number): void {
     if (this.#cacheBytes + bytes > VERDICT_CACHE_BYTES) {
       this.#cache.clear();
+      this.#codeCache?.clear();
       this.#cacheBytes = 0;
     }
-    this.#cache.set(key, verdict);
     this.#cacheBytes += bytes;
-    return verdict;
   }
 
   /**

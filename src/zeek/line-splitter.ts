@@ -11,6 +11,12 @@
 /** Called for each complete line; `bytes` excludes the newline and is only valid during the call. */
 export type LineHandler = (bytes: Buffer, lineNumber: number, offset: number, end: number) => void;
 
+/**
+ * `LineHandler` without a Buffer view per line: the line is `bytes[start, end)`, valid only
+ * during the call (for readers that decode from offsets, see DceRpcLineDecoder.decodeIn).
+ */
+export type LineRangeHandler = (bytes: Buffer, start: number, end: number, lineNumber: number, offset: number, next: number) => void;
+
 /** Called once for each line longer than the maximum, when its newline arrives (or at finish). */
 export type OverlongHandler = (
   lineNumber: number,
@@ -60,6 +66,15 @@ export class LineSplitter {
   }
 
   push(chunk: Buffer, onLine: LineHandler, onOverlong: OverlongHandler): void {
+    this.pushRanges(
+      chunk,
+      (bytes, start, end, lineNumber, offset, next) => onLine(start === 0 && end === bytes.length ? bytes : bytes.subarray(start, end), lineNumber, offset, next),
+      onOverlong,
+    );
+  }
+
+  /** As `push`, handing each line on as a range of the chunk (or of a joined copy). */
+  pushRanges(chunk: Buffer, onLine: LineRangeHandler, onOverlong: OverlongHandler): void {
     let position = 0;
     const length = chunk.length;
     while (position < length) {
@@ -73,10 +88,10 @@ export class LineSplitter {
       if (this.#overlong || lineLength > this.maxLineBytes) {
         onOverlong(this.#lineNumber, this.#lineStart, end, lineLength);
       } else if (this.#pendingLength === 0) {
-        onLine(chunk.subarray(position, newline), this.#lineNumber, this.#lineStart, end);
+        onLine(chunk, position, newline, this.#lineNumber, this.#lineStart, end);
       } else {
         this.#pending.push(chunk.subarray(position, newline));
-        onLine(Buffer.concat(this.#pending, lineLength), this.#lineNumber, this.#lineStart, end);
+        onLine(Buffer.concat(this.#pending, lineLength), 0, lineLength, this.#lineNumber, this.#lineStart, end);
       }
       this.#resetLine(end);
       position = newline + 1;
@@ -110,7 +125,9 @@ export class LineSplitter {
   }
 
   #resetLine(nextStart: number): void {
-    this.#pending = [];
+    // A new array only after a held line: most lines never hold a piece (one array a line was
+    // the splitter's whole allocation).
+    if (this.#pending.length > 0) this.#pending = [];
     this.#pendingLength = 0;
     this.#overlong = false;
     this.#lineStart = nextStart;

@@ -145,7 +145,13 @@ export async function scanZeekLog(
 ): Promise<ReadStats> {
   const file = options.displayName ?? path;
   const decoder = new ZeekLineDecoder({ ...options, file });
-  return scanLines<ReadEvent>(path, file, options, (bytes, line, offset) => decoder.decode(bytes, line, offset), onEvent);
+  return scanLines<ReadEvent>(
+    path,
+    file,
+    options,
+    (bytes, start, end, line, offset) => decoder.decode(start === 0 && end === bytes.length ? bytes : bytes.subarray(start, end), line, offset),
+    onEvent,
+  );
 }
 
 /** What `scanDceRpcLog` delivers: a record, a header or a bad line (decoding or mapping). */
@@ -169,7 +175,7 @@ export async function scanDceRpcLog(
     path,
     file,
     options,
-    (bytes, line, offset) => decoder.decode(bytes, line, offset),
+    (bytes, start, end, line, offset) => decoder.decodeIn(bytes, start, end, line, offset),
     (event, line, offset) => {
       where.line = line;
       where.offset = offset;
@@ -187,7 +193,8 @@ async function scanLines<E extends ReadEvent | DceRpcReadEvent>(
   path: string,
   file: string,
   options: ReadZeekLogOptions & ScanHooks,
-  decodeLine: (bytes: Buffer, line: number, offset: number) => E | null,
+  /** Decodes the line `bytes[start, end)`. */
+  decodeLine: (bytes: Buffer, start: number, end: number, line: number, offset: number) => E | null,
   onEvent: (event: E | ZeekParseError, line: number, offset: number) => void,
 ): Promise<ReadStats> {
   const splitter = new LineSplitter({ maxLineBytes: options.maxLineBytes });
@@ -209,15 +216,15 @@ async function scanLines<E extends ReadEvent | DceRpcReadEvent>(
   /** A line at or past `range.to` was reached: the rest is another part's. */
   let stopped = false;
   const ours = (offset: number): boolean => range === undefined || (offset >= range.from && offset < range.to);
-  const onLine = (bytes: Buffer, line: number, offset: number): void => {
+  const onLine = (bytes: Buffer, start: number, end: number, line: number, offset: number): void => {
     stats.lines += 1;
     if (!ours(offset)) {
       if ((range as ReadRange).to <= offset) stopped = true;
       // A meta line before the part sets the layout its lines are read with.
-      else if (bytes[0] === 0x23) decodeLine(bytes, line, offset);
+      else if (start < end && bytes[start] === 0x23) decodeLine(bytes, start, end, line, offset);
       return;
     }
-    if (!stopped) deliver(decodeLine(bytes, line, offset), line, offset);
+    if (!stopped) deliver(decodeLine(bytes, start, end, line, offset), line, offset);
   };
   const onOverlong = (line: number, offset: number, _end: number, length: number): void => {
     stats.lines += 1;
@@ -232,7 +239,7 @@ async function scanLines<E extends ReadEvent | DceRpcReadEvent>(
   const input = await openInput(path, options.inflateOnThisThread);
   try {
     for await (const chunk of input.chunks) {
-      splitter.push(chunk, onLine, onOverlong);
+      splitter.pushRanges(chunk, onLine, onOverlong);
       if (range !== undefined) range.committed = splitter.committedOffset;
       if (stopped) break;
       if (options.afterChunk !== undefined) await options.afterChunk();
@@ -255,7 +262,7 @@ async function scanLines<E extends ReadEvent | DceRpcReadEvent>(
   // Where reading stopped decides which part reports how it ended.
   const endIsOurs = ours(splitter.committedOffset);
   // A cut member's unfinished line is a fragment, not a record; garbage follows complete data.
-  if (problem === null || problem.kind === 'trailing-garbage') splitter.finish(onLine, onOverlong);
+  if (problem === null || problem.kind === 'trailing-garbage') splitter.finish((bytes, line, offset) => onLine(bytes, 0, bytes.length, line, offset), onOverlong);
   if (problem !== null && endIsOurs) {
     const error = gzipProblemError(file, problem, splitter);
     deliver(error, error.line, error.offset);

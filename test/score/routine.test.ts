@@ -199,3 +199,44 @@ void test('a habit already there on the first day and kept up on a later day is 
   assert.equal(intruder.flagged, true);
   assert.match(intruder.reason, /T1112.*not routine for eng \(1 host on 2 days of 5\)/);
 });
+
+void test('a group of one active host is that host: its habit on two days is routine; one host of a bigger group on two days is not', () => {
+  const stats = new RoutineStats();
+  for (let d = 0; d < 7; d++) for (let h = 0; h < 6; h++) stats.observe(T0 + d * DAY + 600 + h, `10.1.0.${h}`, 'eng', 'netlogon', 'NetrLogonSamLogonEx');
+  // The management server (its own group in the ip_groups map) deploys a service on two days.
+  for (let d = 0; d < 7; d++) stats.observe(T0 + d * DAY + 60, '10.0.5.1', 'mgmt', 'netlogon', 'NetrLogonSamLogonEx');
+  for (const d of [2, 5]) stats.observe(T0 + d * DAY + 3600, '10.0.5.1', 'mgmt', 'svcctl', 'CreateServiceW');
+  // An engineering foothold does the same on two days.
+  for (const d of [2, 5]) stats.observe(T0 + d * DAY + 3600, '10.1.0.4', 'eng', 'svcctl', 'CreateServiceW');
+  // The management server on one day only is not a habit yet.
+  stats.observe(T0 + 4 * DAY, '10.0.5.1', 'mgmt', 'winreg', 'BaseRegSetValue');
+  assert.equal(judge(stats, 'svcctl', 'CreateServiceW', 'mgmt').flagged, false);
+  const foothold = judge(stats, 'svcctl', 'CreateServiceW', 'eng');
+  assert.equal(foothold.flagged, true);
+  assert.match(foothold.reason, /not routine for eng \(1 host on 2 days of 6\)/);
+  assert.equal(judge(stats, 'winreg', 'BaseRegSetValue', 'mgmt').flagged, true);
+});
+
+void test('a group seen on too few days has a thin baseline: its never-seen documented calls are held back, the dangerous and undocumented ones still alert and say so', () => {
+  const stats = new RoutineStats();
+  for (let d = 0; d < 7; d++) for (let h = 0; h < 6; h++) stats.observe(T0 + d * DAY + 600 + h, `10.1.0.${h}`, 'eng', 'netlogon', 'NetrLogonSamLogonEx');
+  // A clinic workstation that the statistics saw on two days of seven.
+  for (const d of [1, 4]) stats.observe(T0 + d * DAY + 900, '10.9.0.1', 'clinic', 'netlogon', 'NetrLogonSamLogonEx');
+  const index = new RoutineIndex(stats.profile());
+  assert.match(index.thinBaseline('clinic') ?? '', /^baseline thin: clinic active on 2 days of the statistics' 7 \(a habit needs 3\)$/);
+  assert.equal(index.thinBaseline('eng'), null);
+  const held = index.judge('epmapper', 'ept_map', 'clinic', techniqueFor('ept_map'));
+  assert.equal(held.flagged, false);
+  assert.match(held.heldBack ?? '', /endpoint epmapper never seen; baseline thin: clinic active on 2 days/);
+  // The same call from a group the statistics know well is new.
+  assert.equal(index.judge('epmapper', 'ept_map', 'eng', techniqueFor('ept_map')).flagged, true);
+  const undocumented = index.judge('c0ac8bc7-1791-cd1e-63ba-c3ed349b6dd7', 'unknown-34', 'clinic', undefined);
+  assert.equal(undocumented.flagged, true);
+  assert.match(undocumented.reason, /never seen; baseline thin: clinic/);
+  const dangerous = index.judge('svcctl', 'CreateServiceW', 'clinic', techniqueFor('CreateServiceW'));
+  assert.equal(dangerous.flagged, true);
+  assert.match(dangerous.reason, /T1569\.002.*; baseline thin: clinic active on 2 days/);
+  // A model written before group days were recorded judges as before.
+  const { groupDays: _omitted, ...older } = stats.profile();
+  assert.equal(new RoutineIndex(older).judge('epmapper', 'ept_map', 'clinic', techniqueFor('ept_map')).flagged, true);
+});

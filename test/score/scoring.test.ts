@@ -145,3 +145,34 @@ void test('a model trained on other features is refused with a message naming th
   );
   checkModelFeatures(m, FEATURES);
 });
+
+void test('the verdict cache never serves one row the verdict of another (random vocabularies, repeats, unseen values)', () => {
+  // Every feature value repeats across rows, so distinct rows share codes in all but one place:
+  // a cache key that merged two code lists would hand one row the other's cached verdict.
+  fc.assert(
+    fc.property(
+      fc.array(fc.integer({ min: 1, max: 9 }), { minLength: 4, maxLength: 4 }),
+      fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+      fc.constantFrom<string[]>(FEATURES, ['endpoint', 'orig_ip_group', 'resp_ip_group', 'named_pipe']),
+      (sizes, seed, features) => {
+        let state = seed;
+        const next = (n: number): number => {
+          state = (Math.imul(state, 48271) + 1) >>> 0;
+          return state % n;
+        };
+        // Index `size` of a feature is a value training never saw.
+        const value = (f: number, i: number): string => `${features[f]}-${i}`;
+        const rows = Array.from({ length: 60 }, () => sizes.map((size, f) => value(f, next(size))));
+        const m = calibrateModel(fitKModes(rows, { k: 3, nInit: 1, init: 'huang', seed: 1, maxIter: 10, featureNames: features }), rows);
+        const shared = new Scorer(m, { kind: 'technique', minSupport: 2, alertRate: 0.05 });
+        for (let i = 0; i < 200; i++) {
+          const row = sizes.map((size, f) => value(f, next(size + 1)));
+          const operation = features.includes('operation') ? (row[1] as string) : `op-${next(3)}`;
+          const fresh = new Scorer(m, { kind: 'technique', minSupport: 2, alertRate: 0.05 }).score(row, operation, 'g', 'e');
+          assert.deepEqual(shared.score(row, operation, 'g', 'e'), fresh, `row ${row.join(',')}`);
+        }
+      },
+    ),
+    { numRuns: 40 },
+  );
+});

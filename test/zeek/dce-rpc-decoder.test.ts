@@ -55,10 +55,12 @@ function compare(data: Buffer, label: string): Tally[] {
       tally.slow += 1;
       return slowDecode(line, lineNumber, offset);
     };
+    const wants: DceRpcDecodeResult[] = [];
     const onLine = (bytes: Buffer, line: number, offset: number): void => {
       tally.lines += 1;
       const event = generic.decode(bytes, line, offset);
       const want: DceRpcDecodeResult = event === null || event.kind !== 'record' ? event : toDceRpcRecord(event);
+      wants.push(want);
       const got = fast.decode(bytes, line, offset);
       assert.deepStrictEqual(got, want, `${label} [${name}] line ${line}: ${JSON.stringify(bytes.toString('latin1'))}`);
       if (got !== null && !('kind' in got)) tally.records += 1;
@@ -67,6 +69,32 @@ function compare(data: Buffer, label: string): Tally[] {
     const splitter = new LineSplitter();
     splitter.push(data, onLine, () => assert.fail('no over-long lines here'));
     splitter.finish(onLine, () => assert.fail('no over-long lines here'));
+
+    // The same lines as ranges of the read chunks (decodeIn, as the offline readers take them):
+    // chunks of uneven sizes, so lines start anywhere in a chunk and some are joined from two.
+    // The same results, and the fast path taken exactly as often.
+    const ranged = new DceRpcLineDecoder(options);
+    let rangedSlow = 0;
+    const rangedSlowDecode = ranged.generic.decode.bind(ranged.generic);
+    ranged.generic.decode = (line, lineNumber, offset) => {
+      rangedSlow += 1;
+      return rangedSlowDecode(line, lineNumber, offset);
+    };
+    let at = 0;
+    const onRange = (bytes: Buffer, start: number, end: number, line: number, offset: number): void => {
+      const got = ranged.decodeIn(bytes, start, end, line, offset);
+      assert.deepStrictEqual(got, wants[at], `${label} [${name}] ranged line ${line}: ${JSON.stringify(bytes.toString('latin1', start, end))}`);
+      at += 1;
+    };
+    const rangeSplitter = new LineSplitter();
+    for (let p = 0, i = 0; p < data.length; i++) {
+      const size = 1 + ((i * 7919) % 3000);
+      rangeSplitter.pushRanges(data.subarray(p, p + size), onRange, () => assert.fail('no over-long lines here'));
+      p += size;
+    }
+    rangeSplitter.finish((bytes, line, offset) => onRange(bytes, 0, bytes.length, line, offset), () => assert.fail('no over-long lines here'));
+    assert.equal(at, wants.length, `${label} [${name}]: every line read as a range`);
+    assert.equal(rangedSlow, tally.slow, `${label} [${name}]: the fast path takes ranges as it takes lines`);
     return tally;
   });
 }
