@@ -91,8 +91,8 @@ export class RoutineIndex {
   }
 
   /**
-   * For a group: as for values, and a share of the group's hosts unless broadly done. A group
-   * smaller than `minHosts` (two DCs replicating) needs every one of its hosts. A group of one
+   * For a group: as for values, and a share of the group's hosts unless broadly done. Every host
+   * of a group of two or more (two DCs replicating) is enough on any day. A group of one
    * active host (a management server or the one admin the ip_groups map names on its own) is that
    * host: its habit on `minDays` days is the group's routine. One host of a bigger group on two
    * days stays an intruder returning.
@@ -104,6 +104,9 @@ export class RoutineIndex {
     // intruder would have had to be in before the daemon started (no baseline can see that).
     if (entry[4] >= 2 && !this.#late(entry)) return true;
     const groupHosts = this.#groups.get(entry[1])?.[1] ?? entry[2];
+    // Every host of a group of two or more (two DCs replicating on the one day a tiny site's
+    // statistics saw it): an intruder would have to act from each of them.
+    if (entry[2] >= 2 && entry[2] >= groupHosts) return true;
     if (entry[2] < Math.min(p.minHosts, groupHosts) || entry[3] < this.#minDays) return false;
     return entry[2] >= p.broadHosts || entry[2] >= p.minShare * groupHosts;
   }

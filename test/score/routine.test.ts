@@ -240,3 +240,15 @@ void test('a group seen on too few days has a thin baseline: its never-seen docu
   const { groupDays: _omitted, ...older } = stats.profile();
   assert.equal(new RoutineIndex(older).judge('epmapper', 'ept_map', 'clinic', techniqueFor('ept_map')).flagged, true);
 });
+
+void test('every host of a small group on the one day the statistics saw it is routine for it; one of the two is not', () => {
+  const stats = new RoutineStats();
+  for (let d = 0; d < 6; d++) for (let h = 0; h < 6; h++) stats.observe(T0 + d * DAY + 600 + h, `10.1.0.${h}`, 'eng', 'netlogon', 'NetrLogonSamLogonEx');
+  for (let d = 0; d < 6; d++) for (const dc of ['10.0.0.1', '10.0.0.2']) stats.observe(T0 + d * DAY + 60, dc, 'dcs', 'netlogon', 'NetrLogonSamLogonEx');
+  for (let d = 0; d < 6; d++) for (const a of ['10.0.3.1', '10.0.3.2']) stats.observe(T0 + d * DAY + 60, a, 'admins', 'netlogon', 'NetrLogonSamLogonEx');
+  for (const dc of ['10.0.0.1', '10.0.0.2']) stats.observe(T0 + 3 * DAY + 900, dc, 'dcs', 'drsuapi', 'DRSGetNCChanges');
+  stats.observe(T0 + 3 * DAY + 900, '10.0.3.1', 'admins', 'svcctl', 'CreateServiceW');
+  assert.equal(judge(stats, 'drsuapi', 'DRSGetNCChanges', 'dcs').flagged, false, 'both DCs, one day');
+  assert.equal(judge(stats, 'svcctl', 'CreateServiceW', 'admins').flagged, true, 'one admin of two, one day');
+  assert.equal(judge(stats, 'drsuapi', 'DRSGetNCChanges', 'eng').flagged, true, 'DCSync from elsewhere');
+});
