@@ -1,0 +1,45 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { RoutineStats } from '../../src/score/routine.js';
+import { loadRoutineStats, ROUTINE_STATS_FILE, saveRoutineStats } from '../../src/state/routine-stats-file.js';
+
+const DAY = 86_400;
+const T0 = Date.UTC(2024, 2, 4) / 1000;
+
+void test('routine-stats.json is written in pieces, is exactly the toJSON document, and loads back', async () => {
+  const seed = Date.now() % 100_000;
+  let x = seed;
+  const rand = (n: number): number => {
+    x = (x * 1_103_515_245 + 12_345) % 2_147_483_648;
+    return x % n;
+  };
+  const stats = new RoutineStats();
+  // Enough distinct values (a small flood) that the file spans many 64 KiB chunks, with
+  // quotes, backslashes and non-ASCII in the values so the piecewise encoding must escape them.
+  for (let i = 0; i < 20_000; i++) {
+    const value = rand(5) === 0 ? `pipe"\\\u00e9-${rand(3000)}` : `ep-${rand(3000)}`;
+    stats.observe(T0 + rand(9) * DAY + rand(DAY), `10.${rand(4)}.0.${rand(200)}`, `g${rand(3)}`, value, `Op${rand(40)}`);
+  }
+  const dir = await mkdtemp(join(tmpdir(), 'zad-routine-file-'));
+  try {
+    assert.equal(stats.jsonPieces().next().done, false);
+    const pieces = [...stats.jsonPieces()];
+    assert.ok(pieces.length > 100, `seed ${seed}: ${pieces.length} pieces`);
+    await saveRoutineStats(dir, stats);
+    const text = await readFile(join(dir, ROUTINE_STATS_FILE), 'utf8');
+    assert.ok(text.length > 1 << 17, `seed ${seed}: ${text.length} bytes`);
+    assert.equal(text, JSON.stringify(stats.toJSON()), `seed ${seed}`);
+    const loaded = await loadRoutineStats(dir, {});
+    assert.equal(loaded.restored, true);
+    assert.deepEqual(loaded.stats.profile(), stats.profile(), `seed ${seed}`);
+    // An empty statistics object round-trips too (the first stop of a daemon that read nothing).
+    await saveRoutineStats(dir, new RoutineStats());
+    assert.equal(await readFile(join(dir, ROUTINE_STATS_FILE), 'utf8'), JSON.stringify(new RoutineStats().toJSON()));
+    assert.equal((await loadRoutineStats(dir, {})).restored, true);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
