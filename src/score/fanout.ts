@@ -133,7 +133,7 @@ export class FanoutStats {
       responders.set(respHost, (callers = []));
       this.#responderCount += 1;
     }
-    if (callers.length < this.#minHosts && !callers.includes(host)) callers.push(host);
+    addDistinct(callers, host, this.#minHosts);
     if (callers[0] === host) this.#countFirstCaller(op, respHost, day);
   }
 
@@ -147,18 +147,22 @@ export class FanoutStats {
     this.#callersOfAny.clear();
   }
 
+  /** Whether a relative-test table of `size` entries may take one more; if not, the test goes off. */
+  #admits(size: number): boolean {
+    if (size < MAX_REACH_ENTRIES) return true;
+    this.#turnReachOff();
+    return false;
+  }
+
   /** The relative test's tables (reach.ts); past MAX_REACH_ENTRIES the test is off. */
   #countUse(id: string, day: number): void {
     if (this.#reachOff) return;
     let useDays = this.#useDays.get(id);
     if (useDays === undefined) {
-      if (this.#useDays.size >= MAX_REACH_ENTRIES) {
-        this.#turnReachOff();
-        return;
-      }
+      if (!this.#admits(this.#useDays.size)) return;
       this.#useDays.set(id, (useDays = []));
     }
-    if (useDays.length < this.#habitDays && !useDays.includes(day)) useDays.push(day);
+    addDistinct(useDays, day, this.#habitDays);
   }
 
   #countFirstCaller(op: string, respHost: string, day: number): void {
@@ -167,14 +171,11 @@ export class FanoutStats {
     if (firstDays === undefined) this.#firstCallerDays.set(op, (firstDays = new Map<string, number[]>()));
     let days = firstDays.get(respHost);
     if (days === undefined) {
-      if (this.#firstCallerCount >= MAX_REACH_ENTRIES) {
-        this.#turnReachOff();
-        return;
-      }
+      if (!this.#admits(this.#firstCallerCount)) return;
       firstDays.set(respHost, (days = []));
       this.#firstCallerCount += 1;
     }
-    if (days.length < this.#habitDays && !days.includes(day)) days.push(day);
+    addDistinct(days, day, this.#habitDays);
   }
 
   /** Counts a call of any operation from `host` to `respHost` (who is a server, reach.ts). */
@@ -182,22 +183,18 @@ export class FanoutStats {
     if (this.#reachOff) return;
     let callers = this.#callersOfAny.get(respHost);
     if (callers === undefined) {
-      if (this.#callersOfAny.size >= MAX_REACH_ENTRIES) {
-        this.#turnReachOff();
-        return;
-      }
+      if (!this.#admits(this.#callersOfAny.size)) return;
       this.#callersOfAny.set(respHost, (callers = []));
     }
-    if (callers.length <= this.#broadHosts && !callers.includes(host)) callers.push(host);
+    addDistinct(callers, host, this.#broadHosts + 1);
   }
 
   #finishDay(op: string, host: string, current: FanoutDay): void {
     const count = current.targets.size;
     countHostDay(this.#histograms, op, count);
     if (count >= SWEEP_MIN_TARGETS && this.#candidates.length < MAX_SWEEP_CANDIDATES) this.#candidates.push([op, host, current.day, [...current.targets], current.group]);
-    if (count >= REACH_MIN_OWN && count < SWEEP_MIN_TARGETS && !this.#reachOff) {
-      if (this.#small.length < MAX_REACH_ENTRIES) this.#small.push([op, host, current.day, [...current.targets], current.group]);
-      else this.#turnReachOff();
+    if (count >= REACH_MIN_OWN && count < SWEEP_MIN_TARGETS && !this.#reachOff && this.#admits(this.#small.length)) {
+      this.#small.push([op, host, current.day, [...current.targets], current.group]);
     }
   }
 
@@ -261,10 +258,18 @@ export class FanoutStats {
     const relative =
       this.#reachOff || this.#responderCount >= MAX_RESPONDERS || candidates.length >= MAX_SWEEP_CANDIDATES
         ? { entries: [], sweeps: [], habitual: [], servers: [] }
-        : reachProfile(this.#responders, services, this.#callersOfAny, (op, responder, caller) => [this.#firstCallerDays.get(op)?.get(responder)?.length ?? 0, this.#useDays.get(`${op}\u0000${caller}`)?.length ?? 0], [...small, ...candidates], { minHosts: this.#minHosts, minShare: this.#minShare, broadHosts: this.#broadHosts, habitDays: this.#habitDays, networkHosts }, (op, host, group) => {
-            const entry = exempt.get(op);
-            return entry !== undefined && (entry.hosts.has(host) || entry.groups.has(group));
-          });
+        : reachProfile(
+            this.#responders,
+            services,
+            this.#callersOfAny,
+            (op, responder, caller) => [this.#firstCallerDays.get(op)?.get(responder)?.length ?? 0, this.#useDays.get(`${op}\u0000${caller}`)?.length ?? 0],
+            [...small, ...candidates],
+            { minHosts: this.#minHosts, minShare: this.#minShare, broadHosts: this.#broadHosts, habitDays: this.#habitDays, networkHosts },
+            (op, host, group) => {
+              const entry = exempt.get(op);
+              return entry !== undefined && (entry.hosts.has(host) || entry.groups.has(group));
+            },
+          );
     for (const [op, host] of relative.habitual) {
       let entry = exempt.get(op);
       if (entry === undefined) exempt.set(op, (entry = { hosts: new Set(), groups: new Set() }));
@@ -344,6 +349,11 @@ export class FanoutStats {
 }
 
 /** Adds one host-day of `count` distinct responders to `op`'s histogram. */
+/** Adds `value` to `list` unless it is there or the list holds `limit` values already. */
+function addDistinct<T>(list: T[], value: T, limit: number): void {
+  if (list.length < limit && !list.includes(value)) list.push(value);
+}
+
 function countHostDay(histograms: Map<string, number[]>, op: string, count: number): void {
   let histogram = histograms.get(op);
   if (histogram === undefined) histograms.set(op, (histogram = new Array<number>(FANOUT_TARGETS_TRACKED + 1).fill(0)));

@@ -77,7 +77,8 @@ export class RoutineIndex {
       for (const who of [...hosts, ...groups]) this.#sweepRoutine.add(`${op}\u0000${who}`);
       for (const responder of services) this.#services.add(`${op}\u0000${responder}`);
     }
-    const servers = new Servers(new Map(profile.reachServers ?? []), serverCallers(profile, profile.groups.reduce((sum, group) => sum + group[1], 0)));
+    this.#population = this.#networkHosts();
+    const servers = new Servers(new Map(profile.reachServers ?? []), serverCallers(profile, this.#population));
     for (const entry of profile.reach ?? []) this.#reach.set(entry[0], reachOf(entry, servers));
     for (const [op, host, day, own, othersReach, othersMost] of profile.reachSweeps ?? []) this.#reachSweeps.set(`${op}\u0000${host}\u0000${day}`, [own, othersReach, othersMost]);
     for (const entry of profile.values) this.#values.set(`${entry[0]}`, entry);
@@ -86,7 +87,6 @@ export class RoutineIndex {
     this.#groupDays = profile.groupDays === undefined ? null : new Map(profile.groupDays);
     this.#lateAfter = profile.start === null ? Infinity : profile.start + profile.warmupSeconds;
     this.#minDays = Math.max(1, Math.min(profile.minDays, profile.observedDays));
-    this.#population = this.#networkHosts();
     for (const entry of profile.techniques) {
       if (entry[1] === ANY_GROUP || !this.#groupRoutine(entry)) continue;
       let list = this.#routineFor.get(entry[0]);
@@ -207,8 +207,6 @@ export class RoutineIndex {
    * operation and an undocumented interface or operation are flagged all the same, saying so.
    */
   judge(endpoint: string | null, operation: string | null, origGroup: string, technique: Technique | undefined): RoutineVerdict {
-    const thin = this.thinBaseline(origGroup);
-    let heldBack: string | undefined;
     if (technique !== undefined && technique.danger !== 'info' && operation !== null) {
       const op = operation.toLowerCase();
       const own = this.#techniques.get(`${op}\u0000${origGroup}`);
@@ -228,15 +226,19 @@ export class RoutineIndex {
           flagged = network === undefined || this.#lateOrStale(network) || this.#weak(network, this.#population);
         }
       }
-      if (flagged) {
-        const reason = this.#techniqueReason(operation, origGroup, technique, own);
-        return { flagged, reason: thin === null ? reason : `${reason}; ${thin}` };
-      }
+      if (flagged) return { flagged, reason: this.#withBaseline(this.#techniqueReason(operation, origGroup, technique, own), this.thinBaseline(origGroup)) };
     }
     const value = this.#valueVerdict(endpoint, operation);
-    if (value !== null && thin !== null && value.documented) heldBack ??= value.reason;
-    else if (value !== null) return { flagged: true, reason: thin === null ? value.reason : `${value.reason}; ${thin}` };
-    return heldBack === undefined ? NOT_FLAGGED : { flagged: false, reason: '', heldBack: `${heldBack}; ${thin as string}` };
+    if (value === null) return NOT_FLAGGED;
+    // Only a record that would be flagged asks about the baseline: most records stop above.
+    const thin = this.thinBaseline(origGroup);
+    if (thin !== null && value.documented) return { flagged: false, reason: '', heldBack: `${value.reason}; ${thin}` };
+    return { flagged: true, reason: this.#withBaseline(value.reason, thin) };
+  }
+
+  /** `reason`, saying so when the baseline it was judged on is thin. */
+  #withBaseline(reason: string, thin: string | null): string {
+    return thin === null ? reason : `${reason}; ${thin}`;
   }
 
   /** Whether `responder` is a service for `op` (lower case): many hosts ask it, no sweep target. */
@@ -263,11 +265,10 @@ export class RoutineIndex {
     const threshold = this.fanoutThreshold(op);
     const routine = this.#sweepRoutine.has(`${op}\u0000${origHost}`) || this.#sweepRoutine.has(`${op}\u0000${origGroup}`);
     const targets = Math.max(trained, liveTargets >= threshold && !routine ? liveTargets : 0);
-    const date = isoDay(day * DAY).slice(0, 10);
     if (targets > 0) {
       return {
         flagged: true,
-        reason: `${technique.id} ${technique.label}: ${operation} from ${origHost} to ${targets}${targets >= FANOUT_TARGETS_TRACKED ? '+' : ''} distinct hosts on ${date}, a sweep (from ${threshold} on this network; routine enumeration reaches a few)`,
+        reason: `${technique.id} ${technique.label}: ${operation} from ${origHost} to ${targets}${targets >= FANOUT_TARGETS_TRACKED ? '+' : ''} distinct hosts on ${isoDay(day * DAY).slice(0, 10)}, a sweep (from ${threshold} on this network; routine enumeration reaches a few)`,
       };
     }
     let relative = this.#reachSweeps.get(id);
@@ -282,7 +283,7 @@ export class RoutineIndex {
     return {
       flagged: true,
       reason:
-        `${technique.id} ${technique.label}: ${operation} from ${origHost} to ${own} hosts on ${date} that no other host asks, a sweep on this network ` +
+        `${technique.id} ${technique.label}: ${operation} from ${origHost} to ${own} hosts on ${isoDay(day * DAY).slice(0, 10)} that no other host asks, a sweep on this network ` +
         `(other hosts ask ${othersReach} ${othersReach === 1 ? 'host' : 'hosts'} in all; no other host reached more than ${othersMost} of its own in a day)`,
     };
   }

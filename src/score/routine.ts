@@ -377,15 +377,16 @@ export class RoutineStats {
 
   toJSON(): RoutineStatsJson {
     return {
-      format: 'zeek-anomalyd/routine-stats',
-      version: 1,
-      start: this.#start,
-      days: [...this.#days].sort((a, b) => a - b),
-      overflowed: this.#overflowed,
+      ...this.#header(),
       entries: [...this.#entries].map(entryJson),
       groups: [...this.#groups].map(groupJson),
       fanout: this.#fanout.toJSON(),
     };
+  }
+
+  /** The document's members before its tables (shared by toJSON and jsonPieces). */
+  #header(): Omit<RoutineStatsJson, 'entries' | 'groups' | 'fanout'> {
+    return { format: 'zeek-anomalyd/routine-stats', version: 1, start: this.#start, days: [...this.#days].sort((a, b) => a - b), overflowed: this.#overflowed };
   }
 
   /**
@@ -394,8 +395,7 @@ export class RoutineStats {
    * an await in between: the pieces read the live maps.
    */
   *jsonPieces(): Generator<string> {
-    const days = JSON.stringify([...this.#days].sort((a, b) => a - b));
-    yield `{"format":"zeek-anomalyd/routine-stats","version":1,"start":${JSON.stringify(this.#start)},"days":${days},"overflowed":${JSON.stringify(this.#overflowed)},"entries":[`;
+    yield `${JSON.stringify(this.#header()).slice(0, -1)},"entries":[`;
     let comma = '';
     for (const item of this.#entries) {
       yield comma + JSON.stringify(entryJson(item));

@@ -19,6 +19,7 @@ import { isRecordTime, type DceRpcRecord } from './dce-rpc-record.js';
 import { toDceRpcRecord } from './dce-rpc.js';
 import { unescapeTsv } from './bytes.js';
 import { ZeekLineDecoder } from './decoder.js';
+import { lineBytes } from './line-splitter.js';
 import type { TsvLayout, ZeekHeaderEvent, ZeekLineDecoderOptions, ZeekParseError } from './decoded.js';
 import { typeShape, type ValueKind } from './schema.js';
 import { isAddrText } from './values.js';
@@ -234,8 +235,7 @@ export class DceRpcLineDecoder {
         if (record !== SLOW) return record;
       }
     }
-    const line = start === 0 && end === bytes.length ? bytes : bytes.subarray(start, end);
-    const event = this.generic.decode(line, lineNumber, offset);
+    const event = this.generic.decode(lineBytes(bytes, start, end), lineNumber, offset);
     if (event === null || event.kind !== 'record') return event;
     return toDceRpcRecord(event);
   }

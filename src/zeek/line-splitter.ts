@@ -17,6 +17,11 @@ export type LineHandler = (bytes: Buffer, lineNumber: number, offset: number, en
  */
 export type LineRangeHandler = (bytes: Buffer, start: number, end: number, lineNumber: number, offset: number, next: number) => void;
 
+/** The line `bytes[start, end)` as a Buffer: `bytes` itself when it is the whole line, else a view. */
+export function lineBytes(bytes: Buffer, start: number, end: number): Buffer {
+  return start === 0 && end === bytes.length ? bytes : bytes.subarray(start, end);
+}
+
 /** Called once for each line longer than the maximum, when its newline arrives (or at finish). */
 export type OverlongHandler = (
   lineNumber: number,
@@ -68,7 +73,7 @@ export class LineSplitter {
   push(chunk: Buffer, onLine: LineHandler, onOverlong: OverlongHandler): void {
     this.pushRanges(
       chunk,
-      (bytes, start, end, lineNumber, offset, next) => onLine(start === 0 && end === bytes.length ? bytes : bytes.subarray(start, end), lineNumber, offset, next),
+      (bytes, start, end, lineNumber, offset, next) => onLine(lineBytes(bytes, start, end), lineNumber, offset, next),
       onOverlong,
     );
   }

@@ -14,7 +14,7 @@ import type { DceRpcRecord, SourceLocation } from './dce-rpc-record.js';
 import { DceRpcLineDecoder } from './dce-rpc-decoder.js';
 import { ZeekLineDecoder } from './decoder.js';
 import type { ZeekHeaderEvent, ZeekLineDecoderOptions, ZeekParseError, ZeekRecord } from './decoded.js';
-import { LineSplitter } from './line-splitter.js';
+import { LineSplitter, lineBytes } from './line-splitter.js';
 import { hasGzipMagic, inflateGzip, type GzipProblem } from './gzip.js';
 
 /** What the reader yields. */
@@ -149,7 +149,7 @@ export async function scanZeekLog(
     path,
     file,
     options,
-    (bytes, start, end, line, offset) => decoder.decode(start === 0 && end === bytes.length ? bytes : bytes.subarray(start, end), line, offset),
+    (bytes, start, end, line, offset) => decoder.decode(lineBytes(bytes, start, end), line, offset),
     onEvent,
   );
 }
