@@ -57,6 +57,11 @@ export interface Verdict {
    * unusual, and how routine it is elsewhere on the network.
    */
   reason: string;
+  /**
+   * Flagged only because this value is not established yet (RoutineVerdict.newValue): the
+   * evaluator's live fleet evidence may overrule it.
+   */
+  newValue?: string;
 }
 
 /** Bound on the scorer's verdict cache (estimated bytes, see cachedVerdictBytes). */
@@ -296,6 +301,7 @@ export class Scorer {
     const minSupport = vetted !== null && technique !== undefined ? this.#minHosts : 0;
     let anomalous: boolean;
     let reason = '';
+    let newValue: string | undefined;
     const rule = this.rule;
     switch (rule.kind) {
       case 'distance':
@@ -310,6 +316,7 @@ export class Scorer {
           const judged = this.routine.judge(endpoint, operation, origGroup, technique);
           anomalous = judged.flagged || rarity > this.#rarityThreshold;
           reason = judged.flagged ? judged.reason : anomalous ? `rarity ${rarity} bits above ${this.#rarityThreshold}` : '';
+          if (judged.newValue !== undefined && rarity <= this.#rarityThreshold) newValue = judged.newValue;
           break;
         }
         anomalous =
@@ -319,7 +326,9 @@ export class Scorer {
         break;
     }
     if (anomalous && reason === '') reason = this.#describe(rule, distance, rarity, technique, unseen);
-    return { cluster, distance, mismatched, unseen, support, originSupport, rarity, technique, anomalous, reason };
+    const verdict: Verdict = { cluster, distance, mismatched, unseen, support, originSupport, rarity, technique, anomalous, reason };
+    if (newValue !== undefined) verdict.newValue = newValue;
+    return verdict;
   }
 
   #describe(rule: ScoringRule, distance: number, rarity: number, technique: Technique | undefined, unseen: readonly number[]): string {
