@@ -23,7 +23,7 @@ const INTRUDER_IFACE = '8a885d04-1ceb-11c9-9fe8-08002b104860';
 const INTRUDER = '10.20.0.7';
 
 function rec(ts: number, orig: string, resp: string, endpoint: string, operation: string, uid: string): DceRpcRecord {
-  return { ts, uid, origHost: orig, origPort: 49_000, respHost: resp, respPort: 135, rtt: 0.001, namedPipe: '135', endpoint, operation } as DceRpcRecord;
+  return { ts, uid, origHost: orig, origPort: 49_000, respHost: resp, respPort: 135, rtt: 0.001, namedPipe: '135', endpoint, operation };
 }
 
 /** `hosts` workstations in two departments calling the DC every day; from `roleDay` on, most call a new interface. */
