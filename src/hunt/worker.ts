@@ -55,7 +55,9 @@ function scoreConsumer(task: Extract<HuntWorkerData['task'], { kind: 'score' }>)
   const { config, model } = task;
   const evaluator = new RecordEvaluator({ model, rule: scoringRuleFrom(config.scoring), features: config.features, allow: config.allow });
   const formatter = createAnomalyFormatter({ format: task.format, schema: ANOMALY_SCHEMA, fieldNames: config.output.fieldNames });
-  let parts: string[] = [];
+  // One array, emptied in place: a fresh `[]` per chunk let its literal's elements kind change
+  // under compiled code (a deopt and a recompile of the scoring loop, `--trace-deopt`).
+  const parts: string[] = [];
   let size = 0;
   let anomalies = 0;
   let suppressed = 0;
@@ -76,7 +78,7 @@ function scoreConsumer(task: Extract<HuntWorkerData['task'], { kind: 'score' }>)
       chunk.text = parts.join('');
       chunk.anomalies = anomalies;
       chunk.suppressed = suppressed;
-      parts = [];
+      parts.length = 0;
       size = 0;
       anomalies = 0;
       suppressed = 0;
