@@ -61,7 +61,7 @@ export interface Verdict {
    * Flagged only because this value is not established yet (RoutineVerdict.newValue): the
    * evaluator's live fleet evidence may overrule it.
    */
-  newValue?: string;
+  newValue?: string | undefined;
 }
 
 /** Bound on the scorer's verdict cache (estimated bytes, see cachedVerdictBytes). */
@@ -96,7 +96,7 @@ export function roundRarity(bits: number): number {
 function settleVerdictShape(): Verdict[] {
   const technique = techniqueFor('DRSGetNCChanges');
   return ([[1, 0.5, undefined], [0.5, 2, technique]] as const).map(([support, rarity, technique]) => ({
-    cluster: 0, distance: 1, mismatched: [], unseen: [], support, originSupport: support, rarity, technique, anomalous: false, reason: '',
+    cluster: 0, distance: 1, mismatched: [], unseen: [], support, originSupport: support, rarity, technique, anomalous: false, reason: '', newValue: undefined,
   }));
 }
 settleVerdictShape();
@@ -339,9 +339,7 @@ export class Scorer {
         break;
     }
     if (anomalous && reason === '') reason = this.#describe(rule, distance, rarity, technique, unseen);
-    const verdict: Verdict = { cluster, distance, mismatched, unseen, support, originSupport, rarity, technique, anomalous, reason };
-    if (newValue !== undefined) verdict.newValue = newValue;
-    return verdict;
+    return { cluster, distance, mismatched, unseen, support, originSupport, rarity, technique, anomalous, reason, newValue };
   }
 
   #describe(rule: ScoringRule, distance: number, rarity: number, technique: Technique | undefined, unseen: readonly number[]): string {
