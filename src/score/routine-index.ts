@@ -223,7 +223,10 @@ export class RoutineIndex {
         if (network !== undefined && this.#valueRoutine(network)) {
           flagged = own === undefined || (!this.#groupRoutine(own) && this.#late(own) && this.#weak(own, groupHosts));
         } else {
-          flagged = network === undefined || this.#lateOrStale(network) || this.#weak(network, this.#population);
+          // The group's own evidence that vets a high-danger operation for it vets a discovery
+          // one too (a lone directory-sync server's daily SAM enumeration); sweeps are judged apart.
+          flagged =
+            (own === undefined || !this.#groupRoutine(own)) && (network === undefined || this.#lateOrStale(network) || this.#weak(network, this.#population));
         }
       }
       if (flagged) return { flagged, reason: this.#withBaseline(this.#techniqueReason(operation, origGroup, technique, own), this.thinBaseline(origGroup)) };
