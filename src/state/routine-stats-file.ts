@@ -40,9 +40,9 @@ export async function loadRoutineStats(directory: string, options: Partial<Routi
 }
 
 export async function saveRoutineStats(directory: string, stats: RoutineStats): Promise<void> {
-  // Encoded synchronously (the pieces read the live statistics), in 64 KiB buffers: no document
-  // tree and no single string of the whole file on the heap.
-  await writeFileAtomic(join(directory, ROUTINE_STATS_FILE), [...utf8Chunks(stats.jsonPieces(), 1 << 16)]);
+  // Encoded and written synchronously (the pieces read the live statistics), 64 KiB at a time:
+  // no document tree, no string of the whole file and no copy of its bytes in memory.
+  await writeFileAtomic(join(directory, ROUTINE_STATS_FILE), () => utf8Chunks(stats.jsonPieces(), 1 << 16));
 }
 
 function* utf8Chunks(pieces: Iterable<string>, size: number): Generator<Uint8Array> {
