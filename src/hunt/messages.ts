@@ -46,6 +46,8 @@ export interface HuntWorkerData {
   splittable: boolean;
   /** Least uncompressed bytes a split may hand over. */
   minSplitBytes: number;
+  /** A fixed re-read cost for splits (see split-point.ts), instead of the measured one. */
+  skipCost?: number;
 }
 
 /**
@@ -68,8 +70,12 @@ export type ToWorker =
   /** A chunk of unit `index` was consumed. */
   | { kind: 'ack'; index: number }
   | { kind: 'end' }
-  /** Hand about half of what is left of unit `index` to another worker, if it is still reading it. */
-  | { kind: 'split'; index: number };
+  /**
+   * Hand part of what is left of unit `index` to another worker, if it is still reading it and
+   * that pays (split-point.ts); `skipNsPerByte`: what re-reading a file's head cost the workers
+   * that did, per byte, when any did.
+   */
+  | { kind: 'split'; index: number; skipNsPerByte?: number };
 
 /** A piece of one file's result, in file order. Counts are deltas since the previous chunk. */
 export interface ChunkMessage {
@@ -83,6 +89,8 @@ export interface ChunkMessage {
   errors: string[];
   /** Uncompressed offset up to which the unit's lines are handled (progress, for splitting). */
   position?: number;
+  /** Once, for a part that starts past a file's head: the head's bytes and the ns it took to read past them. */
+  skipped?: { bytes: number; ns: number };
   /** `score`: formatted anomalies. */
   text?: string;
   anomalies?: number;

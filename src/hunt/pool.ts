@@ -49,6 +49,11 @@ export interface PoolOptions {
   minSplitBytes?: number;
   /** Whether files may be split between workers (with 2 threads or more). @default true for `score` */
   split?: boolean;
+  /**
+   * The re-read's cost against processing's for the split rule (split-point.ts), fixed: 0 always
+   * halves what is left (tests of the splitting itself). @default measured by the workers
+   */
+  skipCost?: number;
   /** Each chunk, in file order then line order; awaited before the next (and before its ack). */
   onChunk: (chunk: ChunkMessage, file: ArchiveFile) => Promise<void> | void;
   /** A file that could not be opened at all; the others are still read. */
@@ -103,7 +108,10 @@ export async function runPool(options: PoolOptions): Promise<PoolStats> {
     chunkRecords: options.chunkRecords ?? CHUNK_RECORDS,
     splittable,
     minSplitBytes: options.minSplitBytes ?? MIN_SPLIT_BYTES,
+    ...(options.skipCost === undefined ? {} : { skipCost: options.skipCost }),
   };
+  /** What re-reading heads cost the workers that did (parts past a file's head), for the split rule. */
+  const skipped = { bytes: 0, ns: 0 };
   const fewest = (n: number): number => (splittable ? options.threads : Math.min(options.threads, n));
   const count = Math.max(1, known === undefined ? options.threads : fewest(known.length));
   const workers: Worker[] = [];
@@ -180,7 +188,8 @@ export async function runPool(options: PoolOptions): Promise<PoolStats> {
       }
       victim.splitting = true;
       waiting.set(victim.index, worker);
-      victim.worker?.postMessage({ kind: 'split', index: victim.index } satisfies ToWorker);
+      const skipNsPerByte = skipped.bytes > 0 ? skipped.ns / skipped.bytes : undefined;
+      victim.worker?.postMessage({ kind: 'split', index: victim.index, ...(skipNsPerByte === undefined ? {} : { skipNsPerByte }) } satisfies ToWorker);
     };
     const onSplit = (index: number, at: number | null, final: boolean): void => {
       const unit = units[index] as Unit;
@@ -265,6 +274,10 @@ export async function runPool(options: PoolOptions): Promise<PoolStats> {
         const unit = units[message.index] as Unit;
         if (message.kind === 'chunk') {
           if (message.position !== undefined) unit.position = message.position;
+          if (message.skipped !== undefined) {
+            skipped.bytes += message.skipped.bytes;
+            skipped.ns += message.skipped.ns;
+          }
           if (spare.length > 0) {
             const retry = spare;
             spare = [];

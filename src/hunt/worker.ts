@@ -27,6 +27,7 @@ import {
   type UnitJob,
 } from './messages.js';
 import { scanLogFile } from './scan.js';
+import { skipCostOf, splitPoint } from './split-point.js';
 
 /** Anomaly text collected before a chunk is posted. */
 const TEXT_CHUNK_CHARS = 256 * 1024;
@@ -55,7 +56,9 @@ function scoreConsumer(task: Extract<HuntWorkerData['task'], { kind: 'score' }>)
   const { config, model } = task;
   const evaluator = new RecordEvaluator({ model, rule: scoringRuleFrom(config.scoring), features: config.features, allow: config.allow });
   const formatter = createAnomalyFormatter({ format: task.format, schema: ANOMALY_SCHEMA, fieldNames: config.output.fieldNames });
-  let parts: string[] = [];
+  // One array, emptied in place: a fresh `[]` per chunk let its literal's elements kind change
+  // under compiled code (a deopt and a recompile of the scoring loop, `--trace-deopt`).
+  const parts: string[] = [];
   let size = 0;
   let anomalies = 0;
   let suppressed = 0;
@@ -76,7 +79,7 @@ function scoreConsumer(task: Extract<HuntWorkerData['task'], { kind: 'score' }>)
       chunk.text = parts.join('');
       chunk.anomalies = anomalies;
       chunk.suppressed = suppressed;
-      parts = [];
+      parts.length = 0;
       size = 0;
       anomalies = 0;
       suppressed = 0;
@@ -222,14 +225,38 @@ interface Reading {
    * undefined until the first line says.
    */
   splittable: boolean | undefined;
+  /** performance.now() when its own lines began (past `from`), once they did. */
+  reachedAt: number | undefined;
+  /** Milliseconds since then spent waiting for the main thread to consume chunks. */
+  waitedMs: number;
 }
 let reading: Reading | null = null;
 
+/** What this worker's finished units cost to process: their own lines' bytes and ns (waits left out). */
+const processed = { bytes: 0, ns: 0 };
+/** Processed bytes below which a rate is not trusted (a few chunks: JIT warm-up, cold caches). */
+const MIN_MEASURED_BYTES = 1 << 20;
+
+/** Bytes the unit has processed of its own lines, and the ns it took. */
+function processedIn(unit: Reading): { bytes: number; ns: number } {
+  if (unit.reachedAt === undefined) return { bytes: 0, ns: 0 };
+  const { from, to, committed } = unit.range;
+  return { bytes: Math.max(0, Math.min(committed, to, unit.size > 0 ? unit.size : Infinity) - from), ns: (performance.now() - unit.reachedAt - unit.waitedMs) * 1e6 };
+}
+
+/** This worker's processing cost per byte, finished units and the current one together, once measured. */
+function processNsPerByte(unit: Reading): number | undefined {
+  const current = processedIn(unit);
+  const bytes = processed.bytes + current.bytes;
+  return bytes >= MIN_MEASURED_BYTES ? (processed.ns + current.ns) / bytes : undefined;
+}
+
 /**
  * Answers a split request at once (between two chunks of the reader, so `committed` is exact):
- * this unit now ends at about the middle of what is left, never before a line already handled.
+ * this unit now ends where split-point.ts says both workers finish together, never before a line
+ * already handled, or is not split when the re-read would cost more than it saves.
  */
-function split(index: number): void {
+function split(index: number, skipNsPerByte: number | undefined): void {
   const unit = reading;
   let at: number | null = null;
   // Not final: this unit's head is not read yet, ask again later.
@@ -239,10 +266,10 @@ function split(index: number): void {
     const end = Math.min(to, unit.size);
     // Lines before `from` are skipped, not read: the earliest place to cut is the later of the two.
     const done = Math.max(committed, unit.range.from);
-    const middle = Math.max(done, Math.floor((done + end) / 2));
-    if (end - middle >= data.minSplitBytes && middle < to) {
-      unit.range.to = middle;
-      at = middle;
+    const cut = splitPoint(done, end, data.skipCost ?? skipCostOf(processNsPerByte(unit), skipNsPerByte), data.minSplitBytes);
+    if (cut !== null && cut < to) {
+      unit.range.to = cut;
+      at = cut;
     }
   }
   post({ kind: 'split', index, at, final });
@@ -250,7 +277,7 @@ function split(index: number): void {
 
 port.on('message', (message: ToWorker) => {
   if (message.kind === 'split') {
-    split(message.index);
+    split(message.index, message.skipNsPerByte);
     return;
   }
   if (message.kind === 'ack') {
@@ -283,18 +310,36 @@ async function scoreFile(consumer: Consumer, job: UnitJob): Promise<void> {
   let errors: string[] = [];
   const range: ReadRange = { from: job.from, to: job.to, committed: job.from };
   // A part split off another was judged splittable by the worker that read the file's head.
-  const unit: Reading = { index, range, size: job.size, splittable: !data.splittable ? false : job.from > 0 ? true : undefined };
+  const startedAt = performance.now();
+  const unit: Reading = {
+    index,
+    range,
+    size: job.size,
+    splittable: !data.splittable ? false : job.from > 0 ? true : undefined,
+    reachedAt: job.from > 0 ? undefined : startedAt,
+    waitedMs: 0,
+  };
+  /** For a part past the head: what reading past the head cost, posted with the next chunk. */
+  let skipped: ChunkMessage['skipped'];
   const format = { json: false };
   const flush = async (): Promise<void> => {
     const chunk: ChunkMessage = { kind: 'chunk', index, records, outside, errors, position: range.committed };
+    if (skipped !== undefined) {
+      chunk.skipped = skipped;
+      skipped = undefined;
+    }
     const transfer = consumer.drain(chunk);
     records = 0;
     outside = 0;
     errors = [];
-    while (blocking(job) >= data.maxInflight) await new Promise<void>((resolve) => (creditWaiter = resolve));
-    const unit = inflight.get(index);
-    if (unit === undefined) inflight.set(index, { file: job.file, from: job.from, chunks: 1 });
-    else unit.chunks += 1;
+    if (blocking(job) >= data.maxInflight) {
+      const waitFrom = performance.now();
+      while (blocking(job) >= data.maxInflight) await new Promise<void>((resolve) => (creditWaiter = resolve));
+      if (unit.reachedAt !== undefined) unit.waitedMs += performance.now() - waitFrom;
+    }
+    const posted = inflight.get(index);
+    if (posted === undefined) inflight.set(index, { file: job.file, from: job.from, chunks: 1 });
+    else posted.chunks += 1;
     post(chunk, transfer);
   };
   const onEvent = (event: DceRpcReadEvent, where: SourceLocation): void => {
@@ -315,8 +360,13 @@ async function scoreFile(consumer: Consumer, job: UnitJob): Promise<void> {
     records += 1;
     consumer.take(event, where.line);
   };
-  const afterChunk = (): Promise<void> | undefined =>
-    consumer.due || errors.length > 0 || records >= RECORDS_PER_CHUNK ? flush() : undefined;
+  const afterChunk = (): Promise<void> | undefined => {
+    if (unit.reachedAt === undefined && range.committed >= range.from) {
+      unit.reachedAt = performance.now();
+      skipped = { bytes: range.from, ns: (unit.reachedAt - startedAt) * 1e6 };
+    }
+    return consumer.due || errors.length > 0 || records >= RECORDS_PER_CHUNK ? flush() : undefined;
+  };
   reading = unit;
   try {
     // Inflated here, not in the thread pool: each worker then carries its own files' gzip CPU.
@@ -325,6 +375,9 @@ async function scoreFile(consumer: Consumer, job: UnitJob): Promise<void> {
     // Before any other await: a split answered now would hand on lines already read.
     reading = null;
   }
+  const cost = processedIn(unit);
+  processed.bytes += cost.bytes;
+  processed.ns += cost.ns;
   await flush();
 }
 

@@ -89,6 +89,19 @@ export function roundRarity(bits: number): number {
   return Math.round(bits * 1000) / 1000;
 }
 
+/**
+ * Settles, once per isolate at load, the hidden class of the Verdict literal in #compute (see
+ * settleRecordShape in zeek/dce-rpc-record.ts for why): supports and rarity whole or fractional,
+ * a technique or none.
+ */
+function settleVerdictShape(): Verdict[] {
+  const technique = techniqueFor('DRSGetNCChanges');
+  return ([[1, 0.5, undefined], [0.5, 2, technique]] as const).map(([support, rarity, technique]) => ({
+    cluster: 0, distance: 1, mismatched: [], unseen: [], support, originSupport: support, rarity, technique, anomalous: false, reason: '',
+  }));
+}
+settleVerdictShape();
+
 /** Compiles a model and a rule into a fast row scorer. */
 export class Scorer {
   readonly model: KModesModel;

@@ -37,6 +37,20 @@ export interface DceRpcRecord {
   operation: string | null;
 }
 
+/**
+ * Settles, once per isolate at load, the hidden class that every DceRpcRecord literal shares
+ * (the decoders build them with these keys in this order): ts as a double that also takes whole
+ * seconds, ports and rtt as any number or null, the texts as a string or null. Left to the data,
+ * the first whole-second ts or the first rtt after unset ones changes a field's representation,
+ * which deoptimises the decoder and the scoring loop built around the old one, and TurboFan
+ * compiles them again: in each hunt worker, on a core the other workers need (`--trace-deopt`).
+ */
+function settleRecordShape(): DceRpcRecord[] {
+  const variants: [number, number | null, string | null][] = [[0.5, null, null], [1, 1, ''], [2.5, 0.5, null]];
+  return variants.map(([ts, n, s]) => ({ ts, uid: s, origHost: s, origPort: n, respHost: s, respPort: n, rtt: n, namedPipe: s, endpoint: s, operation: s }));
+}
+settleRecordShape();
+
 /** Where a record or a parse error came from. `offset` is the byte offset of the line's start. */
 export interface SourceLocation {
   file: string;

@@ -111,6 +111,8 @@ void test('the pool splitting files between free workers gives what one reader g
       chunkRecords: 512,
       split: true,
       minSplitBytes: 64 * 1024,
+      // The splitting itself, not the rule of when it pays (split-point.test.ts): always halve.
+      skipCost: 0,
       onChunk: (chunk, file) => {
         // A chunk's bad lines come before its records only within what it covers: order them by line.
         const lines: [number, string][] = chunk.errors.map((e) => [Number(/:(\d+): /.exec(e.slice(file.path.length))?.[1]), e.replace(/\n$/, '')]);
