@@ -443,9 +443,10 @@ export class FanoutTracker {
       const full = current.targets.size >= FANOUT_TARGETS_TRACKED;
       pairs.push([op, host, current.day, full ? FANOUT_TARGETS_TRACKED : [...current.targets]]);
     }
-    // A fleet value is saved as a pair whose host is FLEET_ENTRY (no address has a NUL): the
-    // checkpoint's format is unchanged, and an older daemon keeps it as a pair it never asks about.
-    for (const [key, day, hosts] of this.fleet.toJSON()) pairs.push([key, FLEET_ENTRY, day, hosts]);
+    // A fleet value is saved as a pair whose host is FLEET_ENTRY and whose list holds its callers,
+    // then its days as NUL + number (no address has a NUL): the checkpoint's format is unchanged,
+    // and an older daemon keeps it as a pair it never asks about.
+    for (const [key, day, hosts, days] of this.fleet.toJSON()) pairs.push([key, FLEET_ENTRY, day, [...hosts, ...days.map((d) => `\u0000${d}`)]]);
     this.#saved = pairs;
     this.#savedFleet = this.fleet.version;
     return pairs;
@@ -460,7 +461,10 @@ export class FanoutTracker {
       if (typeof op !== 'string' || typeof host !== 'string' || !Number.isSafeInteger(day)) continue;
       if (!Array.isArray(targets) && targets !== FANOUT_TARGETS_TRACKED) continue;
       if (host === FLEET_ENTRY) {
-        tracker.fleet.restore(op, day, targets);
+        const list = Array.isArray(targets) ? targets : [];
+        const hosts = list.filter((t) => typeof t === 'string' && !t.startsWith('\u0000'));
+        const days = list.filter((t): t is string => typeof t === 'string' && t.startsWith('\u0000')).map((t) => Number(t.slice(1)));
+        tracker.fleet.restore(op, day, hosts, days);
         continue;
       }
       if (tracker.#pairs.size >= MAX_FANOUT_HOSTS) continue;

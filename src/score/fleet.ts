@@ -4,8 +4,10 @@
  * calling its interface on the same day; an intrusion acts from a few footholds. The model only
  * learns the new value at its next retrain (and not at all when training left that day out), but
  * the daemon reads every record, so it can count the callers as they come: once as many distinct
- * hosts call the value as the model asks of a fleet change (RoutineIndex.fleetHosts), it is
- * established and no longer flagged. Only records flagged for such a value are counted.
+ * hosts call the value as the model asks of a fleet change, or `minHosts` distinct hosts on
+ * `minDays` days (RoutineIndex.fleetEstablished: what the statistics ask of a value, less the
+ * one-host habit an intruder returning supplies alone), it is established and no longer flagged.
+ * Only records flagged for such a value are counted.
  *
  * Bounded: at most FLEET_VALUES values, each with at most FLEET_HOSTS_TRACKED hosts. Past the bound
  * a new value is refused (after values idle for FLEET_IDLE_DAYS are dropped): it stays flagged, so
@@ -20,15 +22,19 @@ export const FLEET_VALUES = 4_096;
 export const FLEET_HOSTS_TRACKED = 256;
 /** A value not called for this many days may be dropped to make room. */
 export const FLEET_IDLE_DAYS = 7;
+/** Distinct days kept per value (more change no verdict). */
+export const FLEET_DAYS_TRACKED = 8;
 
 interface FleetValue {
   /** Latest day (epoch day) a host called it. */
   day: number;
   hosts: Set<string>;
+  /** Distinct days (epoch days) on which it was called, at most FLEET_DAYS_TRACKED. */
+  days: Set<number>;
 }
 
-/** [value key, latest day, its distinct callers]: one saved fleet value. */
-export type FleetValueJson = [key: string, day: number, hosts: string[]];
+/** [value key, latest day, its distinct callers, its distinct days]: one saved fleet value. */
+export type FleetValueJson = [key: string, day: number, hosts: string[], days: number[]];
 
 export class FleetTracker {
   readonly #values = new Map<string, FleetValue>();
@@ -39,8 +45,8 @@ export class FleetTracker {
   version = 0;
 
   /**
-   * Counts `host` as a caller of the value `key` (at most `bar` hosts) and returns its distinct
-   * callers so far; a value refused for want of room counts 0.
+   * Counts `host` as a caller of the value `key` (at most `bar` hosts) on the record's day and
+   * returns its distinct callers so far (days: `days`); a value refused for want of room counts 0.
    */
   count(key: string, host: string, ts: number, bar: number): number {
     const day = Math.floor(ts / DAY);
@@ -48,11 +54,15 @@ export class FleetTracker {
     let value = this.#values.get(key);
     if (value === undefined) {
       if (!this.#room()) return 0;
-      this.#values.set(key, (value = { day, hosts: new Set() }));
+      this.#values.set(key, (value = { day, hosts: new Set(), days: new Set() }));
       this.version += 1;
     }
     if (day > value.day) {
       value.day = day;
+      this.version += 1;
+    }
+    if (value.days.size < FLEET_DAYS_TRACKED && !value.days.has(day)) {
+      value.days.add(day);
       this.version += 1;
     }
     if (value.hosts.size < Math.min(bar, FLEET_HOSTS_TRACKED) && !value.hosts.has(host)) {
@@ -60,6 +70,11 @@ export class FleetTracker {
       this.version += 1;
     }
     return value.hosts.size;
+  }
+
+  /** Distinct days on which `key` was counted (0: not tracked). */
+  days(key: string): number {
+    return this.#values.get(key)?.days.size ?? 0;
   }
 
   get size(): number {
@@ -78,15 +93,16 @@ export class FleetTracker {
   }
 
   toJSON(): FleetValueJson[] {
-    return [...this.#values].map(([key, value]): FleetValueJson => [key, value.day, [...value.hosts]]);
+    return [...this.#values].map(([key, value]): FleetValueJson => [key, value.day, [...value.hosts], [...value.days]]);
   }
 
   /** Restores one saved value; a malformed one is left out. */
-  restore(key: unknown, day: unknown, hosts: unknown): void {
-    if (typeof key !== 'string' || !Number.isSafeInteger(day) || !Array.isArray(hosts)) return;
+  restore(key: unknown, day: unknown, hosts: unknown, days: unknown): void {
+    if (typeof key !== 'string' || !Number.isSafeInteger(day) || !Array.isArray(hosts) || !Array.isArray(days)) return;
     if (this.#values.size >= FLEET_VALUES) return;
     const kept = hosts.filter((h): h is string => typeof h === 'string').slice(0, FLEET_HOSTS_TRACKED);
-    this.#values.set(key, { day: day as number, hosts: new Set(kept) });
+    const keptDays = days.filter((d): d is number => Number.isSafeInteger(d)).slice(0, FLEET_DAYS_TRACKED);
+    this.#values.set(key, { day: day as number, hosts: new Set(kept), days: new Set(keptDays) });
     if ((day as number) > this.#latestDay) this.#latestDay = day as number;
   }
 }

@@ -152,6 +152,15 @@ export class RoutineIndex {
     return false;
   }
 
+  /**
+   * Whether live evidence establishes a value the statistics do not (fleet.ts): `fleetHosts`
+   * distinct hosts, or `minHosts` distinct hosts over `minDays` days, what the statistics ask of
+   * a value less the one-host habit (an intruder returning supplies that alone).
+   */
+  fleetEstablished(hosts: number, days: number): boolean {
+    return hosts >= this.fleetHosts || (hosts >= this.profile.minHosts && days >= this.profile.minDays);
+  }
+
   /** Introduced after the warm-up (the first day, when nothing is established yet). */
   #late(entry: ProfileEntry | undefined): boolean {
     return entry === undefined || entry[5] >= this.#lateAfter;
