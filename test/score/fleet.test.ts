@@ -99,3 +99,22 @@ void test('the fleet table is bounded: past FLEET_VALUES a new value is refused 
   assert.equal(fleet.count('late', '10.0.0.3', T0 + 20 * DAY, 2), 2);
   assert.equal(fleet.count('late', '10.0.0.4', T0 + 20 * DAY, 2), 2, 'a value counts at most `bar` hosts');
 });
+
+void test('three distinct hosts over two days establish a new interface live (the statistics value rule, less the one-host habit); two footholds never do', async () => {
+  const config = parseConfigText(CONFIG, 'fleet.ini');
+  const rng = new Rng(7);
+  const records = week(rng, 40, 7); // no new role: 40 workstations, a quarter of them (10) would be a fleet
+  const model = await modelOf(config, records.filter((r) => r.ts < T0 + 5 * DAY));
+  const at = (day: number, hour: number): number => T0 + day * DAY + hour * 3600;
+  const app = '6bffd098-a112-3610-9833-46c3f87e345a';
+  const live = [
+    rec(at(5, 9), '10.20.0.10', '10.4.0.1', app, 'unknown-2', 'A1'),
+    rec(at(5, 10), '10.30.0.11', '10.4.0.1', app, 'unknown-2', 'A2'),
+    rec(at(6, 9), '10.20.0.12', '10.4.0.1', app, 'unknown-2', 'A3'),
+    rec(at(6, 10), '10.30.0.13', '10.4.0.1', app, 'unknown-2', 'A4'),
+  ];
+  const footholds = [5, 6, 7, 8].flatMap((day) => INTRUDERS.map((host, i) => rec(at(day, 11), host, '10.1.0.1', INTRUDER_IFACE, 'unknown-9', `F${day}-${i}`)));
+  const alerts = flagged(model, config, [...live, ...footholds].sort((a, b) => a.ts - b.ts));
+  assert.deepEqual(alerts.filter((uid) => uid.startsWith('A')), ['A1', 'A2'], 'the third host on the second day establishes it');
+  assert.equal(alerts.filter((uid) => uid.startsWith('F')).length, footholds.length, 'two footholds on four days stay flagged');
+});
