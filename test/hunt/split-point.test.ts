@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { discoverArchive, runPool } from '../../src/hunt/index.js';
 import { forEachRecord } from '../../src/hunt/messages.js';
@@ -74,8 +75,12 @@ const weekLines = weekText.split('\n');
 const header = weekLines.filter((line) => line.startsWith('#') && !line.startsWith('#close'));
 const records = weekLines.filter((line) => line !== '' && !line.startsWith('#'));
 
-/** Every record the pool delivers, in order, as `path:line: record`; and its stats. */
-async function pooled(files: Awaited<ReturnType<typeof discoverArchive>>['files'], threads: number, skipCost?: number) {
+/**
+ * Every record the pool delivers, in order, as `path:line: record`; and its stats. `slow`: the
+ * chunks of that file are consumed 10 ms apart, which holds its worker back (it stops after a
+ * few chunks not consumed), whatever the machine's load does to the other worker's start.
+ */
+async function pooled(files: Awaited<ReturnType<typeof discoverArchive>>['files'], threads: number, skipCost?: number, slow?: string) {
   const got: string[] = [];
   const stats = await runPool({
     files,
@@ -86,7 +91,8 @@ async function pooled(files: Awaited<ReturnType<typeof discoverArchive>>['files'
     split: true,
     minSplitBytes: 64 * 1024,
     ...(skipCost === undefined ? {} : { skipCost }),
-    onChunk: (chunk, file) => {
+    onChunk: async (chunk, file) => {
+      if (file.path === slow) await sleep(10);
       assert.deepEqual(chunk.errors, []);
       if (chunk.batch !== undefined) forEachRecord(chunk.batch, (record, line) => got.push(`${file.path}:${line}: ${JSON.stringify(record)}`));
     },
@@ -125,9 +131,10 @@ void test('pool, measured costs: one big file beside small ones is still shared,
   assert.equal(archive.files.length, 5);
   assert.ok(archive.files[0]?.path.endsWith('dce_rpc.big.log.gz'), 'the big file first');
   const one = await pooled(archive.files, 1);
-  const two = await pooled(archive.files, 2);
-  // The free worker is done with 1,600 small-file records while the other is a few percent into
-  // 40,000: the wait saved is far more than the re-read of the head.
+  // 40,000 records in 512-record chunks, consumed 10 ms apart: about 0.8 s. The free worker, done
+  // with 1,600 small-file records, finds the other a few percent in: the wait saved is far more
+  // than the re-read of the head.
+  const two = await pooled(archive.files, 2, undefined, archive.files[0]?.path);
   assert.ok(two.stats.splits > 0, `the big file was shared (${two.stats.splits} splits)`);
   assert.deepEqual(two.got, one.got);
 });
