@@ -127,6 +127,19 @@ export class RoutineIndex {
     return entry[2] >= p.broadHosts || entry[2] >= p.minShare * groupHosts;
   }
 
+  /**
+   * Routine for at least `minHosts` groups other than `origGroup`: everyday software on this
+   * network, which one more group's hosts taking up is no news (no foothold supplies other
+   * groups' habits). Only a sweep (fan-out) then tells an intruder's enumeration apart.
+   */
+  #pervasive(op: string, origGroup: string): boolean {
+    const groups = this.#routineFor.get(op);
+    if (groups === undefined) return false;
+    let others = 0;
+    for (const entry of groups) if (entry[1] !== origGroup && ++others >= this.profile.minHosts) return true;
+    return false;
+  }
+
   /** Introduced after the warm-up (the first day, when nothing is established yet). */
   #late(entry: ProfileEntry | undefined): boolean {
     return entry === undefined || entry[5] >= this.#lateAfter;
@@ -221,9 +234,12 @@ export class RoutineIndex {
         const network = this.#techniques.get(`${op}\u0000${ANY_GROUP}`);
         const groupHosts = this.#groups.get(origGroup)?.[1] ?? 0;
         if (network !== undefined && this.#valueRoutine(network)) {
-          flagged = own === undefined || (!this.#groupRoutine(own) && this.#late(own) && this.#weak(own, groupHosts));
+          flagged = own === undefined || (!this.#groupRoutine(own) && this.#late(own) && this.#weak(own, groupHosts) && !this.#pervasive(op, origGroup));
         } else {
-          flagged = network === undefined || this.#lateOrStale(network) || this.#weak(network, this.#population);
+          // The group's own evidence that vets a high-danger operation for it vets a discovery
+          // one too (a lone directory-sync server's daily SAM enumeration); sweeps are judged apart.
+          flagged =
+            (own === undefined || !this.#groupRoutine(own)) && (network === undefined || this.#lateOrStale(network) || this.#weak(network, this.#population));
         }
       }
       if (flagged) return { flagged, reason: this.#withBaseline(this.#techniqueReason(operation, origGroup, technique, own), this.thinBaseline(origGroup)) };

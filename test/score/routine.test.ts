@@ -252,3 +252,40 @@ void test('every host of a small group on the one day the statistics saw it is r
   assert.equal(judge(stats, 'svcctl', 'CreateServiceW', 'admins').flagged, true, 'one admin of two, one day');
   assert.equal(judge(stats, 'drsuapi', 'DRSGetNCChanges', 'eng').flagged, true, 'DCSync from elsewhere');
 });
+
+void test('a discovery habit of a group of one active host is routine for it although nobody else on the network does it; one host of a bigger group, or a group never seen doing it, is flagged', () => {
+  const network = (doer: [string, string]): RoutineIndex => {
+    const stats = new RoutineStats();
+    for (let d = 0; d < 7; d++) for (let h = 0; h < 6; h++) stats.observe(T0 + d * DAY + 600 + h, `10.1.0.${h}`, 'eng', 'netlogon', 'NetrLogonSamLogonEx');
+    for (let d = 0; d < 7; d++) stats.observe(T0 + d * DAY + 60, '10.0.7.1', 'sync', 'netlogon', 'NetrLogonSamLogonEx');
+    // Lists a group's members on two days after the warm-up; no other host on the network does.
+    for (const d of [2, 5]) stats.observe(T0 + d * DAY + 3600, doer[0], doer[1], 'samr', 'SamrGetMembersInAlias');
+    return new RoutineIndex(stats.profile());
+  };
+  const call = (index: RoutineIndex, group: string): { flagged: boolean; reason: string } => index.judge('samr', 'SamrGetMembersInAlias', group, techniqueFor('SamrGetMembersInAlias'));
+  const sync = network(['10.0.7.1', 'sync']);
+  assert.equal(call(sync, 'sync').flagged, false, 'the only host of sync (the directory-sync server), on two days');
+  assert.equal(call(sync, 'hr').flagged, true, 'a group never seen doing it');
+  const foothold = call(network(['10.1.0.4', 'eng']), 'eng');
+  assert.equal(foothold.flagged, true, 'one host of six, on two days');
+  assert.match(foothold.reason, /T1069.*not routine for eng \(1 host on 2 days of 6\)/);
+});
+
+void test('an enumeration routine for three other groups is no alert for a group whose host did it in the statistics; with two other groups, or from a group never seen doing it, it is', () => {
+  const enumerate = (routineGroups: number): RoutineIndex => {
+    const stats = new RoutineStats();
+    for (let d = 0; d < 7; d++) for (let h = 0; h < 6; h++) stats.observe(T0 + d * DAY + 600 + h, `10.1.0.${h}`, 'eng', 'netlogon', 'NetrLogonSamLogonEx');
+    for (let g = 0; g < routineGroups; g++) {
+      for (let d = 0; d < 7; d++) for (let h = 0; h < 4; h++) stats.observe(T0 + d * DAY + 900 + h, `10.${g + 2}.0.${h}`, `dept${g}`, 'srvsvc', 'NetrShareEnum');
+    }
+    // One engineering workstation takes it up on day 3 (after the warm-up).
+    stats.observe(T0 + 3 * DAY + 3600, '10.1.0.2', 'eng', 'srvsvc', 'NetrShareEnum');
+    return new RoutineIndex(stats.profile());
+  };
+  const share = (index: RoutineIndex, group: string): { flagged: boolean; reason: string } => index.judge('srvsvc', 'NetrShareEnum', group, techniqueFor('NetrShareEnum'));
+  assert.equal(share(enumerate(3), 'eng').flagged, false, 'three other groups do it every day');
+  const fewer = share(enumerate(2), 'eng');
+  assert.equal(fewer.flagged, true, 'two other groups');
+  assert.match(fewer.reason, /T1135.*not routine for eng \(1 host on 1 day of 6\) ; routine elsewhere: 4 hosts of dept0 did it on 7 days, 4 hosts of dept1 did it on 7 days/);
+  assert.equal(share(enumerate(3), 'hr').flagged, true, 'a group the statistics never saw doing it');
+});
