@@ -16,7 +16,7 @@
  *
  * Target: peak RSS <= 250 MB in the flood run. `ZAD_FLOOD_ROWS` shrinks it for a quick look.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,6 +37,15 @@ const UNIT_ENV = withUnit ? [...UNIT.matchAll(/^Environment=(\w+)=(\S*)$/gm)].ma
 for (const [key, value] of UNIT_ENV) process.env[key] = value;
 /** More node flags for the daemon (e.g. `--heap-prof`), split on spaces. */
 const EXTRA_NODE_OPTIONS = (process.env['ZAD_FLOOD_NODE_OPTIONS'] ?? '').split(' ').filter((flag) => flag !== '');
+/**
+ * `ZAD_FLOOD_MEM_TRACE=FILE`: the daemon samples its heap beside its RSS every 100 ms into FILE
+ * (bench/mem-trace.ts), and the bench writes each run's phase changes there too.
+ */
+const MEM_TRACE = process.env['ZAD_FLOOD_MEM_TRACE'] ?? '';
+if (MEM_TRACE !== '') {
+  process.env['ZAD_MEM_TRACE'] = MEM_TRACE;
+  EXTRA_NODE_OPTIONS.push('--import', fileURLToPath(new URL('./mem-trace.js', import.meta.url)));
+}
 /** `ZAD_FLOOD_ONLY=flood` skips the ordinary-traffic baseline. */
 const ONLY = process.env['ZAD_FLOOD_ONLY'];
 const root = mkdtempSync(join(tmpdir(), 'zeek-anomalyd-flood-bench-'));
@@ -100,11 +109,22 @@ async function run(name: string, corpus: Corpus): Promise<RunFigures> {
   const daemon = new DaemonProcess(site, { autoKill: false, nodeOptions: [...NODE_OPTIONS, ...EXTRA_NODE_OPTIONS] });
   const phasePeakMb: Record<Phase, number> = { filling: 0, retrain: 0, scoring: 0, stopping: 0 };
   let phase: Phase = 'filling';
+  const enter = (next: Phase): void => {
+    phase = next;
+    if (MEM_TRACE !== '') appendFileSync(MEM_TRACE, `${JSON.stringify({ t: Date.now(), run: name, phase })}\n`);
+  };
+  enter('filling');
   const status = (field: string): number => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync(`/proc/${daemon.child.pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
+  let lastHwm = 0;
+  // A rise of VmHWM between two samples is a peak the VmRSS samples missed: it is charged to the
+  // phase in which it was seen, so the per-phase figures add up to the run's peak.
   const sampler = setInterval(() => {
     try {
       const rss = status('VmRSS');
-      if (Number.isFinite(rss)) phasePeakMb[phase] = Math.max(phasePeakMb[phase], rss);
+      const hwm = status('VmHWM');
+      const seen = Math.max(Number.isFinite(rss) ? rss : 0, Number.isFinite(hwm) && hwm > lastHwm ? hwm : 0);
+      if (Number.isFinite(hwm)) lastHwm = Math.max(lastHwm, hwm);
+      phasePeakMb[phase] = Math.max(phasePeakMb[phase], seen);
     } catch {
       // The child has gone: nothing to sample.
     }
@@ -123,10 +143,10 @@ async function run(name: string, corpus: Corpus): Promise<RunFigures> {
     await waitFor(() => `the window full (records ${readProgress(site)?.records})\n${daemon.tail()}`, () => (readProgress(site)?.records ?? 0) >= WINDOW_ROWS, 600_000);
     const fillMs = Date.now() - fillStarted;
     const afterWindowMb = hwm();
-    phase = 'retrain';
+    enter('retrain');
     const retrained = await daemon.waitForLine(/retrained reason=|retrain failed/, 600_000);
     const modelId = /model in use model=(\S+)/.exec(await daemon.waitForLine(/model in use/, 60_000))?.[1] ?? '?';
-    phase = 'scoring';
+    enter('scoring');
     // More of the same traffic, scored by the model trained on it, in a file of its own.
     if (writer.linesInFile > 0) writer.rotate();
     const scoreStarted = Date.now();
@@ -142,7 +162,7 @@ async function run(name: string, corpus: Corpus): Promise<RunFigures> {
     const up = daemon.child.exitCode === null;
     const progress = readProgress(site);
     // The stop (SIGTERM) saves the window and the routine statistics: part of the peak too.
-    phase = 'stopping';
+    enter('stopping');
     const stop = await daemon.terminate();
     clearInterval(sampler);
     // VmHWM can miss a peak: the kernel updates the high-water mark lazily (at unmaps, exit), so
@@ -195,7 +215,7 @@ try {
     if (figures === null) continue;
     const phases = (Object.entries(figures.phasePeakMb) as [Phase, number][]).map(([name, mb]) => `${name} ${mb.toFixed(0)}`).join(', ');
     report(`  ${label}: peak RSS (VmHWM or samples)`, `${figures.peakMb.toFixed(0)} MB (window full: ${figures.afterWindowMb.toFixed(0)} MB)`);
-    report('    peak RSS per phase (VmRSS every 200 ms), MB', phases);
+    report('    peak RSS per phase (VmRSS or a VmHWM rise, every 200 ms), MB', phases);
     report('    wall ms: window filled, records after the retrain scored', `${figures.fillMs}, ${figures.scoreMs} (load ${loadavg()[0]?.toFixed(2)})`);
     report('    daemon CPU (user + system) to the end of the scoring', `${figures.cpuSeconds.toFixed(1)} s`);
     report('    records counted / expected', `${figures.records} / ${total}`);

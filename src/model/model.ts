@@ -4,9 +4,9 @@
  * counts), plus how it was trained. Building, serialising and validating are pure; the file I/O
  * is in store.ts.
  */
-import { createHash } from 'node:crypto';
 import { DaemonError, messageOf } from '../errors.js';
 import { compareCodePoints, type EncodedMatrix } from './encoding.js';
+import { jsonSha256 } from './json-pieces.js';
 import type { RunPlan, RunResult } from './kmodes.js';
 
 /** The `format` tag every model document carries. */
@@ -209,7 +209,7 @@ export function buildModel(
 /** The content hash part of the id: sha256 over the document without `modelId`/`createdAt`. */
 export function contentHash(model: KModesModel): string {
   const { modelId: _id, createdAt: _created, ...content } = model;
-  return createHash('sha256').update(JSON.stringify(content)).digest('hex').slice(0, 12);
+  return jsonSha256(content).slice(0, 12);
 }
 
 /** `km-<yyyymmddThhmmssZ>-<contentHash>`; see {@link KModesModel.modelId}. */

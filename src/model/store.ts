@@ -5,7 +5,15 @@
 import { open, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { DaemonError, messageOf } from '../errors.js';
-import { parseModel, serializeModel, type KModesModel } from './model.js';
+import { writeSync } from 'node:fs';
+import { jsonPieces, utf8Chunks } from './json-pieces.js';
+import { parseModel, type KModesModel } from './model.js';
+
+/** serializeModel's text in pieces (members down to three levels deep). */
+function* modelText(model: KModesModel): Generator<string> {
+  yield* jsonPieces(model, 2, 3);
+  yield '\n';
+}
 
 /** Writes the model to `path` atomically. Throws DaemonError 'ERR_STATE' when it cannot. */
 export async function saveModel(path: string, model: KModesModel): Promise<void> {
@@ -14,7 +22,10 @@ export async function saveModel(path: string, model: KModesModel): Promise<void>
   try {
     const handle = await open(temp, 'wx', 0o644);
     try {
-      await handle.writeFile(serializeModel(model), 'utf8');
+      // serializeModel's bytes (2-space JSON, newline), 64 KiB at a time: no whole text, no copy.
+      for (const chunk of utf8Chunks(modelText(model), 1 << 16)) {
+        for (let done = 0; done < chunk.length; ) done += writeSync(handle.fd, chunk, done, chunk.length - done);
+      }
       await handle.sync();
     } finally {
       await handle.close();

@@ -1,5 +1,5 @@
 /** The scoring stage: verdicts, rules, allow-list, calibration and the anomalies.log record. */
-export { Scorer, rarityBits, rateThreshold, scoringRuleFrom, VERDICT_CACHE_BYTES, WHAT_FEATURES, WHO_FEATURES } from './scorer.js';
+export { Scorer, rarityBits, rateThreshold, scoringRuleFrom, UNSEEN_VERDICT_CACHE_BYTES, VERDICT_CACHE_BYTES, WHAT_FEATURES, WHO_FEATURES } from './scorer.js';
 export type { ScoringRule, Verdict } from './scorer.js';
 export { techniqueFor } from './techniques.js';
 export type { Technique } from './techniques.js';

@@ -89,6 +89,13 @@ interface Entry {
   lastDay: number;
 }
 
+/** One host on one day: what `#makeRoom` may drop. */
+function isSingle(entry: Entry): boolean {
+  if (entry.saturated) return false;
+  if (entry.hosts === null) return entry.host !== null && dayCount(entry.days) === 1;
+  return entry.hosts.size === 1 && dayCount(entry.hosts.values().next().value as Days) === 1;
+}
+
 const hostCount = (entry: Entry): number => (entry.hosts !== null ? entry.hosts.size : entry.host === null ? 0 : 1);
 
 /** The entry's hosts and their days, first host first. */
@@ -150,6 +157,8 @@ export class RoutineStats {
   #groupHosts = 0;
   #start: number | null = null;
   #overflowed = 0;
+  /** Scratch for `#makeRoom`, kept between calls. */
+  #singleFirsts = new Float64Array(0);
 
   /** Discovery fan-out (fanout.ts). */
   #fanout: FanoutStats;
@@ -256,20 +265,32 @@ export class RoutineStats {
     if (added !== days) entry.hosts.set(host, added);
   }
 
-  /** Drops single-host-single-day entries, oldest first, until 10 % of the table is free. */
+  /**
+   * Drops single-host-single-day entries, oldest first (ties in table order), until 10 % of the
+   * table is free. A flood runs it every few thousand records, so it makes no object per entry:
+   * the singles' first times, sorted in a typed array, give the cut-off time for a second pass.
+   */
   #makeRoom(): boolean {
-    const target = Math.floor(this.options.maxEntries * 0.9);
-    const singles: [string, number][] = [];
-    for (const [id, entry] of this.#entries) {
-      if (hostCount(entry) === 1 && !entry.saturated) {
-        const [[, days]] = hostsOf(entry) as [[HostKey, Days]];
-        if (dayCount(days) === 1) singles.push([id, entry.first]);
+    const excess = this.#entries.size - Math.floor(this.options.maxEntries * 0.9);
+    if (excess <= 0) return this.#entries.size < this.options.maxEntries;
+    let firsts = this.#singleFirsts;
+    if (firsts.length < this.#entries.size) firsts = this.#singleFirsts = new Float64Array(this.#entries.size);
+    let singles = 0;
+    for (const entry of this.#entries.values()) if (isSingle(entry)) firsts[singles++] = entry.first;
+    if (singles > 0) {
+      const sorted = firsts.subarray(0, singles).sort();
+      const drop = Math.min(excess, singles);
+      const cutoff = sorted[drop - 1] as number;
+      // Entries first seen before the cut-off all go; of those at it, the earliest in the table.
+      let atCutoff = drop - sorted.indexOf(cutoff);
+      for (const [id, entry] of this.#entries) {
+        if (!isSingle(entry) || !(entry.first <= cutoff)) continue;
+        if (entry.first === cutoff) {
+          if (atCutoff === 0) continue;
+          atCutoff -= 1;
+        }
+        this.#entries.delete(id);
       }
-    }
-    singles.sort((a, b) => a[1] - b[1]);
-    for (const [id] of singles) {
-      if (this.#entries.size <= target) break;
-      this.#entries.delete(id);
     }
     return this.#entries.size < this.options.maxEntries;
   }

@@ -59,8 +59,14 @@ export interface Verdict {
   reason: string;
 }
 
-/** Bound on the scorer's verdict cache (estimated bytes, see cachedVerdictBytes). */
+/** Bound on the scorer's verdict caches together (estimated bytes, see cachedVerdictBytes). */
 export const VERDICT_CACHE_BYTES = 8 * 1024 * 1024;
+/**
+ * The part of it for rows with a value the model has not seen, when known rows have a cache of
+ * their own: such rows are rare on a network the model was trained on and unique under a flood,
+ * where caching them buys nothing, and must not empty the known rows' verdicts when it fills.
+ */
+export const UNSEEN_VERDICT_CACHE_BYTES = 1024 * 1024;
 
 /**
  * What one verdict cache entry holds, estimated from V8's layout: the map slot, the key (2 bytes
@@ -123,7 +129,8 @@ export class Scorer {
   /**
    * Verdicts by encoded row: rows repeat heavily, so most rows are one Map lookup. Bounded by
    * bytes, not entries: under a flood of new values every row misses and carries its raw values
-   * in the key and a long reason, and 100k such entries held 83 MB; emptied when full.
+   * in the key and a long reason, and 100k such entries held 83 MB; emptied when full. With a
+   * code cache beside it, it holds only rows with an unseen value, in UNSEEN_VERDICT_CACHE_BYTES.
    */
   readonly #cache = new Map<string, Verdict>();
   /**
@@ -136,6 +143,7 @@ export class Scorer {
   /** Place value of each feature's code in the numeric key. */
   readonly #radix: Int32Array;
   #cacheBytes = 0;
+  #codeCacheBytes = 0;
 
   /**
    * The model's `techniques` (distinct-host vetting done at training) drive the technique rule;
@@ -196,9 +204,9 @@ export class Scorer {
     return this.model.featureNames;
   }
 
-  /** Estimated bytes the verdict cache holds (at most VERDICT_CACHE_BYTES). */
+  /** Estimated bytes the verdict caches hold (at most VERDICT_CACHE_BYTES). */
   get cachedBytes(): number {
-    return this.#cacheBytes;
+    return this.#cacheBytes + this.#codeCacheBytes;
   }
 
   /** The rarity above which the rule flags (Infinity for rules that do not use rarity). */
@@ -223,7 +231,12 @@ export class Scorer {
       if (cached !== undefined) return cached;
       const verdict = this.#compute(codes, 0, operation, this.#origFeature >= 0 ? (row[this.#origFeature] as string) : origGroup, endpoint);
       // Counted as the string key it replaces would be (one character a feature).
-      this.#remember(cachedVerdictBytes(codes.length, verdict));
+      const bytes = cachedVerdictBytes(codes.length, verdict);
+      if (this.#codeCacheBytes + bytes > VERDICT_CACHE_BYTES - UNSEEN_VERDICT_CACHE_BYTES) {
+        byCode.clear();
+        this.#codeCacheBytes = 0;
+      }
+      this.#codeCacheBytes += bytes;
       byCode.set(code, verdict);
       return verdict;
     }
@@ -237,19 +250,14 @@ export class Scorer {
     const cached = this.#cache.get(key);
     if (cached !== undefined) return cached;
     const verdict = this.#compute(codes, unseenCount, operation, this.#origFeature >= 0 ? (row[this.#origFeature] as string) : origGroup, endpoint);
-    this.#remember(cachedVerdictBytes(key.length, verdict));
-    this.#cache.set(key, verdict);
-    return verdict;
-  }
-
-  /** Counts an entry about to be cached; empties both caches first when it would pass the bound. */
-  #remember(bytes: number): void {
-    if (this.#cacheBytes + bytes > VERDICT_CACHE_BYTES) {
+    const bytes = cachedVerdictBytes(key.length, verdict);
+    if (this.#cacheBytes + bytes > (byCode === null ? VERDICT_CACHE_BYTES : UNSEEN_VERDICT_CACHE_BYTES)) {
       this.#cache.clear();
-      this.#codeCache?.clear();
       this.#cacheBytes = 0;
     }
     this.#cacheBytes += bytes;
+    this.#cache.set(key, verdict);
+    return verdict;
   }
 
   /**

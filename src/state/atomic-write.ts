@@ -4,6 +4,8 @@
  * file in the same directory, are fsynced, renamed over the target, and the directory is fsynced
  * so the rename itself is durable.
  */
+import { closeSync, fsync, openSync, writeSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { open, rename, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
@@ -32,11 +34,29 @@ export async function writeFileSynced(path: string, data: string | Uint8Array | 
   }
 }
 
-/** Atomically replaces `path` with `data` (temp file in the same dir, fsync, rename, fsync dir). */
-export async function writeFileAtomic(path: string, data: string | Uint8Array | readonly Uint8Array[]): Promise<void> {
+/**
+ * Writes the chunks `produce` yields, opening the file and pulling and writing every chunk
+ * synchronously: a producer reading live state (records keep arriving) makes a consistent
+ * snapshot as of the call, and only the chunk being written is held, not the whole file.
+ */
+async function writeChunksSynced(path: string, produce: () => Iterable<Uint8Array>): Promise<void> {
+  const fd = openSync(path, 'w', 0o644);
+  try {
+    for (const chunk of produce()) for (let done = 0; done < chunk.length; ) done += writeSync(fd, chunk, done, chunk.length - done);
+    await promisify(fsync)(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Atomically replaces `path` with `data` (temp file in the same dir, fsync, rename, fsync dir).
+ * A function as `data` yields the chunks, written as they come (see writeChunksSynced).
+ */
+export async function writeFileAtomic(path: string, data: string | Uint8Array | readonly Uint8Array[] | (() => Iterable<Uint8Array>)): Promise<void> {
   const tempPath = tempPathNextTo(path);
   try {
-    await writeFileSynced(tempPath, data, 'w');
+    await (typeof data === 'function' ? writeChunksSynced(tempPath, data) : writeFileSynced(tempPath, data, 'w'));
     await rename(tempPath, path);
     await syncDirectory(dirname(path));
   } catch (error) {

@@ -8,6 +8,7 @@
 import { readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RoutineStats, type RoutineOptions } from '../score/routine.js';
+import { utf8Chunks } from '../model/json-pieces.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { messageOf } from '../errors.js';
 
@@ -40,22 +41,7 @@ export async function loadRoutineStats(directory: string, options: Partial<Routi
 }
 
 export async function saveRoutineStats(directory: string, stats: RoutineStats): Promise<void> {
-  // Encoded synchronously (the pieces read the live statistics), in 64 KiB buffers: no document
-  // tree and no single string of the whole file on the heap.
-  await writeFileAtomic(join(directory, ROUTINE_STATS_FILE), [...utf8Chunks(stats.jsonPieces(), 1 << 16)]);
-}
-
-function* utf8Chunks(pieces: Iterable<string>, size: number): Generator<Uint8Array> {
-  let parts: string[] = [];
-  let length = 0;
-  for (const piece of pieces) {
-    parts.push(piece);
-    length += piece.length;
-    if (length >= size) {
-      yield Buffer.from(parts.join(''), 'utf8');
-      parts = [];
-      length = 0;
-    }
-  }
-  if (parts.length > 0) yield Buffer.from(parts.join(''), 'utf8');
+  // Encoded and written synchronously (the pieces read the live statistics), 64 KiB at a time:
+  // no document tree, no string of the whole file and no copy of its bytes in memory.
+  await writeFileAtomic(join(directory, ROUTINE_STATS_FILE), () => utf8Chunks(stats.jsonPieces(), 1 << 16));
 }

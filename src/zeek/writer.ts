@@ -268,14 +268,26 @@ const JSON_SHORT: Record<number, string> = { 8: '\\b', 9: '\\t', 10: '\\n', 12: 
  */
 export function formatJsonString(text: string): string {
   let bad = false;
+  let plain = true;
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
-    if (JSON_SHORT[code] !== undefined) continue;
+    if (code >= 0x20 && code < 0x7f) {
+      if (code === 0x22 || code === 0x5c) plain = false;
+      continue;
+    }
+    if (JSON_SHORT[code] !== undefined) {
+      plain = false;
+      continue;
+    }
     if (isBadAt(text, i)) {
       bad = true;
       break;
     }
   }
+  // Whole runs of text that needs no escape are copied as slices, never a character at a time:
+  // `out += text[i]` made a new string per character (about 30 bytes of garbage each), which
+  // under a flood of anomalies was most of what the daemon allocated.
+  if (!bad) return plain ? `"${text}"` : `"${escapeJsonRuns(text)}"`;
   let out = '"';
   for (let i = 0; i < text.length; ) {
     const code = text.charCodeAt(i);
@@ -283,12 +295,7 @@ export function formatJsonString(text: string): string {
     else if (code === 0x5c) out += '\\\\';
     else if (JSON_SHORT[code] !== undefined) out += JSON_SHORT[code];
     else if (code >= 0x20 && code < 0x7f) out += text[i];
-    else if (!bad) {
-      const units = code >= 0xd800 && code <= 0xdbff ? 2 : 1;
-      out += text.slice(i, i + units);
-      i += units;
-      continue;
-    } else {
+    else {
       const { bytes, units } = charBytes(text, i);
       for (const byte of bytes) out += '\\' + hexEscape(byte);
       i += units;
@@ -297,6 +304,20 @@ export function formatJsonString(text: string): string {
     i += 1;
   }
   return out + '"';
+}
+
+/** `text` with quotes, backslashes and the short controls escaped, everything else as it is. */
+function escapeJsonRuns(text: string): string {
+  let out = '';
+  let runStart = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    const escape = code === 0x22 ? '\\"' : code === 0x5c ? '\\\\' : JSON_SHORT[code];
+    if (escape === undefined) continue;
+    out += text.slice(runStart, i) + escape;
+    runStart = i + 1;
+  }
+  return out + text.slice(runStart);
 }
 
 function formatJsonScalar(value: ZeekValue, shape: TypeShape, options: JsonWriteOptions): string {
@@ -312,6 +333,22 @@ function formatJsonScalar(value: ZeekValue, shape: TypeShape, options: JsonWrite
   return Number.isFinite(value) ? String(Math.trunc(value)) : 'null';
 }
 
+/** Reused by formatJsonRecord (not re-entrant: formatJsonScalar never calls back into it). */
+const jsonParts: string[] = [];
+
+const keyCache = new WeakMap<ZeekSchema, { first: string[]; next: string[] }>();
+
+/** `"name":` (first in a line) and `,"name":` per field, made once per schema object, not per record. */
+function jsonKeys(schema: ZeekSchema): { first: string[]; next: string[] } {
+  let keys = keyCache.get(schema);
+  if (keys === undefined) {
+    const first = schema.fields.map((field) => `${formatJsonString(field.name)}:`);
+    keys = { first, next: first.map((key) => `,${key}`) };
+    keyCache.set(schema, keys);
+  }
+  return keys;
+}
+
 /** One JSON line (with `\n`) as Zeek's JSON writer writes it: flat dotted keys, unset left out. */
 export function formatJsonRecord(
   schema: ZeekSchema,
@@ -319,20 +356,30 @@ export function formatJsonRecord(
   options: JsonWriteOptions = {},
 ): string {
   const shapes = schemaShapes(schema);
-  let out = '{';
-  let first = true;
+  const keys = jsonKeys(schema);
+  // The pieces are joined once into one flat string: `+=` over ~40 pieces left a rope of as
+  // many nodes per line, held until the batch is written (and flattened again by the join there).
+  const parts = jsonParts;
+  parts.length = 0;
+  parts.push('{');
   for (let i = 0; i < shapes.length; i++) {
     const value = values[i] ?? null;
     if (value === null && options.includeUnset !== true) continue;
     const shape = shapes[i] as TypeShape;
-    const name = schema.fields[i]?.name ?? '';
-    out += `${first ? '' : ','}${formatJsonString(name)}:`;
-    first = false;
+    parts.push((parts.length === 1 ? keys.first[i] : keys.next[i]) as string);
     if (Array.isArray(value)) {
-      out += `[${value.map((element) => formatJsonScalar(element, shape, options)).join(',')}]`;
+      parts.push('[');
+      for (let e = 0; e < value.length; e++) {
+        if (e > 0) parts.push(',');
+        parts.push(formatJsonScalar(value[e] as ZeekValue, shape, options));
+      }
+      parts.push(']');
     } else {
-      out += formatJsonScalar(value, shape, options);
+      parts.push(formatJsonScalar(value, shape, options));
     }
   }
-  return out + '}\n';
+  parts.push('}\n');
+  const line = parts.join('');
+  parts.length = 0;
+  return line;
 }

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { MatrixEncoder, RARE_VALUE } from '../../src/model/encoding.js';
 import { fitKModes } from '../../src/model/index.js';
-import { calibrateModel, Scorer, VERDICT_CACHE_BYTES } from '../../src/score/index.js';
+import { calibrateModel, Scorer, UNSEEN_VERDICT_CACHE_BYTES, VERDICT_CACHE_BYTES } from '../../src/score/index.js';
 import { TrainingWindow } from '../../src/state/training-window.js';
 import { repoRoot } from '../helpers/shared.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -95,7 +95,23 @@ void test("the scorer's verdict cache stays within its byte bound under a flood 
     scorer.score([`flood_endpoint_${i}`, operation, `group${i}`, `group${i + 1}`], operation, `group${i}`, `flood_endpoint_${i}`);
     most = Math.max(most, scorer.cachedBytes);
   }
-  assert.ok(most > VERDICT_CACHE_BYTES / 2 && most <= VERDICT_CACHE_BYTES, `cache held ${most} bytes, bound ${VERDICT_CACHE_BYTES}`);
+  assert.ok(most > UNSEEN_VERDICT_CACHE_BYTES / 2 && most <= UNSEEN_VERDICT_CACHE_BYTES, `cache held ${most} bytes, bound ${UNSEEN_VERDICT_CACHE_BYTES}`);
   const routine = ['samr', 'SamrConnect5', 'finance', 'domain_controllers'];
   assert.equal(scorer.score(routine, 'SamrConnect5'), scorer.score(routine, 'SamrConnect5'), 'a repeated row is one cached verdict');
+});
+
+void test('a flood of unseen rows does not empty the cached verdicts of known rows', () => {
+  const features = ['endpoint', 'operation', 'orig_ip_group', 'resp_ip_group'];
+  const groups = Array.from({ length: 40 }, (_, g) => `group${g}`);
+  const rows = groups.flatMap((group, g) => ['SamrConnect5', 'SamrOpenDomain', 'SamrLookupNamesInDomain'].map((op) => ['samr', op, group, groups[(g + 1) % groups.length] as string]));
+  const scorer = new Scorer(calibrateModel(fitKModes(rows, { k: 3, nInit: 1, init: 'huang', seed: 3, maxIter: 10, featureNames: features }), rows), { kind: 'distance', threshold: 5 });
+  const known = rows[7] as string[];
+  const before = scorer.score(known, known[1] as string);
+  // Far more unseen rows than their part of the cache holds: it fills and is emptied many times.
+  for (let i = 0; i < 20_000; i += 1) {
+    const operation = `Flood_${i.toString(36).padStart(30, 'x')}`;
+    scorer.score([`flood_${i}`, operation, `g${i}`, `g${i + 1}`], operation, `g${i}`, `flood_${i}`);
+  }
+  assert.equal(scorer.score(known, known[1] as string), before, 'the known row is still answered from its cache entry');
+  assert.ok(scorer.cachedBytes <= VERDICT_CACHE_BYTES);
 });

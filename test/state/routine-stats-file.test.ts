@@ -43,3 +43,34 @@ void test('routine-stats.json is written in pieces, is exactly the toJSON docume
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+void test('routine-stats.json saved while records keep arriving is the statistics as they were when the save began', async () => {
+  const stats = new RoutineStats();
+  for (let i = 0; i < 20_000; i++) stats.observe(T0 + (i % 7) * DAY + i, `10.0.${i % 200}.${i % 250}`, 'g', `ep-${i}`, `Op${i % 40}`);
+  const dir = await mkdtemp(join(tmpdir(), 'zad-routine-live-'));
+  try {
+    const expected = JSON.stringify(stats.toJSON());
+    const saving = saveRoutineStats(dir, stats);
+    // Records observed at every turn of the event loop from the next one on, as the daemon's
+    // batches would be while the save awaits the disk.
+    let more = 0;
+    let feeding = true;
+    const feed = (): void => {
+      if (!feeding) return;
+      for (let k = 0; k < 500; k++, more++) stats.observe(T0 + 8 * DAY + more, `10.9.${more % 200}.1`, 'h', `late-${more}`, 'OpLate');
+      setImmediate(feed);
+    };
+    setImmediate(feed);
+    try {
+      await saving;
+    } finally {
+      feeding = false;
+    }
+    assert.ok(more > 0, 'records arrived while the file was being saved');
+    const text = await readFile(join(dir, ROUTINE_STATS_FILE), 'utf8');
+    assert.ok(text.length > 1 << 17, `${text.length} bytes: more than one 64 KiB chunk`);
+    assert.equal(text, expected);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
