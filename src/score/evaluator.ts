@@ -103,6 +103,11 @@ export class RecordEvaluator {
         if (sweep.flagged) verdict = { ...verdict, anomalous: true, reason: sweep.reason };
       }
     }
+    // A value the model does not know, called by as many distinct hosts as a fleet change has
+    // (a new server role going live): established by what the stream has shown since (fleet.ts).
+    if (routine !== null && verdict.anomalous && verdict.newValue !== undefined && this.#fanout !== null && record.origHost !== null) {
+      if (this.#fanout.fleet.count(verdict.newValue, record.origHost, record.ts, routine.fleetHosts) >= routine.fleetHosts) verdict = { ...verdict, anomalous: false, reason: '' };
+    }
     let suppressedBy: AllowRule | undefined;
     if (verdict.anomalous && this.#allow.size > 0) {
       suppressedBy = this.#allow.match(

@@ -16,6 +16,7 @@
  */
 
 import { reachProfile, REACH_MIN_OWN, type HostDay, type ReachEntry, type ReachSweepEntry, type ServerEntry } from './reach.js';
+import { FleetTracker } from './fleet.js';
 
 /** Fewest distinct responders in a day that can be a sweep, whatever the network's habits. */
 export const SWEEP_MIN_TARGETS = 8;
@@ -378,6 +379,9 @@ function quantileOf(counts: readonly number[], q: number): number {
  */
 export type FanoutPairJson = [op: string, host: string, day: number, targets: string[] | number];
 
+/** The host of a saved pair that holds a fleet value (fleet.ts) instead. */
+const FLEET_ENTRY = '\u0000fleet';
+
 /**
  * Distinct responders per (discovery operation, host) on the current day, for a scorer that
  * follows a stream (the daemon, eval): a sweep after the last retrain is flagged once it crosses
@@ -392,6 +396,9 @@ export class FanoutTracker {
   #latestDay = Number.NEGATIVE_INFINITY;
   /** toJSON's last result, while nothing it depends on has changed (it is saved every batch). */
   #saved: FanoutPairJson[] | null = null;
+  /** The live callers of values the model does not know yet (fleet.ts), saved in the same entries. */
+  readonly fleet = new FleetTracker();
+  #savedFleet = -1;
 
   /** Counts `respHost` (null: count nothing) for (op, host) on the record's day; returns the distinct count so far. */
   count(op: string, host: string, ts: number, respHost: string | null): number {
@@ -428,7 +435,7 @@ export class FanoutTracker {
    * 0 either way, so leaving those out changes no count).
    */
   toJSON(): FanoutPairJson[] {
-    if (this.#saved !== null) return this.#saved;
+    if (this.#saved !== null && this.#savedFleet === this.fleet.version) return this.#saved;
     const pairs: FanoutPairJson[] = [];
     for (const [id, current] of this.#pairs) {
       if (current.targets.size === 0 || current.day < this.#latestDay - 1) continue;
@@ -436,7 +443,11 @@ export class FanoutTracker {
       const full = current.targets.size >= FANOUT_TARGETS_TRACKED;
       pairs.push([op, host, current.day, full ? FANOUT_TARGETS_TRACKED : [...current.targets]]);
     }
+    // A fleet value is saved as a pair whose host is FLEET_ENTRY (no address has a NUL): the
+    // checkpoint's format is unchanged, and an older daemon keeps it as a pair it never asks about.
+    for (const [key, day, hosts] of this.fleet.toJSON()) pairs.push([key, FLEET_ENTRY, day, hosts]);
     this.#saved = pairs;
+    this.#savedFleet = this.fleet.version;
     return pairs;
   }
 
@@ -448,7 +459,11 @@ export class FanoutTracker {
       const [op, host, day, targets] = pair as unknown[];
       if (typeof op !== 'string' || typeof host !== 'string' || !Number.isSafeInteger(day)) continue;
       if (!Array.isArray(targets) && targets !== FANOUT_TARGETS_TRACKED) continue;
-      if (tracker.#pairs.size >= MAX_FANOUT_HOSTS) break;
+      if (host === FLEET_ENTRY) {
+        tracker.fleet.restore(op, day, targets);
+        continue;
+      }
+      if (tracker.#pairs.size >= MAX_FANOUT_HOSTS) continue;
       // A full pair's responders were not saved: stand-ins (no address has a NUL) keep its count.
       const kept = Array.isArray(targets)
         ? targets.filter((t): t is string => typeof t === 'string').slice(0, FANOUT_TARGETS_TRACKED)

@@ -20,6 +20,11 @@ export interface RoutineVerdict {
    * a harmless documented call or a discovery operation new: what it would have said.
    */
   heldBack?: string;
+  /**
+   * Flagged only because this value (its key, see fleet.ts) is not established: live
+   * evidence that a fleet of hosts calls them (fleetHosts) overrules it.
+   */
+  newValue?: string;
 }
 
 const NOT_FLAGGED: RoutineVerdict = { flagged: false, reason: '' };
@@ -57,6 +62,12 @@ export class RoutineIndex {
   readonly #lateAfter: number;
   readonly #minDays: number;
   readonly #population: number;
+  /**
+   * Distinct hosts calling a value that make it a fleet change, not an intrusion's: `broadHosts`,
+   * or on a network of fewer hosts a `minShare` of them (at least `minHosts`). An intrusion acts
+   * from a few footholds; a new server role is called by many hosts at once.
+   */
+  readonly fleetHosts: number;
   /** `op\0host\0day` → responders, for the sweeps seen in training. */
   readonly #sweeps = new Map<string, number>();
   readonly #fanoutThresholds = new Map<string, number>();
@@ -78,6 +89,7 @@ export class RoutineIndex {
       for (const responder of services) this.#services.add(`${op}\u0000${responder}`);
     }
     this.#population = this.#networkHosts();
+    this.fleetHosts = Math.max(profile.minHosts, Math.min(profile.broadHosts, Math.ceil(profile.minShare * this.#population)));
     const servers = new Servers(new Map(profile.reachServers ?? []), serverCallers(profile, this.#population));
     for (const entry of profile.reach ?? []) this.#reach.set(entry[0], reachOf(entry, servers));
     for (const [op, host, day, own, othersReach, othersMost] of profile.reachSweeps ?? []) this.#reachSweeps.set(`${op}\u0000${host}\u0000${day}`, [own, othersReach, othersMost]);
@@ -179,8 +191,11 @@ export class RoutineIndex {
     return `baseline thin: ${origGroup} active on ${days === 1 ? '1 day' : `${days} days`} of the statistics' ${this.profile.observedDays} (a habit needs ${this.profile.habitDays})`;
   }
 
-  /** null when fine, else the reason, and whether the value is a documented call (Zeek names it). */
-  #valueVerdict(endpoint: string | null, operation: string | null): { reason: string; documented: boolean } | null {
+  /**
+   * null when fine, else the reason, whether the value is a documented call (Zeek names it), and
+   * the key of the value that is not established (what live fleet evidence would have to cover).
+   */
+  #valueVerdict(endpoint: string | null, operation: string | null): { reason: string; documented: boolean; key: string } | null {
     const ep = (endpoint ?? '-').toLowerCase();
     const namedEndpoint = endpoint !== null && !UNNAMED_ENDPOINT.test(endpoint);
     const checks: [string, string, boolean][] = [
@@ -189,16 +204,16 @@ export class RoutineIndex {
     ];
     for (const [key, label, documented] of checks) {
       const entry = this.#values.get(key);
-      if (entry === undefined) return { reason: `${label} never seen`, documented };
+      let reason: string | null = null;
+      if (entry === undefined) reason = `${label} never seen`;
       // A documented Windows call (Zeek names it) that is no technique carries no danger of its
       // own: seen before, its rarity on a small network says nothing. Techniques are judged above.
-      if (documented) continue;
-      if (!this.#valueRoutine(entry) && (this.#lateOrStale(entry) || this.#weak(entry, this.#population))) {
-        return {
-          reason: `${label} ${this.#late(entry) ? 'new since' : 'rare, first seen'} ${isoDay(entry[5])}: ${describe(entry)} (known needs ${this.profile.minHosts} hosts on ${this.#minDays} days, one host on ${this.profile.habitDays} or ${this.profile.broadHosts} hosts)`,
-          documented,
-        };
+      else if (!documented && !this.#valueRoutine(entry) && entry[2] < this.fleetHosts && (this.#lateOrStale(entry) || this.#weak(entry, this.#population))) {
+        reason = `${label} ${this.#late(entry) ? 'new since' : 'rare, first seen'} ${isoDay(entry[5])}: ${describe(entry)} (known needs ${this.profile.minHosts} hosts on ${this.#minDays} days, one host on ${this.profile.habitDays} or ${this.fleetHosts} hosts)`;
       }
+      // The first value not established is the one live evidence has to establish: a new
+      // interface that a fleet of hosts calls brings its operations with it.
+      if (reason !== null) return { reason, documented, key };
     }
     return null;
   }
@@ -250,7 +265,7 @@ export class RoutineIndex {
     // Only a record that would be flagged asks about the baseline: most records stop above.
     const thin = this.thinBaseline(origGroup);
     if (thin !== null && value.documented) return { flagged: false, reason: '', heldBack: `${value.reason}; ${thin}` };
-    return { flagged: true, reason: this.#withBaseline(value.reason, thin) };
+    return { flagged: true, reason: this.#withBaseline(value.reason, thin), newValue: value.key };
   }
 
   /** `reason`, saying so when the baseline it was judged on is thin. */

@@ -57,6 +57,11 @@ export interface Verdict {
    * unusual, and how routine it is elsewhere on the network.
    */
   reason: string;
+  /**
+   * Flagged only because this value is not established yet (RoutineVerdict.newValue): the
+   * evaluator's live fleet evidence may overrule it.
+   */
+  newValue?: string | undefined;
 }
 
 /** Bound on the scorer's verdict caches together (estimated bytes, see cachedVerdictBytes). */
@@ -97,7 +102,7 @@ export function roundRarity(bits: number): number {
 function settleVerdictShape(): Verdict[] {
   const technique = techniqueFor('DRSGetNCChanges');
   return ([[1, 0.5, undefined], [0.5, 2, technique]] as const).map(([support, rarity, technique]) => ({
-    cluster: 0, distance: 1, mismatched: [], unseen: [], support, originSupport: support, rarity, technique, anomalous: false, reason: '',
+    cluster: 0, distance: 1, mismatched: [], unseen: [], support, originSupport: support, rarity, technique, anomalous: false, reason: '', newValue: undefined,
   }));
 }
 settleVerdictShape();
@@ -317,6 +322,7 @@ export class Scorer {
     const minSupport = vetted !== null && technique !== undefined ? this.#minHosts : 0;
     let anomalous: boolean;
     let reason = '';
+    let newValue: string | undefined;
     const rule = this.rule;
     switch (rule.kind) {
       case 'distance':
@@ -331,6 +337,7 @@ export class Scorer {
           const judged = this.routine.judge(endpoint, operation, origGroup, technique);
           anomalous = judged.flagged || rarity > this.#rarityThreshold;
           reason = judged.flagged ? judged.reason : anomalous ? `rarity ${rarity} bits above ${this.#rarityThreshold}` : '';
+          if (judged.newValue !== undefined && rarity <= this.#rarityThreshold) newValue = judged.newValue;
           break;
         }
         anomalous =
@@ -340,7 +347,7 @@ export class Scorer {
         break;
     }
     if (anomalous && reason === '') reason = this.#describe(rule, distance, rarity, technique, unseen);
-    return { cluster, distance, mismatched, unseen, support, originSupport, rarity, technique, anomalous, reason };
+    return { cluster, distance, mismatched, unseen, support, originSupport, rarity, technique, anomalous, reason, newValue };
   }
 
   #describe(rule: ScoringRule, distance: number, rarity: number, technique: Technique | undefined, unseen: readonly number[]): string {

@@ -5,6 +5,7 @@
  * and by offline commands that walk archive trees.
  */
 import { open, type FileHandle } from 'node:fs/promises';
+import { isRecordTime } from '../zeek/dce-rpc-record.js';
 import { hasGzipMagic, inflateGzip, type GzipProblem } from '../zeek/gzip.js';
 import { EMPTY_FINGERPRINT, fingerprintFromHead } from './fingerprint.js';
 
@@ -12,7 +13,7 @@ import { EMPTY_FINGERPRINT, fingerprintFromHead } from './fingerprint.js';
 export interface LogOrderKey {
   /** Zeek's `#open` value when it has Zeek's `YYYY-MM-DD-HH-MM-SS` form (file creation time). */
   openStamp: string | null;
-  /** `ts` of the first record (epoch seconds), TSV or JSON. */
+  /** `ts` of the first line that carries a record time (epoch seconds), TSV or JSON. */
   firstTs: number | null;
 }
 
@@ -50,7 +51,11 @@ export function orderKeyFromHead(head: Buffer): LogOrderKey {
       }
       continue;
     }
-    return { openStamp, firstTs: tsOfRecordLine(line) };
+    // A first line that is no record (garbage, an impossible time such as 9000000000000) must
+    // not place the file: it would sort after every later file, and catch-up after a restart
+    // would skip those files as "earlier" than the checkpoint.
+    const ts = tsOfRecordLine(line);
+    if (ts !== null && isRecordTime(ts)) return { openStamp, firstTs: ts };
   }
   return { openStamp, firstTs: null };
 }

@@ -146,6 +146,28 @@ void test('order: #open first, then the first record ts, then mtime', () => {
   assert.deepEqual(orderKeyFromHead(Buffer.from('#open\tstamp-4\n')), { openStamp: null, firstTs: null });
 });
 
+// Chaos seed 86266: a rotated file whose first line was a poison record (ts 9000000000000) was
+// ordered after every later file, so the restart that found the checkpoint in it read none of
+// them (878 records lost) and read it again from the checkpoint.
+void test('a first line that is no record does not place the file among the others', () => {
+  const header = '#separator \\x09\n#open\t2026-01-05-07-00-00\n#fields\tts\tuid\n';
+  for (const poison of ['9000000000000.000000\tU1', '-1.0\tU1', 'not-a-time\tU1', 'garbage\twith\ttoo few', '{"x":{"x":1}}']) {
+    const key = orderKeyFromHead(Buffer.from(`${header}${poison}\n1767596400.5\tU2\n`));
+    assert.deepEqual(key, { openStamp: '2026-01-05-07-00-00', firstTs: 1767596400.5 }, poison);
+  }
+  assert.deepEqual(orderKeyFromHead(Buffer.from(`${header}9000000000000.000000\tU1\n`)), { openStamp: '2026-01-05-07-00-00', firstTs: null });
+  // The test writer's files share one #open, as files rotated within a second do.
+  const keyed = (hour: number, firstLine: string): CatchUpCandidate => {
+    const record = `${1767571200 + hour * 3600}.5\tU${hour}`;
+    const head = Buffer.from(`${header}${firstLine === '' ? '' : `${firstLine}\n`}${record}\n`);
+    return file(`dce_rpc.${hour}.log`, hour, { ...orderKeyFromHead(head), origin: 'beside' });
+  };
+  const poisoned = keyed(4, '9000000000000.000000\tU4x');
+  const checkpoint = from(4, 300, { openStamp: poisoned.openStamp, firstTs: poisoned.firstTs });
+  const plan = planCatchUp({ from: checkpoint, candidates: [keyed(3, ''), poisoned, keyed(5, ''), keyed(6, '')], live: { dev: '1', ino: '999', fingerprint: 'fp-live', size: 10 } });
+  assert.deepEqual(paths(plan), ['/logs/dce_rpc.4.log@300', '/logs/dce_rpc.5.log@0', '/logs/dce_rpc.6.log@0']);
+});
+
 // The judged logrotate seed 109 of the last session: one look raced logrotate's shift, missed the
 // checkpointed file (the oldest, renamed to a name the listing did not have) and declared its
 // rest lost. A gap is only declared after several looks over a while.
