@@ -12,7 +12,9 @@
  * its rarity is high while its distance is 1. Rarity = log2((rows + 1) / (support + 0.5)) bits.
  */
 import type { KModesModel } from '../model/index.js';
-import { ModelIndex } from '../model/index.js';
+// The module itself, not the model index file: that one also loads training (k-modes, its workers,
+// the model store), which a hunt worker that only scores would load for nothing (~half its boot).
+import { ModelIndex } from '../model/model-index.js';
 import { techniqueFor, type Technique } from './techniques.js';
 import { RoutineIndex } from './routine-index.js';
 import { indexProfile, profileHosts } from './vetting.js';

@@ -43,7 +43,7 @@ export const DEFAULT_MAX_LINE_BYTES = 1024 * 1024;
 
 export class LineSplitter {
   readonly maxLineBytes: number;
-  #pending: Buffer[] = [];
+  readonly #pending: Buffer[] = [];
   #pendingLength = 0;
   #overlong = false;
   #lineStart: number;
@@ -122,7 +122,7 @@ export class LineSplitter {
     if (this.#overlong) return;
     if (this.#pendingLength > this.maxLineBytes) {
       this.#overlong = true;
-      this.#pending = [];
+      this.#pending.length = 0;
       return;
     }
     // Copy: the caller may reuse its read buffer for the next chunk.
@@ -130,9 +130,10 @@ export class LineSplitter {
   }
 
   #resetLine(nextStart: number): void {
-    // A new array only after a held line: most lines never hold a piece (one array a line was
-    // the splitter's whole allocation).
-    if (this.#pending.length > 0) this.#pending = [];
+    // Emptied in place, not replaced (one array a line was once the splitter's whole allocation;
+    // a fresh `[]` after each held line changed its elements kind under compiled code: a deopt of
+    // the whole inlined read loop, `--trace-deopt`). Buffer.concat copied the pieces.
+    if (this.#pending.length > 0) this.#pending.length = 0;
     this.#pendingLength = 0;
     this.#overlong = false;
     this.#lineStart = nextStart;

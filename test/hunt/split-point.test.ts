@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { discoverArchive, runPool } from '../../src/hunt/index.js';
 import { forEachRecord } from '../../src/hunt/messages.js';
@@ -74,8 +75,12 @@ const weekLines = weekText.split('\n');
 const header = weekLines.filter((line) => line.startsWith('#') && !line.startsWith('#close'));
 const records = weekLines.filter((line) => line !== '' && !line.startsWith('#'));
 
-/** Every record the pool delivers, in order, as `path:line: record`; and its stats. */
-async function pooled(files: Awaited<ReturnType<typeof discoverArchive>>['files'], threads: number, skipCost?: number) {
+/**
+ * Every record the pool delivers, in order, as `path:line: record`; and its stats. `slow`: the
+ * chunks of that file are consumed 40 ms apart, which holds its worker back (it stops after a
+ * few chunks not consumed), whatever the machine's load does to the other worker's start.
+ */
+async function pooled(files: Awaited<ReturnType<typeof discoverArchive>>['files'], threads: number, skipCost?: number, slow?: string) {
   const got: string[] = [];
   const stats = await runPool({
     files,
@@ -86,7 +91,8 @@ async function pooled(files: Awaited<ReturnType<typeof discoverArchive>>['files'
     split: true,
     minSplitBytes: 64 * 1024,
     ...(skipCost === undefined ? {} : { skipCost }),
-    onChunk: (chunk, file) => {
+    onChunk: async (chunk, file) => {
+      if (file.path === slow) await sleep(40);
       assert.deepEqual(chunk.errors, []);
       if (chunk.batch !== undefined) forEachRecord(chunk.batch, (record, line) => got.push(`${file.path}:${line}: ${JSON.stringify(record)}`));
     },
@@ -114,9 +120,10 @@ void test('pool: no split where the re-read never pays; halving when it is free;
 
 void test('pool, measured costs: one big file beside small ones is still shared, with the records of one thread', async () => {
   const dir = tempDir();
-  // The big file holds the whole week and comes first (earliest records); the small ones hold
-  // 400 records each from the week's last day, so they sort after it.
-  writeFileSync(join(dir, 'dce_rpc.big.log.gz'), gzipSync(weekText));
+  // The big file holds the week three times over (13.6 MB, about 52 chunks of the reader) and
+  // comes first (earliest records); the small ones hold 400 records each from the week's last
+  // day, so they sort after it.
+  writeFileSync(join(dir, 'dce_rpc.big.log.gz'), gzipSync([...header, ...records, ...records, ...records, ''].join('\n')));
   for (let i = 0; i < 4; i++) {
     const part = records.slice(records.length - 400 * (4 - i), records.length - 400 * (3 - i));
     writeFileSync(join(dir, `dce_rpc.small${i}.log.gz`), gzipSync([...header, ...part, ''].join('\n')));
@@ -125,9 +132,11 @@ void test('pool, measured costs: one big file beside small ones is still shared,
   assert.equal(archive.files.length, 5);
   assert.ok(archive.files[0]?.path.endsWith('dce_rpc.big.log.gz'), 'the big file first');
   const one = await pooled(archive.files, 1);
-  const two = await pooled(archive.files, 2);
-  // The free worker is done with 1,600 small-file records while the other is a few percent into
-  // 40,000: the wait saved is far more than the re-read of the head.
+  // About 52 chunks (one per 256 KiB the reader hands over), consumed 40 ms apart: 2 s, and the
+  // other worker may run at most 4 chunks ahead of that. The free worker, done with 1,600
+  // small-file records, finds it a few percent in (it declines past 65 %, some 1.2 s of slack
+  // for a slow start): the wait saved is far more than the re-read of the head.
+  const two = await pooled(archive.files, 2, undefined, archive.files[0]?.path);
   assert.ok(two.stats.splits > 0, `the big file was shared (${two.stats.splits} splits)`);
   assert.deepEqual(two.got, one.got);
 });
