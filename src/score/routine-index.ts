@@ -133,8 +133,9 @@ export class RoutineIndex {
     if (entry[4] >= 2 && !this.#late(entry)) return true;
     const groupHosts = this.#groups.get(entry[1])?.[1] ?? entry[2];
     // Every host of a group of two or more (two DCs replicating on the one day a tiny site's
-    // statistics saw it): an intruder would have to act from each of them.
-    if (entry[2] >= 2 && entry[2] >= groupHosts) return true;
+    // statistics saw it): an intruder would have to act from each of them, and on `minDays`
+    // days unless the group's own baseline is thin (seen on fewer than `habitDays` days).
+    if (entry[2] >= 2 && entry[2] >= groupHosts && (entry[3] >= this.#minDays || (this.#groupDays?.get(entry[1]) ?? 0) < p.habitDays)) return true;
     if (entry[2] < Math.min(p.minHosts, groupHosts) || entry[3] < this.#minDays) return false;
     return entry[2] >= p.broadHosts || entry[2] >= p.minShare * groupHosts;
   }

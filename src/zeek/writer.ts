@@ -359,27 +359,28 @@ export function formatJsonRecord(
   const keys = jsonKeys(schema);
   // The pieces are joined once into one flat string: `+=` over ~40 pieces left a rope of as
   // many nodes per line, held until the batch is written (and flattened again by the join there).
+  // Written by index into a reused array (emptying it with `length = 0` would free its storage).
   const parts = jsonParts;
-  parts.length = 0;
-  parts.push('{');
+  let count = 0;
+  parts[count++] = '{';
   for (let i = 0; i < shapes.length; i++) {
     const value = values[i] ?? null;
     if (value === null && options.includeUnset !== true) continue;
     const shape = shapes[i] as TypeShape;
-    parts.push((parts.length === 1 ? keys.first[i] : keys.next[i]) as string);
+    const key = (count === 1 ? keys.first[i] : keys.next[i]) as string;
+    parts[count++] = key;
     if (Array.isArray(value)) {
-      parts.push('[');
+      parts[count++] = '[';
       for (let e = 0; e < value.length; e++) {
-        if (e > 0) parts.push(',');
-        parts.push(formatJsonScalar(value[e] as ZeekValue, shape, options));
+        if (e > 0) parts[count++] = ',';
+        parts[count++] = formatJsonScalar(value[e] as ZeekValue, shape, options);
       }
-      parts.push(']');
+      parts[count++] = ']';
     } else {
-      parts.push(formatJsonScalar(value, shape, options));
+      parts[count++] = formatJsonScalar(value, shape, options);
     }
   }
-  parts.push('}\n');
-  const line = parts.join('');
-  parts.length = 0;
-  return line;
+  parts[count++] = '}\n';
+  parts.length = count;
+  return parts.join('');
 }

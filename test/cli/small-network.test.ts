@@ -3,7 +3,8 @@
  * `eval --sweep` does, score the whole week. Development seeds only (docs/detection.md "Seeds"):
  * 101 (29,563 records, one it_admin host changing registry values and scheduling tasks on most
  * days) and 112 (2,687 records, one management server creating services on three days), both
- * trained on the days without attacks, so each one-host group is seen doing its work on two days.
+ * trained on the days without attacks, so each one-host group is seen doing its work on two days;
+ * and extra development seeds 5024 and 5067 trained on every record.
  */
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -23,6 +24,19 @@ void test('a one-host admin or management group doing its work on two days raise
       assert.ok(run.falseAlerts <= 3, `seed ${seed} ${mode}: ${run.falseAlerts} false alerts in the week (at most 3)`);
       if (mode === 'attack-free days') assert.equal(run.detectedUids, run.attackUids, `seed ${seed}: ${JSON.stringify(run.missed)} missed`);
     }
+  }
+});
+
+void test('trained on every record: a lone host\'s own enumeration habit, and an enumeration three other groups do every day, raise no alerts; every attack is still found', async () => {
+  // Development seeds 5024 (299 records, 2 groups) and 5067 (2,990 records, 2 groups): on 9832e13
+  // they gave 5 and 4 false alerts a week trained on every record (discovery operations only).
+  const results = await runSweep({ tuning: [], development: [5024, 5067], heldOut: [], maxRecordsPerWeek: 1_000_000, days: 7 });
+  for (const seed of [5024, 5067]) {
+    const run = results.find((r) => r.seed === seed && r.mode === 'all records' && r.rule === 'default (technique)');
+    assert.ok(run !== undefined, `seed ${seed}: measured`);
+    assert.ok(run.recordsPerWeek < 50_000, `seed ${seed}: a small network`);
+    assert.ok(run.falseAlerts <= 1, `seed ${seed}: ${run.falseAlerts} false alerts in the week trained on every record (at most 1)`);
+    assert.equal(run.detectedUids, run.attackUids, `seed ${seed}: ${JSON.stringify(run.missed)} missed`);
   }
 });
 

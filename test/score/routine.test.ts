@@ -241,15 +241,23 @@ void test('a group seen on too few days has a thin baseline: its never-seen docu
   assert.equal(new RoutineIndex(older).judge('epmapper', 'ept_map', 'clinic', techniqueFor('ept_map')).flagged, true);
 });
 
-void test('every host of a small group on the one day the statistics saw it is routine for it; one of the two is not', () => {
+void test('every host of a small group is routine for it on two days, or on the one day of a thin baseline; on one day of a group seen all week, or from one of the two, it is not', () => {
   const stats = new RoutineStats();
   for (let d = 0; d < 6; d++) for (let h = 0; h < 6; h++) stats.observe(T0 + d * DAY + 600 + h, `10.1.0.${h}`, 'eng', 'netlogon', 'NetrLogonSamLogonEx');
-  for (let d = 0; d < 6; d++) for (const dc of ['10.0.0.1', '10.0.0.2']) stats.observe(T0 + d * DAY + 60, dc, 'dcs', 'netlogon', 'NetrLogonSamLogonEx');
+  // The two DCs of a tiny site, seen on two days only (a thin baseline), replicate on one of them.
+  for (const d of [2, 3]) for (const dc of ['10.0.0.1', '10.0.0.2']) stats.observe(T0 + d * DAY + 60, dc, 'dcs', 'netlogon', 'NetrLogonSamLogonEx');
   for (let d = 0; d < 6; d++) for (const a of ['10.0.3.1', '10.0.3.2']) stats.observe(T0 + d * DAY + 60, a, 'admins', 'netlogon', 'NetrLogonSamLogonEx');
   for (const dc of ['10.0.0.1', '10.0.0.2']) stats.observe(T0 + 3 * DAY + 900, dc, 'dcs', 'drsuapi', 'DRSGetNCChanges');
   stats.observe(T0 + 3 * DAY + 900, '10.0.3.1', 'admins', 'svcctl', 'CreateServiceW');
-  assert.equal(judge(stats, 'drsuapi', 'DRSGetNCChanges', 'dcs').flagged, false, 'both DCs, one day');
+  // Both admins, seen all week: a registry change on one day; remote tasks on two days.
+  for (const a of ['10.0.3.1', '10.0.3.2']) stats.observe(T0 + 4 * DAY + 900, a, 'admins', 'winreg', 'BaseRegSetValue');
+  for (const d of [2, 4]) for (const a of ['10.0.3.1', '10.0.3.2']) stats.observe(T0 + d * DAY + 900, a, 'admins', 'ITaskSchedulerService', 'SchRpcRegisterTask');
+  assert.equal(judge(stats, 'drsuapi', 'DRSGetNCChanges', 'dcs').flagged, false, 'both DCs, the one day of a thin baseline');
   assert.equal(judge(stats, 'svcctl', 'CreateServiceW', 'admins').flagged, true, 'one admin of two, one day');
+  const oneDay = judge(stats, 'winreg', 'BaseRegSetValue', 'admins');
+  assert.equal(oneDay.flagged, true, 'both admins, one day of six: an intruder on both needs only that');
+  assert.match(oneDay.reason, /T1112.*not routine for admins \(2 hosts on 1 day of 2\)/);
+  assert.equal(judge(stats, 'ITaskSchedulerService', 'SchRpcRegisterTask', 'admins').flagged, false, 'both admins, two days');
   assert.equal(judge(stats, 'drsuapi', 'DRSGetNCChanges', 'eng').flagged, true, 'DCSync from elsewhere');
 });
 
