@@ -23,8 +23,15 @@ import type { ArchiveFile } from './archive.js';
 import type { ChunkMessage, FromWorker, HuntTask, HuntWorkerData, ToWorker } from './messages.js';
 import type { TimeRange } from './archive.js';
 
-/** Chunks per worker posted and not yet consumed. */
+/** Chunks per worker posted and not yet consumed (records: a chunk holds decoded records). */
 export const MAX_INFLIGHT = 4;
+/**
+ * The same for `score`, whose chunks hold only anomaly text (at most 256 Ki characters) and
+ * counts, one per 65,536 records read: 4 of them are one file, so a worker that finished a short
+ * file stalled on the next until the long one before it was done (days differ in size); 16 lets it
+ * run a few files ahead for at most a few MB.
+ */
+export const MAX_INFLIGHT_SCORE = 16;
 /** Records per chunk of the `records` task. */
 export const CHUNK_RECORDS = 16_384;
 /**
@@ -104,7 +111,7 @@ export async function runPool(options: PoolOptions): Promise<PoolStats> {
   const workerData: HuntWorkerData = {
     task: options.task,
     range: options.range,
-    maxInflight: MAX_INFLIGHT,
+    maxInflight: options.task.kind === 'score' ? MAX_INFLIGHT_SCORE : MAX_INFLIGHT,
     chunkRecords: options.chunkRecords ?? CHUNK_RECORDS,
     splittable,
     minSplitBytes: options.minSplitBytes ?? MIN_SPLIT_BYTES,
