@@ -104,6 +104,8 @@ export interface RoutineProfileDocument {
   reachSweeps?: [string, string, number, number, number, number][];
   /** [responder, its first callers]: responders many hosts call (src/score/reach.ts) */
   reachServers?: [string, string[]][];
+  /** [responder of the print spooler, its distinct callers, [caller, day numbers][]] (src/score/print-servers.ts) */
+  printServers?: [string, number, [string, number[]][]][];
 }
 
 /** A time as the caller may have it: Date, ISO string, or Zeek epoch seconds. */
@@ -443,6 +445,20 @@ function validateRoutine(routine: Record<string, Json>): void {
       const [responder, callers] = asArray(entry, `routine.reachServers[${i}]`, 2);
       asString(responder, `routine.reachServers[${i}][0]`);
       asArray(callers, `routine.reachServers[${i}][1]`).forEach((who, j) => asString(who, `routine.reachServers[${i}][1][${j}]`));
+    });
+  }
+  if (routine.printServers !== undefined) {
+    asArray(routine.printServers, 'routine.printServers').forEach((entry, i) => {
+      const [responder, callers, days] = asArray(entry, `routine.printServers[${i}]`, 3);
+      asString(responder, `routine.printServers[${i}][0]`);
+      asCount(callers, `routine.printServers[${i}][1]`);
+      asArray(days, `routine.printServers[${i}][2]`).forEach((pair, j) => {
+        const [caller, list] = asArray(pair, `routine.printServers[${i}][2][${j}]`, 2);
+        asString(caller, `routine.printServers[${i}][2][${j}][0]`);
+        asArray(list, `routine.printServers[${i}][2][${j}][1]`).forEach((day, k) => {
+          if (typeof day !== 'number' || !Number.isInteger(day)) fail(`routine.printServers[${i}][2][${j}][1][${k}]`, 'expected a day number');
+        });
+      });
     });
   }
   if (routine.reachSweeps !== undefined) {

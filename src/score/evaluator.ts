@@ -10,7 +10,10 @@ import type { DceRpcRecord } from '../zeek/index.js';
 import { AllowList } from './allowlist.js';
 import type { RecordContext } from './anomaly-record.js';
 import { FanoutTracker } from './fanout.js';
+import { isPrintClientCall } from './print-servers.js';
+import type { RoutineIndex } from './routine-index.js';
 import { Scorer, type ScoringRule, type Verdict } from './scorer.js';
+import type { Technique } from './techniques.js';
 
 const CONTEXT_FEATURES = ['orig_ip_group', 'resp_ip_group', 'time_of_day_bin'] as const;
 
@@ -92,6 +95,9 @@ export class RecordEvaluator {
     const context = this.#contextOf(record, row);
     let verdict = this.scorer.score(row, record.operation, context.origGroup, record.endpoint);
     const routine = this.scorer.routine;
+    if (routine?.knowsPrintServers === true && verdict.technique?.danger === 'high' && this.scorer.rule.kind === 'technique' && isPrintClientCall(record.operation) && record.respHost !== null) {
+      verdict = this.#printing(verdict, routine, record, context.origGroup);
+    }
     // Discovery sweeps: the verdict is cached per what × who, the fan-out is per host and day.
     if (routine !== null && verdict.technique?.danger === 'low' && this.scorer.rule.kind === 'technique' && record.operation !== null && record.origHost !== null) {
       const op = record.operation.toLowerCase();
@@ -125,6 +131,28 @@ export class RecordEvaluator {
     evaluation.verdict = verdict;
     evaluation.suppressedBy = suppressedBy;
     return evaluation;
+  }
+
+  /**
+   * A change-notification call (print-servers.ts): printing when its responder serves the spooler
+   * to many other hosts, whether or not the caller's group did it before. To any other host it is
+   * PrinterBug, flagged as the group test says, and also where that group's hosts routinely make
+   * the call, unless some host calls that responder's spooler on `habitDays` days (a small site's
+   * print server with one or two clients): a group's routine as print clients of their print
+   * servers is no routine of calling a DC's spooler.
+   */
+  #printing(verdict: Verdict, routine: RoutineIndex, record: DceRpcRecord, origGroup: string): Verdict {
+    const respHost = record.respHost as string;
+    if (routine.printServer(respHost, record.origHost) !== null) return verdict.anomalous ? this.scorer.asPrinting(verdict, record.endpoint, record.operation, origGroup) : verdict;
+    const technique = verdict.technique as Technique;
+    const head = `${technique.id} ${technique.label}`;
+    if (verdict.anomalous) return verdict.reason.startsWith(head) ? { ...verdict, reason: `${verdict.reason}; to ${respHost}, no print server on this network` } : verdict;
+    if (routine.spoolerHabit(respHost)) return verdict;
+    return {
+      ...verdict,
+      anomalous: true,
+      reason: `${head}: ${record.operation as string} to ${respHost}, no print server on this network (routine for ${origGroup} only as print clients of the network's print servers)`,
+    };
   }
 
   #contextOf(record: DceRpcRecord, row: string[]): RecordContext {

@@ -5,6 +5,7 @@
  */
 import { ANY_GROUP, type ProfileEntry, type RoutineProfile } from './routine.js';
 import { FANOUT_TARGETS_TRACKED, SWEEP_MIN_TARGETS } from './fanout.js';
+import { PrintServers } from './print-servers.js';
 import { barFor, ownResponders, reachesSweep, reachOf, serverCallers, Servers, type ReachOf } from './reach.js';
 import type { Technique } from './techniques.js';
 
@@ -79,6 +80,8 @@ export class RoutineIndex {
   readonly #reach = new Map<string, ReachOf>();
   /** `op\0host\0day` → [own, othersReach, othersMost], for the relative sweeps seen in training. */
   readonly #reachSweeps = new Map<string, [number, number, number]>();
+  /** Hosts that serve the print spooler to many others (print-servers.ts); none in older models. */
+  readonly #printServers: PrintServers;
 
   constructor(profile: RoutineProfile) {
     this.profile = profile;
@@ -99,6 +102,7 @@ export class RoutineIndex {
     this.#groupDays = profile.groupDays === undefined ? null : new Map(profile.groupDays);
     this.#lateAfter = profile.start === null ? Infinity : profile.start + profile.warmupSeconds;
     this.#minDays = Math.max(1, Math.min(profile.minDays, profile.observedDays));
+    this.#printServers = new PrintServers(profile.printServers ?? [], { minHosts: profile.minHosts, minDays: this.#minDays, fleetHosts: this.fleetHosts, habitDays: profile.habitDays });
     for (const entry of profile.techniques) {
       if (entry[1] === ANY_GROUP || !this.#groupRoutine(entry)) continue;
       let list = this.#routineFor.get(entry[0]);
@@ -280,6 +284,24 @@ export class RoutineIndex {
   /** `reason`, saying so when the baseline it was judged on is thin. */
   #withBaseline(reason: string, thin: string | null): string {
     return thin === null ? reason : `${reason}; ${thin}`;
+  }
+
+  /**
+   * Why `responder` is an established print server for a call from `caller` (null: it is not, or
+   * the model predates the statistic): a print client's change-notification call to it is printing.
+   */
+  /** Whether the model carries the print-server statistic (models before it do not). */
+  get knowsPrintServers(): boolean {
+    return this.profile.printServers !== undefined;
+  }
+
+  printServer(responder: string, caller: string | null): string | null {
+    return this.#printServers.established(responder, caller);
+  }
+
+  /** Whether some host called `responder`'s spooler on `habitDays` days: a print server of its own clients. */
+  spoolerHabit(responder: string): boolean {
+    return this.#printServers.habit(responder);
   }
 
   /** Whether `responder` is a service for `op` (lower case): many hosts ask it, no sweep target. */

@@ -45,6 +45,7 @@ import type { RoutineProfileDocument } from '../model/index.js';
 import { FanoutStats, type FanoutEntry, type FanoutJson, type SweepEntry } from './fanout.js';
 import type { ReachEntry, ReachSweepEntry, ServerEntry } from './reach.js';
 import { dayCount, dayList, daysFrom, daysOf, hostKey, hostText, withDay, type Days, type HostKey } from './host-days.js';
+import { isPrintEndpoint, PrintServerStats, type PrintServerEntry, type PrintServerJson } from './print-servers.js';
 import { techniqueFor } from './techniques.js';
 
 /** Thresholds of the routine test (config `[scoring]`; defaults in DEFAULT_ROUTINE_OPTIONS). */
@@ -134,6 +135,8 @@ export interface RoutineStatsJson {
   groups: [string, [string, number[]][]][];
   /** Fan-out (absent before it existed): current host-days, histograms, candidate sweeps. */
   fanout?: FanoutJson;
+  /** Who calls the spooler of whom (print-servers.ts; absent before it existed). */
+  printServers?: PrintServerJson;
 }
 
 const valueKey = (endpoint: string | null): string => `e\t${(endpoint ?? '-').toLowerCase()}`;
@@ -162,6 +165,8 @@ export class RoutineStats {
 
   /** Discovery fan-out (fanout.ts). */
   #fanout: FanoutStats;
+  /** Responders of the print spooler and their callers (print-servers.ts). */
+  #printServers = new PrintServerStats();
 
   constructor(options: Partial<RoutineOptions> = {}) {
     this.options = { ...DEFAULT_ROUTINE_OPTIONS, ...options };
@@ -194,6 +199,7 @@ export class RoutineStats {
     this.#touch(valueKey(endpoint), ANY_GROUP, host, day, ts);
     this.#touch(operationKey(endpoint, operation), ANY_GROUP, host, day, ts);
     if (respHost !== null) this.#fanout.observeCall(origHost, respHost);
+    if (respHost !== null && isPrintEndpoint(endpoint)) this.#printServers.observe(respHost, origHost, day);
     if (operation !== null) {
       const technique = techniqueFor(operation);
       if (technique === undefined) return;
@@ -335,6 +341,7 @@ export class RoutineStats {
     }
     for (const day of this.#days) if (day < cutoff) this.#days.delete(day);
     this.#fanout.prune(cutoff);
+    this.#printServers.prune(cutoff);
     if (this.#start !== null && this.#start < cutoff * DAY) this.#start = this.#days.size === 0 ? null : cutoff * DAY;
   }
 
@@ -393,6 +400,7 @@ export class RoutineStats {
       reach: fanout.reach,
       reachSweeps: fanout.reachSweeps,
       reachServers: fanout.reachServers,
+      printServers: this.#printServers.profile(this.options.minHosts, this.options.habitDays),
     };
   }
 
@@ -402,6 +410,7 @@ export class RoutineStats {
       entries: [...this.#entries].map(entryJson),
       groups: [...this.#groups].map(groupJson),
       fanout: this.#fanout.toJSON(),
+      printServers: this.#printServers.toJSON(),
     };
   }
 
@@ -428,7 +437,7 @@ export class RoutineStats {
       yield comma + JSON.stringify(groupJson(item));
       comma = ',';
     }
-    yield `],"fanout":${JSON.stringify(this.#fanout.toJSON())}}`;
+    yield `],"fanout":${JSON.stringify(this.#fanout.toJSON())},"printServers":${JSON.stringify(this.#printServers.toJSON())}}`;
   }
 
   /** @throws TypeError when `json` is not a RoutineStatsJson document. */
@@ -449,6 +458,7 @@ export class RoutineStats {
       stats.#groupHosts += hosts.length;
     }
     if (doc.fanout !== undefined) stats.#fanout = FanoutStats.fromJSON(doc.fanout, stats.options);
+    if (doc.printServers !== undefined) stats.#printServers = PrintServerStats.fromJSON(doc.printServers);
     return stats;
   }
 }
@@ -479,6 +489,8 @@ export interface RoutineProfile extends Omit<RoutineOptions, 'maxEntries' | 'max
   reachSweeps?: ReachSweepEntry[];
   /** Responders many hosts call, with their first callers, for the relative test (absent in older models). */
   reachServers?: ServerEntry[];
+  /** Responders of the print spooler with `minHosts` callers or more, and their callers' days (print-servers.ts; absent in older models). */
+  printServers?: PrintServerEntry[];
 }
 
 /** Routine thresholds from the `[scoring]` section. */

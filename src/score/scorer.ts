@@ -268,6 +268,22 @@ export class Scorer {
   }
 
   /**
+   * `verdict` for a print client's change-notification call to an established print server
+   * (print-servers.ts): judged as the plain spoolss call it then is, not as PrinterBug; whatever
+   * else would flag it (a never-seen value, the rate part) still does. The caller vouches that
+   * the responder is a print server; the verdict cache holds the call's technique verdict.
+   */
+  asPrinting(verdict: Verdict, endpoint: string | null, operation: string | null, origGroup: string): Verdict {
+    if (this.routine === null || this.rule.kind !== 'technique') return verdict;
+    const judged = this.routine.judge(endpoint, operation, origGroup, undefined);
+    const rare = verdict.rarity > this.#rarityThreshold;
+    const anomalous = judged.flagged || rare;
+    const reason = judged.flagged ? judged.reason : rare ? `rarity ${verdict.rarity} bits above ${this.#rarityThreshold}` : '';
+    const newValue = judged.newValue !== undefined && !rare ? judged.newValue : undefined;
+    return { ...verdict, anomalous, reason, newValue };
+  }
+
+  /**
    * Least training support of the row's who × what pairs: the estimate (default) or, with
    * `lowerBound`, the least number of rows the cluster counts guarantee (Fréchet bound per cluster).
    */
