@@ -286,15 +286,15 @@ export class RoutineIndex {
     return thin === null ? reason : `${reason}; ${thin}`;
   }
 
-  /**
-   * Why `responder` is an established print server for a call from `caller` (null: it is not, or
-   * the model predates the statistic): a print client's change-notification call to it is printing.
-   */
   /** Whether the model carries the print-server statistic (models before it do not). */
   get knowsPrintServers(): boolean {
     return this.profile.printServers !== undefined;
   }
 
+  /**
+   * Why `responder` is an established print server for a call from `caller` (null: it is not, or
+   * the model predates the statistic): a print client's change-notification call to it is printing.
+   */
   printServer(responder: string, caller: string | null): string | null {
     return this.#printServers.established(responder, caller);
   }
