@@ -104,6 +104,8 @@ export interface RoutineProfileDocument {
   reachSweeps?: [string, string, number, number, number, number][];
   /** [responder, its first callers]: responders many hosts call (src/score/reach.ts) */
   reachServers?: [string, string[]][];
+  /** Hosts other hosts called on drsuapi: the directory's servers (src/score/routine.ts) */
+  directoryServers?: string[];
 }
 
 /** A time as the caller may have it: Date, ISO string, or Zeek epoch seconds. */
@@ -444,6 +446,9 @@ function validateRoutine(routine: Record<string, Json>): void {
       asString(responder, `routine.reachServers[${i}][0]`);
       asArray(callers, `routine.reachServers[${i}][1]`).forEach((who, j) => asString(who, `routine.reachServers[${i}][1][${j}]`));
     });
+  }
+  if (routine.directoryServers !== undefined) {
+    asArray(routine.directoryServers, 'routine.directoryServers').forEach((host, i) => asString(host, `routine.directoryServers[${i}]`));
   }
   if (routine.reachSweeps !== undefined) {
     asArray(routine.reachSweeps, 'routine.reachSweeps').forEach((entry, i) => {

@@ -69,6 +69,13 @@ const BROAD_HOSTS_TRACKED = 24;
 /** Distinct days remembered per host of an entry (≥ habitDays, with room for age pruning). */
 const DAYS_PER_HOST = 8;
 const DAY = 86_400;
+/**
+ * Directory servers remembered (hosts other hosts call on drsuapi: DCs). A site has a few to a
+ * few hundred; past the bound new ones are refused, which can only keep replication flagged.
+ */
+export const DIRECTORY_SERVERS_TRACKED = 1024;
+/** The interface of directory replication (MS-DRSR). */
+const DIRECTORY_ENDPOINT = 'drsuapi';
 /** The group key of network-wide entries. */
 export const ANY_GROUP = '*';
 
@@ -134,6 +141,8 @@ export interface RoutineStatsJson {
   groups: [string, [string, number[]][]][];
   /** Fan-out (absent before it existed): current host-days, histograms, candidate sweeps. */
   fanout?: FanoutJson;
+  /** [host, last day another host called it on drsuapi] (absent before it existed). */
+  directoryServers?: [string, number][];
 }
 
 const valueKey = (endpoint: string | null): string => `e\t${(endpoint ?? '-').toLowerCase()}`;
@@ -154,6 +163,8 @@ export class RoutineStats {
   readonly #entries = new Map<string, Entry>();
   readonly #groups = new Map<string, Map<HostKey, Days>>();
   readonly #days = new Set<number>();
+  /** Hosts other hosts called on drsuapi → the last such day. */
+  readonly #directoryServers = new Map<HostKey, number>();
   #groupHosts = 0;
   #start: number | null = null;
   #overflowed = 0;
@@ -193,7 +204,10 @@ export class RoutineStats {
     this.#touchGroup(origGroup, host, day);
     this.#touch(valueKey(endpoint), ANY_GROUP, host, day, ts);
     this.#touch(operationKey(endpoint, operation), ANY_GROUP, host, day, ts);
-    if (respHost !== null) this.#fanout.observeCall(origHost, respHost);
+    if (respHost !== null) {
+      this.#fanout.observeCall(origHost, respHost);
+      if (respHost !== origHost && endpoint !== null && endpoint.toLowerCase() === DIRECTORY_ENDPOINT) this.#directoryServer(hostKey(respHost), day);
+    }
     if (operation !== null) {
       const technique = techniqueFor(operation);
       if (technique === undefined) return;
@@ -202,6 +216,12 @@ export class RoutineStats {
       this.#touch(key, ANY_GROUP, host, day, ts);
       if (technique.danger === 'low' && respHost !== null) this.#fanout.observe(operation.toLowerCase(), origHost, origGroup, day, respHost);
     }
+  }
+
+  #directoryServer(host: HostKey, day: number): void {
+    const last = this.#directoryServers.get(host);
+    if (last === undefined && this.#directoryServers.size >= DIRECTORY_SERVERS_TRACKED) return;
+    if (last === undefined || last < day) this.#directoryServers.set(host, day);
   }
 
   #touchGroup(group: string, host: HostKey, day: number): void {
@@ -334,6 +354,7 @@ export class RoutineStats {
       if (hosts.size === 0) this.#groups.delete(group);
     }
     for (const day of this.#days) if (day < cutoff) this.#days.delete(day);
+    for (const [host, last] of this.#directoryServers) if (last < cutoff) this.#directoryServers.delete(host);
     this.#fanout.prune(cutoff);
     if (this.#start !== null && this.#start < cutoff * DAY) this.#start = this.#days.size === 0 ? null : cutoff * DAY;
   }
@@ -393,6 +414,7 @@ export class RoutineStats {
       reach: fanout.reach,
       reachSweeps: fanout.reachSweeps,
       reachServers: fanout.reachServers,
+      directoryServers: [...this.#directoryServers.keys()].map(hostText).sort(),
     };
   }
 
@@ -402,7 +424,12 @@ export class RoutineStats {
       entries: [...this.#entries].map(entryJson),
       groups: [...this.#groups].map(groupJson),
       fanout: this.#fanout.toJSON(),
+      directoryServers: this.#directoryServersJson(),
     };
+  }
+
+  #directoryServersJson(): [string, number][] {
+    return [...this.#directoryServers].map(([host, day]): [string, number] => [hostText(host), day]);
   }
 
   /** The document's members before its tables (shared by toJSON and jsonPieces). */
@@ -428,7 +455,7 @@ export class RoutineStats {
       yield comma + JSON.stringify(groupJson(item));
       comma = ',';
     }
-    yield `],"fanout":${JSON.stringify(this.#fanout.toJSON())}}`;
+    yield `],"fanout":${JSON.stringify(this.#fanout.toJSON())},"directoryServers":${JSON.stringify(this.#directoryServersJson())}}`;
   }
 
   /** @throws TypeError when `json` is not a RoutineStatsJson document. */
@@ -449,6 +476,7 @@ export class RoutineStats {
       stats.#groupHosts += hosts.length;
     }
     if (doc.fanout !== undefined) stats.#fanout = FanoutStats.fromJSON(doc.fanout, stats.options);
+    for (const [host, day] of doc.directoryServers ?? []) stats.#directoryServer(hostKey(host), day);
     return stats;
   }
 }
@@ -479,6 +507,8 @@ export interface RoutineProfile extends Omit<RoutineOptions, 'maxEntries' | 'max
   reachSweeps?: ReachSweepEntry[];
   /** Responders many hosts call, with their first callers, for the relative test (absent in older models). */
   reachServers?: ServerEntry[];
+  /** Hosts other hosts called on drsuapi: the directory's servers (absent in older models). */
+  directoryServers?: string[];
 }
 
 /** Routine thresholds from the `[scoring]` section. */
