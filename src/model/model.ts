@@ -106,6 +106,8 @@ export interface RoutineProfileDocument {
   reachServers?: [string, string[]][];
   /** [responder of the print spooler, its distinct callers, [caller, day numbers][]] (src/score/print-servers.ts) */
   printServers?: [string, number, [string, number[]][]][];
+  /** Hosts other hosts called on drsuapi: the directory's servers (src/score/routine.ts) */
+  directoryServers?: string[];
 }
 
 /** A time as the caller may have it: Date, ISO string, or Zeek epoch seconds. */
@@ -460,6 +462,9 @@ function validateRoutine(routine: Record<string, Json>): void {
         });
       });
     });
+  }
+  if (routine.directoryServers !== undefined) {
+    asArray(routine.directoryServers, 'routine.directoryServers').forEach((host, i) => asString(host, `routine.directoryServers[${i}]`));
   }
   if (routine.reachSweeps !== undefined) {
     asArray(routine.reachSweeps, 'routine.reachSweeps').forEach((entry, i) => {

@@ -109,6 +109,17 @@ export class RecordEvaluator {
         if (sweep.flagged) verdict = { ...verdict, anomalous: true, reason: sweep.reason };
       }
     }
+    // Directory replication between two DCs is no DCSync, whatever the DCs' group shows: only
+    // what the routine test flagged (rarity is judged on the row, not the hosts).
+    if (
+      routine !== null &&
+      verdict.anomalous &&
+      verdict.rarity <= this.scorer.rarityThreshold &&
+      this.scorer.rule.kind === 'technique' &&
+      routine.replicationBetweenDirectoryServers(verdict.technique, record.origHost, record.respHost)
+    ) {
+      verdict = { ...verdict, anomalous: false, reason: '' };
+    }
     // A value the model does not know, called by as many distinct hosts as a fleet change has (a
     // new server role going live), or by a few hosts on more days: established by what the stream
     // has shown since (fleet.ts).

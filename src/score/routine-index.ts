@@ -10,6 +10,8 @@ import { barFor, ownResponders, reachesSweep, reachOf, serverCallers, Servers, t
 import type { Technique } from './techniques.js';
 
 const DAY = 86_400;
+/** The technique of DRSGetNCChanges and DRSReplicaSync (techniques.ts). */
+const DCSYNC = 'T1003.006';
 
 /** What the routine test says about one record. */
 export interface RoutineVerdict {
@@ -60,6 +62,8 @@ export class RoutineIndex {
   readonly #groupDays: Map<string, number> | null;
   /** operation → groups for which it is routine, busiest first. */
   readonly #routineFor = new Map<string, ProfileEntry[]>();
+  /** operation → every group whose hosts did it (routine or not). */
+  readonly #doneBy = new Map<string, ProfileEntry[]>();
   readonly #lateAfter: number;
   readonly #minDays: number;
   readonly #population: number;
@@ -78,6 +82,8 @@ export class RoutineIndex {
   readonly #services = new Set<string>();
   /** Per operation of small reach, whom it reaches (reach.ts). */
   readonly #reach = new Map<string, ReachOf>();
+  /** Hosts other hosts called on drsuapi in the statistics: the directory's servers (DCs). */
+  readonly #directoryServers: ReadonlySet<string>;
   /** `op\0host\0day` → [own, othersReach, othersMost], for the relative sweeps seen in training. */
   readonly #reachSweeps = new Map<string, [number, number, number]>();
   /** Hosts that serve the print spooler to many others (print-servers.ts); none in older models. */
@@ -100,11 +106,16 @@ export class RoutineIndex {
     for (const entry of profile.techniques) this.#techniques.set(`${entry[0]}\u0000${entry[1]}`, entry);
     for (const group of profile.groups) this.#groups.set(group[0], group);
     this.#groupDays = profile.groupDays === undefined ? null : new Map(profile.groupDays);
+    this.#directoryServers = new Set(profile.directoryServers ?? []);
     this.#lateAfter = profile.start === null ? Infinity : profile.start + profile.warmupSeconds;
     this.#minDays = Math.max(1, Math.min(profile.minDays, profile.observedDays));
     this.#printServers = new PrintServers(profile.printServers ?? [], { minHosts: profile.minHosts, minDays: this.#minDays, fleetHosts: this.fleetHosts, habitDays: profile.habitDays });
     for (const entry of profile.techniques) {
-      if (entry[1] === ANY_GROUP || !this.#groupRoutine(entry)) continue;
+      if (entry[1] === ANY_GROUP) continue;
+      let doers = this.#doneBy.get(entry[0]);
+      if (doers === undefined) this.#doneBy.set(entry[0], (doers = []));
+      doers.push(entry);
+      if (!this.#groupRoutine(entry)) continue;
       let list = this.#routineFor.get(entry[0]);
       if (list === undefined) this.#routineFor.set(entry[0], (list = []));
       list.push(entry);
@@ -155,6 +166,27 @@ export class RoutineIndex {
     let others = 0;
     for (const entry of groups) if (entry[1] !== origGroup && ++others >= this.profile.minHosts) return true;
     return false;
+  }
+
+  /**
+   * Done by hosts of at least `minHosts` groups other than `origGroup` on at least `minDays`
+   * days, none of them need make it routine: everyday software used sparsely across the network
+   * (a share browser, a domain picker). One or two footholds supply at most two groups' worth;
+   * a further group's hosts doing it is no news. Only a sweep (fan-out, reach) then tells an
+   * intruder's enumeration apart. The other groups' days are at least the network's days less
+   * the caller group's own (one group cannot add more days than it has).
+   */
+  #sparselyCommon(op: string, origGroup: string, own: ProfileEntry, network: ProfileEntry): boolean {
+    const doers = this.#doneBy.get(op);
+    if (doers === undefined) return false;
+    let others = 0;
+    let days = network[3] - own[3];
+    for (const entry of doers) {
+      if (entry[1] === origGroup) continue;
+      others += 1;
+      if (entry[3] > days) days = entry[3];
+    }
+    return others >= this.profile.minHosts && days >= this.#minDays;
   }
 
   /**
@@ -263,7 +295,12 @@ export class RoutineIndex {
         const network = this.#techniques.get(`${op}\u0000${ANY_GROUP}`);
         const groupHosts = this.#groups.get(origGroup)?.[1] ?? 0;
         if (network !== undefined && this.#valueRoutine(network)) {
-          flagged = own === undefined || (!this.#groupRoutine(own) && this.#late(own) && this.#weak(own, groupHosts) && !this.#pervasive(op, origGroup));
+          // A group never seen doing it stays flagged even where it is common elsewhere: an
+          // intruder's first enumeration from a foothold's group looks exactly so (sparing it
+          // lost session_enum uids on 9 development seeds trained on attack-free days).
+          flagged =
+            own === undefined ||
+            (!this.#groupRoutine(own) && this.#late(own) && this.#weak(own, groupHosts) && !this.#pervasive(op, origGroup) && !this.#sparselyCommon(op, origGroup, own, network));
         } else {
           // The group's own evidence that vets a high-danger operation for it vets a discovery
           // one too (a lone directory-sync server's daily SAM enumeration); sweeps are judged apart.
@@ -302,6 +339,26 @@ export class RoutineIndex {
   /** Whether some host called `responder`'s spooler on `habitDays` days: a print server of its own clients. */
   spoolerHabit(responder: string): boolean {
     return this.#printServers.habit(responder);
+  }
+
+  /**
+   * Whether a replication request (T1003.006) is one directory server replicating from another:
+   * both caller and responder answered drsuapi for other hosts in the statistics. DCSync is
+   * replication requested by a host that is no DC (Sigma's DCSync rules exclude DC machine
+   * accounts); a workstation is not called on drsuapi, whatever group the ip_groups map puts it
+   * in, and an intruder on one would need a second foothold calling it on drsuapi to look so.
+   * A DC that no host called on drsuapi in the statistics (a site whose second DC never asks
+   * back) is not recognised, and its replication stays judged by its group's routine.
+   */
+  replicationBetweenDirectoryServers(technique: Technique | undefined, origHost: string | null, respHost: string | null): boolean {
+    return (
+      technique?.id === DCSYNC &&
+      origHost !== null &&
+      respHost !== null &&
+      origHost !== respHost &&
+      this.#directoryServers.has(origHost) &&
+      this.#directoryServers.has(respHost)
+    );
   }
 
   /** Whether `responder` is a service for `op` (lower case): many hosts ask it, no sweep target. */

@@ -70,6 +70,13 @@ const BROAD_HOSTS_TRACKED = 24;
 /** Distinct days remembered per host of an entry (≥ habitDays, with room for age pruning). */
 const DAYS_PER_HOST = 8;
 const DAY = 86_400;
+/**
+ * Directory servers remembered (hosts other hosts call on drsuapi: DCs). A site has a few to a
+ * few hundred; past the bound new ones are refused, which can only keep replication flagged.
+ */
+export const DIRECTORY_SERVERS_TRACKED = 1024;
+/** The interface of directory replication (MS-DRSR). */
+const DIRECTORY_ENDPOINT = 'drsuapi';
 /** The group key of network-wide entries. */
 export const ANY_GROUP = '*';
 
@@ -137,6 +144,8 @@ export interface RoutineStatsJson {
   fanout?: FanoutJson;
   /** Who calls the spooler of whom (print-servers.ts; absent before it existed). */
   printServers?: PrintServerJson;
+  /** [host, last day another host called it on drsuapi] (absent before it existed). */
+  directoryServers?: [string, number][];
 }
 
 const valueKey = (endpoint: string | null): string => `e\t${(endpoint ?? '-').toLowerCase()}`;
@@ -157,6 +166,8 @@ export class RoutineStats {
   readonly #entries = new Map<string, Entry>();
   readonly #groups = new Map<string, Map<HostKey, Days>>();
   readonly #days = new Set<number>();
+  /** Hosts other hosts called on drsuapi → the last such day. */
+  readonly #directoryServers = new Map<HostKey, number>();
   #groupHosts = 0;
   #start: number | null = null;
   #overflowed = 0;
@@ -198,8 +209,11 @@ export class RoutineStats {
     this.#touchGroup(origGroup, host, day);
     this.#touch(valueKey(endpoint), ANY_GROUP, host, day, ts);
     this.#touch(operationKey(endpoint, operation), ANY_GROUP, host, day, ts);
-    if (respHost !== null) this.#fanout.observeCall(origHost, respHost);
-    if (respHost !== null && isPrintEndpoint(endpoint)) this.#printServers.observe(respHost, origHost, day);
+    if (respHost !== null) {
+      this.#fanout.observeCall(origHost, respHost);
+      if (isPrintEndpoint(endpoint)) this.#printServers.observe(respHost, origHost, day);
+      if (respHost !== origHost && endpoint !== null && endpoint.toLowerCase() === DIRECTORY_ENDPOINT) this.#directoryServer(hostKey(respHost), day);
+    }
     if (operation !== null) {
       const technique = techniqueFor(operation);
       if (technique === undefined) return;
@@ -208,6 +222,12 @@ export class RoutineStats {
       this.#touch(key, ANY_GROUP, host, day, ts);
       if (technique.danger === 'low' && respHost !== null) this.#fanout.observe(operation.toLowerCase(), origHost, origGroup, day, respHost);
     }
+  }
+
+  #directoryServer(host: HostKey, day: number): void {
+    const last = this.#directoryServers.get(host);
+    if (last === undefined && this.#directoryServers.size >= DIRECTORY_SERVERS_TRACKED) return;
+    if (last === undefined || last < day) this.#directoryServers.set(host, day);
   }
 
   #touchGroup(group: string, host: HostKey, day: number): void {
@@ -340,6 +360,7 @@ export class RoutineStats {
       if (hosts.size === 0) this.#groups.delete(group);
     }
     for (const day of this.#days) if (day < cutoff) this.#days.delete(day);
+    for (const [host, last] of this.#directoryServers) if (last < cutoff) this.#directoryServers.delete(host);
     this.#fanout.prune(cutoff);
     this.#printServers.prune(cutoff);
     if (this.#start !== null && this.#start < cutoff * DAY) this.#start = this.#days.size === 0 ? null : cutoff * DAY;
@@ -401,6 +422,7 @@ export class RoutineStats {
       reachSweeps: fanout.reachSweeps,
       reachServers: fanout.reachServers,
       printServers: this.#printServers.profile(this.options.minHosts, this.options.habitDays),
+      directoryServers: [...this.#directoryServers.keys()].map(hostText).sort(),
     };
   }
 
@@ -411,7 +433,12 @@ export class RoutineStats {
       groups: [...this.#groups].map(groupJson),
       fanout: this.#fanout.toJSON(),
       printServers: this.#printServers.toJSON(),
+      directoryServers: this.#directoryServersJson(),
     };
+  }
+
+  #directoryServersJson(): [string, number][] {
+    return [...this.#directoryServers].map(([host, day]): [string, number] => [hostText(host), day]);
   }
 
   /** The document's members before its tables (shared by toJSON and jsonPieces). */
@@ -437,7 +464,7 @@ export class RoutineStats {
       yield comma + JSON.stringify(groupJson(item));
       comma = ',';
     }
-    yield `],"fanout":${JSON.stringify(this.#fanout.toJSON())},"printServers":${JSON.stringify(this.#printServers.toJSON())}}`;
+    yield `],"fanout":${JSON.stringify(this.#fanout.toJSON())},"printServers":${JSON.stringify(this.#printServers.toJSON())},"directoryServers":${JSON.stringify(this.#directoryServersJson())}}`;
   }
 
   /** @throws TypeError when `json` is not a RoutineStatsJson document. */
@@ -459,6 +486,7 @@ export class RoutineStats {
     }
     if (doc.fanout !== undefined) stats.#fanout = FanoutStats.fromJSON(doc.fanout, stats.options);
     if (doc.printServers !== undefined) stats.#printServers = PrintServerStats.fromJSON(doc.printServers);
+    for (const [host, day] of doc.directoryServers ?? []) stats.#directoryServer(hostKey(host), day);
     return stats;
   }
 }
@@ -491,6 +519,8 @@ export interface RoutineProfile extends Omit<RoutineOptions, 'maxEntries' | 'max
   reachServers?: ServerEntry[];
   /** Responders of the print spooler with `minHosts` callers or more, and their callers' days (print-servers.ts; absent in older models). */
   printServers?: PrintServerEntry[];
+  /** Hosts other hosts called on drsuapi: the directory's servers (absent in older models). */
+  directoryServers?: string[];
 }
 
 /** Routine thresholds from the `[scoring]` section. */

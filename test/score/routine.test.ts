@@ -297,3 +297,41 @@ void test('an enumeration routine for three other groups is no alert for a group
   assert.match(fewer.reason, /T1135.*not routine for eng \(1 host on 1 day of 6\) ; routine elsewhere: 4 hosts of dept0 did it on 7 days, 4 hosts of dept1 did it on 7 days/);
   assert.equal(share(enumerate(3), 'hr').flagged, true, 'a group the statistics never saw doing it');
 });
+
+void test('an enumeration done by hosts of three other groups on two days, routine for none of them, is no alert for a further group whose host did it; with two other groups, from a group never seen doing it, or as a sweep, it is', () => {
+  const sparse = (otherGroups: number): RoutineIndex => {
+    const stats = new RoutineStats();
+    for (let d = 0; d < 7; d++) for (let h = 0; h < 6; h++) stats.observe(T0 + d * DAY + 600 + h, `10.1.0.${h}`, 'eng', 'netlogon', 'NetrLogonSamLogonEx');
+    // One host of each of several departments (of 8 hosts each) browses shares on one day, a
+    // different day each: routine for none of them, everyday software across the network.
+    for (let g = 0; g < otherGroups; g++) {
+      for (let d = 0; d < 7; d++) for (let h = 0; h < 8; h++) stats.observe(T0 + d * DAY + 600 + h, `10.${g + 2}.0.${h}`, `dept${g}`, 'netlogon', 'NetrLogonSamLogonEx');
+      stats.observe(T0 + (2 + g) * DAY + 3600, `10.${g + 2}.0.1`, `dept${g}`, 'srvsvc', 'NetrShareEnum', '10.9.0.1');
+    }
+    // One engineering workstation does it on day 4 (after the warm-up).
+    stats.observe(T0 + 4 * DAY + 7200, '10.1.0.2', 'eng', 'srvsvc', 'NetrShareEnum', '10.9.0.1');
+    return new RoutineIndex(stats.profile());
+  };
+  const share = (index: RoutineIndex, group: string): { flagged: boolean; reason: string } => index.judge('srvsvc', 'NetrShareEnum', group, techniqueFor('NetrShareEnum'));
+  const three = sparse(3);
+  assert.equal(share(three, 'eng').flagged, false, 'one host of each of three other groups, on three days');
+  const two = share(sparse(2), 'eng');
+  assert.equal(two.flagged, true, 'two other groups: what two footholds supply');
+  assert.match(two.reason, /T1135.*not routine for eng \(1 host on 1 day of 6\) and for no other group/);
+  assert.equal(share(three, 'hr').flagged, true, 'a group the statistics never saw doing it');
+  const sweep = three.sweep('NetrShareEnum', '10.1.0.2', 'eng', T0 + 4 * DAY + 7300, techniqueFor('NetrShareEnum') as NonNullable<ReturnType<typeof techniqueFor>>, 8);
+  assert.equal(sweep.flagged, true, 'a sweep from the engineering host is judged apart');
+});
+
+void test('the directory servers (hosts other hosts call on drsuapi) survive a JSON round trip and age out', () => {
+  const stats = new RoutineStats();
+  stats.observe(T0 + 3600, '10.0.0.11', 'dcs', 'drsuapi', 'DRSGetNCChanges', '10.0.0.12');
+  stats.observe(T0 + 3 * DAY, '10.0.0.12', 'dcs', 'drsuapi', 'DRSGetNCChanges', '10.0.0.11');
+  stats.observe(T0 + 3 * DAY, '10.0.0.13', 'dcs', 'drsuapi', 'DRSBind', '10.0.0.13');
+  assert.deepEqual(stats.profile().directoryServers, ['10.0.0.11', '10.0.0.12'], 'a host calling itself serves nobody');
+  const copy = RoutineStats.fromJSON(JSON.parse(JSON.stringify(stats.toJSON())));
+  assert.deepEqual(copy.profile(), stats.profile());
+  assert.equal([...stats.jsonPieces()].join(''), JSON.stringify(stats.toJSON()));
+  copy.prune(T0 + 2 * DAY);
+  assert.deepEqual(copy.profile().directoryServers, ['10.0.0.11']);
+});
