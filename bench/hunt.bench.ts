@@ -5,9 +5,10 @@
  * next to `zcat FILES | wc -l` of the same files in the same run (the machine is shared and
  * noisy: compare ratios between runs, not absolutes). Each figure is the best of ROUNDS
  * interleaved passes; every pass is printed too. CPU seconds (all threads) per million records
- * say what an idle machine would do: on N free cores, about N / (CPU s per record). Last, the
- * peak RSS of fresh `score` and `train` processes at 1 and 2 threads, and of `score` on half the
- * tree (memory is bounded by the worker count, not the archive).
+ * say what an idle machine would do: on N free cores, about N / (CPU s per record); each pass
+ * prints the cores other processes used meanwhile (a figure taken beside them is not an idle
+ * machine's). Last, the peak RSS of fresh `score` and `train` processes at 1 and 2 threads, and
+ * of `score` on half the tree (memory is bounded by the worker count, not the archive).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,7 +19,7 @@ import { run as score } from '../src/cli/score.js';
 import { run as train } from '../src/cli/train.js';
 import { quietly } from './quietly.js';
 import { writeArchiveTree } from '../test/helpers/archive-tree.js';
-import { libuvPoolThreads, measureThreads, type ThreadCpuSplit } from './thread-cpu.js';
+import { autogroupNote, libuvPoolThreads, machineAndOwnCpu, measureThreads, type ThreadCpuSplit } from './thread-cpu.js';
 
 const RECORDS = 2_000_000;
 const FILES = 10;
@@ -32,6 +33,8 @@ interface Variant {
   pass: () => Promise<void>;
   seconds: number[];
   cpuSeconds: number[];
+  /** Cores other processes kept busy during each pass (Linux), beside this one's. */
+  othersCores: number[];
 }
 
 const CLI = new URL('../src/cli.js', import.meta.url);
@@ -66,7 +69,8 @@ async function main(): Promise<void> {
     await quietly('train', () => train(['-c', ini, '-o', model, tree]));
     process.stdout.write(
       `archive: ${parts.length} files, ${RECORDS} records, ${(gzBytes / 1e6).toFixed(1)} MB gzip (zeekctl logs/YYYY-MM-DD/dce_rpc.*.log.gz); ` +
-        `${availableParallelism()} cores, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} at start\n`,
+        `${availableParallelism()} cores, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} at start` +
+        `${autogroupNote() === null ? '' : `; scheduler ${autogroupNote()}`}\n`,
     );
 
     const zcatCommand = `zcat ${parts.map((p) => `'${p.path}'`).join(' ')} | wc -l`;
@@ -79,18 +83,21 @@ async function main(): Promise<void> {
       },
       seconds: [],
       cpuSeconds: [],
+      othersCores: [],
     };
     const scoreAt = (threads: number): Variant => ({
       label: `score -j ${threads} -c INI -m MODEL -o OUT TREE`,
       pass: () => quietly('score', () => score(['-c', ini, '-m', model, '-o', out, '-j', String(threads), tree])),
       seconds: [],
       cpuSeconds: [],
+      othersCores: [],
     });
     const trainAt = (threads: number): Variant => ({
       label: `train -j ${threads} -c INI -o MODEL TREE`,
       pass: () => quietly('train', () => train(['-c', ini, '-o', join(dir, `m${threads}.json`), '-j', String(threads), tree])),
       seconds: [],
       cpuSeconds: [],
+      othersCores: [],
     });
     const score1 = scoreAt(1);
     const score2 = scoreAt(2);
@@ -101,11 +108,18 @@ async function main(): Promise<void> {
       for (const v of variants) {
         globalThis.gc?.();
         const cpu = process.cpuUsage();
+        const machineBefore = machineAndOwnCpu();
         const started = process.hrtime.bigint();
         await v.pass();
-        v.seconds.push(Number(process.hrtime.bigint() - started) / 1e9);
+        const wall = Number(process.hrtime.bigint() - started) / 1e9;
+        v.seconds.push(wall);
         const used = process.cpuUsage(cpu);
         v.cpuSeconds.push((used.user + used.system) / 1e6);
+        const machineAfter = machineAndOwnCpu();
+        if (machineBefore !== null && machineAfter !== null) {
+          const others = machineAfter.machine - machineBefore.machine - (machineAfter.own - machineBefore.own);
+          v.othersCores.push(Math.max(0, others) / wall);
+        }
       }
     }
     const best = (v: Variant): number => Math.min(...v.seconds);
@@ -115,7 +129,8 @@ async function main(): Promise<void> {
       const cpu = v === zcat ? '' : `, CPU ${(Math.min(...v.cpuSeconds) / (RECORDS / 1e6)).toFixed(2)} s per M records`;
       process.stdout.write(
         `  ${v.label.padEnd(44)} ${m(rate(v))}  ${(best(v) * 1000).toFixed(0).padStart(5)} ms best of ${ROUNDS}` +
-          `  (passes: ${v.seconds.map((s) => (s * 1000).toFixed(0)).join(', ')} ms${cpu})\n`,
+          `  (passes: ${v.seconds.map((s) => (s * 1000).toFixed(0)).join(', ')} ms${cpu}` +
+          `${v.othersCores.length > 0 ? `; other processes ${v.othersCores.map((c) => c.toFixed(2)).join(', ')} cores` : ''})\n`,
       );
     }
     const speedup = rate(score2) / rate(score1);

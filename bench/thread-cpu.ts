@@ -95,3 +95,39 @@ export async function measureThreads(pass: () => Promise<void>, pool: Set<number
   }
   return split;
 }
+
+/**
+ * CPU seconds the whole machine has spent busy (every process, every core: /proc/stat's first
+ * line, user through steal), and this process's own with its waited-for children (zcat), or null
+ * off Linux. Their difference over a pass is what other processes took meanwhile: a -j 2 figure
+ * taken while they used a core says little about 2 free cores (load average lags by a minute).
+ */
+export function machineAndOwnCpu(): { machine: number; own: number } | null {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]?.trim().split(/\s+/).slice(1).map(Number) ?? [];
+    // user nice system idle iowait irq softirq steal (guest time is already inside user).
+    const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = fields;
+    const self = readFileSync('/proc/self/stat', 'utf8');
+    const own = self.slice(self.lastIndexOf(')') + 2).split(' ').map(Number);
+    // utime stime cutime cstime: fields 14-17, 11-14 after the command name.
+    const ownTicks = (own[11] ?? 0) + (own[12] ?? 0) + (own[13] ?? 0) + (own[14] ?? 0);
+    return { machine: (user + nice + system + irq + softirq + steal) / TICKS, own: ownTicks / TICKS };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Whether the kernel groups CPU time by session (autogroup): then `nice` orders processes only
+ * within their own session, and another session's `nice -n 10` job takes a fair share of the
+ * cores from a benchmark in this one all the same. Null off Linux.
+ */
+export function autogroupNote(): string | null {
+  try {
+    if (readFileSync('/proc/sys/kernel/sched_autogroup_enabled', 'utf8').trim() !== '1') return 'autogroup off';
+    const group = readFileSync('/proc/self/autogroup', 'utf8').trim();
+    return `autogroup on (${group}): other sessions' nice does not yield to this one`;
+  } catch {
+    return null;
+  }
+}
