@@ -388,7 +388,11 @@ export class LogFollower extends EventEmitter<FollowerEventMap> {
         if (file.identity.fingerprint === EMPTY_FINGERPRINT && view.fingerprintNow !== EMPTY_FINGERPRINT) {
           file.identity.fingerprint = view.fingerprintNow;
           file.key = orderKeyFromHead(await file.opened.reader.head(HEAD_BYTES));
-          if (tracked.checkpoint !== null) Object.assign(tracked.checkpoint, { fingerprint: view.fingerprintNow, ...file.key });
+          // Only a checkpoint into this file (not the one finished before it, see #beginReading).
+          const checkpoint = tracked.checkpoint;
+          if (checkpoint !== null && checkpoint.fingerprint === EMPTY_FINGERPRINT && checkpoint.dev === file.identity.dev && checkpoint.ino === file.identity.ino) {
+            Object.assign(checkpoint, { fingerprint: view.fingerprintNow, ...file.key });
+          }
         }
         if (decision === 'caught-up') return false;
         return this.#readBatches(tracked, file, BATCHES_PER_TURN);
@@ -634,6 +638,12 @@ export class LogFollower extends EventEmitter<FollowerEventMap> {
   async #beginReading(tracked: TrackedPath, opened: OpenedLog, offset: number, line: number, live = true): Promise<OpenFile> {
     const file = openFileAt(opened, offset, line, this.#maxLineBytes);
     if (live) tracked.open = file;
+    // Nothing read yet of a file whose first record is not complete: no position to save names
+    // it. Its inode alone does not: logrotate's copytruncate keeps the inode for every
+    // generation, so a restart would take whatever generation is live then for this one and skip
+    // those rotated in between. The position before it (the file finished last) stays, and a
+    // restart reads every file after that one; the first delivered batch names this one.
+    if (offset === 0 && file.identity.fingerprint === EMPTY_FINGERPRINT) return file;
     // The checkpoint names the followed path even while a rotated file is being finished: a
     // restart finds the saved file from the path it follows and its fingerprint, never its name.
     tracked.checkpoint = checkpointOf(tracked.path, file, offset, line, false);
@@ -695,6 +705,11 @@ export class LogFollower extends EventEmitter<FollowerEventMap> {
         return;
       }
       recoveredFrom = plan.steps[0]?.file.path;
+      // Everything before the live file is read. With no copy to read (truncated in place after
+      // all was read), the checkpoint still names the old content: it is done, not a gap, should
+      // a restart come before the first line of the new content names the file again.
+      const checkpoint = tracked.checkpoint;
+      if (checkpoint !== null && checkpoint.dev === file.identity.dev && checkpoint.ino === file.identity.ino) checkpoint.finished = true;
     } catch (error) {
       await closeQuietly(file.opened);
       throw error;

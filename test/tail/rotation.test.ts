@@ -262,3 +262,71 @@ void test('slow consumer several rotations behind a fast writer: every rotated f
   assert.equal(collector.data.length, 20000);
   assert.deepEqual(collector.sequences(), range(0, 20000));
 });
+
+// CI seed 4 / lead's seed 44 (issue 14 logrotate scenario): stopped right after a copytruncate,
+// before the writer put a line into the emptied file, the checkpoint named the live inode with no
+// fingerprint at offset 0. copytruncate keeps that inode for every generation, so the restart,
+// three rotations later, resumed in the live file at 0 and skipped the three rotated generations.
+void test('copytruncate, stop before the emptied file has a line, 3 rotations: the restart reads every generation', async (t) => {
+  const dir = tempDir();
+  const path = join(dir, 'dce_rpc.log');
+  const { gzipSync } = await import('node:zlib');
+  const { readFileSync, writeFileSync } = await import('node:fs');
+  // logrotate with compress and no delaycompress: shift .N.gz up, copy, truncate, gzip the copy.
+  const rotate = (): void => {
+    for (let n = 9; n >= 1; n -= 1) {
+      try {
+        renameSync(`${path}.${n}.gz`, `${path}.${n + 1}.gz`);
+      } catch {
+        // not there yet
+      }
+    }
+    copyFileSync(path, `${path}.1`);
+    truncateSync(path, 0);
+    writeFileSync(`${path}.1.gz`, gzipSync(readFileSync(`${path}.1`)));
+    rmSync(`${path}.1`);
+  };
+  createLog(path, 0, 100);
+  const run1 = follow(t, { patterns: [path], pollIntervalMs: 20 });
+  await run1.collector.waitForData(100);
+  // Plain `zeek -i`: after the truncation Zeek appends records, no header; none written yet.
+  copyFileSync(path, `${path}.1`);
+  truncateSync(path, 0);
+  await run1.collector.waitFor(() => run1.collector.truncations.length === 1 && run1.follower.caughtUp(), 'the truncation handled');
+  await run1.follower.stop();
+  const saved = run1.follower.checkpoints();
+  writeFileSync(`${path}.1.gz`, gzipSync(readFileSync(`${path}.1`)));
+  rmSync(`${path}.1`);
+  appendLines(path, 100, 200);
+  rotate();
+  appendLines(path, 200, 300);
+  rotate();
+  appendLines(path, 300, 400);
+  rotate();
+  appendLines(path, 400, 500);
+  const run2 = follow(t, { patterns: [path], pollIntervalMs: 20, checkpoints: saved });
+  await run2.collector.waitFor(() => run2.follower.caughtUp() && run2.collector.data.length > 0, 'the restart caught up');
+  await delay(200);
+  await run2.follower.stop();
+  assert.deepEqual(run1.collector.sequences(), range(0, 100));
+  assert.equal(run2.collector.deliveredRanges(), '100-499');
+});
+
+void test('truncated in place after all was read, stopped before a new line: the restart reads the new content, no gap', async (t) => {
+  const dir = tempDir();
+  const path = join(dir, 'dce_rpc.log');
+  createLog(path, 0, 100);
+  const run1 = follow(t, { patterns: [path], pollIntervalMs: 20 });
+  await run1.collector.waitForData(100);
+  truncateSync(path, 0);
+  await run1.collector.waitFor(() => run1.collector.truncations.length === 1 && run1.follower.caughtUp(), 'the truncation handled');
+  await run1.follower.stop();
+  const saved = run1.follower.checkpoints();
+  appendLines(path, 100, 200);
+  const run2 = follow(t, { patterns: [path], pollIntervalMs: 20, checkpoints: saved });
+  await run2.collector.waitForData(100);
+  await delay(700);
+  await run2.follower.stop();
+  assert.equal(run2.collector.deliveredRanges(), '100-199');
+  assert.deepEqual(run2.collector.events.filter((e) => e === 'gap' || e === 'gap-suspected'), []);
+});
