@@ -45,8 +45,9 @@ export interface PrintServerJson {
   responders: PrintServerEntry[];
 }
 
-export function isPrintEndpoint(endpoint: string | null): boolean {
-  return endpoint !== null && PRINT_ENDPOINTS.has(endpoint.toLowerCase());
+/** Whether `lowerEndpoint` (already lower case: the caller counts every record) is the print spooler. */
+export function isPrintEndpoint(lowerEndpoint: string | null): boolean {
+  return lowerEndpoint !== null && PRINT_ENDPOINTS.has(lowerEndpoint);
 }
 
 /** Whether `operation` is the change-notification call print clients make to their print server. */

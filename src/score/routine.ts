@@ -211,8 +211,9 @@ export class RoutineStats {
     this.#touch(operationKey(endpoint, operation), ANY_GROUP, host, day, ts);
     if (respHost !== null) {
       this.#fanout.observeCall(origHost, respHost);
-      if (isPrintEndpoint(endpoint)) this.#printServers.observe(respHost, origHost, day);
-      if (respHost !== origHost && endpoint !== null && endpoint.toLowerCase() === DIRECTORY_ENDPOINT) this.#directoryServer(hostKey(respHost), day);
+      const lowerEndpoint = endpoint === null ? null : endpoint.toLowerCase();
+      if (isPrintEndpoint(lowerEndpoint)) this.#printServers.observe(respHost, origHost, day);
+      if (respHost !== origHost && lowerEndpoint === DIRECTORY_ENDPOINT) this.#directoryServer(hostKey(respHost), day);
     }
     if (operation !== null) {
       const technique = techniqueFor(operation);

@@ -16,7 +16,7 @@ import type { KModesModel } from '../model/index.js';
 // the model store), which a hunt worker that only scores would load for nothing (~half its boot).
 import { ModelIndex } from '../model/model-index.js';
 import { techniqueFor, type Technique } from './techniques.js';
-import { RoutineIndex } from './routine-index.js';
+import { RoutineIndex, type RoutineVerdict } from './routine-index.js';
 import { indexProfile, profileHosts } from './vetting.js';
 
 /** How a verdict becomes an alert. */
@@ -275,12 +275,17 @@ export class Scorer {
    */
   asPrinting(verdict: Verdict, endpoint: string | null, operation: string | null, origGroup: string): Verdict {
     if (this.routine === null || this.rule.kind !== 'technique') return verdict;
-    const judged = this.routine.judge(endpoint, operation, origGroup, undefined);
-    const rare = verdict.rarity > this.#rarityThreshold;
-    const anomalous = judged.flagged || rare;
-    const reason = judged.flagged ? judged.reason : rare ? `rarity ${verdict.rarity} bits above ${this.#rarityThreshold}` : '';
-    const newValue = judged.newValue !== undefined && !rare ? judged.newValue : undefined;
-    return { ...verdict, anomalous, reason, newValue };
+    return { ...verdict, ...this.#withRarity(this.routine.judge(endpoint, operation, origGroup, undefined), verdict.rarity) };
+  }
+
+  /** A routine verdict combined with the rarity part of the technique rule. */
+  #withRarity(judged: RoutineVerdict, rarity: number): { anomalous: boolean; reason: string; newValue: string | undefined } {
+    const rare = rarity > this.#rarityThreshold;
+    return {
+      anomalous: judged.flagged || rare,
+      reason: judged.flagged ? judged.reason : rare ? `rarity ${rarity} bits above ${this.#rarityThreshold}` : '',
+      newValue: judged.newValue !== undefined && !rare ? judged.newValue : undefined,
+    };
   }
 
   /**
@@ -352,10 +357,7 @@ export class Scorer {
         break;
       case 'technique':
         if (this.routine !== null) {
-          const judged = this.routine.judge(endpoint, operation, origGroup, technique);
-          anomalous = judged.flagged || rarity > this.#rarityThreshold;
-          reason = judged.flagged ? judged.reason : anomalous ? `rarity ${rarity} bits above ${this.#rarityThreshold}` : '';
-          if (judged.newValue !== undefined && rarity <= this.#rarityThreshold) newValue = judged.newValue;
+          ({ anomalous, reason, newValue } = this.#withRarity(this.routine.judge(endpoint, operation, origGroup, technique), rarity));
           break;
         }
         anomalous =

@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { fitTrainingSet, trainingSetBuilder, trainPlan } from '../../src/cli/_training.js';
+import { trainedModel } from '../helpers/trained-model.js';
 import { parseConfigText, type Config } from '../../src/config/index.js';
 import type { KModesModel } from '../../src/model/index.js';
 import { FanoutTracker, RecordEvaluator, scoringRuleFrom } from '../../src/score/index.js';
@@ -46,13 +46,6 @@ function week(dcsync: boolean): DceRpcRecord[] {
   return out.sort((a, b) => a.ts - b.ts);
 }
 
-async function modelOf(config: Config, training: readonly DceRpcRecord[]): Promise<KModesModel> {
-  const builder = trainingSetBuilder(config);
-  for (const record of training) builder.add(record, true);
-  const { model } = await fitTrainingSet(config, trainPlan(config, {}), builder, { records: training.length, parseErrors: 0, files: 0, skippedFiles: 0 });
-  return model;
-}
-
 function flagged(model: KModesModel, config: Config, records: readonly DceRpcRecord[]): Map<string, string> {
   const evaluator = new RecordEvaluator({ model, rule: scoringRuleFrom(config.scoring), features: config.features, allow: [], fanout: new FanoutTracker() });
   const out = new Map<string, string>();
@@ -67,7 +60,7 @@ for (const situation of ['every record', 'the days without the DCSync'] as const
   void test(`trained on ${situation}: two DCs replicating on one day are no alert; a workstation of their group DCSync-ing is`, async () => {
     const config = parseConfigText(CONFIG, 'replication.ini');
     const records = week(true);
-    const model = await modelOf(config, situation === 'every record' ? records : week(false));
+    const model = await trainedModel(config, situation === 'every record' ? records : week(false));
     assert.deepEqual(model.routine?.directoryServers, DCS, 'the DCs answer drsuapi; the workstation does not');
     const alerts = flagged(model, config, records);
     for (const dc of DCS) for (const op of ['G', 'S']) assert.equal(alerts.get(`${op}-${dc}`), undefined, `replication from ${dc}`);
@@ -78,7 +71,7 @@ for (const situation of ['every record', 'the days without the DCSync'] as const
 void test('a model without directory servers (written before them) judges DC replication by the group routine alone', async () => {
   const config = parseConfigText(CONFIG, 'replication.ini');
   const records = week(false);
-  const model = await modelOf(config, records);
+  const model = await trainedModel(config, records);
   const { directoryServers: _omitted, ...older } = model.routine ?? ({} as NonNullable<KModesModel['routine']>);
   const alerts = flagged({ ...model, routine: older }, config, records);
   assert.match(alerts.get(`G-${DCS[0]}`) ?? '', /T1003\.006/);

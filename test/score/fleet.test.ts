@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { fitTrainingSet, trainingSetBuilder, trainPlan } from '../../src/cli/_training.js';
+import { trainedModel } from '../helpers/trained-model.js';
 import { parseConfigText, type Config } from '../../src/config/index.js';
 import type { KModesModel } from '../../src/model/index.js';
 import { FanoutTracker, RecordEvaluator, scoringRuleFrom } from '../../src/score/index.js';
@@ -43,13 +43,6 @@ function week(rng: Rng, hosts: number, roleDay: number): DceRpcRecord[] {
   return out.sort((a, b) => a.ts - b.ts);
 }
 
-async function modelOf(config: Config, training: readonly DceRpcRecord[]): Promise<KModesModel> {
-  const builder = trainingSetBuilder(config);
-  for (const record of training) builder.add(record, true);
-  const { model } = await fitTrainingSet(config, trainPlan(config, {}), builder, { records: training.length, parseErrors: 0, files: 0, skippedFiles: 0 });
-  return model;
-}
-
 const CONFIG = '[ip_groups]\ndomain_controllers = 10.1.0.0/16\nservers = 10.4.0.0/16\nsales = 10.20.0.0/16\nlab = 10.30.0.0/16\n';
 
 function flagged(model: KModesModel, config: Config, records: readonly DceRpcRecord[], fanout = new FanoutTracker()): string[] {
@@ -65,7 +58,7 @@ for (const seed of [1, 2, 3]) {
     const config = parseConfigText(CONFIG, 'fleet.ini');
     const records = week(rng, hosts, roleDay);
     // Trained on the days before the role (and the intrusion) began.
-    const model = await modelOf(config, records.filter((r) => r.ts < T0 + roleDay * DAY));
+    const model = await trainedModel(config, records.filter((r) => r.ts < T0 + roleDay * DAY));
     const alerts = flagged(model, config, records);
     const intruder = records.filter((r) => r.endpoint === INTRUDER_IFACE).map((r) => r.uid as string);
     for (const uid of intruder) assert.ok(alerts.includes(uid), `the foothold's call ${uid} is flagged`);
@@ -104,7 +97,7 @@ void test('three distinct hosts over two days establish a new interface live (th
   const config = parseConfigText(CONFIG, 'fleet.ini');
   const rng = new Rng(7);
   const records = week(rng, 40, 7); // no new role: 40 workstations, a quarter of them (10) would be a fleet
-  const model = await modelOf(config, records.filter((r) => r.ts < T0 + 5 * DAY));
+  const model = await trainedModel(config, records.filter((r) => r.ts < T0 + 5 * DAY));
   const at = (day: number, hour: number): number => T0 + day * DAY + hour * 3600;
   const app = '6bffd098-a112-3610-9833-46c3f87e345a';
   const live = [

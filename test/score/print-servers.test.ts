@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { fitTrainingSet, trainingSetBuilder, trainPlan } from '../../src/cli/_training.js';
+import { trainedModel } from '../helpers/trained-model.js';
 import { parseConfigText, type Config } from '../../src/config/index.js';
 import type { KModesModel } from '../../src/model/index.js';
 import { parseModel, serializeModel } from '../../src/model/model.js';
@@ -50,13 +50,6 @@ function week(researchPrintDay: number | null): DceRpcRecord[] {
   return out.sort((a, b) => a.ts - b.ts);
 }
 
-async function modelOf(config: Config, training: readonly DceRpcRecord[]): Promise<KModesModel> {
-  const builder = trainingSetBuilder(config);
-  for (const record of training) builder.add(record, true);
-  const { model } = await fitTrainingSet(config, trainPlan(config, {}), builder, { records: training.length, parseErrors: 0, files: 0, skippedFiles: 0 });
-  return model;
-}
-
 function evaluator(model: KModesModel, config: Config): RecordEvaluator {
   return new RecordEvaluator({ model, rule: scoringRuleFrom(config.scoring), features: config.features, allow: [], fanout: new FanoutTracker() });
 }
@@ -64,7 +57,7 @@ function evaluator(model: KModesModel, config: Config): RecordEvaluator {
 void test("a print client of a group that never printed before asks the network's print server for notifications: printing, no PrinterBug alert", async () => {
   const config = parseConfigText(CONFIG, 'print.ini');
   const records = week(4);
-  const model = await modelOf(config, records.filter((r) => r.ts < T0 + 4 * DAY));
+  const model = await trainedModel(config, records.filter((r) => r.ts < T0 + 4 * DAY));
   const ev = evaluator(model, config);
   const research = records.filter((r) => r.uid === 'RESEARCH-PRINT-4');
   assert.equal(research.length, 3);
@@ -83,7 +76,7 @@ void test('PrinterBug to a DC from a print client stays flagged, and says the DC
   const records = week(null);
   // A second, small print server: one clinic host prints to it every day.
   for (let d = 0; d < 4; d++) records.push(...printSession(T0 + d * DAY + 15 * 3600, '10.20.0.12', '10.4.0.31'));
-  const model = await modelOf(config, records.sort((a, b) => a.ts - b.ts));
+  const model = await trainedModel(config, records.sort((a, b) => a.ts - b.ts));
   const ev = evaluator(model, config);
   assert.equal(ev.evaluate(rec(T0 + 6 * DAY + 9 * 3600, '10.20.0.13', '10.4.0.31', 'spoolss', NOTIFY)).verdict.anomalous, false, "a print client of the clinic asks the small site's print server");
   // 10.20.0.11 prints every week: its notifications to the print server are its group's routine.
@@ -103,7 +96,7 @@ void test("an intruder's own spooler calls to a DC, from two footholds on two da
   for (const d of [2, 3]) for (const foothold of footholds) records.push(...printSession(T0 + d * DAY + 14 * 3600, foothold, DC, `COERCE-${d}-${foothold}`));
   records.sort((a, b) => a.ts - b.ts);
   // Trained on every record, the attack included.
-  const model = await modelOf(config, records);
+  const model = await trainedModel(config, records);
   const ev = evaluator(model, config);
   for (const r of records.filter((x) => x.uid?.startsWith('COERCE') === true && x.operation === NOTIFY)) assert.equal(ev.evaluate(r).verdict.anomalous, true, `${r.uid}`);
 });
@@ -154,7 +147,7 @@ void test('the print-server statistic is bounded, ages with the window, survives
 
 void test('a model document with a malformed printServers member is refused', async () => {
   const config = parseConfigText(CONFIG, 'print.ini');
-  const model = await modelOf(config, week(null));
+  const model = await trainedModel(config, week(null));
   assert.ok((model.routine?.printServers?.length ?? 0) > 0);
   const text = serializeModel(model);
   assert.deepEqual(parseModel(text, 'm.json').routine?.printServers, model.routine?.printServers);
