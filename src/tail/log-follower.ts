@@ -466,6 +466,10 @@ export class LogFollower extends EventEmitter<FollowerEventMap> {
   async #stillLive(tracked: TrackedPath, opened: OpenedLog, planned: LiveFile): Promise<boolean> {
     const now = await fingerprintOf(opened.reader);
     if (!fingerprintsCompatible(planned.fingerprint, now)) return false;
+    // Planned around an empty live file that now has a first line: under copytruncate that line
+    // may belong to a later generation, the one in between having been copied away meanwhile, so
+    // the plan (which did not know of that copy) must be made again.
+    if (planned.fingerprint === EMPTY_FINGERPRINT && now !== EMPTY_FINGERPRINT) return false;
     const observed = await this.#observe(tracked);
     return observed.kind === 'present' && observed.dev === planned.dev && observed.ino === planned.ino;
   }
