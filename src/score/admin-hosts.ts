@@ -62,6 +62,23 @@ export function isAdministrationTechnique(technique: Technique | undefined): boo
   return technique !== undefined && ADMINISTRATION_TECHNIQUES.has(technique.id);
 }
 
+/** endpoint as written → whether it is an administration interface: endpoints are few, records many. */
+const adminSpelling = new Map<string, boolean>();
+
+/**
+ * isAdminEndpoint for an endpoint in any case, without lower-casing it per record (a hunt worker
+ * folding records asks for each).
+ */
+export function isAdminEndpointWritten(endpoint: string | null): boolean {
+  if (endpoint === null) return false;
+  let admin = adminSpelling.get(endpoint);
+  if (admin === undefined) {
+    admin = ADMIN_ENDPOINTS.has(endpoint.toLowerCase());
+    if (adminSpelling.size < 4096) adminSpelling.set(endpoint, admin);
+  }
+  return admin;
+}
+
 interface Habit {
   days: number[];
   /** responder → the last day it was called. */
