@@ -43,13 +43,13 @@ export const ADMIN_PAIRS_TRACKED = 4096;
 const DAYS_TRACKED = 8;
 const RESPONDERS_TRACKED = 24;
 
-/** [origHost, endpoint (lower case), distinct days, distinct responders]: a pair that qualifies. */
-export type AdminHostEntry = [host: string, endpoint: string, days: number, responders: number];
+/** [origHost, endpoint (lower case), distinct days, distinct responders, [responder, days][]]: a pair that qualifies. */
+export type AdminHostEntry = [host: string, endpoint: string, days: number, responders: number, perResponder: [responder: string, days: number[]][]];
 
-/** Plain-JSON form (in routine-stats.json): every pair tracked, [host, endpoint, days, [responder, last day][]]. */
+/** Plain-JSON form (in routine-stats.json): every pair tracked, [host, endpoint, days, [responder, days][]]. */
 export interface AdminHostJson {
   overflowed: number;
-  pairs: [host: string, endpoint: string, days: number[], responders: [string, number][]][];
+  pairs: [host: string, endpoint: string, days: number[], responders: [string, number[]][]][];
 }
 
 /** Whether `lowerEndpoint` (already lower case: the caller counts every record) is an administration interface. */
@@ -81,8 +81,8 @@ export function isAdminEndpointWritten(endpoint: string | null): boolean {
 
 interface Habit {
   days: number[];
-  /** responder → the last day it was called. */
-  responders: Map<string, number>;
+  /** responder → the days it was called (the latest DAYS_TRACKED). */
+  responders: Map<string, number[]>;
 }
 
 const pairKey = (host: string, lowerEndpoint: string): string => `${host}\t${lowerEndpoint}`;
@@ -107,20 +107,21 @@ export class AdminHostStats {
       }
       this.#pairs.set(key, (habit = { days: [], responders: new Map() }));
     }
-    if (!habit.days.includes(day)) {
-      habit.days.push(day);
-      // The latest days are kept: the first ones age out of the window first.
-      if (habit.days.length > DAYS_TRACKED) habit.days.splice(0, habit.days.length - DAYS_TRACKED);
-    }
-    const last = habit.responders.get(respHost);
-    if (last === undefined ? habit.responders.size < RESPONDERS_TRACKED : last < day) habit.responders.set(respHost, day);
+    addDay(habit.days, day);
+    const days = habit.responders.get(respHost);
+    if (days !== undefined) addDay(days, day);
+    else if (habit.responders.size < RESPONDERS_TRACKED) habit.responders.set(respHost, [day]);
   }
 
   /** Forgets days before `cutoffDay`, responders last called before it, and pairs left with no day. */
   prune(cutoffDay: number): void {
     for (const [key, habit] of this.#pairs) {
       habit.days = habit.days.filter((d) => d >= cutoffDay);
-      for (const [responder, last] of habit.responders) if (last < cutoffDay) habit.responders.delete(responder);
+      for (const [responder, days] of habit.responders) {
+        const kept = days.filter((d) => d >= cutoffDay);
+        if (kept.length === 0) habit.responders.delete(responder);
+        else habit.responders.set(responder, kept);
+      }
       if (habit.days.length === 0) this.#pairs.delete(key);
     }
   }
@@ -131,7 +132,7 @@ export class AdminHostStats {
     for (const [key, habit] of this.#pairs) {
       if (habit.days.length < habitDays || habit.responders.size < minHosts) continue;
       const [host, endpoint] = key.split('\t') as [string, string];
-      entries.push([host, endpoint, habit.days.length, habit.responders.size]);
+      entries.push([host, endpoint, habit.days.length, habit.responders.size, perResponder(habit)]);
     }
     return entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
   }
@@ -141,7 +142,7 @@ export class AdminHostStats {
       overflowed: this.#overflowed,
       pairs: [...this.#pairs].map(([key, habit]) => {
         const [host, endpoint] = key.split('\t') as [string, string];
-        return [host, endpoint, [...habit.days].sort((a, b) => a - b), [...habit.responders]];
+        return [host, endpoint, [...habit.days].sort((a, b) => a - b), perResponder(habit)];
       }),
     };
   }
@@ -151,10 +152,22 @@ export class AdminHostStats {
     stats.#overflowed = json.overflowed;
     for (const [host, endpoint, days, responders] of json.pairs) {
       if (stats.#pairs.size >= ADMIN_PAIRS_TRACKED) break;
-      stats.#pairs.set(pairKey(host, endpoint), { days: days.slice(-DAYS_TRACKED), responders: new Map(responders.slice(0, RESPONDERS_TRACKED)) });
+      const kept = responders.slice(0, RESPONDERS_TRACKED).map(([responder, list]): [string, number[]] => [responder, list.slice(-DAYS_TRACKED)]);
+      stats.#pairs.set(pairKey(host, endpoint), { days: days.slice(-DAYS_TRACKED), responders: new Map(kept) });
     }
     return stats;
   }
+}
+
+/** Adds `day` to `days` once, keeping the latest DAYS_TRACKED (the first ones age out of the window first). */
+function addDay(days: number[], day: number): void {
+  if (days.includes(day)) return;
+  days.push(day);
+  if (days.length > DAYS_TRACKED) days.splice(0, days.length - DAYS_TRACKED);
+}
+
+function perResponder(habit: Habit): [string, number[]][] {
+  return [...habit.responders].map(([responder, days]): [string, number[]] => [responder, [...days].sort((a, b) => a - b)]);
 }
 
 /** The administration hosts of a model, indexed for scoring. */
@@ -169,10 +182,17 @@ export class AdminHosts {
     this.#habitDays = bars.habitDays;
   }
 
-  /** Why `origHost` administers hosts through `endpoint` (null: it does not), for the alert's context. */
-  administers(origHost: string, endpoint: string): string | null {
+  /**
+   * Why `origHost` administers `respHost` through `endpoint` (null: it does not): it called that
+   * interface of `minHosts` hosts on `habitDays` days, and that of `respHost` on a day other than
+   * `day` (the record's). A new target, or one reached only on the record's own day, is no
+   * administration: an intruder on an admin host moving to a host that host never manages.
+   */
+  administers(origHost: string, endpoint: string, respHost: string, day: number): string | null {
     const entry = this.#pairs.get(pairKey(origHost, endpoint.toLowerCase()));
     if (entry === undefined || entry[2] < this.#habitDays || entry[3] < this.#minHosts) return null;
-    return `${origHost} called ${endpoint} of ${entry[3]}${entry[3] >= RESPONDERS_TRACKED ? '+' : ''} hosts on ${entry[2]} days`;
+    const before = entry[4].find(([responder]) => responder === respHost)?.[1].filter((d) => d !== day).length ?? 0;
+    if (before === 0) return null;
+    return `${origHost} called ${endpoint} of ${entry[3]}${entry[3] >= RESPONDERS_TRACKED ? '+' : ''} hosts on ${entry[2]} days, of ${respHost} on ${before === 1 ? '1 other day' : `${before} other days`}`;
   }
 }

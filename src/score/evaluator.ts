@@ -109,9 +109,10 @@ export class RecordEvaluator {
       isAdministrationTechnique(verdict.technique) &&
       record.origHost !== null &&
       record.endpoint !== null &&
+      record.respHost !== null &&
       verdict.rarity <= this.scorer.rarityThreshold &&
       verdict.reason.startsWith(`${(verdict.technique as Technique).id} `) &&
-      routine.administers(record.origHost, record.endpoint) !== null
+      routine.administers(record.origHost, record.endpoint, record.respHost, Math.floor(record.ts / 86_400)) !== null
     ) {
       verdict = this.scorer.asPlainCall(verdict, record.endpoint, record.operation, context.origGroup);
     }

@@ -358,10 +358,11 @@ export class RoutineIndex {
 
   /**
    * Why `origHost` is an administration host of `endpoint`'s kind (null: it is not, or the model
-   * predates the statistic): it called that interface of `minHosts` hosts on `habitDays` days.
+   * predates the statistic): it called that interface of `minHosts` hosts on `habitDays` days,
+   * and that of `respHost` on another day than `day`.
    */
-  administers(origHost: string, endpoint: string): string | null {
-    return this.#adminHosts.administers(origHost, endpoint);
+  administers(origHost: string, endpoint: string, respHost: string, day: number): string | null {
+    return this.#adminHosts.administers(origHost, endpoint, respHost, day);
   }
 
   /** Whether some host called `responder`'s spooler on `habitDays` days: a print server of its own clients. */

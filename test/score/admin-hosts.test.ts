@@ -22,6 +22,8 @@ const ADMIN = '10.5.0.11';
 const SECOND_ADMIN = '10.5.0.12';
 const THIRD_ADMIN = '10.5.0.13';
 const WORKSTATION = '10.1.0.25';
+/** A server the admin never manages: an intruder on the admin host moving somewhere new. */
+const NEW_SERVER = '10.4.0.16';
 const SERVERS = ['10.4.0.11', '10.4.0.12', '10.4.0.13', '10.4.0.14', '10.4.0.15'];
 const CONFIG = '[ip_groups]\noffice = 10.1.0.0/16\nservers = 10.4.0.0/16\nadmins = 10.5.0.0/16\n';
 
@@ -56,6 +58,7 @@ function week(withDay4: boolean): DceRpcRecord[] {
     out.push(rec(at + 60, ADMIN, SERVERS[3] as string, 'winreg', 'BaseRegSetValue', 'A-setkey'));
     out.push(rec(at + 120, ADMIN, SERVERS[3] as string, 'winreg', 'BaseRegSaveKey', 'A-dump'));
     out.push(rec(at + 180, SECOND_ADMIN, SERVERS[1] as string, 'svcctl', 'CreateServiceW', 'B-create'));
+    out.push(rec(at + 200, ADMIN, NEW_SERVER, 'svcctl', 'CreateServiceW', 'A-newtarget'));
     out.push(rec(at + 240, WORKSTATION, SERVERS[2] as string, 'svcctl', 'OpenSCManagerW', 'W-create'));
     out.push(rec(at + 241, WORKSTATION, SERVERS[2] as string, 'svcctl', 'CreateServiceW', 'W-create'));
   }
@@ -84,6 +87,7 @@ for (const situation of ['every record', 'the days without the service creations
     assert.equal(alerts.get('A-create1'), undefined);
     assert.equal(alerts.get('A-setkey'), undefined, 'the admin host, on the registry it administers');
     assert.match(alerts.get('A-dump') ?? '', /T1003\.002 remote registry hive dump: BaseRegSaveKey is not routine for admins/, 'credential theft is no administration');
+    assert.match(alerts.get('A-newtarget') ?? '', /T1569\.002 .*CreateServiceW is not routine for admins/, 'a server the admin host never manages');
     assert.match(alerts.get('B-create') ?? '', /T1569\.002 .*CreateServiceW is not routine for admins/, 'the other admin has no such habit');
     assert.match(alerts.get('W-create') ?? '', /T1569\.002 .*CreateServiceW is not routine for office/);
   });
@@ -99,18 +103,22 @@ void test('a model without administration hosts (written before them) judges the
 
 void test('an administration habit needs the interface of three hosts on three days; it ages, is bounded, and survives a save', () => {
   const stats = new AdminHostStats();
-  for (const [day, server] of [[1, 'a'], [2, 'b'], [3, 'c']] as const) stats.observe('h1', 'svcctl', server, day);
+  for (const [day, server] of [[1, 'a'], [2, 'b'], [3, 'c'], [3, 'a']] as const) stats.observe('h1', 'svcctl', server, day);
   for (const day of [1, 2, 3, 4]) stats.observe('h2', 'svcctl', 'a', day);
   for (const [day, server] of [[1, 'a'], [2, 'b'], [2, 'c']] as const) stats.observe('h3', 'svcctl', server, day);
-  assert.deepEqual(stats.profile(3, 3), [['h1', 'svcctl', 3, 3]], 'one responder on four days, or three responders on two days, are not enough');
+  assert.deepEqual(stats.profile(3, 3), [['h1', 'svcctl', 3, 3, [['a', [1, 3]], ['b', [2]], ['c', [3]]]]], 'one responder on four days, or three responders on two days, are not enough');
   const index = new AdminHosts(stats.profile(3, 3), { minHosts: 3, habitDays: 3 });
-  assert.match(index.administers('h1', 'SVCCTL') ?? '', /h1 called SVCCTL of 3 hosts on 3 days/);
-  assert.equal(index.administers('h1', 'winreg'), null);
+  assert.match(index.administers('h1', 'SVCCTL', 'a', 3) ?? '', /h1 called SVCCTL of 3 hosts on 3 days, of a on 1 other day/);
+  assert.match(index.administers('h1', 'svcctl', 'b', 5) ?? '', /of b on 1 other day/);
+  assert.equal(index.administers('h1', 'svcctl', 'b', 2), null, 'a responder reached on the record\'s own day only');
+  assert.equal(index.administers('h1', 'svcctl', 'z', 5), null, 'a responder never reached');
+  assert.equal(index.administers('h1', 'winreg', 'a', 5), null);
   const copy = AdminHostStats.fromJSON(JSON.parse(JSON.stringify(stats.toJSON())) as ReturnType<AdminHostStats['toJSON']>);
   assert.deepEqual(copy.profile(3, 3), stats.profile(3, 3));
   copy.prune(2);
   assert.deepEqual(copy.profile(3, 3), [], 'day 1 and responder a aged out');
-  assert.deepEqual(copy.profile(2, 2), [['h1', 'svcctl', 2, 2], ['h2', 'svcctl', 3, 1]].filter((e) => (e[3] as number) >= 2));
+  assert.deepEqual(copy.profile(2, 2), [['h1', 'svcctl', 2, 3, [['a', [3]], ['b', [2]], ['c', [3]]]]], 'the days before 2 are gone, responder a kept by its day 3');
+  assert.deepEqual(copy.profile(1, 2).map((e) => [e[0], e[2], e[3]]), [['h1', 2, 3], ['h2', 3, 1]], 'the days and responders left after day 1');
   const full = new AdminHostStats();
   for (let i = 0; i < ADMIN_PAIRS_TRACKED + 5; i++) full.observe(`h${i}`, 'svcctl', 'a', 1);
   assert.equal(full.overflowed, 5, 'past the bound new pairs are refused and counted');
@@ -123,6 +131,6 @@ void test('the model parser rejects a malformed adminHosts', async () => {
   const text = serializeModel(model);
   assert.deepEqual(parseModel(text, 'm.json').routine?.adminHosts, model.routine?.adminHosts);
   const doc = JSON.parse(text) as { routine: { adminHosts: unknown } };
-  doc.routine.adminHosts = [['10.5.0.11', 'svcctl', -1, 3]];
+  doc.routine.adminHosts = [['10.5.0.11', 'svcctl', -1, 3, []]];
   assert.throws(() => parseModel(JSON.stringify(doc), 'm.json'), /routine\.adminHosts\[0\]\[2\]/);
 });
