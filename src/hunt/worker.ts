@@ -14,6 +14,7 @@ import { RecordEvaluator } from '../score/evaluator.js';
 import { scoringRuleFrom } from '../score/scorer.js';
 import { TrainingSampler } from '../features/sampler.js';
 import { techniqueFor } from '../score/techniques.js';
+import { isAdminEndpointWritten } from '../score/admin-hosts.js';
 import { createAnomalyFormatter } from '../sink/format.js';
 import type { DceRpcReadEvent, DceRpcRecord, ReadRange, SourceLocation } from '../zeek/index.js';
 import {
@@ -115,7 +116,8 @@ const DAY_SECONDS = 86_400;
  * `train`: the file's sample, and its routine/vetting observations with repeats folded. What
  * TrainingSetBuilder counts per record (routine.ts RoutineStats.observe, vetting.ts observe)
  * depends only on (orig host, UTC day, endpoint, operation; plus the responder for discovery
- * operations, whose fan-out it counts) and the earliest ts of each, and on which (orig host,
+ * operations, whose fan-out it counts, and for administration interfaces, whose responders per host
+ * it counts: admin-hosts.ts) and the earliest ts of each, and on which (orig host,
  * responder) pairs occur (who calls a responder at all, src/score/reach.ts), so one record per
  * distinct tuple, carrying that ts, plus any record with a pair not seen yet (its tuple already
  * counted, it changes nothing else), gives the same statistics (short of the tables'
@@ -156,7 +158,8 @@ function trainConsumer(sample: TrainSample): Consumer {
       if (seen === undefined) byHost.set(host, (seen = new Map<number, number>()));
       // Exact while pairs < 2^20 and days < 2^33: far beyond one chunk and any real ts.
       const key = Math.floor(record.ts / DAY_SECONDS) * 1_048_576 + pairOf(record.endpoint, record.operation);
-      if (record.respHost !== null && techniqueFor(record.operation)?.danger === 'low') {
+      // Administration interfaces too: the statistics count their responders per host (admin-hosts.ts).
+      if (record.respHost !== null && (techniqueFor(record.operation)?.danger === 'low' || isAdminEndpointWritten(record.endpoint))) {
         const id = `${host}\u0000${key}\u0000${record.respHost}`;
         const seenAt = discovery.get(id);
         if (seenAt === undefined) discovery.set(id, observed.add(record, line));

@@ -108,6 +108,8 @@ export interface RoutineProfileDocument {
   printServers?: [string, number, [string, number[]][]][];
   /** Hosts other hosts called on drsuapi: the directory's servers (src/score/routine.ts) */
   directoryServers?: string[];
+  /** [host, interface, days, responders]: administration hosts (src/score/admin-hosts.ts) */
+  adminHosts?: [string, string, number, number, [string, number[]][]][];
 }
 
 /** A time as the caller may have it: Date, ISO string, or Zeek epoch seconds. */
@@ -465,6 +467,22 @@ function validateRoutine(routine: Record<string, Json>): void {
   }
   if (routine.directoryServers !== undefined) {
     asArray(routine.directoryServers, 'routine.directoryServers').forEach((host, i) => asString(host, `routine.directoryServers[${i}]`));
+  }
+  if (routine.adminHosts !== undefined) {
+    asArray(routine.adminHosts, 'routine.adminHosts').forEach((entry, i) => {
+      const [host, endpoint, days, responders, perResponder] = asArray(entry, `routine.adminHosts[${i}]`, 5);
+      asString(host, `routine.adminHosts[${i}][0]`);
+      asString(endpoint, `routine.adminHosts[${i}][1]`);
+      asCount(days, `routine.adminHosts[${i}][2]`);
+      asCount(responders, `routine.adminHosts[${i}][3]`);
+      asArray(perResponder, `routine.adminHosts[${i}][4]`).forEach((pair, j) => {
+        const [responder, list] = asArray(pair, `routine.adminHosts[${i}][4][${j}]`, 2);
+        asString(responder, `routine.adminHosts[${i}][4][${j}][0]`);
+        asArray(list, `routine.adminHosts[${i}][4][${j}][1]`).forEach((day, k) => {
+          if (typeof day !== 'number' || !Number.isInteger(day)) fail(`routine.adminHosts[${i}][4][${j}][1][${k}]`, 'expected a day number');
+        });
+      });
+    });
   }
   if (routine.reachSweeps !== undefined) {
     asArray(routine.reachSweeps, 'routine.reachSweeps').forEach((entry, i) => {

@@ -11,6 +11,7 @@ import { AllowList } from './allowlist.js';
 import type { RecordContext } from './anomaly-record.js';
 import { FanoutTracker } from './fanout.js';
 import { isPrintClientCall } from './print-servers.js';
+import { isAdministrationTechnique } from './admin-hosts.js';
 import type { RoutineIndex } from './routine-index.js';
 import { Scorer, type ScoringRule, type Verdict } from './scorer.js';
 import type { Technique } from './techniques.js';
@@ -97,6 +98,23 @@ export class RecordEvaluator {
     const routine = this.scorer.routine;
     if (routine?.knowsPrintServers === true && verdict.technique?.danger === 'high' && this.scorer.rule.kind === 'technique' && isPrintClientCall(record.operation) && record.respHost !== null) {
       verdict = this.#printing(verdict, routine, record, context.origGroup);
+    }
+    // An administration host's dangerous administration call (a service, a task, a key, a WMI
+    // method) on an interface it administers other hosts through as a habit: its job, not the
+    // technique (admin-hosts.ts). Only what the group test flagged; rarity is judged on the row.
+    if (
+      routine !== null &&
+      verdict.anomalous &&
+      this.scorer.rule.kind === 'technique' &&
+      isAdministrationTechnique(verdict.technique) &&
+      record.origHost !== null &&
+      record.endpoint !== null &&
+      record.respHost !== null &&
+      verdict.rarity <= this.scorer.rarityThreshold &&
+      verdict.reason.startsWith(`${(verdict.technique as Technique).id} `) &&
+      routine.administers(record.origHost, record.endpoint, record.respHost, Math.floor(record.ts / 86_400)) !== null
+    ) {
+      verdict = this.scorer.asPlainCall(verdict, record.endpoint, record.operation, context.origGroup);
     }
     // Discovery sweeps: the verdict is cached per what × who, the fan-out is per host and day.
     if (routine !== null && verdict.technique?.danger === 'low' && this.scorer.rule.kind === 'technique' && record.operation !== null && record.origHost !== null) {

@@ -6,6 +6,7 @@
 import { ANY_GROUP, type ProfileEntry, type RoutineProfile } from './routine.js';
 import { FANOUT_TARGETS_TRACKED, SWEEP_MIN_TARGETS } from './fanout.js';
 import { PrintServers } from './print-servers.js';
+import { AdminHosts } from './admin-hosts.js';
 import { barFor, ownResponders, reachesSweep, reachOf, serverCallers, Servers, type ReachOf } from './reach.js';
 import type { Technique } from './techniques.js';
 
@@ -88,6 +89,8 @@ export class RoutineIndex {
   readonly #reachSweeps = new Map<string, [number, number, number]>();
   /** Hosts that serve the print spooler to many others (print-servers.ts); none in older models. */
   readonly #printServers: PrintServers;
+  /** Hosts that use other hosts' administration interfaces as a habit (admin-hosts.ts); none in older models. */
+  readonly #adminHosts: AdminHosts;
 
   constructor(profile: RoutineProfile) {
     this.profile = profile;
@@ -109,6 +112,7 @@ export class RoutineIndex {
     this.#directoryServers = new Set(profile.directoryServers ?? []);
     this.#lateAfter = profile.start === null ? Infinity : profile.start + profile.warmupSeconds;
     this.#minDays = Math.max(1, Math.min(profile.minDays, profile.observedDays));
+    this.#adminHosts = new AdminHosts(profile.adminHosts ?? [], { minHosts: profile.minHosts, habitDays: profile.habitDays });
     this.#printServers = new PrintServers(profile.printServers ?? [], { minHosts: profile.minHosts, minDays: this.#minDays, fleetHosts: this.fleetHosts, habitDays: profile.habitDays });
     for (const entry of profile.techniques) {
       if (entry[1] === ANY_GROUP) continue;
@@ -151,8 +155,24 @@ export class RoutineIndex {
     // statistics saw it): an intruder would have to act from each of them, and on `minDays`
     // days unless the group's own baseline is thin (seen on fewer than `habitDays` days).
     if (entry[2] >= 2 && entry[2] >= groupHosts && (entry[3] >= this.#minDays || (this.#groupDays?.get(entry[1]) ?? 0) < p.habitDays)) return true;
+    if (this.#mostOfSmallGroup(entry, groupHosts)) return true;
     if (entry[2] < Math.min(p.minHosts, groupHosts) || entry[3] < this.#minDays) return false;
     return entry[2] >= p.broadHosts || entry[2] >= p.minShare * groupHosts;
+  }
+
+  /**
+   * Two or more hosts, at least half of a group too small for `minHosts` of them to be expected
+   * (two admins of three), each doing it on `minDays` days, on `habitDays` days between them:
+   * more than the evidence already accepted from one host (its habit on `habitDays` days) or
+   * from every host of a 2-host group (on `minDays` days). An intruder would need footholds on
+   * half the group, each returning. The other hosts' days are counted from the entry's host-days
+   * (exact for two hosts, the case `minHosts` = 3 leaves).
+   */
+  #mostOfSmallGroup(entry: ProfileEntry, groupHosts: number): boolean {
+    const p = this.profile;
+    const doers = entry[2];
+    if (doers < 2 || doers >= p.minHosts || 2 * doers < groupHosts || entry[3] < p.habitDays) return false;
+    return entry[4] >= this.#minDays && entry[6] - entry[4] >= (doers - 1) * this.#minDays;
   }
 
   /**
@@ -334,6 +354,15 @@ export class RoutineIndex {
    */
   printServer(responder: string, caller: string | null): string | null {
     return this.#printServers.established(responder, caller);
+  }
+
+  /**
+   * Why `origHost` is an administration host of `endpoint`'s kind (null: it is not, or the model
+   * predates the statistic): it called that interface of `minHosts` hosts on `habitDays` days,
+   * and that of `respHost` on another day than `day`.
+   */
+  administers(origHost: string, endpoint: string, respHost: string, day: number): string | null {
+    return this.#adminHosts.administers(origHost, endpoint, respHost, day);
   }
 
   /** Whether some host called `responder`'s spooler on `habitDays` days: a print server of its own clients. */

@@ -46,6 +46,7 @@ import { FanoutStats, type FanoutEntry, type FanoutJson, type SweepEntry } from 
 import type { ReachEntry, ReachSweepEntry, ServerEntry } from './reach.js';
 import { dayCount, dayList, daysFrom, daysOf, hostKey, hostText, withDay, type Days, type HostKey } from './host-days.js';
 import { isPrintEndpoint, PrintServerStats, type PrintServerEntry, type PrintServerJson } from './print-servers.js';
+import { AdminHostStats, isAdminEndpoint, type AdminHostEntry, type AdminHostJson } from './admin-hosts.js';
 import { techniqueFor } from './techniques.js';
 
 /** Thresholds of the routine test (config `[scoring]`; defaults in DEFAULT_ROUTINE_OPTIONS). */
@@ -146,6 +147,8 @@ export interface RoutineStatsJson {
   printServers?: PrintServerJson;
   /** [host, last day another host called it on drsuapi] (absent before it existed). */
   directoryServers?: [string, number][];
+  /** Who uses the administration interfaces of whom (admin-hosts.ts; absent before it existed). */
+  adminHosts?: AdminHostJson;
 }
 
 const valueKey = (endpoint: string | null): string => `e\t${(endpoint ?? '-').toLowerCase()}`;
@@ -178,6 +181,8 @@ export class RoutineStats {
   #fanout: FanoutStats;
   /** Responders of the print spooler and their callers (print-servers.ts). */
   #printServers = new PrintServerStats();
+  /** Hosts' use of other hosts' administration interfaces (admin-hosts.ts). */
+  #adminHosts = new AdminHostStats();
 
   constructor(options: Partial<RoutineOptions> = {}) {
     this.options = { ...DEFAULT_ROUTINE_OPTIONS, ...options };
@@ -214,6 +219,7 @@ export class RoutineStats {
       const lowerEndpoint = endpoint === null ? null : endpoint.toLowerCase();
       if (isPrintEndpoint(lowerEndpoint)) this.#printServers.observe(respHost, origHost, day);
       if (respHost !== origHost && lowerEndpoint === DIRECTORY_ENDPOINT) this.#directoryServer(hostKey(respHost), day);
+      if (respHost !== origHost && isAdminEndpoint(lowerEndpoint)) this.#adminHosts.observe(origHost, lowerEndpoint as string, respHost, day);
     }
     if (operation !== null) {
       const technique = techniqueFor(operation);
@@ -364,6 +370,7 @@ export class RoutineStats {
     for (const [host, last] of this.#directoryServers) if (last < cutoff) this.#directoryServers.delete(host);
     this.#fanout.prune(cutoff);
     this.#printServers.prune(cutoff);
+    this.#adminHosts.prune(cutoff);
     if (this.#start !== null && this.#start < cutoff * DAY) this.#start = this.#days.size === 0 ? null : cutoff * DAY;
   }
 
@@ -424,6 +431,7 @@ export class RoutineStats {
       reachServers: fanout.reachServers,
       printServers: this.#printServers.profile(this.options.minHosts, this.options.habitDays),
       directoryServers: [...this.#directoryServers.keys()].map(hostText).sort(),
+      adminHosts: this.#adminHosts.profile(this.options.minHosts, this.options.habitDays),
     };
   }
 
@@ -435,6 +443,7 @@ export class RoutineStats {
       fanout: this.#fanout.toJSON(),
       printServers: this.#printServers.toJSON(),
       directoryServers: this.#directoryServersJson(),
+      adminHosts: this.#adminHosts.toJSON(),
     };
   }
 
@@ -465,7 +474,7 @@ export class RoutineStats {
       yield comma + JSON.stringify(groupJson(item));
       comma = ',';
     }
-    yield `],"fanout":${JSON.stringify(this.#fanout.toJSON())},"printServers":${JSON.stringify(this.#printServers.toJSON())},"directoryServers":${JSON.stringify(this.#directoryServersJson())}}`;
+    yield `],"fanout":${JSON.stringify(this.#fanout.toJSON())},"printServers":${JSON.stringify(this.#printServers.toJSON())},"directoryServers":${JSON.stringify(this.#directoryServersJson())},"adminHosts":${JSON.stringify(this.#adminHosts.toJSON())}}`;
   }
 
   /** @throws TypeError when `json` is not a RoutineStatsJson document. */
@@ -488,6 +497,7 @@ export class RoutineStats {
     if (doc.fanout !== undefined) stats.#fanout = FanoutStats.fromJSON(doc.fanout, stats.options);
     if (doc.printServers !== undefined) stats.#printServers = PrintServerStats.fromJSON(doc.printServers);
     for (const [host, day] of doc.directoryServers ?? []) stats.#directoryServer(hostKey(host), day);
+    if (doc.adminHosts !== undefined) stats.#adminHosts = AdminHostStats.fromJSON(doc.adminHosts);
     return stats;
   }
 }
@@ -522,6 +532,8 @@ export interface RoutineProfile extends Omit<RoutineOptions, 'maxEntries' | 'max
   printServers?: PrintServerEntry[];
   /** Hosts other hosts called on drsuapi: the directory's servers (absent in older models). */
   directoryServers?: string[];
+  /** Hosts that called an administration interface of `minHosts` hosts on `habitDays` days (admin-hosts.ts; absent in older models). */
+  adminHosts?: AdminHostEntry[];
 }
 
 /** Routine thresholds from the `[scoring]` section. */

@@ -274,6 +274,15 @@ export class Scorer {
    * the responder is a print server; the verdict cache holds the call's technique verdict.
    */
   asPrinting(verdict: Verdict, endpoint: string | null, operation: string | null, origGroup: string): Verdict {
+    return this.asPlainCall(verdict, endpoint, operation, origGroup);
+  }
+
+  /**
+   * `verdict` judged as a plain call of its interface, not as its technique: for an operation the
+   * caller has shown to be part of a role (an administration host's habit, admin-hosts.ts);
+   * whatever else would flag it (a never-seen value, the rate part) still does.
+   */
+  asPlainCall(verdict: Verdict, endpoint: string | null, operation: string | null, origGroup: string): Verdict {
     if (this.routine === null || this.rule.kind !== 'technique') return verdict;
     return { ...verdict, ...this.#withRarity(this.routine.judge(endpoint, operation, origGroup, undefined), verdict.rarity) };
   }

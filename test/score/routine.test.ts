@@ -335,3 +335,21 @@ void test('the directory servers (hosts other hosts call on drsuapi) survive a J
   copy.prune(T0 + 2 * DAY);
   assert.deepEqual(copy.profile().directoryServers, ['10.0.0.11']);
 });
+
+void test('two admins of a group of three, each on two days and on three days between them, make it routine; one admin, two days between them, or two of six hosts do not', () => {
+  const groupOf = (size: number, doers: [string, number[]][]): RoutineIndex => {
+    const stats = new RoutineStats();
+    for (let d = 0; d < 7; d++) for (let h = 0; h < size; h++) stats.observe(T0 + d * DAY + 60 + h, `10.0.3.${h + 1}`, 'admins', 'netlogon', 'NetrLogonSamLogonEx');
+    for (const [host, days] of doers) for (const d of days) stats.observe(T0 + d * DAY + 900, host, 'admins', 'ITaskSchedulerService', 'SchRpcRegisterTask');
+    return new RoutineIndex(stats.profile());
+  };
+  const task = (index: RoutineIndex): { flagged: boolean; reason: string } => index.judge('ITaskSchedulerService', 'SchRpcRegisterTask', 'admins', techniqueFor('SchRpcRegisterTask'));
+  assert.equal(task(groupOf(3, [['10.0.3.1', [1, 2]], ['10.0.3.2', [1, 5]]])).flagged, false, 'two of three, each returning, on days 1, 2 and 5');
+  assert.equal(task(groupOf(4, [['10.0.3.1', [1, 2]], ['10.0.3.2', [1, 5]]])).flagged, false, 'two of four');
+  const sameDays = task(groupOf(3, [['10.0.3.1', [1, 2]], ['10.0.3.2', [1, 2]]]));
+  assert.equal(sameDays.flagged, true, 'two of three on two days only: two footholds returning once');
+  assert.match(sameDays.reason, /T1053\.005.*not routine for admins \(2 hosts on 2 days of 3\)/);
+  assert.equal(task(groupOf(3, [['10.0.3.1', [1, 2]], ['10.0.3.2', [5]]])).flagged, true, 'the second admin on one day only');
+  assert.equal(task(groupOf(3, [['10.0.3.1', [1, 2]]])).flagged, true, 'one admin of three on two days: an intruder returning');
+  assert.equal(task(groupOf(6, [['10.0.3.1', [1, 2]], ['10.0.3.2', [1, 5]]])).flagged, true, 'two of six hosts are no majority of the group');
+});

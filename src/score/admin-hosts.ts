@@ -1,0 +1,198 @@
+/**
+ * Administration hosts, learned from who uses the administration interfaces of whom. An admin
+ * workstation or a management server talks to the service manager, the task scheduler, the
+ * registry or WMI of many hosts, day after day: querying services, listing tasks, reading keys.
+ * Creating a service, registering a task, setting a key or running a WMI method is part of that
+ * same job. The group test (routine-index.ts) cannot see it on a small network: one or two
+ * admins do the dangerous call itself on one or two days of the week, exactly what an intruder
+ * returning does. The host's own habit on the interface can: it called that interface on
+ * `habitDays` days, to `minHosts` distinct hosts.
+ *
+ * The rule (evaluator.ts): a high-danger operation of an administration technique (remote
+ * service, remote task or AT job, WMI execution, registry change; ADMINISTRATION_TECHNIQUES) from
+ * such a host on that interface is judged as a plain call of the interface, not as the technique.
+ * Credential theft (hive dumps on winreg, DCSync on drsuapi), coercion, shutdown and log clearing
+ * are never part of an administration habit and stay judged by the group test: a client's daily
+ * DsCrackNames on drsuapi is no licence for DRSReadNgcKey or DCSync.
+ *
+ * What an intruder must supply to look so: calls from its foothold to that interface of three
+ * hosts on three days. That is no less than the habit the group test already accepts from one
+ * host (the dangerous operation itself on `habitDays` days), and more hosts. The cost: an
+ * intruder who holds an administration host can use that host's administration interfaces
+ * unflagged (it can already use what the host's group routinely does).
+ *
+ * Bounded: at most ADMIN_PAIRS_TRACKED host × interface pairs (past that new pairs are refused:
+ * a refused pair is no administration habit, so the bound can only keep alerts), each with its
+ * latest DAYS_TRACKED days and RESPONDERS_TRACKED responders (with the last day each was called,
+ * for ageing). The model carries only the pairs that qualify. Live, the statistics are those of
+ * the last retrain.
+ */
+import type { Technique } from './techniques.js';
+
+/**
+ * The interfaces of the administration techniques as Zeek names them, lower case: the service
+ * manager (MS-SCMR), the task scheduler and its AT-job predecessor (MS-TSCH), the remote registry
+ * (MS-RRP), WMI (MS-WMI: the logon interface and the services one).
+ */
+const ADMIN_ENDPOINTS: ReadonlySet<string> = new Set(['svcctl', 'itaskschedulerservice', 'atsvc', 'winreg', 'iwbemlevel1login', 'iwbemservices']);
+
+/** Techniques (techniques.ts) that are administration when an administration host does them. */
+const ADMINISTRATION_TECHNIQUES: ReadonlySet<string> = new Set(['T1569.002', 'T1053.005', 'T1053.002', 'T1047', 'T1112']);
+
+export const ADMIN_PAIRS_TRACKED = 4096;
+const DAYS_TRACKED = 8;
+const RESPONDERS_TRACKED = 24;
+
+/** [origHost, endpoint (lower case), distinct days, distinct responders, [responder, days][]]: a pair that qualifies. */
+export type AdminHostEntry = [host: string, endpoint: string, days: number, responders: number, perResponder: [responder: string, days: number[]][]];
+
+/** Plain-JSON form (in routine-stats.json): every pair tracked, [host, endpoint, days, [responder, days][]]. */
+export interface AdminHostJson {
+  overflowed: number;
+  pairs: [host: string, endpoint: string, days: number[], responders: [string, number[]][]][];
+}
+
+/** Whether `lowerEndpoint` (already lower case: the caller counts every record) is an administration interface. */
+export function isAdminEndpoint(lowerEndpoint: string | null): boolean {
+  return lowerEndpoint !== null && ADMIN_ENDPOINTS.has(lowerEndpoint);
+}
+
+/** Whether `technique` is one an administration host does as part of its job. */
+export function isAdministrationTechnique(technique: Technique | undefined): boolean {
+  return technique !== undefined && ADMINISTRATION_TECHNIQUES.has(technique.id);
+}
+
+/** endpoint as written → whether it is an administration interface: endpoints are few, records many. */
+const adminSpelling = new Map<string, boolean>();
+
+/**
+ * isAdminEndpoint for an endpoint in any case, without lower-casing it per record (a hunt worker
+ * folding records asks for each).
+ */
+export function isAdminEndpointWritten(endpoint: string | null): boolean {
+  if (endpoint === null) return false;
+  let admin = adminSpelling.get(endpoint);
+  if (admin === undefined) {
+    admin = ADMIN_ENDPOINTS.has(endpoint.toLowerCase());
+    if (adminSpelling.size < 4096) adminSpelling.set(endpoint, admin);
+  }
+  return admin;
+}
+
+interface Habit {
+  days: number[];
+  /** responder → the days it was called (the latest DAYS_TRACKED). */
+  responders: Map<string, number[]>;
+}
+
+const pairKey = (host: string, lowerEndpoint: string): string => `${host}\t${lowerEndpoint}`;
+
+/** Who uses the administration interfaces of how many hosts, on which days. */
+export class AdminHostStats {
+  readonly #pairs = new Map<string, Habit>();
+  #overflowed = 0;
+
+  /** Pairs refused because the table was full. */
+  get overflowed(): number {
+    return this.#overflowed;
+  }
+
+  observe(origHost: string, lowerEndpoint: string, respHost: string, day: number): void {
+    const key = pairKey(origHost, lowerEndpoint);
+    let habit = this.#pairs.get(key);
+    if (habit === undefined) {
+      if (this.#pairs.size >= ADMIN_PAIRS_TRACKED) {
+        this.#overflowed += 1;
+        return;
+      }
+      this.#pairs.set(key, (habit = { days: [], responders: new Map() }));
+    }
+    addDay(habit.days, day);
+    const days = habit.responders.get(respHost);
+    if (days !== undefined) addDay(days, day);
+    else if (habit.responders.size < RESPONDERS_TRACKED) habit.responders.set(respHost, [day]);
+  }
+
+  /** Forgets days before `cutoffDay`, responders last called before it, and pairs left with no day. */
+  prune(cutoffDay: number): void {
+    for (const [key, habit] of this.#pairs) {
+      habit.days = habit.days.filter((d) => d >= cutoffDay);
+      for (const [responder, days] of habit.responders) {
+        const kept = days.filter((d) => d >= cutoffDay);
+        if (kept.length === 0) habit.responders.delete(responder);
+        else habit.responders.set(responder, kept);
+      }
+      if (habit.days.length === 0) this.#pairs.delete(key);
+    }
+  }
+
+  /** The pairs on at least `habitDays` days to at least `minHosts` responders, sorted: what a model carries. */
+  profile(minHosts: number, habitDays: number): AdminHostEntry[] {
+    const entries: AdminHostEntry[] = [];
+    for (const [key, habit] of this.#pairs) {
+      if (habit.days.length < habitDays || habit.responders.size < minHosts) continue;
+      const [host, endpoint] = key.split('\t') as [string, string];
+      entries.push([host, endpoint, habit.days.length, habit.responders.size, perResponder(habit)]);
+    }
+    return entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
+  }
+
+  toJSON(): AdminHostJson {
+    return {
+      overflowed: this.#overflowed,
+      pairs: [...this.#pairs].map(([key, habit]) => {
+        const [host, endpoint] = key.split('\t') as [string, string];
+        return [host, endpoint, [...habit.days].sort((a, b) => a - b), perResponder(habit)];
+      }),
+    };
+  }
+
+  static fromJSON(json: AdminHostJson): AdminHostStats {
+    const stats = new AdminHostStats();
+    stats.#overflowed = json.overflowed;
+    for (const [host, endpoint, days, responders] of json.pairs) {
+      if (stats.#pairs.size >= ADMIN_PAIRS_TRACKED) break;
+      const kept = responders.slice(0, RESPONDERS_TRACKED).map(([responder, list]): [string, number[]] => [responder, list.slice(-DAYS_TRACKED)]);
+      stats.#pairs.set(pairKey(host, endpoint), { days: days.slice(-DAYS_TRACKED), responders: new Map(kept) });
+    }
+    return stats;
+  }
+}
+
+/** Adds `day` to `days` once, keeping the latest DAYS_TRACKED (the first ones age out of the window first). */
+function addDay(days: number[], day: number): void {
+  if (days.includes(day)) return;
+  days.push(day);
+  if (days.length > DAYS_TRACKED) days.splice(0, days.length - DAYS_TRACKED);
+}
+
+function perResponder(habit: Habit): [string, number[]][] {
+  return [...habit.responders].map(([responder, days]): [string, number[]] => [responder, [...days].sort((a, b) => a - b)]);
+}
+
+/** The administration hosts of a model, indexed for scoring. */
+export class AdminHosts {
+  readonly #pairs = new Map<string, AdminHostEntry>();
+  readonly #minHosts: number;
+  readonly #habitDays: number;
+
+  constructor(entries: readonly AdminHostEntry[], bars: { minHosts: number; habitDays: number }) {
+    for (const entry of entries) this.#pairs.set(pairKey(entry[0], entry[1]), entry);
+    this.#minHosts = bars.minHosts;
+    this.#habitDays = bars.habitDays;
+  }
+
+  /**
+   * Why `origHost` administers `respHost` through `endpoint` (null: it does not): it called that
+   * interface of `minHosts` hosts on `habitDays` days, and that of `respHost` on a day other than
+   * `day` (the record's). A new target, or one reached only on the record's own day, is no
+   * administration: an intruder on an admin host moving to a host that host never manages.
+   */
+  administers(origHost: string, endpoint: string, respHost: string, day: number): string | null {
+    const entry = this.#pairs.get(pairKey(origHost, endpoint.toLowerCase()));
+    if (entry === undefined || entry[2] < this.#habitDays || entry[3] < this.#minHosts) return null;
+    const before = entry[4].find(([responder]) => responder === respHost)?.[1].filter((d) => d !== day).length ?? 0;
+    if (before === 0) return null;
+    return `${origHost} called ${endpoint} of ${entry[3]}${entry[3] >= RESPONDERS_TRACKED ? '+' : ''} hosts on ${entry[2]} days, of ${respHost} on ${before === 1 ? '1 other day' : `${before} other days`}`;
+  }
+}
