@@ -172,7 +172,7 @@ export class RecordEvaluator {
    */
   #printing(verdict: Verdict, routine: RoutineIndex, record: DceRpcRecord, origGroup: string): Verdict {
     const respHost = record.respHost as string;
-    if (routine.printServer(respHost, record.origHost) !== null) return verdict.anomalous ? this.scorer.asPrinting(verdict, record.endpoint, record.operation, origGroup) : verdict;
+    if (routine.printServer(respHost, record.origHost) !== null) return verdict.anomalous ? this.scorer.asPlainCall(verdict, record.endpoint, record.operation, origGroup) : verdict;
     const technique = verdict.technique as Technique;
     const head = `${technique.id} ${technique.label}`;
     if (verdict.anomalous) return verdict.reason.startsWith(head) ? { ...verdict, reason: `${verdict.reason}; to ${respHost}, no print server on this network` } : verdict;

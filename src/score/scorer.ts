@@ -268,19 +268,11 @@ export class Scorer {
   }
 
   /**
-   * `verdict` for a print client's change-notification call to an established print server
-   * (print-servers.ts): judged as the plain spoolss call it then is, not as PrinterBug; whatever
-   * else would flag it (a never-seen value, the rate part) still does. The caller vouches that
-   * the responder is a print server; the verdict cache holds the call's technique verdict.
-   */
-  asPrinting(verdict: Verdict, endpoint: string | null, operation: string | null, origGroup: string): Verdict {
-    return this.asPlainCall(verdict, endpoint, operation, origGroup);
-  }
-
-  /**
    * `verdict` judged as a plain call of its interface, not as its technique: for an operation the
-   * caller has shown to be part of a role (an administration host's habit, admin-hosts.ts);
-   * whatever else would flag it (a never-seen value, the rate part) still does.
+   * caller has shown to be part of a role (a print client's change notification to an established
+   * print server, print-servers.ts; an administration host's habit, admin-hosts.ts); whatever else
+   * would flag it (a never-seen value, the rate part) still does. The verdict cache holds the
+   * call's technique verdict, so the role is vouched for per record, by the caller.
    */
   asPlainCall(verdict: Verdict, endpoint: string | null, operation: string | null, origGroup: string): Verdict {
     if (this.routine === null || this.rule.kind !== 'technique') return verdict;

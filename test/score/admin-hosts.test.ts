@@ -9,6 +9,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { trainedModel } from '../helpers/trained-model.js';
+import { dceCall } from '../helpers/dce-call.js';
 import { parseConfigText, type Config } from '../../src/config/index.js';
 import type { KModesModel } from '../../src/model/index.js';
 import { parseModel, serializeModel } from '../../src/model/model.js';
@@ -27,9 +28,7 @@ const NEW_SERVER = '10.4.0.16';
 const SERVERS = ['10.4.0.11', '10.4.0.12', '10.4.0.13', '10.4.0.14', '10.4.0.15'];
 const CONFIG = '[ip_groups]\noffice = 10.1.0.0/16\nservers = 10.4.0.0/16\nadmins = 10.5.0.0/16\n';
 
-function rec(ts: number, orig: string, resp: string, endpoint: string, operation: string, uid: string): DceRpcRecord {
-  return { ts, uid, origHost: orig, origPort: 49_000, respHost: resp, respPort: 49_667, rtt: 0.001, namedPipe: null, endpoint, operation };
-}
+const rec = dceCall;
 
 /** A week; the dangerous calls are on day 4 (left out of training in the attack-free situation), one service creation on day 1. */
 function week(withDay4: boolean): DceRpcRecord[] {

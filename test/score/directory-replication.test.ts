@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { trainedModel } from '../helpers/trained-model.js';
+import { dceCall } from '../helpers/dce-call.js';
 import { parseConfigText, type Config } from '../../src/config/index.js';
 import type { KModesModel } from '../../src/model/index.js';
 import { FanoutTracker, RecordEvaluator, scoringRuleFrom } from '../../src/score/index.js';
@@ -19,9 +20,7 @@ const DCS = ['10.1.0.11', '10.1.0.12'];
 const INTRUDER = '10.1.0.25';
 const CONFIG = '[ip_groups]\noffice = 10.1.0.0/16\n';
 
-function rec(ts: number, orig: string, resp: string, endpoint: string, operation: string, uid: string): DceRpcRecord {
-  return { ts, uid, origHost: orig, origPort: 49_000, respHost: resp, respPort: 49_667, rtt: 0.001, namedPipe: null, endpoint, operation };
-}
+const rec = dceCall;
 
 function week(dcsync: boolean): DceRpcRecord[] {
   const out: DceRpcRecord[] = [];

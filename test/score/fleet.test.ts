@@ -9,6 +9,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { trainedModel } from '../helpers/trained-model.js';
+import { dceCall } from '../helpers/dce-call.js';
 import { parseConfigText, type Config } from '../../src/config/index.js';
 import type { KModesModel } from '../../src/model/index.js';
 import { FanoutTracker, RecordEvaluator, scoringRuleFrom } from '../../src/score/index.js';
@@ -22,9 +23,8 @@ const NEW_ROLE = '4d9f4ab8-7d1c-11cf-861e-0020af6e7c00';
 const INTRUDER_IFACE = '8a885d04-1ceb-11c9-9fe8-08002b104860';
 const INTRUDERS = ['10.20.0.7', '10.30.0.9'];
 
-function rec(ts: number, orig: string, resp: string, endpoint: string, operation: string, uid: string): DceRpcRecord {
-  return { ts, uid, origHost: orig, origPort: 49_000, respHost: resp, respPort: 135, rtt: 0.001, namedPipe: '135', endpoint, operation };
-}
+const rec = (ts: number, orig: string, resp: string, endpoint: string, operation: string, uid: string): DceRpcRecord =>
+  dceCall(ts, orig, resp, endpoint, operation, uid, { respPort: 135, namedPipe: '135' });
 
 /** `hosts` workstations in two departments calling the DC every day; from `roleDay` on, most call a new interface. */
 function week(rng: Rng, hosts: number, roleDay: number): DceRpcRecord[] {

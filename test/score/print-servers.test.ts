@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { trainedModel } from '../helpers/trained-model.js';
+import { dceCall } from '../helpers/dce-call.js';
 import { parseConfigText, type Config } from '../../src/config/index.js';
 import type { KModesModel } from '../../src/model/index.js';
 import { parseModel, serializeModel } from '../../src/model/model.js';
@@ -23,9 +24,8 @@ const NOTIFY = 'RpcRemoteFindFirstPrinterChangeNotificationEx';
 const CONFIG = '[ip_groups]\ndomain_controllers = 10.1.0.0/16\nprint_servers = 10.4.0.0/16\nclinic = 10.20.0.0/16\nresearch = 10.30.0.0/16\n';
 
 let uids = 0;
-function rec(ts: number, orig: string, resp: string, endpoint: string, operation: string, uid = `C${uids++}`): DceRpcRecord {
-  return { ts, uid, origHost: orig, origPort: 49_000, respHost: resp, respPort: 445, rtt: 0.001, namedPipe: '\\pipe\\spoolss', endpoint, operation };
-}
+const rec = (ts: number, orig: string, resp: string, endpoint: string, operation: string, uid = `C${uids++}`): DceRpcRecord =>
+  dceCall(ts, orig, resp, endpoint, operation, uid, { respPort: 445, namedPipe: '\\pipe\\spoolss' });
 
 /** A print client's session: open a printer, ask for change notifications, close. */
 function printSession(ts: number, client: string, server: string, uid?: string): DceRpcRecord[] {
