@@ -35,6 +35,14 @@ export function fingerprintFromHead(head: Buffer): string {
 }
 
 /**
+ * Fingerprint of a file whose first data line is `line` (without its newline): what
+ * fingerprintFromHead gives for the file's head once that line is complete.
+ */
+export function fingerprintOfLine(line: Buffer): string {
+  return createHash('sha1').update(line.subarray(0, FINGERPRINT_MAX_BYTES)).digest('hex');
+}
+
+/**
  * Whether a file whose fingerprint is now `current` can still be the one recorded as `recorded`.
  * An empty recorded value matches anything (the first line was not complete back then); a filled
  * one must be equal, and a file that lost its first data line is not the same file.

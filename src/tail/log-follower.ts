@@ -32,7 +32,7 @@ import { DEFAULT_MAX_LINE_BYTES } from '../zeek/line-splitter.js';
 import { confirmGap, planCatchUp, type CatchUpFrom, type CatchUpPlan, type CatchUpStep, type LiveFile, type MissingFile } from './catch-up.js';
 import { decide, type OpenFileView, type PathObservation } from './decide.js';
 import type { BatchHandler, CatchUpProgress, FileLag, FollowerEventMap, TruncationEvent } from './events.js';
-import { EMPTY_FINGERPRINT, fingerprintFromHead, fingerprintsCompatible } from './fingerprint.js';
+import { EMPTY_FINGERPRINT, fingerprintFromHead, fingerprintOfLine, fingerprintsCompatible } from './fingerprint.js';
 import { expandPattern, hasGlobSyntax } from './glob.js';
 import { HEAD_BYTES, openLog, orderKeyFromHead, type OpenedLog } from './log-file.js';
 import {
@@ -127,6 +127,7 @@ const READ_RETRY_MAX_MS = 30_000;
  * (An archive still being written changes size; archive-log keeps the plain copy until then.)
  */
 const BROKEN_ARCHIVE = { tries: 2, ms: 5000 } as const;
+const NEWLINE = Buffer.from('\n');
 
 /** Follows one or more Zeek logs with rotation-safe, checkpointed, back-pressured delivery. */
 export class LogFollower extends EventEmitter<FollowerEventMap> {
@@ -386,6 +387,15 @@ export class LogFollower extends EventEmitter<FollowerEventMap> {
       case 'caught-up': {
         if (file === null || view === null) return false;
         if (file.identity.fingerprint === EMPTY_FINGERPRINT && view.fingerprintNow !== EMPTY_FINGERPRINT) {
+          // Held with nothing of it handled (empty, or a first line not complete) and now with a
+          // first record: under copytruncate a whole generation may have been written and copied
+          // away since the last poll, and this record may be the next one's. The catch-up of a
+          // new file looks for such a copy (from the file finished before, which the checkpoint
+          // still names) before this one is read from its start.
+          if (file.readFromStart && file.splitter.committedOffset === 0) {
+            await this.#dropOpen(tracked);
+            return this.#openAtPath(tracked);
+          }
           file.identity.fingerprint = view.fingerprintNow;
           file.key = orderKeyFromHead(await file.opened.reader.head(HEAD_BYTES));
           // Only a checkpoint into this file (not the one finished before it, see #beginReading).
@@ -750,11 +760,7 @@ export class LogFollower extends EventEmitter<FollowerEventMap> {
   }
 
   async #deliver(tracked: TrackedPath, file: OpenFile, lines: TailedLine[], overlong: number, headerReplay: boolean): Promise<void> {
-    if (file.identity.fingerprint === EMPTY_FINGERPRINT && !headerReplay) {
-      const head = await file.opened.reader.head(HEAD_BYTES);
-      file.identity.fingerprint = fingerprintFromHead(head);
-      file.key = orderKeyFromHead(head);
-    }
+    if (file.identity.fingerprint === EMPTY_FINGERPRINT && !headerReplay) await this.#fillIdentity(file, lines);
     const resumeAt = checkpointOf(tracked.path, file, file.splitter.committedOffset, file.splitter.nextLineNumber, false);
     const batch: LineBatch = {
       file: { ...file.identity },
@@ -775,6 +781,30 @@ export class LogFollower extends EventEmitter<FollowerEventMap> {
     }
     tracked.checkpoint = { ...resumeAt };
     tracked.last = fromCheckpoint(resumeAt);
+  }
+
+  /**
+   * Names a file read from before its first record by the first record delivered. Not by a fresh
+   * look at the head: under copytruncate the file may hold the next generation by now, and a
+   * fingerprint of that would make the next poll read it on from this one's offset, losing this
+   * one's rest (copied away) and the next one's start. Only when that first record was an
+   * over-long line (skipped, its bytes not kept) or reading began past the start (an old
+   * checkpoint without a fingerprint) is the head all there is to go by.
+   */
+  async #fillIdentity(file: OpenFile, lines: TailedLine[]): Promise<void> {
+    const first = file.readFromStart ? lines.find((line) => line.bytes[0] !== 0x23 /* # */) : undefined;
+    if (first !== undefined && first.offset < file.firstSkippedRecordOffset) {
+      file.identity.fingerprint = fingerprintOfLine(first.bytes);
+      const delivered = Buffer.concat(lines.flatMap((line) => [line.bytes, NEWLINE]));
+      const key = orderKeyFromHead(delivered.subarray(0, HEAD_BYTES));
+      file.key = { openStamp: key.openStamp ?? file.key.openStamp, firstTs: key.firstTs };
+      return;
+    }
+    // Nothing but header lines so far: still no record to name the file by.
+    if (first === undefined && file.readFromStart && file.firstSkippedRecordOffset === Infinity) return;
+    const head = await file.opened.reader.head(HEAD_BYTES);
+    file.identity.fingerprint = fingerprintFromHead(head);
+    file.key = orderKeyFromHead(head);
   }
 
   async #dropOpen(tracked: TrackedPath): Promise<void> {

@@ -19,6 +19,12 @@ export interface OpenFile {
   readPosition: number;
   sizeNow: number;
   fileStart: boolean;
+  /** Read from offset 0 (then the first data line delivered is the file's first, unless skipped). */
+  readFromStart: boolean;
+  /** Offset of the first over-long line skipped that is not a `#` line (or not known to be one). */
+  firstSkippedRecordOffset: number;
+  /** First byte of the line held unterminated at the end of the last chunk (-1: none, or not known). */
+  heldLineFirstByte: number;
   /** A read failure held back until the lines read before it are delivered. */
   pendingError?: Error;
 }
@@ -36,6 +42,9 @@ export function openFileAt(opened: OpenedLog, offset: number, line: number, maxL
     readPosition: offset,
     sizeNow: opened.info.compressed ? offset : opened.info.sizeOnDisk,
     fileStart: true,
+    readFromStart: offset === 0,
+    firstSkippedRecordOffset: Infinity,
+    heldLineFirstByte: -1,
   };
 }
 
@@ -76,17 +85,27 @@ export async function readBatch(file: OpenFile, readChunkBytes: number, maxBatch
     file.readPosition += bytesRead;
     if (file.opened.reader.compressed) file.sizeNow = file.readPosition;
     batchBytes += bytesRead;
+    const chunkStart = file.readPosition - bytesRead;
     file.splitter.push(
       buffer.subarray(0, bytesRead),
       (bytes, line, offset, end) => lines.push({ bytes, line, offset, end }),
       (line, offset, _end, lengthBytes) => {
         overlong += 1;
+        noteSkipped(file, offset, offset >= chunkStart ? (buffer[offset - chunkStart] as number) : file.heldLineFirstByte);
         onOverlong(line, offset, lengthBytes);
       },
     );
+    const held = file.splitter.committedOffset;
+    if (file.splitter.pendingBytes === 0) file.heldLineFirstByte = -1;
+    else if (held >= chunkStart) file.heldLineFirstByte = buffer[held - chunkStart] as number;
     if (bytesRead < buffer.length) return { lines, overlong, readAny, atEnd: true };
   }
   return { lines, overlong, readAny, atEnd: false };
+}
+
+/** Remembers where the first skipped over-long line that may be a record was (see OpenFile). */
+function noteSkipped(file: OpenFile, offset: number, firstByte: number): void {
+  if (firstByte !== 0x23 /* # */ && offset < file.firstSkippedRecordOffset) file.firstSkippedRecordOffset = offset;
 }
 
 /** The unterminated last line of a file that will not grow; null when there is none. */
@@ -97,6 +116,7 @@ export function finalLines(file: OpenFile, onOverlong: OnOverlong): { lines: Tai
     (bytes, line, offset, end) => lines.push({ bytes: Buffer.from(bytes), line, offset, end }),
     (line, offset, _end, lengthBytes) => {
       overlong += 1;
+      noteSkipped(file, offset, file.heldLineFirstByte);
       onOverlong(line, offset, lengthBytes);
     },
   );

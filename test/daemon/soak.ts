@@ -4,12 +4,17 @@
  * seeds 101-110 (judged seeds; the default suite and development used seeds 1-5).
  *
  *   node build/test/daemon/soak.js [--scenario kills,zeekctl,supervisor,logrotate] [--seeds 101-110] [--no-archives]
+ *
+ * `fast`, `fast-copytruncate` and `fast-rename` (soak-fast.ts) rotate faster than the daemon
+ * catches up (every 60-540 ms; copytruncate and rename mixed, or one of them only; `fast-storm`
+ * every 24-216 ms) while the daemon is killed every 0.3-1.5 s; they are not in the default list.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runScenario, type ScenarioOptions } from './sensor-scenario.js';
+import { runFastScenario, type FastScenarioOptions } from './soak-fast.js';
 
 type Named = Omit<ScenarioOptions, 'root' | 'seed'>;
 
@@ -24,6 +29,15 @@ export const SCENARIOS = {
   supervisor: { layout: 'supervisor', records: 60_000, perSecond: 4_000, rotateEveryMs: 1000, interruptions: { kind: 'downs', times: 3, rotations: 3 } },
   logrotate: { layout: 'logrotate', records: 60_000, perSecond: 4_000, rotateEveryMs: 1000, interruptions: { kind: 'downs', times: 3, rotations: 3 } },
 } satisfies Record<string, Named>;
+
+/** Fast-rotation scenarios (soak-fast.ts). */
+export const FAST_SCENARIOS = {
+  fast: { copytruncateShare: 0.5 },
+  'fast-copytruncate': { copytruncateShare: 1 },
+  'fast-rename': { copytruncateShare: 0 },
+  // Rotations every 24-216 ms, several between two polls of the daemon (100 ms).
+  'fast-storm': { copytruncateShare: 0.5, rotateEveryMs: 120 },
+} satisfies Record<string, Omit<FastScenarioOptions, 'root' | 'seed'>>;
 
 function seedList(text: string): number[] {
   const seeds: number[] = [];
@@ -48,20 +62,25 @@ async function main(): Promise<void> {
   let failures = 0;
   for (const name of values.scenario.split(',')) {
     const scenario = (SCENARIOS as Record<string, Named>)[name];
-    if (scenario === undefined) throw new Error(`unknown scenario ${name}`);
+    const fast = (FAST_SCENARIOS as Record<string, Omit<FastScenarioOptions, 'root' | 'seed'>>)[name];
+    if (scenario === undefined && fast === undefined) throw new Error(`unknown scenario ${name}`);
     const worst = { missing: 0, twice: 0 };
     let exact = 0;
     const seeds = seedList(values.seeds);
     for (const seed of seeds) {
       const root = mkdtempSync(join(tmpdir(), `zad-soak-${name}-${seed}-`));
       try {
-        const result = await runScenario({ ...scenario, root, seed, withArchives: !values['no-archives'], bootstrap: values.bootstrap, wallClockNames: values['wall-clock-names'] });
+        const result =
+          fast !== undefined
+            ? await runFastScenario({ ...fast, root, seed })
+            : await runScenario({ ...(scenario as Named), root, seed, withArchives: !values['no-archives'], bootstrap: values.bootstrap, wallClockNames: values['wall-clock-names'] });
         if (result.equal) exact += 1;
         else failures += 1;
         worst.missing = Math.max(worst.missing, result.missing);
         worst.twice = Math.max(worst.twice, result.twice);
+        const extra = 'kills' in result ? `, copytruncates ${result.copytruncates}, kills ${result.kills}` : '';
         process.stdout.write(
-          `${name} seed ${seed}: ${result.equal ? 'exactly once' : 'DIFFERS'}; expected ${result.expected}, written ${result.written}, missing ${result.missing}, twice ${result.twice}, rotations ${result.rotations}\n`,
+          `${name} seed ${seed}: ${result.equal ? 'exactly once' : 'DIFFERS'}; expected ${result.expected}, written ${result.written}, missing ${result.missing}, twice ${result.twice}, rotations ${result.rotations}${extra}\n`,
         );
         if (!result.equal && values.verbose) process.stdout.write(`${result.detail}\n`);
       } finally {
