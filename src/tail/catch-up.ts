@@ -23,6 +23,8 @@ export interface CatchUpFrom extends LogOrderKey {
    * had read all it held): if it cannot be found, that is no gap.
    */
   nothingKnownUnread?: boolean;
+  /** When this position was saved (epoch ms), for one restored at start (see planCatchUp). */
+  savedAtMs?: number;
 }
 
 /** A rotated or archived file that may hold lines of the followed log. */
@@ -86,6 +88,24 @@ export function planCatchUp(input: CatchUpInput): CatchUpPlan {
   const candidates = uniqueByContent(input.candidates, live);
 
   if (from !== null && live !== null && isSameFile(from, live) && live.size >= from.offset) {
+    if (from.fingerprint === EMPTY_FINGERPRINT && live.fingerprint !== EMPTY_FINGERPRINT) {
+      // A position saved before its file's first record names only the inode, and under
+      // copytruncate every generation has that inode: the live records may be of a later one.
+      // Copies rotated since the position was saved hold generations written after it (the one
+      // it was in, which had no record yet then, and any after); a finished one's own copy (same
+      // `#open`) was read before it was marked so.
+      const savedAtMs = from.savedAtMs;
+      const key = { openStamp: from.openStamp, firstTs: from.firstTs };
+      const since =
+        savedAtMs === undefined
+          ? []
+          : candidates.filter((c) => c.mtimeMs > savedAtMs && compareLogOrder(c, key) > 0 && !(from.finished && from.openStamp !== null && c.openStamp === from.openStamp));
+      since.sort(compareLogOrder);
+      // Finished (truncated away after it was read): whatever is live now is later, from its start.
+      if (since.length > 0 || from.finished) {
+        return { steps: since.map((file) => ({ file, offset: 0, line: 1 })), live: { offset: 0, line: 1 }, gap: null, resumedLive: false };
+      }
+    }
     return { steps: [], live: { offset: from.offset, line: from.line }, gap: null, resumedLive: true };
   }
 

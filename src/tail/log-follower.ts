@@ -74,6 +74,14 @@ export interface LogFollowerOptions {
    * @default the instant start() is called
    */
   newInstallSinceMs?: number | null;
+  /**
+   * When `checkpoints` were saved (epoch ms). A checkpoint without a fingerprint (saved before
+   * its file's first record, by versions before 0b9caf4, or past a header) names only an inode,
+   * which copytruncate keeps for every generation: files rotated since the save tell which
+   * generations came after it. null: not known.
+   * @default null
+   */
+  checkpointsSavedAtMs?: number | null;
   /** Let chokidar file events wake the poll loop early. @default false */
   wakeWithChokidar?: boolean;
   /** Bytes read per read() call. @default 65536 */
@@ -139,6 +147,7 @@ export class LogFollower extends EventEmitter<FollowerEventMap> {
   readonly #wakeWithChokidar: boolean;
   readonly #brokenArchiveAfterMs: number;
   #newInstallSinceMs: number | null | undefined;
+  readonly #checkpointsSavedAtMs: number | null;
   readonly #tracked = new Map<string, TrackedPath>();
   readonly #resumeByPath = new Map<string, FileCheckpoint>();
   readonly #rotatedFiles: RotatedFiles;
@@ -174,6 +183,8 @@ export class LogFollower extends EventEmitter<FollowerEventMap> {
     this.#wakeWithChokidar = options.wakeWithChokidar ?? false;
     this.#brokenArchiveAfterMs = options.brokenArchiveAfterMs ?? BROKEN_ARCHIVE.ms;
     this.#newInstallSinceMs = options.newInstallSinceMs;
+    const savedAt = options.checkpointsSavedAtMs ?? null;
+    this.#checkpointsSavedAtMs = savedAt !== null && Number.isFinite(savedAt) ? savedAt : null;
     for (const checkpoint of options.checkpoints ?? []) {
       this.#resumeByPath.set(checkpoint.path, { ...checkpoint });
     }
@@ -328,7 +339,7 @@ export class LogFollower extends EventEmitter<FollowerEventMap> {
         this.#tracked.set(path, {
           path,
           open: null,
-          last: resume === undefined ? null : fromCheckpoint(resume),
+          last: resume === undefined ? null : { ...fromCheckpoint(resume), ...(this.#checkpointsSavedAtMs === null ? {} : { savedAtMs: this.#checkpointsSavedAtMs }) },
           catchUpDue: true,
           lastCatchUpMs: 0,
           checkpoint: resume === undefined ? null : { ...resume },
