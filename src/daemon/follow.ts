@@ -30,6 +30,7 @@ export function followInputs(config: Config, progress: Progress, installedAt: st
     pollIntervalMs: config.input.pollIntervalMs,
     maxLineBytes: config.input.maxLineBytes,
     checkpoints: progress.files,
+    checkpointsSavedAtMs: progress.savedAt === '' ? null : Date.parse(progress.savedAt),
     wakeWithChokidar: true,
   });
   follower.on('rotated', (event) => log.info('input rotated', { path: event.path, reason: event.reason }));

@@ -109,6 +109,9 @@ export function parseCheckpointDocument(text: string): FileCheckpoint[] {
     if (typeof openStamp === 'string' || openStamp === null) checkpoint.openStamp = openStamp;
     if (typeof firstTs === 'number' || firstTs === null) checkpoint.firstTs = firstTs;
     if (typeof finished === 'boolean') checkpoint.finished = finished;
+    // Digest of the file's first 4 KiB (tells apart files that start alike); absent before session 9.
+    const { headDigest } = entry;
+    if (typeof headDigest === 'string' && /^[0-9a-f]{40}$/.test(headDigest)) checkpoint.headDigest = headDigest;
     return checkpoint;
   });
 }

@@ -6,7 +6,7 @@
  * supervisor, zeek-archiver and logrotate all rename, and logrotate reuses names (`.1.gz`).
  */
 import { compareLogOrder, type LogFileInfo, type LogOrderKey } from './log-file.js';
-import { EMPTY_FINGERPRINT } from './fingerprint.js';
+import { EMPTY_FINGERPRINT, sameContent } from './fingerprint.js';
 
 /** Where reading stood: the file last read at the path and the position in it. */
 export interface CatchUpFrom extends LogOrderKey {
@@ -25,6 +25,8 @@ export interface CatchUpFrom extends LogOrderKey {
   nothingKnownUnread?: boolean;
   /** When this position was saved (epoch ms), for one restored at start (see planCatchUp). */
   savedAtMs?: number;
+  /** See FileCheckpoint.headDigest. */
+  headDigest?: string;
 }
 
 /** A rotated or archived file that may hold lines of the followed log. */
@@ -39,6 +41,7 @@ export interface LiveFile {
   ino: string;
   fingerprint: string;
   size: number;
+  headDigest?: string;
 }
 
 export interface CatchUpInput {
@@ -117,7 +120,10 @@ export function planCatchUp(input: CatchUpInput): CatchUpPlan {
     const since = input.newerThanMs;
     later = since === undefined ? [] : candidates.filter((c) => c.mtimeMs >= since - MTIME_SLACK_MS && laterAllowed(c));
   } else {
-    const found = candidates.find((c) => isSameFile(from, c));
+    // Files that start alike but differ later are told apart by their head digest; a saved
+    // position from before the file had one matches each of them: the renamed file (same inode)
+    // is the likelier one.
+    const found = candidates.find((c) => isSameFile(from, c) && c.dev === from.dev && c.ino === from.ino) ?? candidates.find((c) => isSameFile(from, c));
     if (found !== undefined) {
       if (!from.finished) steps.push({ file: found, offset: from.offset, line: from.line });
       later = candidates.filter((c) => c !== found && compareLogOrder(c, found) > 0 && laterAllowed(c));
@@ -134,8 +140,8 @@ export function planCatchUp(input: CatchUpInput): CatchUpPlan {
 }
 
 /** Whether a checkpointed file and a found file are the same content generation. */
-function isSameFile(from: CatchUpFrom, file: { dev: string; ino: string; fingerprint: string }): boolean {
-  if (from.fingerprint !== EMPTY_FINGERPRINT) return file.fingerprint === from.fingerprint;
+function isSameFile(from: CatchUpFrom, file: { dev: string; ino: string; fingerprint: string; headDigest?: string | undefined }): boolean {
+  if (from.fingerprint !== EMPTY_FINGERPRINT) return sameContent(from, file);
   // Checkpointed before its first record was complete: only the inode can tell (plain files).
   return file.dev === from.dev && file.ino === from.ino;
 }
@@ -147,14 +153,17 @@ function isSameFile(from: CatchUpFrom, file: { dev: string; ino: string; fingerp
  * are not candidates.
  */
 function uniqueByContent(candidates: readonly CatchUpCandidate[], live: LiveFile | null): CatchUpCandidate[] {
-  const byFingerprint = new Map<string, CatchUpCandidate>();
+  const byFingerprint = new Map<string, CatchUpCandidate[]>();
   for (const candidate of candidates) {
     if (candidate.fingerprint === EMPTY_FINGERPRINT) continue;
-    if (live !== null && (candidate.fingerprint === live.fingerprint || (candidate.dev === live.dev && candidate.ino === live.ino))) continue;
-    const known = byFingerprint.get(candidate.fingerprint);
-    if (known === undefined || preference(candidate) < preference(known)) byFingerprint.set(candidate.fingerprint, candidate);
+    if (live !== null && (sameContent(candidate, live) || (candidate.dev === live.dev && candidate.ino === live.ino))) continue;
+    const alike = byFingerprint.get(candidate.fingerprint) ?? [];
+    byFingerprint.set(candidate.fingerprint, alike);
+    const index = alike.findIndex((known) => sameContent(known, candidate));
+    if (index === -1) alike.push(candidate);
+    else if (preference(candidate) < preference(alike[index] as CatchUpCandidate)) alike[index] = candidate;
   }
-  return [...byFingerprint.values()];
+  return [...byFingerprint.values()].flat();
 }
 
 function preference(candidate: CatchUpCandidate): number {

@@ -19,6 +19,9 @@ export interface OpenFileView {
   fingerprint: string;
   /** Fingerprint computed from the open file's head on this poll. */
   fingerprintNow: string;
+  /** Head digests (headDigestOf) recorded and on this poll; '' where the file was shorter. */
+  headDigest?: string;
+  headDigestNow?: string;
   /** Bytes consumed so far (the next read position). */
   readPosition: number;
   /** Size of the open file by fstat on this poll. */
@@ -42,6 +45,8 @@ export function decide(open: OpenFileView | null, observed: PathObservation): Ta
   if (open === null) return observed.kind === 'present' ? 'open' : 'idle';
   if (open.sizeNow < open.readPosition) return 'truncated';
   if (!fingerprintsCompatible(open.fingerprint, open.fingerprintNow)) return 'truncated';
+  // Truncated and written again past the read position between two polls, starting alike.
+  if (open.headDigest !== undefined && open.headDigest !== '' && open.headDigestNow !== undefined && open.headDigestNow !== '' && open.headDigest !== open.headDigestNow) return 'truncated';
   switch (observed.kind) {
     case 'missing':
       return 'rotated';

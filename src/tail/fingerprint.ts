@@ -35,6 +35,28 @@ export function fingerprintFromHead(head: Buffer): string {
 }
 
 /**
+ * Bytes of a file's start covered by its head digest. The fingerprint alone makes files that
+ * merely start with the same record (JSON logs have no header; a source may begin every file
+ * alike) one file; their first 4 KiB (Zeek's header with its `#open` stamp, and the first
+ * records) tell them apart, and stay the same for one content as it grows, is copied or gzipped.
+ */
+export const HEAD_DIGEST_BYTES = 4096;
+
+/** Digest of a file's first HEAD_DIGEST_BYTES (from its head); '' while it holds fewer. */
+export function headDigestOf(head: Buffer): string {
+  return head.length < HEAD_DIGEST_BYTES ? '' : createHash('sha1').update(head.subarray(0, HEAD_DIGEST_BYTES)).digest('hex');
+}
+
+/**
+ * Whether two files (or a file and a saved position) can hold the same content: the same
+ * fingerprint, and the same head digest when both have one.
+ */
+export function sameContent(a: { fingerprint: string; headDigest?: string | undefined }, b: { fingerprint: string; headDigest?: string | undefined }): boolean {
+  if (a.fingerprint !== b.fingerprint) return false;
+  return a.headDigest === undefined || b.headDigest === undefined || a.headDigest === '' || b.headDigest === '' || a.headDigest === b.headDigest;
+}
+
+/**
  * Fingerprint of a file whose first data line is `line` (without its newline): what
  * fingerprintFromHead gives for the file's head once that line is complete.
  */

@@ -7,7 +7,7 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { isRecordTime } from '../zeek/dce-rpc-record.js';
 import { hasGzipMagic, inflateGzip, type GzipProblem } from '../zeek/gzip.js';
-import { EMPTY_FINGERPRINT, fingerprintFromHead } from './fingerprint.js';
+import { EMPTY_FINGERPRINT, fingerprintFromHead, headDigestOf } from './fingerprint.js';
 
 /** Where a file sits in the order of one log's files (see compareLogOrder). */
 export interface LogOrderKey {
@@ -28,6 +28,8 @@ export interface LogFileInfo extends LogOrderKey {
   compressed: boolean;
   /** See fingerprint.ts; '' while the first record line is incomplete. */
   fingerprint: string;
+  /** See headDigestOf (fingerprint.ts); '' while the file is shorter. */
+  headDigest?: string;
 }
 
 /** Uncompressed bytes of the head looked at: enough for any sane header plus a first record. */
@@ -150,6 +152,7 @@ export async function openLog(path: string): Promise<OpenedLog | null> {
       mtimeMs: Number(stat.mtimeMs),
       compressed,
       fingerprint: fingerprintFromHead(head),
+      headDigest: headDigestOf(head),
       ...orderKeyFromHead(head),
     };
     return { handle, info, reader };

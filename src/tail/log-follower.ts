@@ -32,14 +32,14 @@ import { DEFAULT_MAX_LINE_BYTES } from '../zeek/line-splitter.js';
 import { confirmGap, planCatchUp, type CatchUpFrom, type CatchUpPlan, type CatchUpStep, type LiveFile, type MissingFile } from './catch-up.js';
 import { decide, type OpenFileView, type PathObservation } from './decide.js';
 import type { BatchHandler, CatchUpProgress, FileLag, FollowerEventMap, TruncationEvent } from './events.js';
-import { EMPTY_FINGERPRINT, fingerprintFromHead, fingerprintOfLine, fingerprintsCompatible } from './fingerprint.js';
+import { EMPTY_FINGERPRINT, fingerprintFromHead, fingerprintOfLine, fingerprintsCompatible, headDigestOf } from './fingerprint.js';
 import { expandPattern, hasGlobSyntax } from './glob.js';
 import { HEAD_BYTES, openLog, orderKeyFromHead, type OpenedLog } from './log-file.js';
 import {
   checkpointOf,
   closeQuietly,
   finalLines,
-  fingerprintOf,
+  contentMarksOf,
   fromCheckpoint,
   headerLinesBefore,
   identityOf,
@@ -365,11 +365,14 @@ export class LogFollower extends EventEmitter<FollowerEventMap> {
       try {
         previousSize = file.sizeNow;
         file.sizeNow = Number((await file.opened.handle.stat({ bigint: true })).size);
+        const marks = await contentMarksOf(file.opened.reader);
         view = {
           dev: file.identity.dev,
           ino: file.identity.ino,
           fingerprint: file.identity.fingerprint,
-          fingerprintNow: await fingerprintOf(file.opened.reader),
+          fingerprintNow: marks.fingerprint,
+          headDigest: file.headDigest,
+          headDigestNow: marks.headDigest,
           readPosition: file.readPosition,
           sizeNow: file.sizeNow,
         };
@@ -413,6 +416,14 @@ export class LogFollower extends EventEmitter<FollowerEventMap> {
           const checkpoint = tracked.checkpoint;
           if (checkpoint !== null && checkpoint.fingerprint === EMPTY_FINGERPRINT && checkpoint.dev === file.identity.dev && checkpoint.ino === file.identity.ino) {
             Object.assign(checkpoint, { fingerprint: view.fingerprintNow, ...file.key });
+          }
+        }
+        // The file reached 4 KiB: the digest tells it from a later file that starts alike.
+        if (file.headDigest === '' && view.headDigestNow !== undefined && view.headDigestNow !== '' && file.identity.fingerprint === view.fingerprintNow) {
+          file.headDigest = view.headDigestNow;
+          const checkpoint = tracked.checkpoint;
+          if (checkpoint !== null && checkpoint.dev === file.identity.dev && checkpoint.ino === file.identity.ino && checkpoint.fingerprint === file.identity.fingerprint && checkpoint.headDigest === undefined) {
+            checkpoint.headDigest = file.headDigest;
           }
         }
         if (decision === 'caught-up') return false;
@@ -461,7 +472,7 @@ export class LogFollower extends EventEmitter<FollowerEventMap> {
     const opened = await openLog(tracked.path);
     // Gone again between stat and open (rotation in progress): the next poll sorts it out.
     if (opened === null) return false;
-    const live: LiveFile = { dev: opened.info.dev, ino: opened.info.ino, fingerprint: opened.info.fingerprint, size: opened.info.sizeOnDisk };
+    const live: LiveFile = { dev: opened.info.dev, ino: opened.info.ino, fingerprint: opened.info.fingerprint, size: opened.info.sizeOnDisk, headDigest: opened.info.headDigest ?? '' };
     let plan: CatchUpOutcome;
     try {
       plan = await this.#runCatchUp(tracked, live, opened);
@@ -485,8 +496,10 @@ export class LogFollower extends EventEmitter<FollowerEventMap> {
 
   /** Whether `opened` still is the file at the path with the content the catch-up planned around. */
   async #stillLive(tracked: TrackedPath, opened: OpenedLog, planned: LiveFile): Promise<boolean> {
-    const now = await fingerprintOf(opened.reader);
+    const marks = await contentMarksOf(opened.reader);
+    const now = marks.fingerprint;
     if (!fingerprintsCompatible(planned.fingerprint, now)) return false;
+    if (planned.headDigest !== undefined && planned.headDigest !== '' && marks.headDigest !== planned.headDigest) return false;
     // Planned around an empty live file that now has a first line: under copytruncate that line
     // may belong to a later generation, the one in between having been copied away meanwhile, so
     // the plan (which did not know of that copy) must be made again.
@@ -717,7 +730,7 @@ export class LogFollower extends EventEmitter<FollowerEventMap> {
     // Nothing unread when it was truncated (Zeek restarted in place): no gap if no copy is found.
     const nothingKnownUnread = previousSize <= previousOffset;
     tracked.last = { ...fromCheckpoint(checkpointOf(tracked.path, file, previousOffset, file.splitter.nextLineNumber, false)), nothingKnownUnread };
-    const live: LiveFile = { dev: file.identity.dev, ino: file.identity.ino, fingerprint: view.fingerprintNow, size: view.sizeNow };
+    const live: LiveFile = { dev: file.identity.dev, ino: file.identity.ino, fingerprint: view.fingerprintNow, size: view.sizeNow, headDigest: view.headDigestNow ?? '' };
     tracked.open = null;
     let recoveredFrom: string | undefined;
     try {
@@ -749,7 +762,7 @@ export class LogFollower extends EventEmitter<FollowerEventMap> {
     if (recoveredFrom !== undefined) event.recoveredFrom = recoveredFrom;
     this.emit('truncated', event);
     const head = await file.opened.reader.head(HEAD_BYTES);
-    file.opened.info = { ...file.opened.info, fingerprint: fingerprintFromHead(head), ...orderKeyFromHead(head), sizeOnDisk: view.sizeNow };
+    file.opened.info = { ...file.opened.info, fingerprint: fingerprintFromHead(head), headDigest: headDigestOf(head), ...orderKeyFromHead(head), sizeOnDisk: view.sizeNow };
     await this.#beginReading(tracked, file.opened, 0, 1);
   }
 

@@ -5,13 +5,15 @@
  */
 import { LineSplitter } from '../zeek/line-splitter.js';
 import type { CatchUpFrom } from './catch-up.js';
-import { EMPTY_FINGERPRINT, fingerprintFromHead } from './fingerprint.js';
+import { EMPTY_FINGERPRINT, fingerprintFromHead, HEAD_DIGEST_BYTES, headDigestOf } from './fingerprint.js';
 import { HEAD_BYTES, type LogOrderKey, type LogReader, type OpenedLog } from './log-file.js';
 import type { FileCheckpoint, FileIdentity, TailedLine } from './types.js';
 import { messageOf } from '../errors.js';
 
 export interface OpenFile {
   identity: FileIdentity;
+  /** See headDigestOf; '' until the file had 4 KiB when looked at. */
+  headDigest: string;
   key: LogOrderKey;
   opened: OpenedLog;
   splitter: LineSplitter;
@@ -36,6 +38,7 @@ export type OnOverlong = (line: number, offset: number, lengthBytes: number) => 
 export function openFileAt(opened: OpenedLog, offset: number, line: number, maxLineBytes: number): OpenFile {
   return {
     identity: identityOf(opened.info.path, opened.info),
+    headDigest: opened.info.headDigest ?? '',
     key: { openStamp: opened.info.openStamp, firstTs: opened.info.firstTs },
     opened,
     splitter: new LineSplitter({ maxLineBytes, startOffset: offset, startLine: line }),
@@ -144,14 +147,21 @@ export async function headerLinesBefore(file: OpenFile, offset: number, maxLineB
   return lines;
 }
 
-const PROBE_BYTES = 4096;
+/** One read covers the fingerprint of a usual header and the head digest. */
+const PROBE_BYTES = HEAD_DIGEST_BYTES;
 
 /** Fingerprint of an open file from its first bytes (more only for an unusually long header). */
 export async function fingerprintOf(reader: LogReader): Promise<string> {
+  return (await contentMarksOf(reader)).fingerprint;
+}
+
+/** Fingerprint and head digest of an open file, from one look at its first bytes. */
+export async function contentMarksOf(reader: LogReader): Promise<{ fingerprint: string; headDigest: string }> {
   const probe = await reader.head(PROBE_BYTES);
   const fingerprint = fingerprintFromHead(probe);
-  if (fingerprint !== EMPTY_FINGERPRINT || probe.length < PROBE_BYTES) return fingerprint;
-  return fingerprintFromHead(await reader.head(HEAD_BYTES));
+  const headDigest = headDigestOf(probe);
+  if (fingerprint !== EMPTY_FINGERPRINT || probe.length < PROBE_BYTES) return { fingerprint, headDigest };
+  return { fingerprint: fingerprintFromHead(await reader.head(HEAD_BYTES)), headDigest };
 }
 
 export function identityOf(path: string, info: { dev: string; ino: string; fingerprint: string }): FileIdentity {
@@ -163,7 +173,7 @@ export function identityOfFrom(from: CatchUpFrom): FileIdentity {
 }
 
 export function checkpointOf(path: string, file: OpenFile, offset: number, line: number, finished: boolean): FileCheckpoint {
-  return { ...file.identity, path, offset, line, openStamp: file.key.openStamp, firstTs: file.key.firstTs, finished };
+  return { ...file.identity, path, offset, line, openStamp: file.key.openStamp, firstTs: file.key.firstTs, ...(file.headDigest === '' ? {} : { headDigest: file.headDigest }), finished };
 }
 
 export function fromCheckpoint(checkpoint: FileCheckpoint): CatchUpFrom {
@@ -177,6 +187,7 @@ export function fromCheckpoint(checkpoint: FileCheckpoint): CatchUpFrom {
     openStamp: checkpoint.openStamp ?? null,
     firstTs: checkpoint.firstTs ?? null,
     finished: checkpoint.finished ?? false,
+    ...(checkpoint.headDigest === undefined ? {} : { headDigest: checkpoint.headDigest }),
   };
 }
 

@@ -24,6 +24,8 @@ export interface FileCheckpoint extends FileIdentity {
   openStamp?: string | null;
   /** ts of the file's first record, for the same purpose. */
   firstTs?: number | null;
+  /** Digest of the file's first 4 KiB (headDigestOf), once it has them: tells apart files that start alike. */
+  headDigest?: string;
   /** The file was rotated away and read to its end; nothing more will come from it. */
   finished?: boolean;
 }

@@ -1,0 +1,51 @@
+// A file's fingerprint is its first data line (past the `#` header, so Zeek's constant
+// `#separator \x09` opening is not what tells TSV files apart). Files whose first records are the
+// same (JSON logs, which have no header, from a source that starts every file with the same
+// record) share it. Sharing a first line must not make two files one: every rotated file with
+// other content is read, and the live file does not hide a rotated one that merely starts alike.
+import assert from 'node:assert/strict';
+import { renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { tempDir } from '../helpers/tmp.js';
+import { delay, follow } from './harness.js';
+
+/** The same first record in every file, then records `from`..`to`-1 (JSON, no header). */
+function jsonLog(from: number, to: number): string {
+  const lines = ['{"ts":1700000000.0,"uid":"CSTART","operation":"start"}'];
+  for (let n = from; n < to; n += 1) lines.push(JSON.stringify({ ts: 1700000000 + n, uid: `C${n}`, operation: `op${n % 7}`, pad: 'x'.repeat(200) }));
+  return `${lines.join('\n')}\n`;
+}
+
+/** Record numbers delivered (NaN for a line that is no record: a piece of one). */
+function sequencesOf(data: readonly string[]): number[] {
+  return data.flatMap((line) => {
+    try {
+      const uid = (JSON.parse(line) as { uid: string }).uid;
+      return uid === 'CSTART' ? [] : [Number(uid.slice(1))];
+    } catch {
+      return [NaN];
+    }
+  });
+}
+
+void test('rotated files and a live file with the same first record are all read, in order', async (t) => {
+  const dir = tempDir();
+  const path = join(dir, 'dce_rpc.json');
+  writeFileSync(path, jsonLog(0, 30));
+  const run1 = follow(t, { patterns: [path] });
+  await run1.collector.waitFor(() => sequencesOf(run1.collector.data).includes(29), 'record 29');
+  await run1.follower.stop();
+  const saved = run1.follower.checkpoints();
+  // While the daemon is down: two rotations (Zeek's rename), each new file starting alike.
+  renameSync(path, join(dir, 'dce_rpc.2026-01-05-00-00-00.json'));
+  writeFileSync(path, jsonLog(30, 60));
+  renameSync(path, join(dir, 'dce_rpc.2026-01-05-01-00-00.json'));
+  writeFileSync(path, jsonLog(60, 90));
+  const run2 = follow(t, { patterns: [path], checkpoints: saved });
+  await run2.collector.waitFor(() => sequencesOf(run2.collector.data).includes(89), 'record 89', 10_000).catch(() => undefined);
+  await delay(700);
+  await run2.follower.stop();
+  assert.deepEqual(sequencesOf(run2.collector.data), Array.from({ length: 60 }, (_, i) => 30 + i));
+  assert.ok(!run2.collector.events.includes('gap'), `no gap: ${run2.collector.events.join(',')}`);
+});
