@@ -43,7 +43,7 @@ void test('an inode-only checkpoint: generations copied away since it was saved 
   appendLines(path, 10, 20);
   copytruncate(path, now - 10_000);
   appendLines(path, 20, 30);
-  const options: Partial<LogFollowerOptions> & { patterns: string[] } = { patterns: [path], checkpoints: [saved], checkpointsSavedAtMs: savedAtMs } as never;
+  const options: Partial<LogFollowerOptions> & { patterns: string[] } = { patterns: [path], checkpoints: [saved], checkpointsSavedAtMs: savedAtMs };
   const { follower, collector } = follow(t, options);
   await collector.waitFor(() => collector.sequences().includes(29), 'line 29', 10_000).catch(() => undefined);
   await delay(200);
@@ -59,7 +59,7 @@ void test('an inode-only checkpoint with nothing rotated since its save resumes 
   copytruncate(path, now - 100_000);
   const saved = emptyCheckpoint(path);
   appendLines(path, 10, 20);
-  const options: Partial<LogFollowerOptions> & { patterns: string[] } = { patterns: [path], checkpoints: [saved], checkpointsSavedAtMs: now - 50_000 } as never;
+  const options: Partial<LogFollowerOptions> & { patterns: string[] } = { patterns: [path], checkpoints: [saved], checkpointsSavedAtMs: now - 50_000 };
   const { follower, collector } = follow(t, options);
   await collector.waitFor(() => collector.sequences().includes(19), 'line 19', 10_000).catch(() => undefined);
   await delay(200);
