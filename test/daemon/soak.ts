@@ -7,7 +7,8 @@
  *
  * `fast`, `fast-copytruncate` and `fast-rename` (soak-fast.ts) rotate faster than the daemon
  * catches up (every 60-540 ms; copytruncate and rename mixed, or one of them only; `fast-storm`
- * every 24-216 ms) while the daemon is killed every 0.3-1.5 s; they are not in the default list.
+ * every 24-216 ms; `fast-backlog` faster than the daemon scores) while the daemon is killed every
+ * 0.3-1.5 s; they are not in the default list.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -37,6 +38,9 @@ export const FAST_SCENARIOS = {
   'fast-rename': { copytruncateShare: 0 },
   // Rotations every 24-216 ms, several between two polls of the daemon (100 ms).
   'fast-storm': { copytruncateShare: 0.5, rotateEveryMs: 120 },
+  // 20,000 records/s (bursts to 40,000) for 7.5 s: more than the daemon scores, so each restart
+  // starts behind by many files.
+  'fast-backlog': { copytruncateShare: 0.5, rotateEveryMs: 150, records: 150_000, perSecond: 20_000, killEveryMs: { min: 300, max: 1200 } },
 } satisfies Record<string, Omit<FastScenarioOptions, 'root' | 'seed'>>;
 
 function seedList(text: string): number[] {
