@@ -186,3 +186,31 @@ void test('a checkpointed file missing from one look is not a gap yet; missing f
   assert.ok(other !== null);
   assert.deepEqual(confirmGap(second.missing, other, 12_000).missing.looks, 1);
 });
+
+void test('files with the same first record are told apart by their head digest', () => {
+  const a = file('dce_rpc.a.json', 1, { fingerprint: 'same', headDigest: 'da' });
+  const b = file('dce_rpc.b.json', 2, { fingerprint: 'same', headDigest: 'db' });
+  const bGzipped = file('dce_rpc.b.json.gz', 2, { fingerprint: 'same', headDigest: 'db', ino: '999' });
+  const plan = planCatchUp({
+    from: from(1, 300, { fingerprint: 'same', headDigest: 'da' }),
+    candidates: [a, b, bGzipped],
+    live: { dev: '1', ino: '103', fingerprint: 'same', size: 900, headDigest: 'dc' },
+  });
+  // a from its offset, b once (the plain copy), then the live file from 0.
+  assert.deepEqual(paths(plan), ['/logs/dce_rpc.a.json@300', '/logs/dce_rpc.b.json@0']);
+  assert.deepEqual(plan.live, { offset: 0, line: 1 });
+});
+
+void test('an inode-only checkpoint: copies rotated since its save first, none from before it; finished: the live file from 0', () => {
+  const live = { dev: '1', ino: '103', fingerprint: 'fp-live', size: 900 };
+  const emptyFrom = from(3, 0, { fingerprint: '', openStamp: null, firstTs: null, savedAtMs: 1_000_000 + 2.5 * 3_600_000 });
+  // Copies: other inodes than the live file's.
+  const plan = planCatchUp({ from: emptyFrom, candidates: [file('dce_rpc.log.2.gz', 2, { ino: '202' }), file('dce_rpc.log.1.gz', 3, { ino: '203' })], live });
+  assert.deepEqual(paths(plan), ['/logs/dce_rpc.log.1.gz@0']);
+  assert.deepEqual(plan.live, { offset: 0, line: 1 });
+  const nothingSince = planCatchUp({ from: emptyFrom, candidates: [file('dce_rpc.log.2.gz', 2, { ino: '202' })], live });
+  assert.equal(nothingSince.resumedLive, true);
+  const finished = planCatchUp({ from: from(3, 250, { fingerprint: '', finished: true }), candidates: [], live });
+  assert.deepEqual(finished.live, { offset: 0, line: 1 });
+  assert.equal(finished.resumedLive, false);
+});

@@ -97,3 +97,11 @@ void test('glob segments', () => {
   assert.equal(segmentRegExp('w[0-9]').test('w7'), true);
   assert.equal(segmentRegExp('w[!0-9]').test('w7'), false);
 });
+
+void test('decide: the same first record but other first 4 KiB is a truncation', () => {
+  const digested = { ...held, headDigest: 'd1', headDigestNow: 'd1', sizeNow: 900 };
+  assert.equal(decide(digested, { ...samePath, size: 900 }), 'read');
+  assert.equal(decide({ ...digested, headDigestNow: 'd2' }, { ...samePath, size: 900 }), 'truncated');
+  // A file that was shorter than 4 KiB when looked at has no digest to compare.
+  assert.equal(decide({ ...digested, headDigest: '', headDigestNow: 'd2' }, { ...samePath, size: 900 }), 'read');
+});
