@@ -23,8 +23,16 @@ export interface CatchUpFrom extends LogOrderKey {
    * had read all it held): if it cannot be found, that is no gap.
    */
   nothingKnownUnread?: boolean;
-  /** When this position was saved (epoch ms), for one restored at start (see planCatchUp). */
+  /**
+   * When this position was saved (epoch ms), for one restored at start, or when its file was
+   * opened, for one `replaced` (see planCatchUp).
+   */
   savedAtMs?: number;
+  /**
+   * No fingerprint, and its file (the live inode) was truncated and written again after only its
+   * header was handled: the live content is a later generation.
+   */
+  replaced?: boolean;
   /** See FileCheckpoint.headDigest. */
   headDigest?: string;
 }
@@ -90,7 +98,7 @@ export function planCatchUp(input: CatchUpInput): CatchUpPlan {
   const { from, live } = input;
   const candidates = uniqueByContent(input.candidates, live);
 
-  if (from !== null && live !== null && isSameFile(from, live) && live.size >= from.offset) {
+  if (from !== null && live !== null && isSameFile(from, live) && (live.size >= from.offset || from.replaced === true)) {
     if (from.fingerprint === EMPTY_FINGERPRINT && live.fingerprint !== EMPTY_FINGERPRINT) {
       // A position saved before its file's first record names only the inode, and under
       // copytruncate every generation has that inode: the live records may be of a later one.
@@ -104,8 +112,9 @@ export function planCatchUp(input: CatchUpInput): CatchUpPlan {
           ? []
           : candidates.filter((c) => c.mtimeMs > savedAtMs && compareLogOrder(c, key) > 0 && !(from.finished && from.openStamp !== null && c.openStamp === from.openStamp));
       since.sort(compareLogOrder);
-      // Finished (truncated away after it was read): whatever is live now is later, from its start.
-      if (since.length > 0 || from.finished) {
+      // Finished (truncated away after it was read) or replaced: whatever is live now is later,
+      // from its start.
+      if (since.length > 0 || from.finished || from.replaced === true) {
         return { steps: since.map((file) => ({ file, offset: 0, line: 1 })), live: { offset: 0, line: 1 }, gap: null, resumedLive: false };
       }
     }

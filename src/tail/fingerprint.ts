@@ -64,6 +64,18 @@ export function fingerprintOfLine(line: Buffer): string {
   return createHash('sha1').update(line.subarray(0, FINGERPRINT_MAX_BYTES)).digest('hex');
 }
 
+/** Offset of the first complete data line (not starting with `#`) in `head`; -1 when there is none. */
+export function firstDataLineOffset(head: Buffer): number {
+  let position = 0;
+  while (position < head.length) {
+    const newline = head.indexOf(0x0a, position);
+    if (newline === -1) return -1;
+    if (head[position] !== 0x23 /* # */) return position;
+    position = newline + 1;
+  }
+  return -1;
+}
+
 /**
  * Whether a file whose fingerprint is now `current` can still be the one recorded as `recorded`.
  * An empty recorded value matches anything (the first line was not complete back then); a filled

@@ -136,6 +136,8 @@ const READ_RETRY_MAX_MS = 30_000;
  */
 const BROKEN_ARCHIVE = { tries: 2, ms: 5000 } as const;
 const NEWLINE = Buffer.from('\n');
+/** Slack for coarse mtimes when comparing them with an instant of ours. */
+const MTIME_SLACK_MS = 20;
 
 /** Follows one or more Zeek logs with rotation-safe, checkpointed, back-pressured delivery. */
 export class LogFollower extends EventEmitter<FollowerEventMap> {
@@ -361,11 +363,13 @@ export class LogFollower extends EventEmitter<FollowerEventMap> {
     const file = tracked.open;
     let view: OpenFileView | null = null;
     let previousSize = 0;
+    let dataOffsetNow = -1;
     if (file !== null) {
       try {
         previousSize = file.sizeNow;
         file.sizeNow = Number((await file.opened.handle.stat({ bigint: true })).size);
         const marks = await contentMarksOf(file.opened.reader);
+        dataOffsetNow = marks.dataOffset;
         view = {
           dev: file.identity.dev,
           ino: file.identity.ino,
@@ -409,6 +413,12 @@ export class LogFollower extends EventEmitter<FollowerEventMap> {
           if (file.readFromStart && file.splitter.committedOffset === 0) {
             await this.#dropOpen(tracked);
             return this.#openAtPath(tracked);
+          }
+          // Only header lines handled, and a record now starts inside them: the file was
+          // truncated and written again past them (copytruncate between two polls).
+          if (file.readFromStart && dataOffsetNow !== -1 && dataOffsetNow < file.splitter.committedOffset) {
+            await this.#restartTruncated(tracked, file, view, previousSize);
+            return true;
           }
           file.identity.fingerprint = view.fingerprintNow;
           file.key = orderKeyFromHead(await file.opened.reader.head(HEAD_BYTES));
@@ -730,6 +740,9 @@ export class LogFollower extends EventEmitter<FollowerEventMap> {
     // Nothing unread when it was truncated (Zeek restarted in place): no gap if no copy is found.
     const nothingKnownUnread = previousSize <= previousOffset;
     tracked.last = { ...fromCheckpoint(checkpointOf(tracked.path, file, previousOffset, file.splitter.nextLineNumber, false)), nothingKnownUnread };
+    // Only its header was handled: no fingerprint names its copy, which is among the files copied
+    // since it was opened.
+    if (file.identity.fingerprint === EMPTY_FINGERPRINT) Object.assign(tracked.last, { replaced: true, savedAtMs: file.openedAtMs - MTIME_SLACK_MS });
     const live: LiveFile = { dev: file.identity.dev, ino: file.identity.ino, fingerprint: view.fingerprintNow, size: view.sizeNow, headDigest: view.headDigestNow ?? '' };
     tracked.open = null;
     let recoveredFrom: string | undefined;

@@ -5,7 +5,7 @@
  */
 import { LineSplitter } from '../zeek/line-splitter.js';
 import type { CatchUpFrom } from './catch-up.js';
-import { EMPTY_FINGERPRINT, fingerprintFromHead, HEAD_DIGEST_BYTES, headDigestOf } from './fingerprint.js';
+import { EMPTY_FINGERPRINT, fingerprintFromHead, firstDataLineOffset, HEAD_DIGEST_BYTES, headDigestOf } from './fingerprint.js';
 import { HEAD_BYTES, type LogOrderKey, type LogReader, type OpenedLog } from './log-file.js';
 import type { FileCheckpoint, FileIdentity, TailedLine } from './types.js';
 import { messageOf } from '../errors.js';
@@ -25,6 +25,8 @@ export interface OpenFile {
   readFromStart: boolean;
   /** Offset of the first over-long line skipped that is not a `#` line (or not known to be one). */
   firstSkippedRecordOffset: number;
+  /** When it was opened (epoch ms). */
+  openedAtMs: number;
   /** First byte of the line held unterminated at the end of the last chunk (-1: none, or not known). */
   heldLineFirstByte: number;
   /** A read failure held back until the lines read before it are delivered. */
@@ -48,6 +50,7 @@ export function openFileAt(opened: OpenedLog, offset: number, line: number, maxL
     readFromStart: offset === 0,
     firstSkippedRecordOffset: Infinity,
     heldLineFirstByte: -1,
+    openedAtMs: Date.now(),
   };
 }
 
@@ -156,12 +159,11 @@ export async function fingerprintOf(reader: LogReader): Promise<string> {
 }
 
 /** Fingerprint and head digest of an open file, from one look at its first bytes. */
-export async function contentMarksOf(reader: LogReader): Promise<{ fingerprint: string; headDigest: string }> {
-  const probe = await reader.head(PROBE_BYTES);
-  const fingerprint = fingerprintFromHead(probe);
-  const headDigest = headDigestOf(probe);
-  if (fingerprint !== EMPTY_FINGERPRINT || probe.length < PROBE_BYTES) return { fingerprint, headDigest };
-  return { fingerprint: fingerprintFromHead(await reader.head(HEAD_BYTES)), headDigest };
+export async function contentMarksOf(reader: LogReader): Promise<{ fingerprint: string; headDigest: string; dataOffset: number }> {
+  let head = await reader.head(PROBE_BYTES);
+  const headDigest = headDigestOf(head);
+  if (fingerprintFromHead(head) === EMPTY_FINGERPRINT && head.length >= PROBE_BYTES) head = await reader.head(HEAD_BYTES);
+  return { fingerprint: fingerprintFromHead(head), headDigest, dataOffset: firstDataLineOffset(head) };
 }
 
 export function identityOf(path: string, info: { dev: string; ino: string; fingerprint: string }): FileIdentity {
