@@ -390,6 +390,25 @@ export class RoutineIndex {
     );
   }
 
+  /**
+   * Why a discovery call of `operation` to `respHost` is a client asking a server what its
+   * clients routinely ask it (null: it is not): the operation is routine on this network, and
+   * `minHosts` distinct hosts asked `respHost` this very operation in the statistics (a service
+   * for it, fanout.ts: a DC asked for the domain list, a file server asked for its shares). The
+   * group test flags a group never seen doing an operation common elsewhere because an
+   * intruder's first enumeration from a foothold looks so; but an intruder asking the server
+   * everybody asks learns what every client learns, and no foothold supplies the other hosts'
+   * questions. Enumeration beyond the usual servers stays judged by the sweep tests (fan-out,
+   * reach), which do not count services as targets.
+   */
+  askedOfService(operation: string, respHost: string): string | null {
+    const op = operation.toLowerCase();
+    if (!this.#services.has(`${op}\u0000${respHost}`)) return null;
+    const network = this.#techniques.get(`${op}\u0000${ANY_GROUP}`);
+    if (network === undefined || !this.#valueRoutine(network)) return null;
+    return `${operation} to ${respHost}, which ${this.profile.minHosts} or more hosts routinely ask it`;
+  }
+
   /** Whether `responder` is a service for `op` (lower case): many hosts ask it, no sweep target. */
   isService(op: string, responder: string): boolean {
     return this.#services.has(`${op}\u0000${responder}`);
