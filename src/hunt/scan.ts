@@ -5,7 +5,7 @@
  */
 import { open } from 'node:fs/promises';
 import { inferJsonSchema, scanDceRpcLog } from '../zeek/index.js';
-import type { DceRpcReadEvent, ReadRange, ReadStats, SourceLocation } from '../zeek/index.js';
+import type { DceRpcEventHandler, DceRpcReadEvent, ReadRange, ReadStats, SourceLocation } from '../zeek/index.js';
 
 async function firstByte(path: string): Promise<number | undefined> {
   const handle = await open(path, 'r');
@@ -33,7 +33,7 @@ export interface ScanLogFileOptions {
  */
 export async function scanLogFile(
   path: string,
-  onEvent: (event: DceRpcReadEvent, where: SourceLocation) => void,
+  onEvent: ((event: DceRpcReadEvent, where: SourceLocation) => void) | DceRpcEventHandler,
   afterChunk?: () => Promise<void> | void,
   range?: ReadRange,
   { format, inflateOnThisThread = false }: ScanLogFileOptions = {},

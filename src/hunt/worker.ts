@@ -16,7 +16,7 @@ import { TrainingSampler } from '../features/sampler.js';
 import { techniqueFor } from '../score/techniques.js';
 import { isAdminEndpointWritten } from '../score/admin-hosts.js';
 import { createAnomalyFormatter } from '../sink/format.js';
-import type { DceRpcReadEvent, DceRpcRecord, ReadRange, SourceLocation } from '../zeek/index.js';
+import type { DceRpcEventHandler, DceRpcReadEvent, DceRpcRecord, ReadRange, SourceLocation } from '../zeek/index.js';
 import {
   batchTransferList,
   RecordBatchBuilder,
@@ -306,35 +306,79 @@ async function nextJob(): Promise<ToWorker> {
   return jobs.shift() as ToWorker;
 }
 
-async function scoreFile(consumer: Consumer, job: UnitJob): Promise<void> {
-  const { index, path } = job;
-  let records = 0;
-  let outside = 0;
-  let errors: string[] = [];
-  const range: ReadRange = { from: job.from, to: job.to, committed: job.from };
-  // A part split off another was judged splittable by the worker that read the file's head.
-  const startedAt = performance.now();
-  const unit: Reading = {
-    index,
-    range,
-    size: job.size,
-    splittable: !data.splittable ? false : job.from > 0 ? true : undefined,
-    reachedAt: job.from > 0 ? undefined : startedAt,
-    waitedMs: 0,
-  };
+/**
+ * One unit's reading: its events (as DceRpcEventHandler, so the read loop compiled for the first
+ * file keeps its call target for every later one), its counts since the last chunk, and posting
+ * them in chunks.
+ */
+class UnitScan implements DceRpcEventHandler {
+  records = 0;
+  outside = 0;
+  errors: string[] = [];
+  readonly range: ReadRange;
+  readonly unit: Reading;
+  readonly startedAt = performance.now();
+  readonly format = { json: false };
   /** For a part past the head: what reading past the head cost, posted with the next chunk. */
-  let skipped: ChunkMessage['skipped'];
-  const format = { json: false };
-  const flush = async (): Promise<void> => {
-    const chunk: ChunkMessage = { kind: 'chunk', index, records, outside, errors, position: range.committed };
-    if (skipped !== undefined) {
-      chunk.skipped = skipped;
-      skipped = undefined;
+  skipped: ChunkMessage['skipped'];
+
+  constructor(
+    readonly consumer: Consumer,
+    readonly job: UnitJob,
+  ) {
+    this.range = { from: job.from, to: job.to, committed: job.from };
+    this.unit = {
+      index: job.index,
+      range: this.range,
+      size: job.size,
+      // A part split off another was judged splittable by the worker that read the file's head.
+      splittable: !data.splittable ? false : job.from > 0 ? true : undefined,
+      reachedAt: job.from > 0 ? undefined : this.startedAt,
+      waitedMs: 0,
+    };
+  }
+
+  onEvent(event: DceRpcReadEvent, where: SourceLocation): void {
+    const unit = this.unit;
+    if ('kind' in event) {
+      if (event.kind === 'header') {
+        unit.splittable ??= !this.format.json;
+        return;
+      }
+      unit.splittable ??= false;
+      this.errors.push(`${event.file}:${event.line}: ${event.reason}\n`);
+      return;
     }
-    const transfer = consumer.drain(chunk);
-    records = 0;
-    outside = 0;
-    errors = [];
+    unit.splittable ??= false;
+    if (event.ts < since || event.ts >= until) {
+      this.outside += 1;
+      return;
+    }
+    this.records += 1;
+    this.consumer.take(event, where.line);
+  }
+
+  afterChunk(): Promise<void> | undefined {
+    const { unit, range } = this;
+    if (unit.reachedAt === undefined && range.committed >= range.from) {
+      unit.reachedAt = performance.now();
+      this.skipped = { bytes: range.from, ns: (unit.reachedAt - this.startedAt) * 1e6 };
+    }
+    return this.consumer.due || this.errors.length > 0 || this.records >= RECORDS_PER_CHUNK ? this.flush() : undefined;
+  }
+
+  async flush(): Promise<void> {
+    const { job, unit } = this;
+    const index = job.index;
+    const chunk: ChunkMessage = { kind: 'chunk', index, records: this.records, outside: this.outside, errors: this.errors, position: this.range.committed };
+    if (this.skipped !== undefined) {
+      chunk.skipped = this.skipped;
+      this.skipped = undefined;
+    }
+    const transfer = this.consumer.drain(chunk);
+    this.records = 0;
+    this.outside = 0;
+    this.errors = [];
     if (blocking(job) >= data.maxInflight) {
       const waitFrom = performance.now();
       while (blocking(job) >= data.maxInflight) await new Promise<void>((resolve) => (creditWaiter = resolve));
@@ -344,36 +388,16 @@ async function scoreFile(consumer: Consumer, job: UnitJob): Promise<void> {
     if (posted === undefined) inflight.set(index, { file: job.file, from: job.from, chunks: 1 });
     else posted.chunks += 1;
     post(chunk, transfer);
-  };
-  const onEvent = (event: DceRpcReadEvent, where: SourceLocation): void => {
-    if ('kind' in event) {
-      if (event.kind === 'header') {
-        unit.splittable ??= !format.json;
-        return;
-      }
-      unit.splittable ??= false;
-      errors.push(`${event.file}:${event.line}: ${event.reason}\n`);
-      return;
-    }
-    unit.splittable ??= false;
-    if (event.ts < since || event.ts >= until) {
-      outside += 1;
-      return;
-    }
-    records += 1;
-    consumer.take(event, where.line);
-  };
-  const afterChunk = (): Promise<void> | undefined => {
-    if (unit.reachedAt === undefined && range.committed >= range.from) {
-      unit.reachedAt = performance.now();
-      skipped = { bytes: range.from, ns: (unit.reachedAt - startedAt) * 1e6 };
-    }
-    return consumer.due || errors.length > 0 || records >= RECORDS_PER_CHUNK ? flush() : undefined;
-  };
+  }
+}
+
+async function scoreFile(consumer: Consumer, job: UnitJob): Promise<void> {
+  const scan = new UnitScan(consumer, job);
+  const { unit, range, format } = scan;
   reading = unit;
   try {
     // Inflated here, not in the thread pool: each worker then carries its own files' gzip CPU.
-    await scanLogFile(path, onEvent, afterChunk, data.splittable ? range : undefined, { format, inflateOnThisThread: true });
+    await scanLogFile(job.path, scan, () => scan.afterChunk(), data.splittable ? range : undefined, { format, inflateOnThisThread: true });
   } finally {
     // Before any other await: a split answered now would hand on lines already read.
     reading = null;
@@ -381,7 +405,7 @@ async function scoreFile(consumer: Consumer, job: UnitJob): Promise<void> {
   const cost = processedIn(unit);
   processed.bytes += cost.bytes;
   processed.ns += cost.ns;
-  await flush();
+  await scan.flush();
 }
 
 async function main(): Promise<void> {
