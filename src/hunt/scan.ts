@@ -24,6 +24,8 @@ export interface ScanLogFileOptions {
   format?: { json: boolean };
   /** Inflate gzip on this thread (a worker's), not in libuv's pool (see ScanHooks). */
   inflateOnThisThread?: boolean;
+  /** The file's bytes, already in memory, in chunks, read instead of `path` (see ScanHooks). */
+  source?: readonly Buffer[];
 }
 
 /**
@@ -36,16 +38,18 @@ export async function scanLogFile(
   onEvent: ((event: DceRpcReadEvent, where: SourceLocation) => void) | DceRpcEventHandler,
   afterChunk?: () => Promise<void> | void,
   range?: ReadRange,
-  { format, inflateOnThisThread = false }: ScanLogFileOptions = {},
+  { format, inflateOnThisThread = false, source }: ScanLogFileOptions = {},
 ): Promise<ReadStats> {
   // An unopenable file is reported by scanDceRpcLog, with its reason.
-  const json = (await firstByte(path).catch(() => undefined)) === 0x7b;
+  const json = (source !== undefined ? source[0]?.[0] : await firstByte(path).catch(() => undefined)) === 0x7b;
   if (format !== undefined) format.json = json;
-  const jsonSchema = json ? await inferJsonSchema(path) : undefined;
+  // A JSON `source` is read without inferred types (only the built-in warm-up passes one, TSV).
+  const jsonSchema = json && source === undefined ? await inferJsonSchema(path) : undefined;
   return scanDceRpcLog(path, onEvent, {
     ...(jsonSchema === undefined ? {} : { jsonSchema }),
     ...(afterChunk === undefined ? {} : { afterChunk }),
     ...(range === undefined ? {} : { range }),
     inflateOnThisThread,
+    ...(source === undefined ? {} : { source }),
   });
 }

@@ -15,7 +15,7 @@ import { scoringRuleFrom } from '../score/scorer.js';
 import { TrainingSampler } from '../features/sampler.js';
 import { techniqueFor } from '../score/techniques.js';
 import { isAdminEndpointWritten } from '../score/admin-hosts.js';
-import { createAnomalyFormatter } from '../sink/format.js';
+import { createAnomalyFormatter, type AnomalyFormatter } from '../sink/format.js';
 import type { DceRpcEventHandler, DceRpcReadEvent, DceRpcRecord, ReadRange, SourceLocation } from '../zeek/index.js';
 import {
   batchTransferList,
@@ -28,6 +28,7 @@ import {
   type UnitJob,
 } from './messages.js';
 import { scanLogFile } from './scan.js';
+import { WARM_UP_NAME, WARM_UP_PASSES, warmUpLog } from './warm-up.js';
 import { skipCostOf, splitPoint } from './split-point.js';
 
 /** Anomaly text collected before a chunk is posted. */
@@ -52,44 +53,65 @@ interface Consumer {
   readonly due: boolean;
 }
 
-function scoreConsumer(task: Extract<HuntWorkerData['task'], { kind: 'score' }>): Consumer {
-  // The main thread checked that the model fits the configured features.
-  const { config, model } = task;
-  const evaluator = new RecordEvaluator({ model, rule: scoringRuleFrom(config.scoring), features: config.features, allow: config.allow });
-  const formatter = createAnomalyFormatter({ format: task.format, schema: ANOMALY_SCHEMA, fieldNames: config.output.fieldNames });
+type ScoreTask = Extract<HuntWorkerData['task'], { kind: 'score' }>;
+
+/**
+ * `score`: each record's verdict, and the anomaly lines for the next chunk. A class, so the
+ * warm-up's consumer (warm-up.ts) and the real one share call targets.
+ */
+class ScoreConsumer implements Consumer {
+  readonly evaluator: RecordEvaluator;
   // One array, emptied in place: a fresh `[]` per chunk let its literal's elements kind change
-  // under compiled code (a deopt and a recompile of the scoring loop, `--trace-deopt`).
-  const parts: string[] = [];
-  let size = 0;
-  let anomalies = 0;
-  let suppressed = 0;
-  return {
-    take(record) {
-      const evaluation = evaluator.evaluate(record);
-      if (!evaluation.verdict.anomalous) return;
-      if (evaluation.suppressedBy !== undefined) {
-        suppressed += 1;
-        return;
-      }
-      anomalies += 1;
-      const line = formatter.record(anomalyValues(record, evaluation.context, evaluation.verdict, model));
-      parts.push(line);
-      size += line.length;
-    },
-    drain(chunk) {
-      chunk.text = parts.join('');
-      chunk.anomalies = anomalies;
-      chunk.suppressed = suppressed;
-      parts.length = 0;
-      size = 0;
-      anomalies = 0;
-      suppressed = 0;
-      return [];
-    },
-    get due() {
-      return size >= TEXT_CHUNK_CHARS;
-    },
-  };
+  // under compiled code (a deopt and a recompile of the scoring loop, `--trace-deopt`). Made
+  // holding a string (emptied in the constructor) so that the warm-up's and the real consumer's
+  // arrays have one map from the start.
+  readonly parts: string[] = [''];
+  size = 0;
+  anomalies = 0;
+  suppressed = 0;
+
+  constructor(
+    readonly task: ScoreTask,
+    /** Stateless (a line from values): shared with the warm-up's consumer. */
+    readonly formatter: AnomalyFormatter,
+  ) {
+    // The main thread checked that the model fits the configured features.
+    const { config, model } = task;
+    this.evaluator = new RecordEvaluator({ model, rule: scoringRuleFrom(config.scoring), features: config.features, allow: config.allow });
+    this.parts.length = 0;
+  }
+
+  take(record: DceRpcRecord): void {
+    const evaluation = this.evaluator.evaluate(record);
+    if (!evaluation.verdict.anomalous) return;
+    if (evaluation.suppressedBy !== undefined) {
+      this.suppressed += 1;
+      return;
+    }
+    this.anomalies += 1;
+    const line = this.formatter.record(anomalyValues(record, evaluation.context, evaluation.verdict, this.task.model));
+    this.parts.push(line);
+    this.size += line.length;
+  }
+
+  drain(chunk: ChunkMessage): ArrayBuffer[] {
+    chunk.text = this.parts.join('');
+    chunk.anomalies = this.anomalies;
+    chunk.suppressed = this.suppressed;
+    this.parts.length = 0;
+    this.size = 0;
+    this.anomalies = 0;
+    this.suppressed = 0;
+    return [];
+  }
+
+  get due(): boolean {
+    return this.size >= TEXT_CHUNK_CHARS;
+  }
+}
+
+function scoreFormatter(task: ScoreTask): AnomalyFormatter {
+  return createAnomalyFormatter({ format: task.format, schema: ANOMALY_SCHEMA, fieldNames: task.config.output.fieldNames });
 }
 
 function recordsConsumer(): Consumer {
@@ -408,9 +430,31 @@ async function scoreFile(consumer: Consumer, job: UnitJob): Promise<void> {
   await scan.flush();
 }
 
+/**
+ * The JIT warm-up (warm-up.ts): the built-in log read through the same scan and consumer classes
+ * as a real file, on `consumer`, which is then dropped. Nothing is posted, and neither the
+ * split-rate figures nor `reading` are touched.
+ */
+async function warmUp(consumer: Consumer): Promise<void> {
+  const source = warmUpLog();
+  for (let pass = 0; pass < WARM_UP_PASSES; pass++) {
+    const size = source.reduce((sum, chunk) => sum + chunk.length, 0);
+    const scan = new UnitScan(consumer, { kind: 'file', index: -1, file: -1, path: WARM_UP_NAME, from: 0, to: Infinity, size });
+    await scanLogFile(WARM_UP_NAME, scan, undefined, data.splittable ? scan.range : undefined, { format: scan.format, source });
+  }
+}
+
 async function main(): Promise<void> {
   const task = data.task;
-  const consumer = task.kind === 'score' ? scoreConsumer(task) : task.kind === 'train' ? trainConsumer(task.sample) : recordsConsumer();
+  let consumer: Consumer;
+  if (task.kind === 'score') {
+    const formatter = scoreFormatter(task);
+    // On a consumer of its own, thrown away after: the real one starts as fresh as without it.
+    await warmUp(new ScoreConsumer(task, formatter));
+    consumer = new ScoreConsumer(task, formatter);
+  } else {
+    consumer = task.kind === 'train' ? trainConsumer(task.sample) : recordsConsumer();
+  }
   post({ kind: 'ready' });
   for (;;) {
     const job = await nextJob();

@@ -68,9 +68,16 @@ export interface LineSplitterOptions {
 
 export const DEFAULT_MAX_LINE_BYTES = 1024 * 1024;
 
+const EMPTY = Buffer.alloc(0);
+
 export class LineSplitter {
   readonly maxLineBytes: number;
-  readonly #pending: Buffer[] = [];
+  /**
+   * Made holding a Buffer (emptied in the constructor), so its elements kind is final from the
+   * start: a `[]` that got its first Buffer at the first held line changed map under the compiled
+   * read loop (a deopt and a recompile of all that is inlined into it, `--trace-deopt`).
+   */
+  readonly #pending: Buffer[] = [EMPTY];
   #pendingLength = 0;
   #overlong = false;
   #lineStart: number;
@@ -80,6 +87,7 @@ export class LineSplitter {
     this.maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
     this.#lineStart = options.startOffset ?? 0;
     this.#lineNumber = options.startLine ?? 1;
+    this.#pending.length = 0;
   }
 
   /** Byte offset just past the last complete line: the safe point to resume from. */

@@ -63,6 +63,11 @@ export interface ScanHooks {
    * so that its file's inflate CPU is its own, not the shared thread pool's. @default false
    */
   inflateOnThisThread?: boolean;
+  /**
+   * The file's bytes, already in memory (plain or gzip), read instead of the file at the path, in
+   * these chunks (as a stream would hand them on: a line may straddle two).
+   */
+  source?: readonly Buffer[];
 }
 
 /** An input file's bytes (uncompressed), and what stopped a gzip file early, once read. */
@@ -74,7 +79,8 @@ interface OpenedInput {
   close(): void;
 }
 
-async function openInput(path: string, onThisThread = false): Promise<OpenedInput> {
+async function openInput(path: string, onThisThread = false, source?: readonly Buffer[]): Promise<OpenedInput> {
+  if (source !== undefined) return inMemoryInput(source, onThisThread);
   let info;
   try {
     info = await stat(path);
@@ -117,6 +123,24 @@ async function openInput(path: string, onThisThread = false): Promise<OpenedInpu
       void chunks.return(undefined);
       file.destroy();
     },
+  };
+}
+
+/** `openInput` for bytes already in memory. */
+function inMemoryInput(source: readonly Buffer[], onThisThread: boolean): OpenedInput {
+  const bytes = (async function* inChunks(): AsyncGenerator<Buffer> {
+    yield* source;
+  })();
+  if (!hasGzipMagic(source[0] ?? Buffer.alloc(0))) return { chunks: bytes, gzip: false, problem: null, close: () => void bytes.return(undefined) };
+  let problem: GzipProblem | null = null;
+  const chunks = inflateGzip(bytes, (found) => (problem = found), { chunkSize: 256 * 1024, onThisThread });
+  return {
+    chunks,
+    gzip: true,
+    get problem() {
+      return problem;
+    },
+    close: () => void chunks.return(undefined),
   };
 }
 
@@ -289,7 +313,7 @@ class DceRpcLineScan extends LineScan<DceRpcReadEvent> {
 /** The scanners' reading loop: opens `path` (plain or gzip) and feeds its bytes to `scan`. */
 async function scanLines<E extends ReadEvent | DceRpcReadEvent>(path: string, scan: LineScan<E>): Promise<ReadStats> {
   const { splitter, range, options, stats, file } = scan;
-  const input = await openInput(path, options.inflateOnThisThread);
+  const input = await openInput(path, options.inflateOnThisThread, options.source);
   try {
     for await (const chunk of input.chunks) {
       splitter.pushTo(chunk, scan);
