@@ -450,7 +450,7 @@ async function main(): Promise<void> {
   if (task.kind === 'score') {
     const formatter = scoreFormatter(task);
     // On a consumer of its own, thrown away after: the real one starts as fresh as without it.
-    await warmUp(new ScoreConsumer(task, formatter));
+    if (data.warmUp) await warmUp(new ScoreConsumer(task, formatter));
     consumer = new ScoreConsumer(task, formatter);
   } else {
     consumer = task.kind === 'train' ? trainConsumer(task.sample) : recordsConsumer();
