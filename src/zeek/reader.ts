@@ -8,6 +8,7 @@
  * ERR_INPUT_UNREADABLE).
  */
 import { createReadStream } from 'node:fs';
+import { Readable } from 'node:stream';
 import { open, stat } from 'node:fs/promises';
 import { DaemonError, messageOf } from '../errors.js';
 import type { DceRpcRecord, SourceLocation } from './dce-rpc-record.js';
@@ -128,10 +129,8 @@ async function openInput(path: string, onThisThread = false, source?: readonly B
 
 /** `openInput` for bytes already in memory. */
 function inMemoryInput(source: readonly Buffer[], onThisThread: boolean): OpenedInput {
-  const bytes = (async function* inChunks(): AsyncGenerator<Buffer> {
-    yield* source;
-  })();
-  if (!hasGzipMagic(source[0] ?? Buffer.alloc(0))) return { chunks: bytes, gzip: false, problem: null, close: () => void bytes.return(undefined) };
+  const bytes = Readable.from(source);
+  if (!hasGzipMagic(source[0] ?? Buffer.alloc(0))) return { chunks: bytes, gzip: false, problem: null, close: () => bytes.destroy() };
   let problem: GzipProblem | null = null;
   const chunks = inflateGzip(bytes, (found) => (problem = found), { chunkSize: 256 * 1024, onThisThread });
   return {
@@ -140,7 +139,10 @@ function inMemoryInput(source: readonly Buffer[], onThisThread: boolean): Opened
     get problem() {
       return problem;
     },
-    close: () => void chunks.return(undefined),
+    close: () => {
+      void chunks.return(undefined);
+      bytes.destroy();
+    },
   };
 }
 
