@@ -116,6 +116,22 @@ export class RecordEvaluator {
     ) {
       verdict = this.scorer.asPlainCall(verdict, record.endpoint, record.operation, context.origGroup);
     }
+    // A discovery call to a server that many hosts routinely ask it (routine-index.ts
+    // askedOfService): a client's question, whatever the caller's group did before. Only what the
+    // group test flagged (rarity is judged on the row); the sweep tests below still apply.
+    if (
+      routine !== null &&
+      verdict.anomalous &&
+      this.scorer.rule.kind === 'technique' &&
+      verdict.technique?.danger === 'low' &&
+      record.operation !== null &&
+      record.respHost !== null &&
+      verdict.rarity <= this.scorer.rarityThreshold &&
+      verdict.reason.startsWith(`${verdict.technique.id} `) &&
+      routine.askedOfService(record.operation, record.respHost) !== null
+    ) {
+      verdict = this.scorer.asPlainCall(verdict, record.endpoint, record.operation, context.origGroup);
+    }
     // Discovery sweeps: the verdict is cached per what × who, the fan-out is per host and day.
     if (routine !== null && verdict.technique?.danger === 'low' && this.scorer.rule.kind === 'technique' && record.operation !== null && record.origHost !== null) {
       const op = record.operation.toLowerCase();

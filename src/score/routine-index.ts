@@ -83,7 +83,7 @@ export class RoutineIndex {
   readonly #services = new Set<string>();
   /** Per operation of small reach, whom it reaches (reach.ts). */
   readonly #reach = new Map<string, ReachOf>();
-  /** Hosts other hosts called on drsuapi in the statistics: the directory's servers (DCs). */
+  /** Hosts other hosts called on drsuapi or netlogon in the statistics: the directory's servers (DCs). */
   readonly #directoryServers: ReadonlySet<string>;
   /** `op\0host\0day` → [own, othersReach, othersMost], for the relative sweeps seen in training. */
   readonly #reachSweeps = new Map<string, [number, number, number]>();
@@ -372,12 +372,13 @@ export class RoutineIndex {
 
   /**
    * Whether a replication request (T1003.006) is one directory server replicating from another:
-   * both caller and responder answered drsuapi for other hosts in the statistics. DCSync is
-   * replication requested by a host that is no DC (Sigma's DCSync rules exclude DC machine
-   * accounts); a workstation is not called on drsuapi, whatever group the ip_groups map puts it
-   * in, and an intruder on one would need a second foothold calling it on drsuapi to look so.
-   * A DC that no host called on drsuapi in the statistics (a site whose second DC never asks
-   * back) is not recognised, and its replication stays judged by its group's routine.
+   * both caller and responder answered drsuapi or netlogon for other hosts in the statistics.
+   * DCSync is replication requested by a host that is no DC (Sigma's DCSync rules exclude DC
+   * machine accounts); a workstation is not called on drsuapi nor used as a logon server,
+   * whatever group the ip_groups map puts it in, and an intruder on one would need a second
+   * foothold calling it so to look so. A DC that no host called on either in the statistics (a
+   * site whose second DC never asks back and serves no client's logon) is not recognised, and its
+   * replication stays judged by its group's routine.
    */
   replicationBetweenDirectoryServers(technique: Technique | undefined, origHost: string | null, respHost: string | null): boolean {
     return (
@@ -388,6 +389,25 @@ export class RoutineIndex {
       this.#directoryServers.has(origHost) &&
       this.#directoryServers.has(respHost)
     );
+  }
+
+  /**
+   * Why a discovery call of `operation` to `respHost` is a client asking a server what its
+   * clients routinely ask it (null: it is not): the operation is routine on this network, and
+   * `minHosts` distinct hosts asked `respHost` this very operation in the statistics (a service
+   * for it, fanout.ts: a DC asked for the domain list, a file server asked for its shares). The
+   * group test flags a group never seen doing an operation common elsewhere because an
+   * intruder's first enumeration from a foothold looks so; but an intruder asking the server
+   * everybody asks learns what every client learns, and no foothold supplies the other hosts'
+   * questions. Enumeration beyond the usual servers stays judged by the sweep tests (fan-out,
+   * reach), which do not count services as targets.
+   */
+  askedOfService(operation: string, respHost: string): string | null {
+    const op = operation.toLowerCase();
+    if (!this.#services.has(`${op}\u0000${respHost}`)) return null;
+    const network = this.#techniques.get(`${op}\u0000${ANY_GROUP}`);
+    if (network === undefined || !this.#valueRoutine(network)) return null;
+    return `${operation} to ${respHost}, which ${this.profile.minHosts} or more hosts routinely ask it`;
   }
 
   /** Whether `responder` is a service for `op` (lower case): many hosts ask it, no sweep target. */

@@ -72,12 +72,16 @@ const BROAD_HOSTS_TRACKED = 24;
 const DAYS_PER_HOST = 8;
 const DAY = 86_400;
 /**
- * Directory servers remembered (hosts other hosts call on drsuapi: DCs). A site has a few to a
- * few hundred; past the bound new ones are refused, which can only keep replication flagged.
+ * Directory servers remembered (hosts other hosts call on drsuapi or netlogon: DCs). A site has a
+ * few to a few hundred; past the bound new ones are refused, which can only keep replication flagged.
  */
 export const DIRECTORY_SERVERS_TRACKED = 1024;
-/** The interface of directory replication (MS-DRSR). */
-const DIRECTORY_ENDPOINT = 'drsuapi';
+/**
+ * The interfaces only a DC serves to other hosts: directory replication (MS-DRSR) and the
+ * secure channel that workstations and member servers log on through (MS-NRPC). A DC whose peers
+ * never ask it back for replication is still the logon server of the site's clients.
+ */
+const DIRECTORY_ENDPOINTS: ReadonlySet<string> = new Set(['drsuapi', 'netlogon']);
 /** The group key of network-wide entries. */
 export const ANY_GROUP = '*';
 
@@ -145,7 +149,7 @@ export interface RoutineStatsJson {
   fanout?: FanoutJson;
   /** Who calls the spooler of whom (print-servers.ts; absent before it existed). */
   printServers?: PrintServerJson;
-  /** [host, last day another host called it on drsuapi] (absent before it existed). */
+  /** [host, last day another host called it on drsuapi or netlogon] (absent before it existed). */
   directoryServers?: [string, number][];
   /** Who uses the administration interfaces of whom (admin-hosts.ts; absent before it existed). */
   adminHosts?: AdminHostJson;
@@ -169,7 +173,7 @@ export class RoutineStats {
   readonly #entries = new Map<string, Entry>();
   readonly #groups = new Map<string, Map<HostKey, Days>>();
   readonly #days = new Set<number>();
-  /** Hosts other hosts called on drsuapi → the last such day. */
+  /** Hosts other hosts called on drsuapi or netlogon → the last such day. */
   readonly #directoryServers = new Map<HostKey, number>();
   #groupHosts = 0;
   #start: number | null = null;
@@ -218,7 +222,7 @@ export class RoutineStats {
       this.#fanout.observeCall(origHost, respHost);
       const lowerEndpoint = endpoint === null ? null : endpoint.toLowerCase();
       if (isPrintEndpoint(lowerEndpoint)) this.#printServers.observe(respHost, origHost, day);
-      if (respHost !== origHost && lowerEndpoint === DIRECTORY_ENDPOINT) this.#directoryServer(hostKey(respHost), day);
+      if (respHost !== origHost && lowerEndpoint !== null && DIRECTORY_ENDPOINTS.has(lowerEndpoint)) this.#directoryServer(hostKey(respHost), day);
       if (respHost !== origHost && isAdminEndpoint(lowerEndpoint)) this.#adminHosts.observe(origHost, lowerEndpoint as string, respHost, day);
     }
     if (operation !== null) {
@@ -530,7 +534,7 @@ export interface RoutineProfile extends Omit<RoutineOptions, 'maxEntries' | 'max
   reachServers?: ServerEntry[];
   /** Responders of the print spooler with `minHosts` callers or more, and their callers' days (print-servers.ts; absent in older models). */
   printServers?: PrintServerEntry[];
-  /** Hosts other hosts called on drsuapi: the directory's servers (absent in older models). */
+  /** Hosts other hosts called on drsuapi or netlogon: the directory's servers (absent in older models). */
   directoryServers?: string[];
   /** Hosts that called an administration interface of `minHosts` hosts on `habitDays` days (admin-hosts.ts; absent in older models). */
   adminHosts?: AdminHostEntry[];

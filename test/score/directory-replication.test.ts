@@ -75,3 +75,26 @@ void test('a model without directory servers (written before them) judges DC rep
   const alerts = flagged({ ...model, routine: older }, config, records);
   assert.match(alerts.get(`G-${DCS[0]}`) ?? '', /T1003\.006/);
 });
+
+/**
+ * A site whose second DC never asks back (session 9): only DCS[1] is called on drsuapi, but the
+ * workstations log on through DCS[0]'s netlogon, so both are directory servers and DCS[0]'s
+ * replication from DCS[1] is no alert. The workstation's DCSync stays one.
+ */
+function oneWayWeek(dcsync: boolean): DceRpcRecord[] {
+  const out = week(dcsync).filter((r) => !(r.origHost === DCS[1] && r.endpoint === 'drsuapi'));
+  // The logon server of the workstations is DCS[0] alone.
+  return out.map((r) => (r.endpoint === 'netlogon' ? { ...r, respHost: DCS[0] as string } : r));
+}
+
+for (const situation of ['every record', 'the days without the DCSync'] as const) {
+  void test(`trained on ${situation}: a DC replicating from a peer that never asks back is no alert when clients log on through it`, async () => {
+    const config = parseConfigText(CONFIG, 'replication.ini');
+    const records = oneWayWeek(true);
+    const model = await trainedModel(config, situation === 'every record' ? records : oneWayWeek(false));
+    assert.deepEqual(model.routine?.directoryServers, DCS, 'DCS[1] answers drsuapi, DCS[0] netlogon; the workstation neither');
+    const alerts = flagged(model, config, records);
+    for (const op of ['G', 'S']) assert.equal(alerts.get(`${op}-${DCS[0]}`), undefined, `replication from ${DCS[0]}`);
+    assert.match(alerts.get('X-sync') ?? '', /T1003\.006 DCSync replication: DRSGetNCChanges is not routine for office/);
+  });
+}
