@@ -83,7 +83,8 @@ class ScoreConsumer implements Consumer {
 
   take(record: DceRpcRecord): void {
     const evaluation = this.evaluator.evaluate(record);
-    if (!evaluation.verdict.anomalous) return;
+    // Not `evaluation.verdict.anomalous`: see Evaluation.anomalous.
+    if (!evaluation.anomalous) return;
     if (evaluation.suppressedBy !== undefined) {
       this.suppressed += 1;
       return;
