@@ -106,7 +106,7 @@ export interface RoutineProfileDocument {
   reachServers?: [string, string[]][];
   /** [responder of the print spooler, its distinct callers, [caller, day numbers][]] (src/score/print-servers.ts) */
   printServers?: [string, number, [string, number[]][]][];
-  /** Hosts other hosts called on drsuapi: the directory's servers (src/score/routine.ts) */
+  /** Hosts other hosts called on drsuapi or netlogon: the directory's servers (src/score/routine.ts) */
   directoryServers?: string[];
   /** [host, interface, days, responders]: administration hosts (src/score/admin-hosts.ts) */
   adminHosts?: [string, string, number, number, [string, number[]][]][];
