@@ -48,6 +48,8 @@ export interface HuntWorkerData {
   minSplitBytes: number;
   /** A fixed re-read cost for splits (see split-point.ts), instead of the measured one. */
   skipCost?: number;
+  /** Warm the JIT on the built-in log before the first file (`score`: warm-up.ts). */
+  warmUp: boolean;
 }
 
 /**

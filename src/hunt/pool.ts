@@ -61,6 +61,11 @@ export interface PoolOptions {
    * halves what is left (tests of the splitting itself). @default measured by the workers
    */
   skipCost?: number;
+  /**
+   * Whether a `score` worker warms its JIT on a built-in log before its first file (warm-up.ts).
+   * It changes no output; false is for the test that checks that. @default true
+   */
+  warmUp?: boolean;
   /** Each chunk, in file order then line order; awaited before the next (and before its ack). */
   onChunk: (chunk: ChunkMessage, file: ArchiveFile) => Promise<void> | void;
   /** A file that could not be opened at all; the others are still read. */
@@ -115,6 +120,7 @@ export async function runPool(options: PoolOptions): Promise<PoolStats> {
     chunkRecords: options.chunkRecords ?? CHUNK_RECORDS,
     splittable,
     minSplitBytes: options.minSplitBytes ?? MIN_SPLIT_BYTES,
+    warmUp: options.warmUp ?? true,
     ...(options.skipCost === undefined ? {} : { skipCost: options.skipCost }),
   };
   /** What re-reading heads cost the workers that did (parts past a file's head), for the split rule. */

@@ -5,7 +5,7 @@
  */
 import { open } from 'node:fs/promises';
 import { inferJsonSchema, scanDceRpcLog } from '../zeek/index.js';
-import type { DceRpcReadEvent, ReadRange, ReadStats, SourceLocation } from '../zeek/index.js';
+import type { DceRpcEventHandler, DceRpcReadEvent, ReadRange, ReadStats, SourceLocation } from '../zeek/index.js';
 
 async function firstByte(path: string): Promise<number | undefined> {
   const handle = await open(path, 'r');
@@ -24,6 +24,8 @@ export interface ScanLogFileOptions {
   format?: { json: boolean };
   /** Inflate gzip on this thread (a worker's), not in libuv's pool (see ScanHooks). */
   inflateOnThisThread?: boolean;
+  /** The file's bytes, already in memory, in chunks, read instead of `path` (see ScanHooks). */
+  source?: readonly Buffer[];
 }
 
 /**
@@ -33,19 +35,21 @@ export interface ScanLogFileOptions {
  */
 export async function scanLogFile(
   path: string,
-  onEvent: (event: DceRpcReadEvent, where: SourceLocation) => void,
+  onEvent: ((event: DceRpcReadEvent, where: SourceLocation) => void) | DceRpcEventHandler,
   afterChunk?: () => Promise<void> | void,
   range?: ReadRange,
-  { format, inflateOnThisThread = false }: ScanLogFileOptions = {},
+  { format, inflateOnThisThread = false, source }: ScanLogFileOptions = {},
 ): Promise<ReadStats> {
   // An unopenable file is reported by scanDceRpcLog, with its reason.
-  const json = (await firstByte(path).catch(() => undefined)) === 0x7b;
+  const json = (source !== undefined ? source[0]?.[0] : await firstByte(path).catch(() => undefined)) === 0x7b;
   if (format !== undefined) format.json = json;
-  const jsonSchema = json ? await inferJsonSchema(path) : undefined;
+  // A JSON `source` is read without inferred types (only the built-in warm-up passes one, TSV).
+  const jsonSchema = json && source === undefined ? await inferJsonSchema(path) : undefined;
   return scanDceRpcLog(path, onEvent, {
     ...(jsonSchema === undefined ? {} : { jsonSchema }),
     ...(afterChunk === undefined ? {} : { afterChunk }),
     ...(range === undefined ? {} : { range }),
     inflateOnThisThread,
+    ...(source === undefined ? {} : { source }),
   });
 }

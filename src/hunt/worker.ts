@@ -15,8 +15,8 @@ import { scoringRuleFrom } from '../score/scorer.js';
 import { TrainingSampler } from '../features/sampler.js';
 import { techniqueFor } from '../score/techniques.js';
 import { isAdminEndpointWritten } from '../score/admin-hosts.js';
-import { createAnomalyFormatter } from '../sink/format.js';
-import type { DceRpcReadEvent, DceRpcRecord, ReadRange, SourceLocation } from '../zeek/index.js';
+import { createAnomalyFormatter, type AnomalyFormatter } from '../sink/format.js';
+import type { DceRpcEventHandler, DceRpcReadEvent, DceRpcRecord, ReadRange, SourceLocation } from '../zeek/index.js';
 import {
   batchTransferList,
   RecordBatchBuilder,
@@ -28,6 +28,7 @@ import {
   type UnitJob,
 } from './messages.js';
 import { scanLogFile } from './scan.js';
+import { WARM_UP_NAME, WARM_UP_PASSES, warmUpLog } from './warm-up.js';
 import { skipCostOf, splitPoint } from './split-point.js';
 
 /** Anomaly text collected before a chunk is posted. */
@@ -52,44 +53,66 @@ interface Consumer {
   readonly due: boolean;
 }
 
-function scoreConsumer(task: Extract<HuntWorkerData['task'], { kind: 'score' }>): Consumer {
-  // The main thread checked that the model fits the configured features.
-  const { config, model } = task;
-  const evaluator = new RecordEvaluator({ model, rule: scoringRuleFrom(config.scoring), features: config.features, allow: config.allow });
-  const formatter = createAnomalyFormatter({ format: task.format, schema: ANOMALY_SCHEMA, fieldNames: config.output.fieldNames });
+type ScoreTask = Extract<HuntWorkerData['task'], { kind: 'score' }>;
+
+/**
+ * `score`: each record's verdict, and the anomaly lines for the next chunk. A class, so the
+ * warm-up's consumer (warm-up.ts) and the real one share call targets.
+ */
+class ScoreConsumer implements Consumer {
+  readonly evaluator: RecordEvaluator;
   // One array, emptied in place: a fresh `[]` per chunk let its literal's elements kind change
-  // under compiled code (a deopt and a recompile of the scoring loop, `--trace-deopt`).
-  const parts: string[] = [];
-  let size = 0;
-  let anomalies = 0;
-  let suppressed = 0;
-  return {
-    take(record) {
-      const evaluation = evaluator.evaluate(record);
-      if (!evaluation.verdict.anomalous) return;
-      if (evaluation.suppressedBy !== undefined) {
-        suppressed += 1;
-        return;
-      }
-      anomalies += 1;
-      const line = formatter.record(anomalyValues(record, evaluation.context, evaluation.verdict, model));
-      parts.push(line);
-      size += line.length;
-    },
-    drain(chunk) {
-      chunk.text = parts.join('');
-      chunk.anomalies = anomalies;
-      chunk.suppressed = suppressed;
-      parts.length = 0;
-      size = 0;
-      anomalies = 0;
-      suppressed = 0;
-      return [];
-    },
-    get due() {
-      return size >= TEXT_CHUNK_CHARS;
-    },
-  };
+  // under compiled code (a deopt and a recompile of the scoring loop, `--trace-deopt`). Made
+  // holding a string (emptied in the constructor) so that the warm-up's and the real consumer's
+  // arrays have one map from the start.
+  readonly parts: string[] = [''];
+  size = 0;
+  anomalies = 0;
+  suppressed = 0;
+
+  constructor(
+    readonly task: ScoreTask,
+    /** Stateless (a line from values): shared with the warm-up's consumer. */
+    readonly formatter: AnomalyFormatter,
+  ) {
+    // The main thread checked that the model fits the configured features.
+    const { config, model } = task;
+    this.evaluator = new RecordEvaluator({ model, rule: scoringRuleFrom(config.scoring), features: config.features, allow: config.allow });
+    this.parts.length = 0;
+  }
+
+  take(record: DceRpcRecord): void {
+    const evaluation = this.evaluator.evaluate(record);
+    // Not `evaluation.verdict.anomalous`: see Evaluation.anomalous.
+    if (!evaluation.anomalous) return;
+    if (evaluation.suppressedBy !== undefined) {
+      this.suppressed += 1;
+      return;
+    }
+    this.anomalies += 1;
+    const line = this.formatter.record(anomalyValues(record, evaluation.context, evaluation.verdict, this.task.model));
+    this.parts.push(line);
+    this.size += line.length;
+  }
+
+  drain(chunk: ChunkMessage): ArrayBuffer[] {
+    chunk.text = this.parts.join('');
+    chunk.anomalies = this.anomalies;
+    chunk.suppressed = this.suppressed;
+    this.parts.length = 0;
+    this.size = 0;
+    this.anomalies = 0;
+    this.suppressed = 0;
+    return [];
+  }
+
+  get due(): boolean {
+    return this.size >= TEXT_CHUNK_CHARS;
+  }
+}
+
+function scoreFormatter(task: ScoreTask): AnomalyFormatter {
+  return createAnomalyFormatter({ format: task.format, schema: ANOMALY_SCHEMA, fieldNames: task.config.output.fieldNames });
 }
 
 function recordsConsumer(): Consumer {
@@ -306,35 +329,79 @@ async function nextJob(): Promise<ToWorker> {
   return jobs.shift() as ToWorker;
 }
 
-async function scoreFile(consumer: Consumer, job: UnitJob): Promise<void> {
-  const { index, path } = job;
-  let records = 0;
-  let outside = 0;
-  let errors: string[] = [];
-  const range: ReadRange = { from: job.from, to: job.to, committed: job.from };
-  // A part split off another was judged splittable by the worker that read the file's head.
-  const startedAt = performance.now();
-  const unit: Reading = {
-    index,
-    range,
-    size: job.size,
-    splittable: !data.splittable ? false : job.from > 0 ? true : undefined,
-    reachedAt: job.from > 0 ? undefined : startedAt,
-    waitedMs: 0,
-  };
+/**
+ * One unit's reading: its events (as DceRpcEventHandler, so the read loop compiled for the first
+ * file keeps its call target for every later one), its counts since the last chunk, and posting
+ * them in chunks.
+ */
+class UnitScan implements DceRpcEventHandler {
+  records = 0;
+  outside = 0;
+  errors: string[] = [];
+  readonly range: ReadRange;
+  readonly unit: Reading;
+  readonly startedAt = performance.now();
+  readonly format = { json: false };
   /** For a part past the head: what reading past the head cost, posted with the next chunk. */
-  let skipped: ChunkMessage['skipped'];
-  const format = { json: false };
-  const flush = async (): Promise<void> => {
-    const chunk: ChunkMessage = { kind: 'chunk', index, records, outside, errors, position: range.committed };
-    if (skipped !== undefined) {
-      chunk.skipped = skipped;
-      skipped = undefined;
+  skipped: ChunkMessage['skipped'];
+
+  constructor(
+    readonly consumer: Consumer,
+    readonly job: UnitJob,
+  ) {
+    this.range = { from: job.from, to: job.to, committed: job.from };
+    this.unit = {
+      index: job.index,
+      range: this.range,
+      size: job.size,
+      // A part split off another was judged splittable by the worker that read the file's head.
+      splittable: !data.splittable ? false : job.from > 0 ? true : undefined,
+      reachedAt: job.from > 0 ? undefined : this.startedAt,
+      waitedMs: 0,
+    };
+  }
+
+  onEvent(event: DceRpcReadEvent, where: SourceLocation): void {
+    const unit = this.unit;
+    if ('kind' in event) {
+      if (event.kind === 'header') {
+        unit.splittable ??= !this.format.json;
+        return;
+      }
+      unit.splittable ??= false;
+      this.errors.push(`${event.file}:${event.line}: ${event.reason}\n`);
+      return;
     }
-    const transfer = consumer.drain(chunk);
-    records = 0;
-    outside = 0;
-    errors = [];
+    unit.splittable ??= false;
+    if (event.ts < since || event.ts >= until) {
+      this.outside += 1;
+      return;
+    }
+    this.records += 1;
+    this.consumer.take(event, where.line);
+  }
+
+  afterChunk(): Promise<void> | undefined {
+    const { unit, range } = this;
+    if (unit.reachedAt === undefined && range.committed >= range.from) {
+      unit.reachedAt = performance.now();
+      this.skipped = { bytes: range.from, ns: (unit.reachedAt - this.startedAt) * 1e6 };
+    }
+    return this.consumer.due || this.errors.length > 0 || this.records >= RECORDS_PER_CHUNK ? this.flush() : undefined;
+  }
+
+  async flush(): Promise<void> {
+    const { job, unit } = this;
+    const index = job.index;
+    const chunk: ChunkMessage = { kind: 'chunk', index, records: this.records, outside: this.outside, errors: this.errors, position: this.range.committed };
+    if (this.skipped !== undefined) {
+      chunk.skipped = this.skipped;
+      this.skipped = undefined;
+    }
+    const transfer = this.consumer.drain(chunk);
+    this.records = 0;
+    this.outside = 0;
+    this.errors = [];
     if (blocking(job) >= data.maxInflight) {
       const waitFrom = performance.now();
       while (blocking(job) >= data.maxInflight) await new Promise<void>((resolve) => (creditWaiter = resolve));
@@ -344,36 +411,16 @@ async function scoreFile(consumer: Consumer, job: UnitJob): Promise<void> {
     if (posted === undefined) inflight.set(index, { file: job.file, from: job.from, chunks: 1 });
     else posted.chunks += 1;
     post(chunk, transfer);
-  };
-  const onEvent = (event: DceRpcReadEvent, where: SourceLocation): void => {
-    if ('kind' in event) {
-      if (event.kind === 'header') {
-        unit.splittable ??= !format.json;
-        return;
-      }
-      unit.splittable ??= false;
-      errors.push(`${event.file}:${event.line}: ${event.reason}\n`);
-      return;
-    }
-    unit.splittable ??= false;
-    if (event.ts < since || event.ts >= until) {
-      outside += 1;
-      return;
-    }
-    records += 1;
-    consumer.take(event, where.line);
-  };
-  const afterChunk = (): Promise<void> | undefined => {
-    if (unit.reachedAt === undefined && range.committed >= range.from) {
-      unit.reachedAt = performance.now();
-      skipped = { bytes: range.from, ns: (unit.reachedAt - startedAt) * 1e6 };
-    }
-    return consumer.due || errors.length > 0 || records >= RECORDS_PER_CHUNK ? flush() : undefined;
-  };
+  }
+}
+
+async function scoreFile(consumer: Consumer, job: UnitJob): Promise<void> {
+  const scan = new UnitScan(consumer, job);
+  const { unit, range, format } = scan;
   reading = unit;
   try {
     // Inflated here, not in the thread pool: each worker then carries its own files' gzip CPU.
-    await scanLogFile(path, onEvent, afterChunk, data.splittable ? range : undefined, { format, inflateOnThisThread: true });
+    await scanLogFile(job.path, scan, () => scan.afterChunk(), data.splittable ? range : undefined, { format, inflateOnThisThread: true });
   } finally {
     // Before any other await: a split answered now would hand on lines already read.
     reading = null;
@@ -381,12 +428,39 @@ async function scoreFile(consumer: Consumer, job: UnitJob): Promise<void> {
   const cost = processedIn(unit);
   processed.bytes += cost.bytes;
   processed.ns += cost.ns;
-  await flush();
+  await scan.flush();
+}
+
+/**
+ * The JIT warm-up (warm-up.ts): the built-in log read through the same scan and consumer classes
+ * as a real file, on `consumer`, which is then dropped. Nothing is posted, and neither the
+ * split-rate figures nor `reading` are touched.
+ */
+async function warmUp(consumer: Consumer): Promise<void> {
+  const source = warmUpLog();
+  const size = source.reduce((sum, chunk) => sum + chunk.length, 0);
+  try {
+    for (let pass = 0; pass < WARM_UP_PASSES; pass++) {
+      const scan = new UnitScan(consumer, { kind: 'file', index: -1, file: -1, path: WARM_UP_NAME, from: 0, to: Infinity, size });
+      await scanLogFile(WARM_UP_NAME, scan, undefined, data.splittable ? scan.range : undefined, { format: scan.format, source });
+    }
+  } catch {
+    // Only for speed: nothing it meets may fail a run that would succeed without it (the real
+    // files go through the same code and report their own problems).
+  }
 }
 
 async function main(): Promise<void> {
   const task = data.task;
-  const consumer = task.kind === 'score' ? scoreConsumer(task) : task.kind === 'train' ? trainConsumer(task.sample) : recordsConsumer();
+  let consumer: Consumer;
+  if (task.kind === 'score') {
+    const formatter = scoreFormatter(task);
+    // On a consumer of its own, thrown away after: the real one starts as fresh as without it.
+    if (data.warmUp) await warmUp(new ScoreConsumer(task, formatter));
+    consumer = new ScoreConsumer(task, formatter);
+  } else {
+    consumer = task.kind === 'train' ? trainConsumer(task.sample) : recordsConsumer();
+  }
   post({ kind: 'ready' });
   for (;;) {
     const job = await nextJob();

@@ -23,6 +23,12 @@ export interface Evaluation {
   row: string[];
   context: RecordContext;
   verdict: Verdict;
+  /**
+   * `verdict.anomalous`, kept on this object (one shape) so that a caller's hot loop tests it
+   * without loading from the verdict, whose shape depends on the rule that made it: a shape first
+   * met after the loop was compiled is a deopt and a recompile of all of it (`--trace-deopt`).
+   */
+  anomalous: boolean;
   /** The allow rule that suppressed an anomalous verdict, if any. */
   suppressedBy: AllowRule | undefined;
 }
@@ -84,7 +90,7 @@ export class RecordEvaluator {
     this.#row = new Array<string>(this.extractor.names.length).fill('');
     this.#contextRow = new Array<string>(CONTEXT_FEATURES.length).fill('');
     this.#fanout = options.fanout ?? (options.followFanout === true ? new FanoutTracker() : null);
-    this.#evaluation = { row: this.#row, context: this.#context, verdict: undefined as unknown as Verdict, suppressedBy: undefined };
+    this.#evaluation = { row: this.#row, context: this.#context, verdict: undefined as unknown as Verdict, anomalous: false, suppressedBy: undefined };
   }
 
   get model(): KModesModel {
@@ -174,6 +180,7 @@ export class RecordEvaluator {
     evaluation.row = row;
     evaluation.context = context;
     evaluation.verdict = verdict;
+    evaluation.anomalous = verdict.anomalous;
     evaluation.suppressedBy = suppressedBy;
     return evaluation;
   }

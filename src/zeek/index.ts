@@ -21,7 +21,7 @@ export { DCE_RPC_COLUMNS, toDceRpcRecord } from './dce-rpc.js';
 export { DceRpcLineDecoder } from './dce-rpc-decoder.js';
 export type { DceRpcDecodeResult } from './dce-rpc-decoder.js';
 export { primeDecoderFromFile, readZeekLog, scanDceRpcLog, scanZeekLog } from './reader.js';
-export type { DceRpcReadEvent, PrimedDecoder, ReadEvent, ReadRange, ReadStats, ReadZeekLogOptions, ScanHooks } from './reader.js';
+export type { DceRpcEventHandler, DceRpcReadEvent, PrimedDecoder, ReadEvent, ReadRange, ReadStats, ReadZeekLogOptions, ScanHooks } from './reader.js';
 export { inferJsonSchema } from './infer.js';
 export {
   formatIsoTime,

@@ -30,6 +30,33 @@ export type OverlongHandler = (
   lengthBytes: number,
 ) => void;
 
+/**
+ * What `pushTo` hands lines to: methods of an object, not closures. A reader that scans file
+ * after file with sinks of one class keeps one call target at each call in the splitter's loop,
+ * so the loop compiled with the sink inlined stays valid for the next file; a new closure per
+ * file is a new target each time ("wrong call target": deopt and recompile of the whole loop).
+ */
+export interface LineRangeSink {
+  line(bytes: Buffer, start: number, end: number, lineNumber: number, offset: number, next: number): void;
+  overlong(lineNumber: number, offset: number, end: number, lengthBytes: number): void;
+}
+
+/** `pushRanges`' callbacks as a LineRangeSink. */
+class RangeCallbacks implements LineRangeSink {
+  constructor(
+    readonly onLine: LineRangeHandler,
+    readonly onOverlong: OverlongHandler,
+  ) {}
+
+  line(bytes: Buffer, start: number, end: number, lineNumber: number, offset: number, next: number): void {
+    this.onLine(bytes, start, end, lineNumber, offset, next);
+  }
+
+  overlong(lineNumber: number, offset: number, end: number, lengthBytes: number): void {
+    this.onOverlong(lineNumber, offset, end, lengthBytes);
+  }
+}
+
 export interface LineSplitterOptions {
   /** Longest line kept, in bytes, excluding the newline. @default 1048576 (1 MiB) */
   maxLineBytes?: number;
@@ -41,9 +68,16 @@ export interface LineSplitterOptions {
 
 export const DEFAULT_MAX_LINE_BYTES = 1024 * 1024;
 
+const EMPTY = Buffer.alloc(0);
+
 export class LineSplitter {
   readonly maxLineBytes: number;
-  readonly #pending: Buffer[] = [];
+  /**
+   * Made holding a Buffer (emptied in the constructor), so its elements kind is final from the
+   * start: a `[]` that got its first Buffer at the first held line changed map under the compiled
+   * read loop (a deopt and a recompile of all that is inlined into it, `--trace-deopt`).
+   */
+  readonly #pending: Buffer[] = [EMPTY];
   #pendingLength = 0;
   #overlong = false;
   #lineStart: number;
@@ -53,6 +87,7 @@ export class LineSplitter {
     this.maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
     this.#lineStart = options.startOffset ?? 0;
     this.#lineNumber = options.startLine ?? 1;
+    this.#pending.length = 0;
   }
 
   /** Byte offset just past the last complete line: the safe point to resume from. */
@@ -80,6 +115,11 @@ export class LineSplitter {
 
   /** As `push`, handing each line on as a range of the chunk (or of a joined copy). */
   pushRanges(chunk: Buffer, onLine: LineRangeHandler, onOverlong: OverlongHandler): void {
+    this.pushTo(chunk, new RangeCallbacks(onLine, onOverlong));
+  }
+
+  /** As `pushRanges`, to a sink's methods: see LineRangeSink. */
+  pushTo(chunk: Buffer, sink: LineRangeSink): void {
     let position = 0;
     const length = chunk.length;
     while (position < length) {
@@ -91,12 +131,12 @@ export class LineSplitter {
       const lineLength = this.#pendingLength + (newline - position);
       const end = this.#lineStart + lineLength + 1;
       if (this.#overlong || lineLength > this.maxLineBytes) {
-        onOverlong(this.#lineNumber, this.#lineStart, end, lineLength);
+        sink.overlong(this.#lineNumber, this.#lineStart, end, lineLength);
       } else if (this.#pendingLength === 0) {
-        onLine(chunk, position, newline, this.#lineNumber, this.#lineStart, end);
+        sink.line(chunk, position, newline, this.#lineNumber, this.#lineStart, end);
       } else {
         this.#pending.push(chunk.subarray(position, newline));
-        onLine(Buffer.concat(this.#pending, lineLength), 0, lineLength, this.#lineNumber, this.#lineStart, end);
+        sink.line(Buffer.concat(this.#pending, lineLength), 0, lineLength, this.#lineNumber, this.#lineStart, end);
       }
       this.#resetLine(end);
       position = newline + 1;

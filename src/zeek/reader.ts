@@ -8,13 +8,14 @@
  * ERR_INPUT_UNREADABLE).
  */
 import { createReadStream } from 'node:fs';
+import { Readable } from 'node:stream';
 import { open, stat } from 'node:fs/promises';
 import { DaemonError, messageOf } from '../errors.js';
 import type { DceRpcRecord, SourceLocation } from './dce-rpc-record.js';
 import { DceRpcLineDecoder } from './dce-rpc-decoder.js';
 import { ZeekLineDecoder } from './decoder.js';
 import type { ZeekHeaderEvent, ZeekLineDecoderOptions, ZeekParseError, ZeekRecord } from './decoded.js';
-import { LineSplitter, lineBytes } from './line-splitter.js';
+import { LineSplitter, lineBytes, type LineRangeSink } from './line-splitter.js';
 import { hasGzipMagic, inflateGzip, type GzipProblem } from './gzip.js';
 
 /** What the reader yields. */
@@ -63,6 +64,11 @@ export interface ScanHooks {
    * so that its file's inflate CPU is its own, not the shared thread pool's. @default false
    */
   inflateOnThisThread?: boolean;
+  /**
+   * The file's bytes, already in memory (plain or gzip), read instead of the file at the path, in
+   * these chunks (as a stream would hand them on: a line may straddle two).
+   */
+  source?: readonly Buffer[];
 }
 
 /** An input file's bytes (uncompressed), and what stopped a gzip file early, once read. */
@@ -74,7 +80,8 @@ interface OpenedInput {
   close(): void;
 }
 
-async function openInput(path: string, onThisThread = false): Promise<OpenedInput> {
+async function openInput(path: string, onThisThread = false, source?: readonly Buffer[]): Promise<OpenedInput> {
+  if (source !== undefined) return inMemoryInput(source, onThisThread);
   let info;
   try {
     info = await stat(path);
@@ -120,6 +127,25 @@ async function openInput(path: string, onThisThread = false): Promise<OpenedInpu
   };
 }
 
+/** `openInput` for bytes already in memory. */
+function inMemoryInput(source: readonly Buffer[], onThisThread: boolean): OpenedInput {
+  const bytes = Readable.from(source);
+  if (!hasGzipMagic(source[0] ?? Buffer.alloc(0))) return { chunks: bytes, gzip: false, problem: null, close: () => bytes.destroy() };
+  let problem: GzipProblem | null = null;
+  const chunks = inflateGzip(bytes, (found) => (problem = found), { chunkSize: 256 * 1024, onThisThread });
+  return {
+    chunks,
+    gzip: true,
+    get problem() {
+      return problem;
+    },
+    close: () => {
+      void chunks.return(undefined);
+      bytes.destroy();
+    },
+  };
+}
+
 /** The parse error that reports a gzip problem, at the line where reading stopped. */
 function gzipProblemError(file: string, problem: GzipProblem, splitter: LineSplitter): ZeekParseError {
   const garbage = problem.kind === 'trailing-garbage';
@@ -144,18 +170,20 @@ export async function scanZeekLog(
   options: ReadZeekLogOptions & ScanHooks = {},
 ): Promise<ReadStats> {
   const file = options.displayName ?? path;
-  const decoder = new ZeekLineDecoder({ ...options, file });
-  return scanLines<ReadEvent>(
-    path,
-    file,
-    options,
-    (bytes, start, end, line, offset) => decoder.decode(lineBytes(bytes, start, end), line, offset),
-    onEvent,
-  );
+  return scanLines(path, new ZeekLineScan(file, options, new ZeekLineDecoder({ ...options, file }), onEvent));
 }
 
 /** What `scanDceRpcLog` delivers: a record, a header or a bad line (decoding or mapping). */
 export type DceRpcReadEvent = DceRpcRecord | ZeekHeaderEvent | ZeekParseError;
+
+/**
+ * Takes `scanDceRpcLog`'s events as a method: a reader of many files that passes objects of one
+ * class (not a new closure per file) keeps one call target, so the compiled read loop, with this
+ * method inlined, stays valid from file to file (a new closure is a "wrong call target" deopt).
+ */
+export interface DceRpcEventHandler {
+  onEvent(event: DceRpcReadEvent, where: SourceLocation): void;
+}
 
 /**
  * `scanZeekLog` + `toDceRpcRecord` in one, through `DceRpcLineDecoder` (the same results,
@@ -165,107 +193,163 @@ export type DceRpcReadEvent = DceRpcRecord | ZeekHeaderEvent | ZeekParseError;
  */
 export async function scanDceRpcLog(
   path: string,
-  onEvent: (event: DceRpcReadEvent, where: SourceLocation) => void,
+  onEvent: ((event: DceRpcReadEvent, where: SourceLocation) => void) | DceRpcEventHandler,
   options: ReadZeekLogOptions & ScanHooks = {},
 ): Promise<ReadStats> {
   const file = options.displayName ?? path;
-  const decoder = new DceRpcLineDecoder({ ...options, file });
-  const where: SourceLocation = { file, line: 0, offset: 0 };
-  return scanLines<DceRpcReadEvent>(
-    path,
-    file,
-    options,
-    (bytes, start, end, line, offset) => decoder.decodeIn(bytes, start, end, line, offset),
-    (event, line, offset) => {
-      where.line = line;
-      where.offset = offset;
-      onEvent(event, where);
-    },
-  );
+  const handler = typeof onEvent === 'function' ? { onEvent } : onEvent;
+  return scanLines(path, new DceRpcLineScan(file, options, new DceRpcLineDecoder({ ...options, file }), handler));
 }
 
 /**
- * The scanners' reading loop: opens `path` (plain or gzip), splits it into lines, decodes each
- * with `decodeLine` and delivers the result with its line number and offset; an over-long line
- * and a failed or truncated read become errors. Counts lines, records and errors.
+ * One file's scan: splits it into lines, decodes each with `decode` and delivers the result with
+ * its line number and offset through `emit`; an over-long line and a failed or truncated read
+ * become errors. Counts lines, records and errors. The splitter calls its methods (LineRangeSink),
+ * not closures made per file, so the read loop compiled for one file serves the next.
  */
-async function scanLines<E extends ReadEvent | DceRpcReadEvent>(
-  path: string,
-  file: string,
-  options: ReadZeekLogOptions & ScanHooks,
+abstract class LineScan<E extends ReadEvent | DceRpcReadEvent> implements LineRangeSink {
+  readonly stats: ReadStats = { lines: 0, records: 0, errors: 0 };
+  readonly splitter: LineSplitter;
+  readonly range: ReadRange | undefined;
+  /** An exception from `emit` must reach the caller as itself, not as a read error. */
+  callbackFailed = false;
+  /** A line at or past `range.to` was reached: the rest is another part's. */
+  stopped = false;
+
+  constructor(
+    readonly file: string,
+    readonly options: ReadZeekLogOptions & ScanHooks,
+  ) {
+    this.splitter = new LineSplitter({ maxLineBytes: options.maxLineBytes });
+    this.range = options.range;
+  }
+
   /** Decodes the line `bytes[start, end)`. */
-  decodeLine: (bytes: Buffer, start: number, end: number, line: number, offset: number) => E | null,
-  onEvent: (event: E | ZeekParseError, line: number, offset: number) => void,
-): Promise<ReadStats> {
-  const splitter = new LineSplitter({ maxLineBytes: options.maxLineBytes });
-  const stats: ReadStats = { lines: 0, records: 0, errors: 0 };
-  // An exception from `onEvent` must reach the caller as itself, not as a read error.
-  let callbackFailed = false;
-  const deliver = (event: E | ZeekParseError | null, line: number, offset: number): void => {
+  abstract decode(bytes: Buffer, start: number, end: number, line: number, offset: number): E | null;
+  abstract emit(event: E | ZeekParseError, line: number, offset: number): void;
+
+  ours(offset: number): boolean {
+    const range = this.range;
+    return range === undefined || (offset >= range.from && offset < range.to);
+  }
+
+  deliver(event: E | ZeekParseError | null, line: number, offset: number): void {
     if (event === null) return;
-    if (!('kind' in event) || event.kind === 'record') stats.records += 1;
-    else if (event.kind === 'error') stats.errors += 1;
+    if (!('kind' in event) || event.kind === 'record') this.stats.records += 1;
+    else if (event.kind === 'error') this.stats.errors += 1;
     try {
-      onEvent(event, line, offset);
+      this.emit(event, line, offset);
     } catch (error) {
-      callbackFailed = true;
+      this.callbackFailed = true;
       throw error;
     }
-  };
-  const range = options.range;
-  /** A line at or past `range.to` was reached: the rest is another part's. */
-  let stopped = false;
-  const ours = (offset: number): boolean => range === undefined || (offset >= range.from && offset < range.to);
-  const onLine = (bytes: Buffer, start: number, end: number, line: number, offset: number): void => {
-    stats.lines += 1;
-    if (!ours(offset)) {
-      if ((range as ReadRange).to <= offset) stopped = true;
+  }
+
+  line(bytes: Buffer, start: number, end: number, line: number, offset: number): void {
+    this.stats.lines += 1;
+    if (!this.ours(offset)) {
+      if ((this.range as ReadRange).to <= offset) this.stopped = true;
       // A meta line before the part sets the layout its lines are read with.
-      else if (start < end && bytes[start] === 0x23) decodeLine(bytes, start, end, line, offset);
+      else if (start < end && bytes[start] === 0x23) this.decode(bytes, start, end, line, offset);
       return;
     }
-    if (!stopped) deliver(decodeLine(bytes, start, end, line, offset), line, offset);
-  };
-  const onOverlong = (line: number, offset: number, _end: number, length: number): void => {
-    stats.lines += 1;
-    if (!ours(offset)) {
-      if ((range as ReadRange).to <= offset) stopped = true;
+    if (!this.stopped) this.deliver(this.decode(bytes, start, end, line, offset), line, offset);
+  }
+
+  overlong(line: number, offset: number, _end: number, length: number): void {
+    this.stats.lines += 1;
+    if (!this.ours(offset)) {
+      if ((this.range as ReadRange).to <= offset) this.stopped = true;
       return;
     }
-    if (stopped) return;
-    const reason = `line of ${length} bytes exceeds the ${splitter.maxLineBytes}-byte maximum`;
-    deliver({ kind: 'error', code: 'line-too-long', file, line, offset, reason }, line, offset);
-  };
-  const input = await openInput(path, options.inflateOnThisThread);
+    if (this.stopped) return;
+    const reason = `line of ${length} bytes exceeds the ${this.splitter.maxLineBytes}-byte maximum`;
+    this.deliver({ kind: 'error', code: 'line-too-long', file: this.file, line, offset, reason }, line, offset);
+  }
+}
+
+class ZeekLineScan extends LineScan<ReadEvent> {
+  constructor(
+    file: string,
+    options: ReadZeekLogOptions & ScanHooks,
+    readonly decoder: ZeekLineDecoder,
+    readonly onEvent: (event: ReadEvent) => void,
+  ) {
+    super(file, options);
+  }
+
+  decode(bytes: Buffer, start: number, end: number, line: number, offset: number): ReadEvent | null {
+    return this.decoder.decode(lineBytes(bytes, start, end), line, offset);
+  }
+
+  emit(event: ReadEvent): void {
+    this.onEvent(event);
+  }
+}
+
+class DceRpcLineScan extends LineScan<DceRpcReadEvent> {
+  readonly where: SourceLocation;
+
+  constructor(
+    file: string,
+    options: ReadZeekLogOptions & ScanHooks,
+    readonly decoder: DceRpcLineDecoder,
+    readonly handler: DceRpcEventHandler,
+  ) {
+    super(file, options);
+    this.where = { file, line: 0, offset: 0 };
+  }
+
+  decode(bytes: Buffer, start: number, end: number, line: number, offset: number): DceRpcReadEvent | null {
+    return this.decoder.decodeIn(bytes, start, end, line, offset);
+  }
+
+  emit(event: DceRpcReadEvent, line: number, offset: number): void {
+    const where = this.where;
+    where.line = line;
+    where.offset = offset;
+    this.handler.onEvent(event, where);
+  }
+}
+
+/** The scanners' reading loop: opens `path` (plain or gzip) and feeds its bytes to `scan`. */
+async function scanLines<E extends ReadEvent | DceRpcReadEvent>(path: string, scan: LineScan<E>): Promise<ReadStats> {
+  const { splitter, range, options, stats, file } = scan;
+  const input = await openInput(path, options.inflateOnThisThread, options.source);
   try {
     for await (const chunk of input.chunks) {
-      splitter.pushRanges(chunk, onLine, onOverlong);
+      splitter.pushTo(chunk, scan);
       if (range !== undefined) range.committed = splitter.committedOffset;
-      if (stopped) break;
+      if (scan.stopped) break;
       if (options.afterChunk !== undefined) await options.afterChunk();
     }
   } catch (error) {
     input.close();
-    if (callbackFailed) throw error;
+    if (scan.callbackFailed) throw error;
     const line = splitter.nextLineNumber;
     const offset = splitter.committedOffset;
-    if (!ours(offset)) return stats;
+    if (!scan.ours(offset)) return stats;
     const reason = `read failed: ${messageOf(error)}`;
-    deliver({ kind: 'error', code: 'truncated-input', file, line, offset, reason }, line, offset);
+    scan.deliver({ kind: 'error', code: 'truncated-input', file, line, offset, reason }, line, offset);
     return stats;
   }
-  if (stopped) {
+  if (scan.stopped) {
     input.close();
     return stats;
   }
   const problem = input.problem;
   // Where reading stopped decides which part reports how it ended.
-  const endIsOurs = ours(splitter.committedOffset);
+  const endIsOurs = scan.ours(splitter.committedOffset);
   // A cut member's unfinished line is a fragment, not a record; garbage follows complete data.
-  if (problem === null || problem.kind === 'trailing-garbage') splitter.finish((bytes, line, offset) => onLine(bytes, 0, bytes.length, line, offset), onOverlong);
+  if (problem === null || problem.kind === 'trailing-garbage') {
+    splitter.finish(
+      (bytes, line, offset) => scan.line(bytes, 0, bytes.length, line, offset),
+      (line, offset, end, length) => scan.overlong(line, offset, end, length),
+    );
+  }
   if (problem !== null && endIsOurs) {
     const error = gzipProblemError(file, problem, splitter);
-    deliver(error, error.line, error.offset);
+    scan.deliver(error, error.line, error.offset);
   }
   return stats;
 }

@@ -12,7 +12,9 @@ import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { gunzipSync } from 'node:zlib';
 import { readRecords } from '../../src/cli/_common.js';
+import { loadConfigFile } from '../../src/config/index.js';
 import { discoverArchive, MAX_INFLIGHT, runPool } from '../../src/hunt/index.js';
+import { loadModel } from '../../src/model/index.js';
 import { forEachRecord } from '../../src/hunt/messages.js';
 import { writeArchiveTree } from '../helpers/archive-tree.js';
 import { repoRoot } from '../helpers/shared.js';
@@ -54,6 +56,40 @@ void test('a slow consumer: records in file and line order, at most MAX_INFLIGHT
   }
   assert.ok(chunks >= 3 * 8, `enough chunks per file to test backpressure (${chunks})`);
   assert.ok(stats.maxQueuedChunks <= threads * MAX_INFLIGHT, `queued ${stats.maxQueuedChunks} chunks`);
+});
+
+void test("score workers' JIT warm-up changes nothing: the same anomaly bytes and counts with it as without it", async () => {
+  const dir = tempDir();
+  const modelPath = join(dir, 'model.json');
+  const trained = spawnSync(process.execPath, [cli, 'train', '-c', sampleIni, '-o', modelPath, '-j', '1', sampleLog], { encoding: 'utf8' });
+  assert.equal(trained.status, 0, trained.stderr);
+  const config = await loadConfigFile(sampleIni);
+  const model = await loadModel(modelPath);
+  const tree = join(dir, 'tree');
+  writeArchiveTree(weekText, tree, 3);
+  const archive = await discoverArchive([tree]);
+  const scoreWith = async (warmUp: boolean): Promise<{ text: string; anomalies: number; suppressed: number; records: number }> => {
+    const seen = { text: '', anomalies: 0, suppressed: 0, records: 0 };
+    await runPool({
+      files: archive.files,
+      task: { kind: 'score', config, model, format: 'zeek' },
+      range: {},
+      threads: 2,
+      warmUp,
+      onChunk: (chunk) => {
+        seen.text += chunk.text ?? '';
+        seen.anomalies += chunk.anomalies ?? 0;
+        seen.suppressed += chunk.suppressed ?? 0;
+        seen.records += chunk.records;
+      },
+      onUnreadable: (file, message) => assert.fail(`${file.path}: ${message}`),
+    });
+    return seen;
+  };
+  const cold = await scoreWith(false);
+  assert.equal(cold.records, 40_000);
+  assert.ok(cold.anomalies > 0, 'the week has anomalies: the warm-up has output it could leak into');
+  assert.deepEqual(await scoreWith(true), cold);
 });
 
 void test('records cross from the workers intact: the same objects readRecords gives, bad lines included', async () => {
