@@ -109,7 +109,7 @@ export function parseCheckpointDocument(text: string): FileCheckpoint[] {
     if (typeof openStamp === 'string' || openStamp === null) checkpoint.openStamp = openStamp;
     if (typeof firstTs === 'number' || firstTs === null) checkpoint.firstTs = firstTs;
     if (typeof finished === 'boolean') checkpoint.finished = finished;
-    // Digest of the file's first 4 KiB (tells apart files that start alike); absent before session 9.
+    // Digest of the file's first 4 KiB (tells apart files that start alike); absent in checkpoints written by earlier versions.
     const { headDigest } = entry;
     if (typeof headDigest === 'string' && /^[0-9a-f]{40}$/.test(headDigest)) checkpoint.headDigest = headDigest;
     return checkpoint;
