@@ -110,14 +110,11 @@ export class RecordEvaluator {
     // technique (admin-hosts.ts). Only what the group test flagged; rarity is judged on the row.
     if (
       routine !== null &&
-      verdict.anomalous &&
-      this.scorer.rule.kind === 'technique' &&
+      this.#flaggedByGroupTest(verdict) &&
       isAdministrationTechnique(verdict.technique) &&
       record.origHost !== null &&
       record.endpoint !== null &&
       record.respHost !== null &&
-      verdict.rarity <= this.scorer.rarityThreshold &&
-      verdict.reason.startsWith(`${(verdict.technique as Technique).id} `) &&
       routine.administers(record.origHost, record.endpoint, record.respHost, Math.floor(record.ts / 86_400)) !== null
     ) {
       verdict = this.scorer.asPlainCall(verdict, record.endpoint, record.operation, context.origGroup);
@@ -127,13 +124,10 @@ export class RecordEvaluator {
     // group test flagged (rarity is judged on the row); the sweep tests below still apply.
     if (
       routine !== null &&
-      verdict.anomalous &&
-      this.scorer.rule.kind === 'technique' &&
+      this.#flaggedByGroupTest(verdict) &&
       verdict.technique?.danger === 'low' &&
       record.operation !== null &&
       record.respHost !== null &&
-      verdict.rarity <= this.scorer.rarityThreshold &&
-      verdict.reason.startsWith(`${verdict.technique.id} `) &&
       routine.askedOfService(record.operation, record.respHost) !== null
     ) {
       verdict = this.scorer.asPlainCall(verdict, record.endpoint, record.operation, context.origGroup);
@@ -183,6 +177,20 @@ export class RecordEvaluator {
     evaluation.anomalous = verdict.anomalous;
     evaluation.suppressedBy = suppressedBy;
     return evaluation;
+  }
+
+  /**
+   * Whether the technique rule flagged this verdict by its group test (the reason names the
+   * technique), not by the row's rarity: what a host's habit or a server's clients can explain.
+   */
+  #flaggedByGroupTest(verdict: Verdict): boolean {
+    return (
+      verdict.anomalous &&
+      this.scorer.rule.kind === 'technique' &&
+      verdict.technique !== undefined &&
+      verdict.rarity <= this.scorer.rarityThreshold &&
+      verdict.reason.startsWith(`${verdict.technique.id} `)
+    );
   }
 
   /**
