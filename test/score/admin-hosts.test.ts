@@ -10,10 +10,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { trainedModel } from '../helpers/trained-model.js';
 import { dceCall } from '../helpers/dce-call.js';
-import { parseConfigText, type Config } from '../../src/config/index.js';
+import { flaggedUids } from '../helpers/flagged-uids.js';
+import { parseConfigText } from '../../src/config/index.js';
 import type { KModesModel } from '../../src/model/index.js';
 import { parseModel, serializeModel } from '../../src/model/model.js';
-import { FanoutTracker, RecordEvaluator, scoringRuleFrom } from '../../src/score/index.js';
 import { ADMIN_PAIRS_TRACKED, AdminHosts, AdminHostStats, isAdminEndpoint } from '../../src/score/admin-hosts.js';
 import type { DceRpcRecord } from '../../src/zeek/index.js';
 
@@ -64,15 +64,6 @@ function week(withDay4: boolean): DceRpcRecord[] {
   return out.sort((a, b) => a.ts - b.ts);
 }
 
-function flagged(model: KModesModel, config: Config, records: readonly DceRpcRecord[]): Map<string, string> {
-  const evaluator = new RecordEvaluator({ model, rule: scoringRuleFrom(config.scoring), features: config.features, allow: [], fanout: new FanoutTracker() });
-  const out = new Map<string, string>();
-  for (const r of records) {
-    const { verdict } = evaluator.evaluate(r);
-    if (verdict.anomalous && !out.has(r.uid as string)) out.set(r.uid as string, verdict.reason);
-  }
-  return out;
-}
 
 for (const situation of ['every record', 'the days without the service creations'] as const) {
   void test(`trained on ${situation}: the admin host's service creation and key change are no alert; a workstation's, the other admin's and the admin's hive dump are`, async () => {
@@ -81,7 +72,7 @@ for (const situation of ['every record', 'the days without the service creations
     const model = await trainedModel(config, situation === 'every record' ? records : week(false));
     const hosts = (model.routine?.adminHosts ?? []).map(([host, endpoint]) => `${host} ${endpoint}`);
     assert.deepEqual(hosts, [`${ADMIN} svcctl`, `${ADMIN} winreg`], 'only the admin calls the servers so, on most days');
-    const alerts = flagged(model, config, records);
+    const alerts = flaggedUids(model, config, records);
     assert.equal(alerts.get('A-create'), undefined, 'the admin host, on the service manager it administers');
     assert.equal(alerts.get('A-create1'), undefined);
     assert.equal(alerts.get('A-setkey'), undefined, 'the admin host, on the registry it administers');
@@ -97,7 +88,7 @@ void test('a model without administration hosts (written before them) judges the
   const records = week(true);
   const model = await trainedModel(config, records);
   const { adminHosts: _omitted, ...older } = model.routine ?? ({} as NonNullable<KModesModel['routine']>);
-  assert.match(flagged({ ...model, routine: older }, config, records).get('A-create') ?? '', /T1569\.002/);
+  assert.match(flaggedUids({ ...model, routine: older }, config, records).get('A-create') ?? '', /T1569\.002/);
 });
 
 void test('an administration habit needs the interface of three hosts on three days; it ages, is bounded, and survives a save', () => {

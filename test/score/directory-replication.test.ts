@@ -9,9 +9,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { trainedModel } from '../helpers/trained-model.js';
 import { dceCall } from '../helpers/dce-call.js';
-import { parseConfigText, type Config } from '../../src/config/index.js';
+import { flaggedUids } from '../helpers/flagged-uids.js';
+import { parseConfigText } from '../../src/config/index.js';
 import type { KModesModel } from '../../src/model/index.js';
-import { FanoutTracker, RecordEvaluator, scoringRuleFrom } from '../../src/score/index.js';
 import type { DceRpcRecord } from '../../src/zeek/index.js';
 
 const DAY = 86_400;
@@ -45,15 +45,6 @@ function week(dcsync: boolean): DceRpcRecord[] {
   return out.sort((a, b) => a.ts - b.ts);
 }
 
-function flagged(model: KModesModel, config: Config, records: readonly DceRpcRecord[]): Map<string, string> {
-  const evaluator = new RecordEvaluator({ model, rule: scoringRuleFrom(config.scoring), features: config.features, allow: [], fanout: new FanoutTracker() });
-  const out = new Map<string, string>();
-  for (const r of records) {
-    const { verdict } = evaluator.evaluate(r);
-    if (verdict.anomalous) out.set(r.uid as string, verdict.reason);
-  }
-  return out;
-}
 
 for (const situation of ['every record', 'the days without the DCSync'] as const) {
   void test(`trained on ${situation}: two DCs replicating on one day are no alert; a workstation of their group DCSync-ing is`, async () => {
@@ -61,7 +52,7 @@ for (const situation of ['every record', 'the days without the DCSync'] as const
     const records = week(true);
     const model = await trainedModel(config, situation === 'every record' ? records : week(false));
     assert.deepEqual(model.routine?.directoryServers, DCS, 'the DCs answer drsuapi; the workstation does not');
-    const alerts = flagged(model, config, records);
+    const alerts = flaggedUids(model, config, records);
     for (const dc of DCS) for (const op of ['G', 'S']) assert.equal(alerts.get(`${op}-${dc}`), undefined, `replication from ${dc}`);
     assert.match(alerts.get('X-sync') ?? '', /T1003\.006 DCSync replication: DRSGetNCChanges is not routine for office/);
   });
@@ -72,7 +63,7 @@ void test('a model without directory servers (written before them) judges DC rep
   const records = week(false);
   const model = await trainedModel(config, records);
   const { directoryServers: _omitted, ...older } = model.routine ?? ({} as NonNullable<KModesModel['routine']>);
-  const alerts = flagged({ ...model, routine: older }, config, records);
+  const alerts = flaggedUids({ ...model, routine: older }, config, records);
   assert.match(alerts.get(`G-${DCS[0]}`) ?? '', /T1003\.006/);
 });
 
@@ -93,7 +84,7 @@ for (const situation of ['every record', 'the days without the DCSync'] as const
     const records = oneWayWeek(true);
     const model = await trainedModel(config, situation === 'every record' ? records : oneWayWeek(false));
     assert.deepEqual(model.routine?.directoryServers, DCS, 'DCS[1] answers drsuapi, DCS[0] netlogon; the workstation neither');
-    const alerts = flagged(model, config, records);
+    const alerts = flaggedUids(model, config, records);
     for (const op of ['G', 'S']) assert.equal(alerts.get(`${op}-${DCS[0]}`), undefined, `replication from ${DCS[0]}`);
     assert.match(alerts.get('X-sync') ?? '', /T1003\.006 DCSync replication: DRSGetNCChanges is not routine for office/);
   });

@@ -9,9 +9,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { trainedModel } from '../helpers/trained-model.js';
 import { dceCall } from '../helpers/dce-call.js';
-import { parseConfigText, type Config } from '../../src/config/index.js';
-import type { KModesModel } from '../../src/model/index.js';
-import { FanoutTracker, RecordEvaluator, scoringRuleFrom } from '../../src/score/index.js';
+import { flaggedUids } from '../helpers/flagged-uids.js';
+import { parseConfigText } from '../../src/config/index.js';
 import type { DceRpcRecord } from '../../src/zeek/index.js';
 
 const DAY = 86_400;
@@ -49,21 +48,12 @@ function week(withLogistics: boolean): DceRpcRecord[] {
   return out.sort((a, b) => a.ts - b.ts);
 }
 
-function flagged(model: KModesModel, config: Config, records: readonly DceRpcRecord[]): Map<string, string> {
-  const evaluator = new RecordEvaluator({ model, rule: scoringRuleFrom(config.scoring), features: config.features, allow: [], fanout: new FanoutTracker() });
-  const out = new Map<string, string>();
-  for (const r of records) {
-    const { verdict } = evaluator.evaluate(r);
-    if (verdict.anomalous) out.set(r.uid as string, verdict.reason);
-  }
-  return out;
-}
 
 void test("trained without logistics' calls: its share enumeration of the file server everybody asks is no alert; of a workstation, and a sweep, are", async () => {
   const config = parseConfigText(CONFIG, 'discovery-service.ini');
   const records = week(true);
   const model = await trainedModel(config, week(false));
-  const alerts = flagged(model, config, records);
+  const alerts = flaggedUids(model, config, records);
   assert.equal(alerts.get('L-server'), undefined, 'the file server four departments browse daily');
   assert.match(alerts.get('L-workstation') ?? '', /T1135 network share discovery: NetrShareEnum is not routine for logistics \(no host of its 4 did it\)/);
   const swept = [...alerts].filter(([uid]) => uid.startsWith('L-sweep-'));
@@ -73,6 +63,6 @@ void test("trained without logistics' calls: its share enumeration of the file s
 void test('the departments that browse the file server are no alert either', async () => {
   const config = parseConfigText(CONFIG, 'discovery-service.ini');
   const records = week(false);
-  const alerts = flagged(await trainedModel(config, records), config, records);
+  const alerts = flaggedUids(await trainedModel(config, records), config, records);
   assert.deepEqual([...alerts], []);
 });
