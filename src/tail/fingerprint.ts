@@ -52,8 +52,12 @@ export function headDigestOf(head: Buffer): string {
  * fingerprint, and the same head digest when both have one.
  */
 export function sameContent(a: { fingerprint: string; headDigest?: string | undefined }, b: { fingerprint: string; headDigest?: string | undefined }): boolean {
-  if (a.fingerprint !== b.fingerprint) return false;
-  return a.headDigest === undefined || b.headDigest === undefined || a.headDigest === '' || b.headDigest === '' || a.headDigest === b.headDigest;
+  return a.fingerprint === b.fingerprint && !headDigestsDiffer(a.headDigest, b.headDigest);
+}
+
+/** Whether two head digests are both known (neither absent nor '') and differ. */
+export function headDigestsDiffer(a: string | undefined, b: string | undefined): boolean {
+  return a !== undefined && a !== '' && b !== undefined && b !== '' && a !== b;
 }
 
 /**
