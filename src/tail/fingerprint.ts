@@ -25,8 +25,7 @@ export function fingerprintFromHead(head: Buffer): string {
     if (head[position] !== 0x23 /* # */) {
       const length = lineEnd - position;
       if (newline === -1 && length < FINGERPRINT_MAX_BYTES) return EMPTY_FINGERPRINT;
-      const hashed = head.subarray(position, position + Math.min(length, FINGERPRINT_MAX_BYTES));
-      return createHash('sha1').update(hashed).digest('hex');
+      return fingerprintOfLine(head.subarray(position, lineEnd));
     }
     if (newline === -1) return EMPTY_FINGERPRINT;
     position = newline + 1;
