@@ -2,7 +2,7 @@
  * The follower's decisions as pure functions of what it knew and what stat() shows now, so every
  * rotation case is unit-tested without files or timers.
  */
-import { fingerprintsCompatible } from './fingerprint.js';
+import { fingerprintsCompatible, headDigestsDiffer } from './fingerprint.js';
 
 /** What stat() of the followed path returned on this poll. */
 export type PathObservation =
@@ -46,7 +46,7 @@ export function decide(open: OpenFileView | null, observed: PathObservation): Ta
   if (open.sizeNow < open.readPosition) return 'truncated';
   if (!fingerprintsCompatible(open.fingerprint, open.fingerprintNow)) return 'truncated';
   // Truncated and written again past the read position between two polls, starting alike.
-  if (open.headDigest !== undefined && open.headDigest !== '' && open.headDigestNow !== undefined && open.headDigestNow !== '' && open.headDigest !== open.headDigestNow) return 'truncated';
+  if (headDigestsDiffer(open.headDigest, open.headDigestNow)) return 'truncated';
   switch (observed.kind) {
     case 'missing':
       return 'rotated';

@@ -25,8 +25,7 @@ export function fingerprintFromHead(head: Buffer): string {
     if (head[position] !== 0x23 /* # */) {
       const length = lineEnd - position;
       if (newline === -1 && length < FINGERPRINT_MAX_BYTES) return EMPTY_FINGERPRINT;
-      const hashed = head.subarray(position, position + Math.min(length, FINGERPRINT_MAX_BYTES));
-      return createHash('sha1').update(hashed).digest('hex');
+      return fingerprintOfLine(head.subarray(position, lineEnd));
     }
     if (newline === -1) return EMPTY_FINGERPRINT;
     position = newline + 1;
@@ -52,8 +51,12 @@ export function headDigestOf(head: Buffer): string {
  * fingerprint, and the same head digest when both have one.
  */
 export function sameContent(a: { fingerprint: string; headDigest?: string | undefined }, b: { fingerprint: string; headDigest?: string | undefined }): boolean {
-  if (a.fingerprint !== b.fingerprint) return false;
-  return a.headDigest === undefined || b.headDigest === undefined || a.headDigest === '' || b.headDigest === '' || a.headDigest === b.headDigest;
+  return a.fingerprint === b.fingerprint && !headDigestsDiffer(a.headDigest, b.headDigest);
+}
+
+/** Whether two head digests are both known (neither absent nor '') and differ. */
+export function headDigestsDiffer(a: string | undefined, b: string | undefined): boolean {
+  return a !== undefined && a !== '' && b !== undefined && b !== '' && a !== b;
 }
 
 /**

@@ -153,12 +153,10 @@ export async function headerLinesBefore(file: OpenFile, offset: number, maxLineB
 /** One read covers the fingerprint of a usual header and the head digest. */
 const PROBE_BYTES = HEAD_DIGEST_BYTES;
 
-/** Fingerprint of an open file from its first bytes (more only for an unusually long header). */
-export async function fingerprintOf(reader: LogReader): Promise<string> {
-  return (await contentMarksOf(reader)).fingerprint;
-}
-
-/** Fingerprint and head digest of an open file, from one look at its first bytes. */
+/**
+ * Fingerprint and head digest of an open file, from one look at its first bytes (more only for an
+ * unusually long header).
+ */
 export async function contentMarksOf(reader: LogReader): Promise<{ fingerprint: string; headDigest: string; dataOffset: number }> {
   let head = await reader.head(PROBE_BYTES);
   const headDigest = headDigestOf(head);

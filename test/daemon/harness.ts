@@ -191,6 +191,20 @@ export function uidRanges(uids: readonly string[], total: number, times: number)
   return ranges.join(', ') || '(none)';
 }
 
+/**
+ * How the live anomalies (their uids) fall short of the offline ones: uids of `offline` never
+ * written live, and live lines beyond the first for a uid.
+ */
+export function missingAndTwice(liveUids: readonly string[], offline: readonly string[]): { missing: number; twice: number } {
+  const counts = new Map<string, number>();
+  for (const uid of liveUids) counts.set(uid, (counts.get(uid) ?? 0) + 1);
+  let missing = 0;
+  for (const uid of new Set(offline.map(uidOfAnomaly))) if (!counts.has(uid)) missing += 1;
+  let twice = 0;
+  for (const count of counts.values()) if (count > 1) twice += count - 1;
+  return { missing, twice };
+}
+
 /** Uid of an anomaly JSON line. */
 export function uidOfAnomaly(line: string): string {
   return (JSON.parse(line) as { uid: string }).uid;

@@ -17,6 +17,7 @@ import {
   liveAnomalies,
   makeCorpus,
   makeSite,
+  missingAndTwice,
   offlineAnomalies,
   offlineAnomaliesInBackground,
   readProgress,
@@ -290,13 +291,7 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
     offline = scored.lines;
   }
   phase('offlineScore');
-  const counts = new Map<string, number>();
-  for (const uid of uids) counts.set(uid, (counts.get(uid) ?? 0) + 1);
-  const offlineUids = new Set(offline.map(uidOfAnomaly));
-  let missing = 0;
-  for (const uid of offlineUids) if (!counts.has(uid)) missing += 1;
-  let twice = 0;
-  for (const count of counts.values()) if (count > 1) twice += count - 1;
+  const { missing, twice } = missingAndTwice(uids, offline);
   const equal =
     live.length === offline.length &&
     (options.bootstrap === true

@@ -19,6 +19,7 @@ import {
   liveAnomalies,
   makeCorpus,
   makeSite,
+  missingAndTwice,
   offlineAnomalies,
   readProgress,
   uidOfAnomaly,
@@ -144,12 +145,7 @@ export async function runFastScenario(options: FastScenarioOptions): Promise<Fas
   const referenceFiles = readdirSync(referenceDir).sort().map((name) => join(referenceDir, name));
   const offline = offlineAnomalies(site, model.path, referenceFiles);
   const live = liveAnomalies(site);
-  const counts = new Map<string, number>();
-  for (const uid of live.map(uidOfAnomaly)) counts.set(uid, (counts.get(uid) ?? 0) + 1);
-  let missing = 0;
-  for (const uid of new Set(offline.map(uidOfAnomaly))) if (!counts.has(uid)) missing += 1;
-  let twice = 0;
-  for (const count of counts.values()) if (count > 1) twice += count - 1;
+  const { missing, twice } = missingAndTwice(live.map(uidOfAnomaly), offline);
   const equal = live.length === offline.length && JSON.stringify([...live].sort()) === JSON.stringify([...offline].sort());
   return {
     seed: options.seed,

@@ -7,9 +7,8 @@
 import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, readFileSync, renameSync, rmSync, statSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import type { LogFollowerOptions } from '../../src/tail/index.js';
 import type { FileCheckpoint } from '../../src/tail/types.js';
 import { tempDir } from '../helpers/tmp.js';
 import { appendLines, createLog, delay, follow, range } from './harness.js';
@@ -29,6 +28,15 @@ function copytruncate(path: string, mtimeMs: number): void {
   utimesSync(`${path}.1.gz`, mtimeMs / 1000, mtimeMs / 1000);
 }
 
+/** A restart from `saved` (saved at `savedAtMs`) until line `last` is read: the lines delivered. */
+async function resumeFrom(t: TestContext, saved: FileCheckpoint, savedAtMs: number, last: number): Promise<number[]> {
+  const { follower, collector } = follow(t, { patterns: [saved.path], checkpoints: [saved], checkpointsSavedAtMs: savedAtMs });
+  await collector.waitFor(() => collector.sequences().includes(last), `line ${last}`, 10_000).catch(() => undefined);
+  await delay(200);
+  await follower.stop();
+  return collector.sequences();
+}
+
 void test('an inode-only checkpoint: generations copied away since it was saved are read before the live one', async (t) => {
   const dir = tempDir();
   const path = join(dir, 'dce_rpc.log');
@@ -43,12 +51,7 @@ void test('an inode-only checkpoint: generations copied away since it was saved 
   appendLines(path, 10, 20);
   copytruncate(path, now - 10_000);
   appendLines(path, 20, 30);
-  const options: Partial<LogFollowerOptions> & { patterns: string[] } = { patterns: [path], checkpoints: [saved], checkpointsSavedAtMs: savedAtMs };
-  const { follower, collector } = follow(t, options);
-  await collector.waitFor(() => collector.sequences().includes(29), 'line 29', 10_000).catch(() => undefined);
-  await delay(200);
-  await follower.stop();
-  assert.deepEqual(collector.sequences(), range(10, 30));
+  assert.deepEqual(await resumeFrom(t, saved, savedAtMs, 29), range(10, 30));
 });
 
 void test('an inode-only checkpoint with nothing rotated since its save resumes in the live file', async (t) => {
@@ -59,10 +62,5 @@ void test('an inode-only checkpoint with nothing rotated since its save resumes 
   copytruncate(path, now - 100_000);
   const saved = emptyCheckpoint(path);
   appendLines(path, 10, 20);
-  const options: Partial<LogFollowerOptions> & { patterns: string[] } = { patterns: [path], checkpoints: [saved], checkpointsSavedAtMs: now - 50_000 };
-  const { follower, collector } = follow(t, options);
-  await collector.waitFor(() => collector.sequences().includes(19), 'line 19', 10_000).catch(() => undefined);
-  await delay(200);
-  await follower.stop();
-  assert.deepEqual(collector.sequences(), range(10, 20));
+  assert.deepEqual(await resumeFrom(t, saved, now - 50_000, 19), range(10, 20));
 });

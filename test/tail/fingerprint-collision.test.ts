@@ -4,12 +4,11 @@
 // record) share it. Sharing a first line must not make two files one: every rotated file with
 // other content is read, and the live file does not hide a rotated one that merely starts alike.
 import assert from 'node:assert/strict';
-import { appendFileSync, copyFileSync, mkdirSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { tempDir } from '../helpers/tmp.js';
-import type { LineBatch } from '../../src/tail/types.js';
-import { Collector, delay, follow } from './harness.js';
+import { actOnceBetweenPolls, delay, follow, otherAndZeekLog } from './harness.js';
 
 /** The same first record in every file, then records `from`..`to`-1 (JSON, no header). */
 function jsonLog(from: number, to: number): string {
@@ -55,32 +54,20 @@ void test('rotated files and a live file with the same first record are all read
 // starting with the same record: the first 4 KiB differ, so it is a truncation (the copy's rest
 // is read, then the new content from 0), not more of the same file.
 void test('a live file truncated and regrown between two polls with the same first record is read again from 0', async (t) => {
-  const dir = tempDir();
-  const otherDir = join(dir, 'other');
-  const zeekDir = join(dir, 'zeek');
-  mkdirSync(otherDir);
-  mkdirSync(zeekDir);
-  const other = join(otherDir, 'conn.log');
-  const path = join(zeekDir, 'dce_rpc.json');
+  const { other, path } = otherAndZeekLog(tempDir(), 'dce_rpc.json');
   writeFileSync(other, jsonLog(1000, 1001));
   writeFileSync(path, jsonLog(0, 30));
-  let armed = false;
-  const collector = new Collector();
-  const handle = collector.handle;
-  // Handled while the follower holds nothing in flight: between two polls of the JSON log.
-  const onBatch = async (batch: LineBatch): Promise<void> => {
-    await handle(batch);
-    if (!armed || batch.file.path !== other) return;
-    armed = false;
+  // Between two polls of the JSON log.
+  const { collector, arm } = actOnceBetweenPolls(other, () => {
     appendFileSync(path, jsonLog(30, 35).split('\n').slice(1).join('\n'));
     copyFileSync(path, `${path}.1`);
     truncateSync(path, 0);
     appendFileSync(path, jsonLog(35, 100));
-  };
-  const { follower } = follow(t, { patterns: [other, path] }, Object.assign(collector, { handle: onBatch }));
+  });
+  const { follower } = follow(t, { patterns: [other, path] }, collector);
   await collector.waitFor(() => sequencesOf(collector.data).includes(29), 'record 29');
   await delay(100);
-  armed = true;
+  arm();
   appendFileSync(other, `${JSON.stringify({ ts: 1700001001, uid: 'C1001' })}\n`);
   await collector.waitFor(() => sequencesOf(collector.data).includes(99), 'record 99', 10_000).catch(() => undefined);
   await delay(300);

@@ -4,13 +4,12 @@
 // next generation, and a fingerprint taken from it makes the follower read that generation on
 // from the old one's offset (losing the old one's rest in `.1` and the new one's first bytes).
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { tempDir } from '../helpers/tmp.js';
-import type { LineBatch } from '../../src/tail/types.js';
-import { appendLines, Collector, createLog, dataLine, delay, follow, range, zeekHeader } from './harness.js';
+import { actOnceBetweenPolls, appendLines, createLog, dataLine, delay, follow, otherAndZeekLog, range, zeekHeader } from './harness.js';
 
 void test('an empty fingerprint is filled from the record delivered, not from a later generation at the head', async (t) => {
   const dir = tempDir();
@@ -52,38 +51,25 @@ void test('an empty fingerprint is filled from the record delivered, not from a 
 // later generation, and the one in between is only in .1: the follower must look for it before
 // it reads the live file, not take the live file's new content for the one it was waiting for.
 void test('a live file held empty that gains its first record looks for a generation copied away meanwhile', async (t) => {
-  const dir = tempDir();
-  const otherDir = join(dir, 'other');
-  const zeekDir = join(dir, 'zeek');
-  mkdirSync(otherDir);
-  mkdirSync(zeekDir);
-  const other = join(otherDir, 'conn.log');
-  const path = join(zeekDir, 'dce_rpc.log');
+  const { other, path } = otherAndZeekLog(tempDir(), 'dce_rpc.log');
   createLog(other, 1000, 1001);
   createLog(path, 0, 10);
-  let armed = false;
-  const collector = new Collector();
-  const handle = collector.handle;
-  // A batch of the other log is handled while the follower holds nothing in flight: what is done
-  // here happens between two polls of the dce_rpc log, whatever the machine's speed.
-  const onBatch = async (batch: LineBatch): Promise<void> => {
-    await handle(batch);
-    if (!armed || batch.file.path !== other) return;
-    armed = false;
+  // Between two polls of the dce_rpc log.
+  const { collector, arm } = actOnceBetweenPolls(other, () => {
     appendLines(path, 100, 110);
     writeFileSync(`${path}.1.gz`, gzipSync(readFileSync(`${path}.1`)));
     rmSync(`${path}.1`);
     copyFileSync(path, `${path}.1`);
     truncateSync(path, 0);
     appendLines(path, 200, 210);
-  };
-  const { follower } = follow(t, { patterns: [other, path], pollIntervalMs: 20 }, Object.assign(collector, { handle: onBatch }));
+  });
+  const { follower } = follow(t, { patterns: [other, path], pollIntervalMs: 20 }, collector);
   await collector.waitForData(11);
   copyFileSync(path, `${path}.1`);
   truncateSync(path, 0);
   await collector.waitFor(() => collector.truncations.length === 1, 'the first truncation');
   await delay(100);
-  armed = true;
+  arm();
   appendLines(other, 1001, 1002);
   await collector.waitFor(() => collector.sequences().includes(209), 'line 209', 20_000).catch(() => undefined);
   await delay(200);

@@ -187,3 +187,39 @@ export function range(from: number, to: number): number[] {
 export function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/**
+ * Two logs in their own directories under `dir`: `other/conn.log`, whose batches a test acts in
+ * (see actOnceBetweenPolls), and `zeek/<name>`, the log under test.
+ */
+export function otherAndZeekLog(dir: string, name: string): { other: string; path: string } {
+  const otherDir = join(dir, 'other');
+  const zeekDir = join(dir, 'zeek');
+  mkdirSync(otherDir);
+  mkdirSync(zeekDir);
+  return { other: join(otherDir, 'conn.log'), path: join(zeekDir, name) };
+}
+
+/**
+ * A collector that, once armed, runs `action` once inside the handling of the next batch read
+ * from `other`. The follower holds nothing in flight then, so what `action` does to another log
+ * happens between two of its polls, whatever the machine's speed.
+ */
+export function actOnceBetweenPolls(other: string, action: () => void): { collector: Collector; arm: () => void } {
+  let armed = false;
+  const collector = new Collector();
+  const handle = collector.handle;
+  const onBatch = async (batch: LineBatch): Promise<void> => {
+    await handle(batch);
+    if (!armed || batch.file.path !== other) return;
+    armed = false;
+    action();
+  };
+  Object.assign(collector, { handle: onBatch });
+  return {
+    collector,
+    arm: () => {
+      armed = true;
+    },
+  };
+}

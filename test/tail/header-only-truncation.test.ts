@@ -3,38 +3,26 @@
 // fingerprint names its copy, and its inode is the live file's; the copies made since it was
 // opened hold its records, and the live content is read from 0, not from past the old header.
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, truncateSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { copyFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { test } from 'node:test';
-import type { LineBatch } from '../../src/tail/types.js';
 import { tempDir } from '../helpers/tmp.js';
-import { appendLines, Collector, createLog, delay, follow, range, zeekHeader } from './harness.js';
+import { actOnceBetweenPolls, appendLines, createLog, delay, follow, otherAndZeekLog, range, zeekHeader } from './harness.js';
 
 void test('header handled, then copytruncate and regrowth past it between two polls: the copy, then the new content from 0', async (t) => {
-  const dir = tempDir();
-  mkdirSync(join(dir, 'other'));
-  mkdirSync(join(dir, 'zeek'));
-  const other = join(dir, 'other', 'conn.log');
-  const path = join(dir, 'zeek', 'dce_rpc.log');
+  const { other, path } = otherAndZeekLog(tempDir(), 'dce_rpc.log');
   createLog(other, 1000, 1001);
   writeFileSync(path, zeekHeader('stamp-0'));
-  let armed = false;
-  const collector = new Collector();
-  const handle = collector.handle;
-  const onBatch = async (batch: LineBatch): Promise<void> => {
-    await handle(batch);
-    if (!armed || batch.file.path !== other) return;
-    armed = false;
+  const { collector, arm } = actOnceBetweenPolls(other, () => {
     appendLines(path, 0, 10);
     copyFileSync(path, `${path}.1`);
     truncateSync(path, 0);
     appendLines(path, 100, 200);
-  };
-  const { follower } = follow(t, { patterns: [other, path] }, Object.assign(collector, { handle: onBatch }));
+  });
+  const { follower } = follow(t, { patterns: [other, path] }, collector);
   await collector.waitFor(() => collector.batches.some((b) => b.file.path === path), 'the header of dce_rpc.log');
   await collector.waitForData(1);
   await delay(100);
-  armed = true;
+  arm();
   appendLines(other, 1001, 1002);
   await collector.waitFor(() => collector.sequences().includes(199), 'line 199', 10_000).catch(() => undefined);
   await delay(300);
