@@ -57,7 +57,7 @@ type ScoreTask = Extract<HuntWorkerData['task'], { kind: 'score' }>;
 
 /**
  * `score`: each record's verdict, and the anomaly lines for the next chunk. A class, so the
- * warm-up's consumer (warm-up.ts) and the real one share call targets.
+ * warm-up's consumer (`warmUp` below) and the real one share call targets.
  */
 class ScoreConsumer implements Consumer {
   readonly evaluator: RecordEvaluator;

@@ -11,12 +11,6 @@
 /** Called for each complete line; `bytes` excludes the newline and is only valid during the call. */
 export type LineHandler = (bytes: Buffer, lineNumber: number, offset: number, end: number) => void;
 
-/**
- * `LineHandler` without a Buffer view per line: the line is `bytes[start, end)`, valid only
- * during the call (for readers that decode from offsets, see DceRpcLineDecoder.decodeIn).
- */
-export type LineRangeHandler = (bytes: Buffer, start: number, end: number, lineNumber: number, offset: number, next: number) => void;
-
 /** The line `bytes[start, end)` as a Buffer: `bytes` itself when it is the whole line, else a view. */
 export function lineBytes(bytes: Buffer, start: number, end: number): Buffer {
   return start === 0 && end === bytes.length ? bytes : bytes.subarray(start, end);
@@ -37,19 +31,23 @@ export type OverlongHandler = (
  * file is a new target each time ("wrong call target": deopt and recompile of the whole loop).
  */
 export interface LineRangeSink {
+  /**
+   * A LineHandler without a Buffer view per line: the line is `bytes[start, end)`, valid only
+   * during the call (for readers that decode from offsets, see DceRpcLineDecoder.decodeIn).
+   */
   line(bytes: Buffer, start: number, end: number, lineNumber: number, offset: number, next: number): void;
   overlong(lineNumber: number, offset: number, end: number, lengthBytes: number): void;
 }
 
-/** `pushRanges`' callbacks as a LineRangeSink. */
-class RangeCallbacks implements LineRangeSink {
+/** `push`'s callbacks as a LineRangeSink: each line handed on as a Buffer of its own. */
+class LineCallbacks implements LineRangeSink {
   constructor(
-    readonly onLine: LineRangeHandler,
+    readonly onLine: LineHandler,
     readonly onOverlong: OverlongHandler,
   ) {}
 
   line(bytes: Buffer, start: number, end: number, lineNumber: number, offset: number, next: number): void {
-    this.onLine(bytes, start, end, lineNumber, offset, next);
+    this.onLine(lineBytes(bytes, start, end), lineNumber, offset, next);
   }
 
   overlong(lineNumber: number, offset: number, end: number, lengthBytes: number): void {
@@ -106,19 +104,13 @@ export class LineSplitter {
   }
 
   push(chunk: Buffer, onLine: LineHandler, onOverlong: OverlongHandler): void {
-    this.pushRanges(
-      chunk,
-      (bytes, start, end, lineNumber, offset, next) => onLine(lineBytes(bytes, start, end), lineNumber, offset, next),
-      onOverlong,
-    );
+    this.pushTo(chunk, new LineCallbacks(onLine, onOverlong));
   }
 
-  /** As `push`, handing each line on as a range of the chunk (or of a joined copy). */
-  pushRanges(chunk: Buffer, onLine: LineRangeHandler, onOverlong: OverlongHandler): void {
-    this.pushTo(chunk, new RangeCallbacks(onLine, onOverlong));
-  }
-
-  /** As `pushRanges`, to a sink's methods: see LineRangeSink. */
+  /**
+   * As `push`, to a sink's methods (see LineRangeSink), handing each line on as a range of the
+   * chunk (or of a joined copy).
+   */
   pushTo(chunk: Buffer, sink: LineRangeSink): void {
     let position = 0;
     const length = chunk.length;

@@ -89,7 +89,7 @@ function compare(data: Buffer, label: string): Tally[] {
     const rangeSplitter = new LineSplitter();
     for (let p = 0, i = 0; p < data.length; i++) {
       const size = 1 + ((i * 7919) % 3000);
-      rangeSplitter.pushRanges(data.subarray(p, p + size), onRange, () => assert.fail('no over-long lines here'));
+      rangeSplitter.pushTo(data.subarray(p, p + size), { line: onRange, overlong: () => assert.fail('no over-long lines here') });
       p += size;
     }
     rangeSplitter.finish((bytes, line, offset) => onRange(bytes, 0, bytes.length, line, offset), () => assert.fail('no over-long lines here'));
