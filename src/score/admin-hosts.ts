@@ -173,26 +173,57 @@ function perResponder(habit: Habit): [string, number[]][] {
 /** The administration hosts of a model, indexed for scoring. */
 export class AdminHosts {
   readonly #pairs = new Map<string, AdminHostEntry>();
+  /** origHost → its pairs that qualify (every administration interface it uses as a habit). */
+  readonly #byHost = new Map<string, AdminHostEntry[]>();
   readonly #minHosts: number;
   readonly #habitDays: number;
 
   constructor(entries: readonly AdminHostEntry[], bars: { minHosts: number; habitDays: number }) {
-    for (const entry of entries) this.#pairs.set(pairKey(entry[0], entry[1]), entry);
     this.#minHosts = bars.minHosts;
     this.#habitDays = bars.habitDays;
+    for (const entry of entries) {
+      this.#pairs.set(pairKey(entry[0], entry[1]), entry);
+      if (!this.#qualifies(entry)) continue;
+      let own = this.#byHost.get(entry[0]);
+      if (own === undefined) this.#byHost.set(entry[0], (own = []));
+      own.push(entry);
+    }
+  }
+
+  #qualifies(entry: AdminHostEntry): boolean {
+    return entry[2] >= this.#habitDays && entry[3] >= this.#minHosts;
   }
 
   /**
    * Why `origHost` administers `respHost` through `endpoint` (null: it does not): it called that
-   * interface of `minHosts` hosts on `habitDays` days, and that of `respHost` on a day other than
-   * `day` (the record's). A new target, or one reached only on the record's own day, is no
-   * administration: an intruder on an admin host moving to a host that host never manages.
+   * interface of `minHosts` hosts on `habitDays` days, and on a day other than `day` (the
+   * record's) it called that interface of `respHost`, or another administration interface of
+   * `respHost` that it also uses as a habit (an admin who manages a server's services every day
+   * and registers a task on it for the first time). A new target, or one reached only on the
+   * record's own day, is no administration: an intruder on an admin host moving to a host that
+   * host never manages.
    */
   administers(origHost: string, endpoint: string, respHost: string, day: number): string | null {
-    const entry = this.#pairs.get(pairKey(origHost, endpoint.toLowerCase()));
-    if (entry === undefined || entry[2] < this.#habitDays || entry[3] < this.#minHosts) return null;
-    const before = entry[4].find(([responder]) => responder === respHost)?.[1].filter((d) => d !== day).length ?? 0;
-    if (before === 0) return null;
-    return `${origHost} called ${endpoint} of ${entry[3]}${entry[3] >= RESPONDERS_TRACKED ? '+' : ''} hosts on ${entry[2]} days, of ${respHost} on ${before === 1 ? '1 other day' : `${before} other days`}`;
+    const lower = endpoint.toLowerCase();
+    const entry = this.#pairs.get(pairKey(origHost, lower));
+    if (entry === undefined || !this.#qualifies(entry)) return null;
+    const habit = `${origHost} called ${endpoint} of ${entry[3]}${entry[3] >= RESPONDERS_TRACKED ? '+' : ''} hosts on ${entry[2]} days`;
+    const before = otherDays(entry, respHost, day);
+    if (before > 0) return `${habit}, of ${respHost} on ${dayCount(before)}`;
+    for (const other of this.#byHost.get(origHost) ?? []) {
+      if (other === entry) continue;
+      const managed = otherDays(other, respHost, day);
+      if (managed > 0) return `${habit}; it administers ${respHost} through ${other[1]} (on ${dayCount(managed)})`;
+    }
+    return null;
   }
+}
+
+/** Days other than `day` on which the entry's host called its interface of `respHost`. */
+function otherDays(entry: AdminHostEntry, respHost: string, day: number): number {
+  return entry[4].find(([responder]) => responder === respHost)?.[1].filter((d) => d !== day).length ?? 0;
+}
+
+function dayCount(days: number): string {
+  return days === 1 ? '1 other day' : `${days} other days`;
 }
