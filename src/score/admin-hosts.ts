@@ -196,12 +196,15 @@ export class AdminHosts {
 
   /**
    * Why `origHost` administers `respHost` through `endpoint` (null: it does not): it called that
-   * interface of `minHosts` hosts on `habitDays` days, and on a day other than `day` (the
-   * record's) it called that interface of `respHost`, or another administration interface of
-   * `respHost` that it also uses as a habit (an admin who manages a server's services every day
-   * and registers a task on it for the first time). A new target, or one reached only on the
-   * record's own day, is no administration: an intruder on an admin host moving to a host that
-   * host never manages.
+   * interface of `minHosts` hosts on `habitDays` days, and it called that interface of
+   * `respHost` on a day other than `day` (the record's), or, on a day before it, another
+   * administration interface of `respHost` that it also uses as a habit (an admin who has been
+   * managing a server's services and registers a task on it for the first time). A new target,
+   * or one reached only on the record's own day, is no administration: an intruder on an admin
+   * host moving to a host that host never manages. The other interface counts only before the
+   * record: a host first reached on the task scheduler and queried on its service manager days
+   * later was no managed host when the task came (the demo week's labelled remote task,
+   * samples/week.log.gz, trained on itself, is that).
    */
   administers(origHost: string, endpoint: string, respHost: string, day: number): string | null {
     const lower = endpoint.toLowerCase();
@@ -212,8 +215,8 @@ export class AdminHosts {
     if (before > 0) return `${habit}, of ${respHost} on ${dayCount(before)}`;
     for (const other of this.#byHost.get(origHost) ?? []) {
       if (other === entry) continue;
-      const managed = otherDays(other, respHost, day);
-      if (managed > 0) return `${habit}; it administers ${respHost} through ${other[1]} (on ${dayCount(managed)})`;
+      const managed = daysBefore(other, respHost, day);
+      if (managed > 0) return `${habit}; it administers ${respHost} through ${other[1]} (on ${managed === 1 ? '1 day' : `${managed} days`} before)`;
     }
     return null;
   }
@@ -222,6 +225,11 @@ export class AdminHosts {
 /** Days other than `day` on which the entry's host called its interface of `respHost`. */
 function otherDays(entry: AdminHostEntry, respHost: string, day: number): number {
   return entry[4].find(([responder]) => responder === respHost)?.[1].filter((d) => d !== day).length ?? 0;
+}
+
+/** Days before `day` on which the entry's host called its interface of `respHost`. */
+function daysBefore(entry: AdminHostEntry, respHost: string, day: number): number {
+  return entry[4].find(([responder]) => responder === respHost)?.[1].filter((d) => d < day).length ?? 0;
 }
 
 function dayCount(days: number): string {

@@ -5,8 +5,8 @@
  * manages on other days but whose task scheduler it never called before: the responder condition
  * of the administration-host rule (admin-hosts.ts) held only for the interface of the record, so
  * the task was flagged. A task on a server the admin never manages, on one whose service manager
- * it reached only that day, a workstation's task, and the admin's hive dump of a managed server
- * stay flagged.
+ * it reached only that day or only days later, a workstation's task, and the admin's hive dump of
+ * a managed server stay flagged.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -29,6 +29,8 @@ const MANAGED = SERVERS[3] as string;
 const NEW_SERVER = '10.4.0.16';
 /** A server whose service manager the admin calls on day 4 only, just before its task there. */
 const SAME_DAY_SERVER = '10.4.0.17';
+/** A server whose service manager the admin first calls on day 6, two days after its task there. */
+const LATER_SERVER = '10.4.0.18';
 const CONFIG = '[ip_groups]\noffice = 10.1.0.0/16\nservers = 10.4.0.0/16\nadmins = 10.5.0.0/16\n';
 
 function week(withDay4: boolean): DceRpcRecord[] {
@@ -44,6 +46,7 @@ function week(withDay4: boolean): DceRpcRecord[] {
       out.push(rec(t + 1, ADMIN, server as string, 'svcctl', 'QueryServiceStatus', `S${d}-${i}`));
     }
     // The task lists of the first three servers, one a day: a task-scheduler habit, not of MANAGED.
+    if (d === 6) out.push(rec(at + 1900, ADMIN, LATER_SERVER, 'svcctl', 'OpenSCManagerW', 'S-later'));
     const listed = SERVERS[d % 3] as string;
     out.push(rec(at + 2400, ADMIN, listed, 'ITaskSchedulerService', 'SchRpcEnumTasks', `E${d}`));
   }
@@ -58,13 +61,14 @@ function week(withDay4: boolean): DceRpcRecord[] {
     out.push(rec(at + 120, ADMIN, NEW_SERVER, 'ITaskSchedulerService', 'SchRpcRegisterTask', 'A-new'));
     out.push(rec(at + 180, ADMIN, SAME_DAY_SERVER, 'svcctl', 'OpenSCManagerW', 'A-sameday-svc'));
     out.push(rec(at + 181, ADMIN, SAME_DAY_SERVER, 'ITaskSchedulerService', 'SchRpcRegisterTask', 'A-sameday'));
+    out.push(rec(at + 200, ADMIN, LATER_SERVER, 'ITaskSchedulerService', 'SchRpcRegisterTask', 'A-later'));
     out.push(rec(at + 240, WORKSTATION, MANAGED, 'ITaskSchedulerService', 'SchRpcRegisterTask', 'W-task'));
   }
   return out.sort((a, b) => a.ts - b.ts);
 }
 
 for (const situation of ['every record', 'the days without the tasks'] as const) {
-  void test(`trained on ${situation}: the admin's first task on a server whose services it manages is no alert; a new server's, a same-day one's, a workstation's and a hive dump are`, async () => {
+  void test(`trained on ${situation}: the admin's first task on a server whose services it manages is no alert; a new server's, a same-day one's, a later one's, a workstation's and a hive dump are`, async () => {
     const config = parseConfigText(CONFIG, 'admin-other-interface.ini');
     const records = week(true);
     const model = await trainedModel(config, situation === 'every record' ? records : week(false));
@@ -74,20 +78,22 @@ for (const situation of ['every record', 'the days without the tasks'] as const)
     assert.equal(alerts.get('A-managed'), undefined, 'a server the admin manages through svcctl on other days');
     assert.match(alerts.get('A-new') ?? '', /T1053\.005 .*SchRpcRegisterTask is not routine for admins/, 'a server the admin never manages');
     assert.match(alerts.get('A-sameday') ?? '', /T1053\.005 .*SchRpcRegisterTask is not routine for admins/, 'managed only on the record\'s own day');
+    assert.match(alerts.get('A-later') ?? '', /T1053\.005 .*SchRpcRegisterTask is not routine for admins/, 'managed only from two days after the task');
     assert.match(alerts.get('W-task') ?? '', /T1053\.005 .*SchRpcRegisterTask is not routine for office/);
     assert.match(alerts.get('A-dump') ?? '', /T1003\.002 /, 'credential theft is no administration, whatever the admin manages');
   });
 }
 
-void test('the other interface must itself be an administration habit of the host, reached on another day', () => {
+void test('the other interface must itself be an administration habit of the host, reached on a day before the record\'s', () => {
   const entries: ConstructorParameters<typeof AdminHosts>[0] = [
     ['h', 'itaskschedulerservice', 3, 3, [['a', [1]], ['b', [2]], ['c', [3]]]],
-    ['h', 'svcctl', 3, 3, [['a', [1]], ['b', [2]], ['m', [2, 5]]]],
+    ['h', 'svcctl', 3, 3, [['a', [1]], ['b', [2]], ['m', [2, 5]], ['later', [6]]]],
     // Too few days to be a habit: no evidence that h manages x.
     ['h', 'winreg', 2, 3, [['x', [1, 2]], ['a', [1]], ['b', [2]]]],
   ];
   const index = new AdminHosts(entries, { minHosts: 3, habitDays: 3 });
-  assert.match(index.administers('h', 'ITaskSchedulerService', 'm', 5) ?? '', /it administers m through svcctl \(on 1 other day\)/);
+  assert.match(index.administers('h', 'ITaskSchedulerService', 'm', 5) ?? '', /it administers m through svcctl \(on 1 day before\)/);
+  assert.equal(index.administers('h', 'ITaskSchedulerService', 'later', 5), null, 'managed only after the record: not yet a managed host');
   assert.equal(index.administers('h', 'ITaskSchedulerService', 'x', 5), null, 'winreg is no habit of h');
   assert.equal(index.administers('h', 'ITaskSchedulerService', 'z', 5), null);
   assert.equal(index.administers('h', 'winreg', 'm', 5), null, 'the record\'s own interface must be a habit');
