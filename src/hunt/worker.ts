@@ -5,7 +5,7 @@
  * more than `maxInflight` chunks the main thread has not consumed, so a worker that runs ahead of
  * the file being written holds a bounded amount, not a whole file.
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { isDaemonError } from '../errors.js';
 // The stage modules themselves, not their index files: a worker loads only what it runs. (Type
 // imports load nothing, so they come from the index files.)
@@ -38,7 +38,14 @@ const RECORDS_PER_CHUNK = 65_536;
 
 const port = parentPort;
 if (port === null) throw new Error('hunt worker: not started as a worker thread');
-const data = workerData as HuntWorkerData;
+// Set up by the first message (the worker may have been started before its task was known: see
+// StartedWorkers); nothing else is sent before this worker says it is ready.
+const data = await new Promise<HuntWorkerData>((resolve) => {
+  port.once('message', (message: ToWorker) => {
+    if (message.kind !== 'setup') throw new Error(`hunt worker: '${message.kind}' before setup`);
+    resolve(message.data);
+  });
+});
 const since = data.range.since ?? -Infinity;
 const until = data.range.until ?? Infinity;
 
