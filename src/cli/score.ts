@@ -3,12 +3,16 @@
  * (Zeek TSV or Zeek JSON). The same evaluator as the daemon's, so offline and live agree.
  */
 import { EXIT } from '../errors.js';
-import { loadModel } from '../model/index.js';
-import { ANOMALY_SCHEMA, checkModelFeatures } from '../score/index.js';
-import { createAnomalyFormatter, openOutputTarget, type OutputTarget } from '../sink/index.js';
+// Modules, not the stages' index files: `score` starts faster for not loading what it does not
+// run (training, the daemon's output files, the tail stage), tens of ms of a fresh process.
+import { loadModel } from '../model/store.js';
+import { ANOMALY_SCHEMA } from '../score/anomaly-record.js';
+import { checkModelFeatures } from '../score/evaluator.js';
+import { createAnomalyFormatter } from '../sink/format.js';
+import { openOutputTarget, type OutputTarget } from '../sink/output-target.js';
 import { HUNT_OPTIONS, HUNT_USAGE, huntArchive, huntPlan, loadConfigOption, parseCommandArgs, runCommand, UsageError, type HuntPlan } from './_common.js';
 import { scoreArchive, StartedWorkers } from '../hunt/index.js';
-import { FeatureExtractor } from '../features/index.js';
+import { FeatureExtractor } from '../features/extractor.js';
 
 export const summary = 'score dce_rpc logs against a model and write the anomalies';
 

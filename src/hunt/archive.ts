@@ -27,7 +27,8 @@ import { createReadStream } from 'node:fs';
 import { open, readdir, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { DaemonError, messageOf } from '../errors.js';
-import { expandPattern, hasGlobSyntax } from '../tail/index.js';
+// The module, not the tail stage's index: the offline commands do not load the follower.
+import { expandPattern, hasGlobSyntax } from '../tail/glob.js';
 import { DceRpcLineDecoder, inflateGzip } from '../zeek/index.js';
 import { LineSplitter } from '../zeek/line-splitter.js';
 
