@@ -41,9 +41,9 @@ const UNNAMED_OPERATION = /^unknown-\d+$/i;
  * The endpoint mapper (MS-RPCE, port 135) and its port lookup: an RPC client runtime asks it
  * which port an interface listens on before every bind to a dynamic endpoint (drsuapi, netlogon
  * over TCP, DCOM, WMI), so `ept_map` is in every real capture we have (9 of 9, corelight 828 of its
- * records) and says nothing of its own; the call it resolves is judged when it comes. A network
- * whose training shows no ept_map has no DCOM or TCP RPC client at all, not a client nobody knew.
- * Walking the whole map (`ept_lookup`, rpcdump's discovery) and changing it stay judged as values.
+ * records). It names no operation of its own; the call it resolves is judged when it comes (a
+ * DCSync's drsuapi, a backdoor's unknown interface). Walking the whole map (`ept_lookup`,
+ * rpcdump's discovery) and changing it stay judged as values.
  */
 const ENDPOINT_MAPPER = 'epmapper';
 const PORT_LOOKUP = 'ept_map';
