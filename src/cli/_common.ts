@@ -5,7 +5,8 @@
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { printable } from '../printable.js';
-import { defaultConfig, loadConfigFile, type Config } from '../config/index.js';
+import { defaultConfig, loadConfigFile } from '../config/load.js';
+import type { Config } from '../config/index.js';
 import { exitCodeFor, isDaemonError, messageOf, UsageError } from '../errors.js';
 import { statSync } from 'node:fs';
 import type { DceRpcReadEvent, DceRpcRecord, SourceLocation } from '../zeek/index.js';

@@ -27,7 +27,8 @@ import { createReadStream } from 'node:fs';
 import { open, readdir, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { DaemonError, messageOf } from '../errors.js';
-import { expandPattern, hasGlobSyntax } from '../tail/index.js';
+// The module, not the tail stage's index: the offline commands do not load the follower.
+import { expandPattern, hasGlobSyntax } from '../tail/glob.js';
 import { DceRpcLineDecoder, inflateGzip } from '../zeek/index.js';
 import { LineSplitter } from '../zeek/line-splitter.js';
 
@@ -68,6 +69,8 @@ const DCE_RPC_NAME = /^dce_rpc(?:[._].*)?\.log(?:\.gz)?$/;
 const DAY_DIR = /^(\d{4})-(\d{2})-(\d{2})$/;
 /** How much of a file's head is read to find its first record. */
 const HEAD_BYTES = 1 << 20;
+/** Bytes read (and, for .gz, inflated) at a time while looking for the first record. */
+const PROBE_READ_BYTES = 16 * 1024;
 /** How much of a plain file's tail is read to find its last record. */
 const TAIL_BYTES = 256 * 1024;
 /** Files probed at once. */
@@ -227,9 +230,12 @@ export async function probeFile(path: string): Promise<ArchiveFile & { sortKey: 
 
 /** The first record's ts within the first HEAD_BYTES (decompressed) of the file, or null. */
 async function firstRecordTs(path: string, gzip: boolean, decoder: DceRpcLineDecoder): Promise<number | null> {
-  const file = createReadStream(path, { highWaterMark: 64 * 1024 });
+  // Small reads: the first record is usually within the first kilobytes (a header block and a
+  // line), and a 64 KiB read inflated up to ~300 KiB per file, on the main thread's and the pool's
+  // CPU while the workers start (at -j N they need every core).
+  const file = createReadStream(path, { highWaterMark: PROBE_READ_BYTES });
   // The head only; the worker reading the whole file reports any gzip problem at its line.
-  const stream = gzip ? inflateGzip(file, () => undefined) : file;
+  const stream = gzip ? inflateGzip(file, () => undefined, { chunkSize: PROBE_READ_BYTES }) : file;
   const splitter = new LineSplitter();
   let found: number | null = null;
   let read = 0;

@@ -8,7 +8,7 @@
 import type { DceRpcRecord, SourceLocation } from '../zeek/index.js';
 import type { Archive, ArchiveFile, TimeRange } from './archive.js';
 import { forEachRecord, type ChunkMessage, type HuntTask, type TrainSample } from './messages.js';
-import { runPool } from './pool.js';
+import { runPool, type StartedWorkers } from './pool.js';
 import { HuntProgress } from './progress.js';
 
 /** Counts of a hunt. `parseErrors` includes files that could not be opened. */
@@ -25,6 +25,8 @@ export interface HuntRunOptions {
   threads: number;
   /** Progress label; no progress line when undefined. */
   progress?: string;
+  /** Workers started ahead, while the caller prepared (see StartedWorkers). */
+  started?: StartedWorkers;
 }
 
 /**
@@ -144,6 +146,7 @@ async function readChunks<Totals extends HuntTotals>(
     task,
     range,
     threads: options.threads,
+    ...(options.started === undefined ? {} : { started: options.started }),
     onChunk: async (chunk, file) => {
       totals.records += chunk.records;
       totals.outsideRange += chunk.outside;

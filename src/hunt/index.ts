@@ -7,5 +7,5 @@ export type { TrainSample } from './messages.js';
 export { HuntProgress, progressLine } from './progress.js';
 export type { ProgressSnapshot } from './progress.js';
 export { scanLogFile } from './scan.js';
-export { MAX_INFLIGHT, runPool } from './pool.js';
+export { MAX_INFLIGHT, runPool, StartedWorkers } from './pool.js';
 export type { PoolOptions, PoolStats } from './pool.js';

@@ -34,7 +34,10 @@ export interface TrainSample {
   seed: number;
 }
 
-/** `workerData` of a hunt worker. */
+/**
+ * What a hunt worker is set up with, in its first message (`setup`), not its `workerData`: a
+ * worker can then be started, and load its modules, before the task is known (see startWorkers).
+ */
 export interface HuntWorkerData {
   task: HuntTask;
   range: TimeRange;
@@ -68,6 +71,8 @@ export interface UnitJob {
 }
 
 export type ToWorker =
+  /** The first message, and only once. */
+  | { kind: 'setup'; data: HuntWorkerData }
   | UnitJob
   /** A chunk of unit `index` was consumed. */
   | { kind: 'ack'; index: number }

@@ -40,6 +40,40 @@ export const CHUNK_RECORDS = 16_384;
  */
 export const MIN_SPLIT_BYTES = 1 << 20;
 
+const WORKER_URL = new URL('./worker.js', import.meta.url);
+
+/**
+ * Hunt workers started before their task is known: each loads its modules (tens of ms, on its own
+ * thread) while the caller reads its configuration and model and discovers the archive, instead
+ * of after; runPool sets them up (`setup`, their first message). Workers not handed to a pool are
+ * stopped by `close`.
+ */
+export class StartedWorkers {
+  readonly #workers: Worker[];
+  /** The first failure of a worker not yet handed on (a worker that could not load). */
+  #failure: Error | undefined;
+
+  constructor(count: number) {
+    this.#workers = Array.from({ length: Math.max(1, count) }, () => {
+      const worker = new Worker(WORKER_URL);
+      worker.once('error', (error) => (this.#failure ??= error));
+      return worker;
+    });
+  }
+
+  /** Up to `count` of the workers for a pool (the others are stopped), and any earlier failure. */
+  take(count: number): { workers: Worker[]; failure: Error | undefined } {
+    const workers = this.#workers.splice(0, count);
+    this.close();
+    return { workers, failure: this.#failure };
+  }
+
+  /** Stops the workers no pool took (the caller failed before scoring). */
+  close(): void {
+    for (const worker of this.#workers.splice(0)) void worker.terminate();
+  }
+}
+
 export interface PoolOptions {
   /**
    * The files, or a promise of them: the workers then start (load modules, build the scorer)
@@ -66,6 +100,8 @@ export interface PoolOptions {
    * It changes no output; false is for the test that checks that. @default true
    */
   warmUp?: boolean;
+  /** Workers started ahead (startWorkers): used first, before any new one is started. */
+  started?: StartedWorkers;
   /** Each chunk, in file order then line order; awaited before the next (and before its ack). */
   onChunk: (chunk: ChunkMessage, file: ArchiveFile) => Promise<void> | void;
   /** A file that could not be opened at all; the others are still read. */
@@ -104,7 +140,10 @@ export interface PoolStats {
 export async function runPool(options: PoolOptions): Promise<PoolStats> {
   const stats: PoolStats = { maxQueuedChunks: 0, splits: 0 };
   const known = Array.isArray(options.files) ? (options.files as readonly ArchiveFile[]) : undefined;
-  if (known?.length === 0) return stats;
+  if (known?.length === 0) {
+    options.started?.close();
+    return stats;
+  }
   let files: readonly ArchiveFile[] = [];
   /** By unit index. */
   const units: Unit[] = [];
@@ -272,9 +311,12 @@ export async function runPool(options: PoolOptions): Promise<PoolStats> {
       }
       if (head >= order.length) finish();
     };
-    for (let i = 0; i < count; i++) {
-      const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData });
+    const early = options.started?.take(count);
+    const pooled = early?.workers ?? [];
+    while (pooled.length < count) pooled.push(new Worker(WORKER_URL));
+    for (const worker of pooled) {
       workers.push(worker);
+      worker.postMessage({ kind: 'setup', data: workerData } satisfies ToWorker);
       worker.on('message', (message: FromWorker) => {
         if (message.kind === 'ready') {
           assign(worker);
@@ -312,6 +354,9 @@ export async function runPool(options: PoolOptions): Promise<PoolStats> {
       worker.on('exit', (code) => {
         if (!settled && code !== 0) fail(new DaemonError('ERR_INPUT_UNREADABLE', `hunt: worker exited with code ${code}`));
       });
+    }
+    if (early?.failure !== undefined) {
+      fail(new DaemonError('ERR_INPUT_UNREADABLE', `hunt: worker failed: ${early.failure.message}`, { cause: early.failure }));
     }
   });
 }

@@ -5,7 +5,8 @@
  * more than `maxInflight` chunks the main thread has not consumed, so a worker that runs ahead of
  * the file being written holds a bounded amount, not a whole file.
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
+import { gzipSync } from 'node:zlib';
 import { isDaemonError } from '../errors.js';
 // The stage modules themselves, not their index files: a worker loads only what it runs. (Type
 // imports load nothing, so they come from the index files.)
@@ -38,7 +39,14 @@ const RECORDS_PER_CHUNK = 65_536;
 
 const port = parentPort;
 if (port === null) throw new Error('hunt worker: not started as a worker thread');
-const data = workerData as HuntWorkerData;
+// Set up by the first message (the worker may have been started before its task was known: see
+// StartedWorkers); nothing else is sent before this worker says it is ready.
+const data = await new Promise<HuntWorkerData>((resolve) => {
+  port.once('message', (message: ToWorker) => {
+    if (message.kind !== 'setup') throw new Error(`hunt worker: '${message.kind}' before setup`);
+    resolve(message.data);
+  });
+});
 const since = data.range.since ?? -Infinity;
 const until = data.range.until ?? Infinity;
 
@@ -437,12 +445,18 @@ async function scoreFile(consumer: Consumer, job: UnitJob): Promise<void> {
  * split-rate figures nor `reading` are touched.
  */
 async function warmUp(consumer: Consumer): Promise<void> {
-  const source = warmUpLog();
-  const size = source.reduce((sum, chunk) => sum + chunk.length, 0);
+  const plain = warmUpLog();
+  const size = plain.reduce((sum, chunk) => sum + chunk.length, 0);
+  // After the first pass, gzip, inflated on this thread as the real files are: the inflater's
+  // and the stream's code is then compiled before the first file too (its first chunk took
+  // several times as long as the next ones).
+  const whole = gzipSync(Buffer.concat(plain));
+  const gzipped = [whole.subarray(0, whole.length >> 1), whole.subarray(whole.length >> 1)];
   try {
     for (let pass = 0; pass < WARM_UP_PASSES; pass++) {
       const scan = new UnitScan(consumer, { kind: 'file', index: -1, file: -1, path: WARM_UP_NAME, from: 0, to: Infinity, size });
-      await scanLogFile(WARM_UP_NAME, scan, undefined, data.splittable ? scan.range : undefined, { format: scan.format, source });
+      const source = pass === 0 ? plain : gzipped;
+      await scanLogFile(WARM_UP_NAME, scan, undefined, data.splittable ? scan.range : undefined, { format: scan.format, source, inflateOnThisThread: true });
     }
   } catch {
     // Only for speed: nothing it meets may fail a run that would succeed without it (the real

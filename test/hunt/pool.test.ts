@@ -13,7 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { gunzipSync } from 'node:zlib';
 import { readRecords } from '../../src/cli/_common.js';
 import { loadConfigFile } from '../../src/config/index.js';
-import { discoverArchive, MAX_INFLIGHT, runPool } from '../../src/hunt/index.js';
+import { discoverArchive, MAX_INFLIGHT, runPool, StartedWorkers } from '../../src/hunt/index.js';
 import { loadModel } from '../../src/model/index.js';
 import { forEachRecord } from '../../src/hunt/messages.js';
 import { writeArchiveTree } from '../helpers/archive-tree.js';
@@ -68,7 +68,7 @@ void test("score workers' JIT warm-up changes nothing: the same anomaly bytes an
   const tree = join(dir, 'tree');
   writeArchiveTree(weekText, tree, 3);
   const archive = await discoverArchive([tree]);
-  const scoreWith = async (warmUp: boolean): Promise<{ text: string; anomalies: number; suppressed: number; records: number }> => {
+  const scoreWith = async (warmUp: boolean, started?: StartedWorkers): Promise<{ text: string; anomalies: number; suppressed: number; records: number }> => {
     const seen = { text: '', anomalies: 0, suppressed: 0, records: 0 };
     await runPool({
       files: archive.files,
@@ -76,6 +76,7 @@ void test("score workers' JIT warm-up changes nothing: the same anomaly bytes an
       range: {},
       threads: 2,
       warmUp,
+      ...(started === undefined ? {} : { started }),
       onChunk: (chunk) => {
         seen.text += chunk.text ?? '';
         seen.anomalies += chunk.anomalies ?? 0;
@@ -90,6 +91,26 @@ void test("score workers' JIT warm-up changes nothing: the same anomaly bytes an
   assert.equal(cold.records, 40_000);
   assert.ok(cold.anomalies > 0, 'the week has anomalies: the warm-up has output it could leak into');
   assert.deepEqual(await scoreWith(true), cold);
+  // Workers started before the task was known (as `score` starts them), one more than the pool
+  // needs: set up by their first message, they score the same; the spare one is stopped.
+  const started = new StartedWorkers(3);
+  await sleep(50);
+  assert.deepEqual(await scoreWith(true, started), cold);
+});
+
+void test('score stops the workers it started when it fails before scoring (a bad INI: exit 78, no hang)', () => {
+  const dir = tempDir();
+  const ini = join(dir, 'bad.ini');
+  writeFileSync(ini, '[scoring]\nrule = bogus\n');
+  const tree = join(dir, 'tree');
+  writeArchiveTree(weekText, tree, 2);
+  // A worker left running would keep the process alive: the timeout kills it (status null).
+  const result = spawnSync(process.execPath, [cli, 'score', '-c', ini, '-m', join(dir, 'none.json'), '-o', join(dir, 'out.log'), '-j', '2', tree], {
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  assert.equal(result.status, 78, result.stderr);
+  assert.match(result.stderr, /scoring\.rule/);
 });
 
 void test('records cross from the workers intact: the same objects readRecords gives, bad lines included', async () => {
