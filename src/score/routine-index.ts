@@ -37,6 +37,17 @@ const NOT_FLAGGED: RoutineVerdict = { flagged: false, reason: '' };
 const UNNAMED_ENDPOINT = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const UNNAMED_OPERATION = /^unknown-\d+$/i;
 
+/**
+ * The endpoint mapper (MS-RPCE, port 135) and its port lookup: an RPC client runtime asks it
+ * which port an interface listens on before every bind to a dynamic endpoint (drsuapi, netlogon
+ * over TCP, DCOM, WMI), so `ept_map` is in every real capture we have (9 of 9, corelight 828 of its
+ * records). It names no operation of its own; the call it resolves is judged when it comes (a
+ * DCSync's drsuapi, a backdoor's unknown interface). Walking the whole map (`ept_lookup`,
+ * rpcdump's discovery) and changing it stay judged as values.
+ */
+const ENDPOINT_MAPPER = 'epmapper';
+const PORT_LOOKUP = 'ept_map';
+
 /** How far the routine statistics of a model reach: what `status` shows. */
 export interface BaselineSummary {
   observedDays: number;
@@ -262,6 +273,7 @@ export class RoutineIndex {
    */
   #valueVerdict(endpoint: string | null, operation: string | null): { reason: string; documented: boolean; key: string } | null {
     const ep = (endpoint ?? '-').toLowerCase();
+    if (ep === ENDPOINT_MAPPER && operation !== null && operation.toLowerCase() === PORT_LOOKUP) return null;
     const namedEndpoint = endpoint !== null && !UNNAMED_ENDPOINT.test(endpoint);
     const checks: [string, string, boolean][] = [
       [ep, `endpoint ${endpoint ?? '-'}`, namedEndpoint],

@@ -225,11 +225,11 @@ void test('a group seen on too few days has a thin baseline: its never-seen docu
   const index = new RoutineIndex(stats.profile());
   assert.match(index.thinBaseline('clinic') ?? '', /^baseline thin: clinic active on 2 days of the statistics' 7 \(a habit needs 3\)$/);
   assert.equal(index.thinBaseline('eng'), null);
-  const held = index.judge('epmapper', 'ept_map', 'clinic', techniqueFor('ept_map'));
+  const held = index.judge('winreg', 'BaseRegQueryValue', 'clinic', techniqueFor('BaseRegQueryValue'));
   assert.equal(held.flagged, false);
-  assert.match(held.heldBack ?? '', /endpoint epmapper never seen; baseline thin: clinic active on 2 days/);
+  assert.match(held.heldBack ?? '', /endpoint winreg never seen; baseline thin: clinic active on 2 days/);
   // The same call from a group the statistics know well is new.
-  assert.equal(index.judge('epmapper', 'ept_map', 'eng', techniqueFor('ept_map')).flagged, true);
+  assert.equal(index.judge('winreg', 'BaseRegQueryValue', 'eng', techniqueFor('BaseRegQueryValue')).flagged, true);
   const undocumented = index.judge('c0ac8bc7-1791-cd1e-63ba-c3ed349b6dd7', 'unknown-34', 'clinic', undefined);
   assert.equal(undocumented.flagged, true);
   assert.match(undocumented.reason, /never seen; baseline thin: clinic/);
@@ -238,7 +238,7 @@ void test('a group seen on too few days has a thin baseline: its never-seen docu
   assert.match(dangerous.reason, /T1569\.002.*; baseline thin: clinic active on 2 days/);
   // A model written before group days were recorded judges as before.
   const { groupDays: _omitted, ...older } = stats.profile();
-  assert.equal(new RoutineIndex(older).judge('epmapper', 'ept_map', 'clinic', techniqueFor('ept_map')).flagged, true);
+  assert.equal(new RoutineIndex(older).judge('winreg', 'BaseRegQueryValue', 'clinic', techniqueFor('BaseRegQueryValue')).flagged, true);
 });
 
 void test('every host of a small group is routine for it on two days, or on the one day of a thin baseline; on one day of a group seen all week, or from one of the two, it is not', () => {
