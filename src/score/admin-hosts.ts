@@ -207,31 +207,25 @@ export class AdminHosts {
    * samples/week.log.gz, trained on itself, is that).
    */
   administers(origHost: string, endpoint: string, respHost: string, day: number): string | null {
-    const lower = endpoint.toLowerCase();
-    const entry = this.#pairs.get(pairKey(origHost, lower));
+    const entry = this.#pairs.get(pairKey(origHost, endpoint.toLowerCase()));
     if (entry === undefined || !this.#qualifies(entry)) return null;
     const habit = `${origHost} called ${endpoint} of ${entry[3]}${entry[3] >= RESPONDERS_TRACKED ? '+' : ''} hosts on ${entry[2]} days`;
-    const before = otherDays(entry, respHost, day);
-    if (before > 0) return `${habit}, of ${respHost} on ${dayCount(before)}`;
+    const before = responderDays(entry, respHost).filter((d) => d !== day).length;
+    if (before > 0) return `${habit}, of ${respHost} on ${counted(before, 'other day')}`;
     for (const other of this.#byHost.get(origHost) ?? []) {
       if (other === entry) continue;
-      const managed = daysBefore(other, respHost, day);
-      if (managed > 0) return `${habit}; it administers ${respHost} through ${other[1]} (on ${managed === 1 ? '1 day' : `${managed} days`} before)`;
+      const managed = responderDays(other, respHost).filter((d) => d < day).length;
+      if (managed > 0) return `${habit}; it administers ${respHost} through ${other[1]} (on ${counted(managed, 'day')} before)`;
     }
     return null;
   }
 }
 
-/** Days other than `day` on which the entry's host called its interface of `respHost`. */
-function otherDays(entry: AdminHostEntry, respHost: string, day: number): number {
-  return entry[4].find(([responder]) => responder === respHost)?.[1].filter((d) => d !== day).length ?? 0;
+/** The days on which the entry's host called its interface of `respHost` (none: never). */
+function responderDays(entry: AdminHostEntry, respHost: string): readonly number[] {
+  return entry[4].find(([responder]) => responder === respHost)?.[1] ?? [];
 }
 
-/** Days before `day` on which the entry's host called its interface of `respHost`. */
-function daysBefore(entry: AdminHostEntry, respHost: string, day: number): number {
-  return entry[4].find(([responder]) => responder === respHost)?.[1].filter((d) => d < day).length ?? 0;
-}
-
-function dayCount(days: number): string {
-  return days === 1 ? '1 other day' : `${days} other days`;
+function counted(count: number, noun: string): string {
+  return count === 1 ? `1 ${noun}` : `${count} ${noun}s`;
 }
