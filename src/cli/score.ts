@@ -83,7 +83,7 @@ export async function run(args: string[]): Promise<number> {
     // and discovering the archive, which no longer delay the first record (docs/hunting.md).
     const workers = new StartedWorkers(hunt.threads);
     try {
-      return await scoreWith(values, positionals, hunt, workers);
+      return await scoreWith(values, values.model, positionals, hunt, workers);
     } finally {
       workers.close();
     }
@@ -91,7 +91,8 @@ export async function run(args: string[]): Promise<number> {
 }
 
 async function scoreWith(
-  values: { config?: string; model?: string; output?: string; format?: string; json?: boolean },
+  values: { config?: string; output?: string; format?: string; json?: boolean },
+  modelPath: string,
   positionals: string[],
   hunt: HuntPlan,
   workers: StartedWorkers,
@@ -99,8 +100,8 @@ async function scoreWith(
   const config = await loadConfigOption(values.config);
   const format = values.format ?? config.output.format;
   if (format !== 'zeek' && format !== 'json') throw new UsageError(`--format must be zeek or json, not '${format}'`);
-  const model = await loadModel(values.model as string);
-  checkModelFeatures(model, new FeatureExtractor(config.features).names, values.model);
+  const model = await loadModel(modelPath);
+  checkModelFeatures(model, new FeatureExtractor(config.features).names, modelPath);
   const started = performance.now();
   const archive = huntArchive(positionals, hunt);
 

@@ -36,7 +36,7 @@ export interface TrainSample {
 
 /**
  * What a hunt worker is set up with, in its first message (`setup`), not its `workerData`: a
- * worker can then be started, and load its modules, before the task is known (see startWorkers).
+ * worker can then be started, and load its modules, before the task is known (see StartedWorkers).
  */
 export interface HuntWorkerData {
   task: HuntTask;

@@ -100,7 +100,7 @@ export interface PoolOptions {
    * It changes no output; false is for the test that checks that. @default true
    */
   warmUp?: boolean;
-  /** Workers started ahead (startWorkers): used first, before any new one is started. */
+  /** Workers started ahead (StartedWorkers): used first, before any new one is started. */
   started?: StartedWorkers;
   /** Each chunk, in file order then line order; awaited before the next (and before its ack). */
   onChunk: (chunk: ChunkMessage, file: ArchiveFile) => Promise<void> | void;
