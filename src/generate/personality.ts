@@ -86,7 +86,8 @@ export interface PersonalityOptions {
    * within days `eventsFromDay`.. instead of the whole span (habits and base traffic still cover
    * every day). The sweep's networks with history use it so every seed has its attack and its rare
    * events in the scored week. The RNG draws are the same in number and order, so the rest of the
-   * network is the one drawn without it. @default 0
+   * network is the one drawn without it. It also paces the base traffic to the end of the span
+   * (personality-week.ts says why), so the scored days carry their share of the volume. @default 0
    */
   eventsFromDay?: number;
 }
