@@ -108,8 +108,8 @@ export interface RoutineProfileDocument {
   printServers?: [string, number, [string, number[]][]][];
   /** Hosts other hosts called on drsuapi or netlogon: the directory's servers (src/score/routine.ts) */
   directoryServers?: string[];
-  /** [host, interface, days, responders]: administration hosts (src/score/admin-hosts.ts) */
-  adminHosts?: [string, string, number, number, [string, number[]][]][];
+  /** [host, interface, days, responders, [responder, days][], days it made the interface's administration call]: administration hosts (src/score/admin-hosts.ts) */
+  adminHosts?: [string, string, number, number, [string, number[]][], number[]?][];
 }
 
 /** A time as the caller may have it: Date, ISO string, or Zeek epoch seconds. */
@@ -470,7 +470,15 @@ function validateRoutine(routine: Record<string, Json>): void {
   }
   if (routine.adminHosts !== undefined) {
     asArray(routine.adminHosts, 'routine.adminHosts').forEach((entry, i) => {
-      const [host, endpoint, days, responders, perResponder] = asArray(entry, `routine.adminHosts[${i}]`, 5);
+      const fields = asArray(entry, `routine.adminHosts[${i}]`);
+      // The sixth, the days it made the administration call itself, is absent in older models.
+      if (fields.length !== 5 && fields.length !== 6) fail(`routine.adminHosts[${i}]`, `expected 5 or 6 entries, found ${fields.length}`);
+      const [host, endpoint, days, responders, perResponder, operated] = fields;
+      if (operated !== undefined) {
+        asArray(operated, `routine.adminHosts[${i}][5]`).forEach((day, k) => {
+          if (typeof day !== 'number' || !Number.isInteger(day)) fail(`routine.adminHosts[${i}][5][${k}]`, 'expected a day number');
+        });
+      }
       asString(host, `routine.adminHosts[${i}][0]`);
       asString(endpoint, `routine.adminHosts[${i}][1]`);
       asCount(days, `routine.adminHosts[${i}][2]`);

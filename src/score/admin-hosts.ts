@@ -15,11 +15,17 @@
  * are never part of an administration habit and stay judged by the group test: a client's daily
  * DsCrackNames on drsuapi is no licence for DRSReadNgcKey or DCSync.
  *
+ * The host must also have made that administration call itself on a day other than the
+ * record's (session 11): an intruder holding an admin workstation inherits its queries of service
+ * states, task lists and keys, and a model retrained on every record has the intruder's own
+ * CreateServiceW rows in training, so nothing else was left to flag it.
+ *
  * What an intruder must supply to look so: calls from its foothold to that interface of three
- * hosts on three days. That is no less than the habit the group test already accepts from one
- * host (the dangerous operation itself on `habitDays` days), and more hosts. The cost: an
- * intruder who holds an administration host can use that host's administration interfaces
- * unflagged (it can already use what the host's group routinely does).
+ * hosts on three days, and the dangerous call itself on two days. That is nearly the habit the
+ * group test already accepts from one host (the dangerous operation itself on `habitDays` days).
+ * The cost: an intruder who holds a host that already creates services or registers tasks can
+ * do so unflagged on the hosts it manages (it can already use what the host's group routinely
+ * does).
  *
  * Bounded: at most ADMIN_PAIRS_TRACKED host × interface pairs (past that new pairs are refused:
  * a refused pair is no administration habit, so the bound can only keep alerts), each with its
@@ -43,13 +49,17 @@ export const ADMIN_PAIRS_TRACKED = 4096;
 const DAYS_TRACKED = 8;
 const RESPONDERS_TRACKED = 24;
 
-/** [origHost, endpoint (lower case), distinct days, distinct responders, [responder, days][]]: a pair that qualifies. */
-export type AdminHostEntry = [host: string, endpoint: string, days: number, responders: number, perResponder: [responder: string, days: number[]][]];
+/**
+ * [origHost, endpoint (lower case), distinct days, distinct responders, [responder, days][], the
+ * days it made the interface's administration call itself]: a pair that qualifies. The last is
+ * absent in models before it existed (no such day known).
+ */
+export type AdminHostEntry = [host: string, endpoint: string, days: number, responders: number, perResponder: [responder: string, days: number[]][], operated?: number[]];
 
-/** Plain-JSON form (in routine-stats.json): every pair tracked, [host, endpoint, days, [responder, days][]]. */
+/** Plain-JSON form (in routine-stats.json): every pair tracked, [host, endpoint, days, [responder, days][], operated days]. */
 export interface AdminHostJson {
   overflowed: number;
-  pairs: [host: string, endpoint: string, days: number[], responders: [string, number[]][]][];
+  pairs: [host: string, endpoint: string, days: number[], responders: [string, number[]][], operated?: number[]][];
 }
 
 /** Whether `lowerEndpoint` (already lower case: the caller counts every record) is an administration interface. */
@@ -81,6 +91,8 @@ export function isAdminEndpointWritten(endpoint: string | null): boolean {
 
 interface Habit {
   days: number[];
+  /** The days (the latest DAYS_TRACKED) it made an administration technique's call on the interface: created a service, registered a task. */
+  operated: number[];
   /** responder → the days it was called (the latest DAYS_TRACKED). */
   responders: Map<string, number[]>;
 }
@@ -97,7 +109,8 @@ export class AdminHostStats {
     return this.#overflowed;
   }
 
-  observe(origHost: string, lowerEndpoint: string, respHost: string, day: number): void {
+  /** `administration`: the call is an administration technique's (isAdministrationTechnique). */
+  observe(origHost: string, lowerEndpoint: string, respHost: string, day: number, administration = false): void {
     const key = pairKey(origHost, lowerEndpoint);
     let habit = this.#pairs.get(key);
     if (habit === undefined) {
@@ -105,9 +118,10 @@ export class AdminHostStats {
         this.#overflowed += 1;
         return;
       }
-      this.#pairs.set(key, (habit = { days: [], responders: new Map() }));
+      this.#pairs.set(key, (habit = { days: [], operated: [], responders: new Map() }));
     }
     addDay(habit.days, day);
+    if (administration) addDay(habit.operated, day);
     const days = habit.responders.get(respHost);
     if (days !== undefined) addDay(days, day);
     else if (habit.responders.size < RESPONDERS_TRACKED) habit.responders.set(respHost, [day]);
@@ -117,6 +131,7 @@ export class AdminHostStats {
   prune(cutoffDay: number): void {
     for (const [key, habit] of this.#pairs) {
       habit.days = habit.days.filter((d) => d >= cutoffDay);
+      habit.operated = habit.operated.filter((d) => d >= cutoffDay);
       for (const [responder, days] of habit.responders) {
         const kept = days.filter((d) => d >= cutoffDay);
         if (kept.length === 0) habit.responders.delete(responder);
@@ -132,7 +147,7 @@ export class AdminHostStats {
     for (const [key, habit] of this.#pairs) {
       if (habit.days.length < habitDays || habit.responders.size < minHosts) continue;
       const [host, endpoint] = key.split('\t') as [string, string];
-      entries.push([host, endpoint, habit.days.length, habit.responders.size, perResponder(habit)]);
+      entries.push([host, endpoint, habit.days.length, habit.responders.size, perResponder(habit), sortedDays(habit.operated)]);
     }
     return entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
   }
@@ -142,7 +157,7 @@ export class AdminHostStats {
       overflowed: this.#overflowed,
       pairs: [...this.#pairs].map(([key, habit]) => {
         const [host, endpoint] = key.split('\t') as [string, string];
-        return [host, endpoint, [...habit.days].sort((a, b) => a - b), perResponder(habit)];
+        return [host, endpoint, sortedDays(habit.days), perResponder(habit), sortedDays(habit.operated)];
       }),
     };
   }
@@ -150,10 +165,10 @@ export class AdminHostStats {
   static fromJSON(json: AdminHostJson): AdminHostStats {
     const stats = new AdminHostStats();
     stats.#overflowed = json.overflowed;
-    for (const [host, endpoint, days, responders] of json.pairs) {
+    for (const [host, endpoint, days, responders, operated] of json.pairs) {
       if (stats.#pairs.size >= ADMIN_PAIRS_TRACKED) break;
       const kept = responders.slice(0, RESPONDERS_TRACKED).map(([responder, list]): [string, number[]] => [responder, list.slice(-DAYS_TRACKED)]);
-      stats.#pairs.set(pairKey(host, endpoint), { days: days.slice(-DAYS_TRACKED), responders: new Map(kept) });
+      stats.#pairs.set(pairKey(host, endpoint), { days: days.slice(-DAYS_TRACKED), operated: (operated ?? []).slice(-DAYS_TRACKED), responders: new Map(kept) });
     }
     return stats;
   }
@@ -164,6 +179,10 @@ function addDay(days: number[], day: number): void {
   if (days.includes(day)) return;
   days.push(day);
   if (days.length > DAYS_TRACKED) days.splice(0, days.length - DAYS_TRACKED);
+}
+
+function sortedDays(days: readonly number[]): number[] {
+  return [...days].sort((a, b) => a - b);
 }
 
 function perResponder(habit: Habit): [string, number[]][] {
@@ -204,21 +223,56 @@ export class AdminHosts {
    * host moving to a host that host never manages. The other interface counts only before the
    * record: a host first reached on the task scheduler and queried on its service manager days
    * later was no managed host when the task came (the demo week's labelled remote task,
-   * samples/week.log.gz, trained on itself, is that).
+   * samples/week.log.gz, trained on itself, is that). And it made the interface's administration
+   * call itself (created a service, registered a task) on a day other than `day`: the interface
+   * habit alone is what an intruder holding the host has without trying (unpractised).
    */
   administers(origHost: string, endpoint: string, respHost: string, day: number): string | null {
     const entry = this.#pairs.get(pairKey(origHost, endpoint.toLowerCase()));
     if (entry === undefined || !this.#qualifies(entry)) return null;
-    const habit = `${origHost} called ${endpoint} of ${entry[3]}${entry[3] >= RESPONDERS_TRACKED ? '+' : ''} hosts on ${entry[2]} days`;
+    const practised = practisedDays(entry, day);
+    if (practised === 0) return null;
+    const managed = this.#manages(entry, respHost, day);
+    return managed === null ? null : `${this.#habit(entry, origHost, endpoint)}${managed}; it made such calls on ${counted(practised, 'other day')}`;
+  }
+
+  /**
+   * Why an administration host's dangerous call is still judged as its technique (null: it is no
+   * administration host of `respHost` through `endpoint`, or administers admits the call): it
+   * manages the target through the interface, but never made the interface's administration call
+   * on another day. An intruder on an admin host gets the interface habit for free (the admin's
+   * own queries of service states or keys), and when the model retrains on every record its own
+   * calls are in training, so the plain-call test left admits them: `eval --sweep --history-days
+   * 7` missed PsExec from it_admin footholds on 8002, 8039 and 8041 that way.
+   */
+  unpractised(origHost: string, endpoint: string, respHost: string, day: number): string | null {
+    const entry = this.#pairs.get(pairKey(origHost, endpoint.toLowerCase()));
+    if (entry === undefined || !this.#qualifies(entry) || practisedDays(entry, day) > 0 || this.#manages(entry, respHost, day) === null) return null;
+    return `${origHost} administers ${respHost} through ${endpoint} but made no such call on another day`;
+  }
+
+  #habit(entry: AdminHostEntry, origHost: string, endpoint: string): string {
+    return `${origHost} called ${endpoint} of ${entry[3]}${entry[3] >= RESPONDERS_TRACKED ? '+' : ''} hosts on ${entry[2]} days`;
+  }
+
+  /** How `entry`'s host manages `respHost` (administers), as a clause, or null. */
+  #manages(entry: AdminHostEntry, respHost: string, day: number): string | null {
     const before = responderDays(entry, respHost).filter((d) => d !== day).length;
-    if (before > 0) return `${habit}, of ${respHost} on ${counted(before, 'other day')}`;
-    for (const other of this.#byHost.get(origHost) ?? []) {
+    if (before > 0) return `, of ${respHost} on ${counted(before, 'other day')}`;
+    for (const other of this.#byHost.get(entry[0]) ?? []) {
       if (other === entry) continue;
       const managed = responderDays(other, respHost).filter((d) => d < day).length;
-      if (managed > 0) return `${habit}; it administers ${respHost} through ${other[1]} (on ${counted(managed, 'day')} before)`;
+      if (managed > 0) return `; it administers ${respHost} through ${other[1]} (on ${counted(managed, 'day')} before)`;
     }
     return null;
   }
+}
+
+/** The days other than `day` on which the entry's host made its interface's administration call. */
+function practisedDays(entry: AdminHostEntry, day: number): number {
+  let count = 0;
+  for (const d of entry[5] ?? []) if (d !== day) count += 1;
+  return count;
 }
 
 /** The days on which the entry's host called its interface of `respHost` (none: never). */

@@ -114,10 +114,15 @@ export class RecordEvaluator {
       isAdministrationTechnique(verdict.technique) &&
       record.origHost !== null &&
       record.endpoint !== null &&
-      record.respHost !== null &&
-      routine.administers(record.origHost, record.endpoint, record.respHost, Math.floor(record.ts / 86_400)) !== null
+      record.respHost !== null
     ) {
-      verdict = this.scorer.asPlainCall(verdict, record.endpoint, record.operation, context.origGroup);
+      const day = Math.floor(record.ts / 86_400);
+      if (routine.administers(record.origHost, record.endpoint, record.respHost, day) !== null) {
+        verdict = this.scorer.asPlainCall(verdict, record.endpoint, record.operation, context.origGroup);
+      } else {
+        const unpractised = routine.unpractised(record.origHost, record.endpoint, record.respHost, day);
+        if (unpractised !== null) verdict = { ...verdict, reason: `${verdict.reason}; ${unpractised}` };
+      }
     }
     // A discovery call to a server that many hosts routinely ask it (routine-index.ts
     // askedOfService): a client's question, whatever the caller's group did before. Only what the

@@ -377,6 +377,11 @@ export class RoutineIndex {
     return this.#adminHosts.administers(origHost, endpoint, respHost, day);
   }
 
+  /** Why an administration host's call on `day` is still its technique: it never made it before (admin-hosts.ts). */
+  unpractised(origHost: string, endpoint: string, respHost: string, day: number): string | null {
+    return this.#adminHosts.unpractised(origHost, endpoint, respHost, day);
+  }
+
   /** Whether some host called `responder`'s spooler on `habitDays` days: a print server of its own clients. */
   spoolerHabit(responder: string): boolean {
     return this.#printServers.habit(responder);

@@ -46,7 +46,7 @@ import { FanoutStats, type FanoutEntry, type FanoutJson, type SweepEntry } from 
 import type { ReachEntry, ReachSweepEntry, ServerEntry } from './reach.js';
 import { dayCount, dayList, daysFrom, daysOf, hostKey, hostText, withDay, type Days, type HostKey } from './host-days.js';
 import { isPrintEndpoint, PrintServerStats, type PrintServerEntry, type PrintServerJson } from './print-servers.js';
-import { AdminHostStats, isAdminEndpoint, type AdminHostEntry, type AdminHostJson } from './admin-hosts.js';
+import { AdminHostStats, isAdminEndpoint, isAdministrationTechnique, type AdminHostEntry, type AdminHostJson } from './admin-hosts.js';
 import { techniqueFor } from './techniques.js';
 
 /** Thresholds of the routine test (config `[scoring]`; defaults in DEFAULT_ROUTINE_OPTIONS). */
@@ -223,7 +223,7 @@ export class RoutineStats {
       const lowerEndpoint = endpoint === null ? null : endpoint.toLowerCase();
       if (isPrintEndpoint(lowerEndpoint)) this.#printServers.observe(respHost, origHost, day);
       if (respHost !== origHost && lowerEndpoint !== null && DIRECTORY_ENDPOINTS.has(lowerEndpoint)) this.#directoryServer(hostKey(respHost), day);
-      if (respHost !== origHost && isAdminEndpoint(lowerEndpoint)) this.#adminHosts.observe(origHost, lowerEndpoint as string, respHost, day);
+      if (respHost !== origHost && isAdminEndpoint(lowerEndpoint)) this.#adminHosts.observe(origHost, lowerEndpoint as string, respHost, day, isAdministrationTechnique(techniqueFor(operation)));
     }
     if (operation !== null) {
       const technique = techniqueFor(operation);

@@ -86,10 +86,10 @@ for (const situation of ['every record', 'the days without the tasks'] as const)
 
 void test('the other interface must itself be an administration habit of the host, reached on a day before the record\'s', () => {
   const entries: ConstructorParameters<typeof AdminHosts>[0] = [
-    ['h', 'itaskschedulerservice', 3, 3, [['a', [1]], ['b', [2]], ['c', [3]]]],
-    ['h', 'svcctl', 3, 3, [['a', [1]], ['b', [2]], ['m', [2, 5]], ['later', [6]]]],
+    ['h', 'itaskschedulerservice', 3, 3, [['a', [1]], ['b', [2]], ['c', [3]]], [2]],
+    ['h', 'svcctl', 3, 3, [['a', [1]], ['b', [2]], ['m', [2, 5]], ['later', [6]]], [2]],
     // Too few days to be a habit: no evidence that h manages x.
-    ['h', 'winreg', 2, 3, [['x', [1, 2]], ['a', [1]], ['b', [2]]]],
+    ['h', 'winreg', 2, 3, [['x', [1, 2]], ['a', [1]], ['b', [2]]], [1]],
   ];
   const index = new AdminHosts(entries, { minHosts: 3, habitDays: 3 });
   assert.match(index.administers('h', 'ITaskSchedulerService', 'm', 5) ?? '', /it administers m through svcctl \(on 1 day before\)/);
