@@ -236,6 +236,41 @@ void test('remembered values: prefixes, extensions, crowded buckets and escapes 
   }
 });
 
+void test("a sensor's working set is remembered: hundreds of responders and dozens of pipes sharing first bytes", () => {
+  // What a network logs: responders of one prefix, pipe names that all begin `\\pipe\\` or
+  // `\\PIPE\\`. Once each was seen, a record's interned columns are found, not decoded again
+  // (a bucket by the first two bytes held 4 such texts: nearly every line missed). Then a churn
+  // of thousands of distinct values, which evicts from every bucket, still matching the generic path.
+  const responders = Array.from({ length: 240 }, (_, i) => `10.${(i * 7) % 3}.${(i * 13) % 256}.${i}`);
+  const pipes = Array.from({ length: 40 }, (_, i) => `\\${i % 2 === 0 ? 'pipe' : 'PIPE'}\\svc${i}`);
+  const row = (respHost: string, pipe: string): string => {
+    const fields = [...DCE_ROW];
+    fields[4] = respHost;
+    fields[7] = pipe;
+    return `${fields.join('\t')}\n`;
+  };
+  const decoder = new DceRpcLineDecoder({ file: 'x.log' });
+  const decodeAll = (text: string): void => {
+    const splitter = new LineSplitter();
+    splitter.push(Buffer.from(text, 'utf8'), (bytes, line, offset) => decoder.decode(bytes, line, offset), () => assert.fail('no over-long lines here'));
+  };
+  const cycle = responders.map((respHost, i) => row(respHost, pipes[i % pipes.length] as string)).join('');
+  decodeAll(header(DCE_FIELDS) + cycle);
+  const firstSeen = decoder.internMisses;
+  assert.ok(firstSeen >= responders.length + pipes.length, `every value decoded once (${firstSeen})`);
+  for (let round = 0; round < 5; round++) decodeAll(cycle);
+  // Hash collisions may cost a few (a bucket holds 4): far below one a line, 1,200 lines.
+  assert.ok(decoder.internMisses - firstSeen < 60, `misses after the first sight: ${decoder.internMisses - firstSeen}`);
+
+  const random = prng(7);
+  const churn = [header(DCE_FIELDS)];
+  for (let i = 0; i < 20_000; i++) {
+    const many = `10.${Math.floor(random() * 40)}.${Math.floor(random() * 256)}.${Math.floor(random() * 4)}`;
+    churn.push(row(random() < 0.5 ? many : pick(random, responders), random() < 0.3 ? `\\pipe\\p${Math.floor(random() * 3000)}` : pick(random, pipes)));
+  }
+  for (const tally of compare(Buffer.from(churn.join(''), 'utf8'), 'churn')) assert.equal(tally.records, 20_000);
+});
+
 /** A header block for `fields` (name and type), with optional marker overrides. */
 function header(fields: [string, string][], markers: { separator?: string; unset?: string; empty?: string; set?: string } = {}): string {
   const sep = markers.separator ?? '\t';
