@@ -39,13 +39,13 @@ const R_COUNT = 4;
 const R_ORIG_P = 5;
 const R_RESP_P = 6;
 const R_PORT = 7;
-const R_ORIG_H = 8;
-const R_ADDR = 9;
-const R_BOOL = 10;
-const R_UID = 11;
+const R_ADDR = 8;
+const R_BOOL = 9;
+const R_UID = 10;
 /** Not decoded (not wanted, or a string that is always valid): only scanned for its end. */
-const R_SKIP = 12;
-// Interned columns last: `role >= R_RESP_H`.
+const R_SKIP = 11;
+// Interned columns last: `role >= R_ORIG_H`, the addresses first (`role <= R_RESP_H`).
+const R_ORIG_H = 12;
 const R_RESP_H = 13;
 const R_PIPE = 14;
 const R_ENDPOINT = 15;
@@ -219,8 +219,12 @@ export class DceRpcLineDecoder {
   readonly #columns: ReadonlySet<string> | null;
   #layout: TsvLayout | null = null;
   #plan: Uint8Array | null = null;
-  /** One per interned column, indexed by `role - R_RESP_H`. */
-  readonly #interners = [new Interner(), new Interner(), new Interner(), new Interner()];
+  /**
+   * One per interned column, indexed by `role - R_ORIG_H`. Originators too: a sensor's clients
+   * are a few hundred hosts, and a hit makes no string (one a record, sliced afresh, was an eighth
+   * of a hunt worker's allocation).
+   */
+  readonly #interners = [new Interner(), new Interner(), new Interner(), new Interner(), new Interner()];
   /** Interned fields decoded afresh (not found in their column's Interner): a cost counter. */
   internMisses = 0;
 
@@ -317,8 +321,8 @@ export class DceRpcLineDecoder {
         else if (role === R_ORIG_P) origPort = value;
         else if (role === R_RESP_P) respPort = value;
         else if (role === R_RTT) rtt = value;
-      } else if (role >= R_RESP_H) {
-        const interner = this.#interners[role - R_RESP_H] as Interner;
+      } else if (role >= R_ORIG_H) {
+        const interner = this.#interners[role - R_ORIG_H] as Interner;
         let value: string | null;
         const slot = interner.find(bytes, start, n);
         if (slot !== -1) {
@@ -329,31 +333,26 @@ export class DceRpcLineDecoder {
           const field = scanAsciiText(bytes, start, n);
           if (field === -1) return SLOW;
           p = field >> 1;
-          const decoded = role === R_RESP_H ? addressValue(bytes, start, p) : stringValue(bytes, start, p, (field & 1) === 1);
+          const decoded = role <= R_RESP_H ? addressValue(bytes, start, p) : stringValue(bytes, start, p, (field & 1) === 1);
           if (decoded === SLOW) return SLOW;
           // Only valid values are remembered, so a hit needs no check.
           interner.remember(bytes, start, p, decoded);
           value = decoded;
         }
-        if (role === R_RESP_H) respHost = value;
+        if (role === R_ORIG_H) origHost = value;
+        else if (role === R_RESP_H) respHost = value;
         else if (role === R_PIPE) namedPipe = value;
         else if (role === R_ENDPOINT) endpoint = value;
         else operation = value;
-      } else if (role === R_ORIG_H || role === R_ADDR) {
-        // The common case, a dotted quad, is checked while its end is found.
+      } else if (role === R_ADDR) {
+        // Checked, not kept. The common case, a dotted quad, is checked while its end is found.
         p = scanIPv4(bytes, start, n);
-        let value: string | null;
-        if (p !== -1) {
-          value = role === R_ORIG_H ? fastSlices(bytes).latin1Slice(start, p) : null;
-        } else {
+        if (p === -1) {
           const field = scanAsciiText(bytes, start, n);
           if (field === -1) return SLOW;
           p = field >> 1;
-          const decoded = addressValue(bytes, start, p);
-          if (decoded === SLOW) return SLOW;
-          value = decoded;
+          if (addressValue(bytes, start, p) === SLOW) return SLOW;
         }
-        if (role === R_ORIG_H) origHost = value;
       } else {
         const field = scanAsciiText(bytes, start, n);
         if (field === -1) return SLOW;
