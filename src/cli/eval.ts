@@ -20,7 +20,7 @@ const USAGE = `usage: zeek-anomalyd eval [-c INI] --labels FILE [--k N] [--n-ini
                           [--seed N] [--sample N|auto] [-j N] [--since TIME] [--until TIME]
                           [--json] LOG...
        zeek-anomalyd eval --sweep N [--tuning N] [--dev N] [--held-out-from S] [--max-records N]
-                          [--days D] [--json]
+                          [--days D] [--history-days H] [--json]
 
 Trains on the logs (as 'train'), scores every record under each rule, and prints recall per
 labelled scenario, false alerts per 10,000 normal records, precision and alert rate.
@@ -36,7 +36,11 @@ labelled scenario, false alerts per 10,000 normal records, precision and alert r
   --dev N         also N development seeds (1001.., seen while debugging; reported apart)
   --held-out-from S  first held-out seed (default ${HELD_OUT_FIRST}; never tune on these)
   --max-records N cap on a personality's weekly volume (default 1000000)
-  --days D        days per generated network (default 7)
+  --days D        days per generated network (default 7); with --history-days, the scored days
+  --history-days H  H days of history before the D scored days (default 0): each network is H + D
+                  days, both situations train on the whole span (as the daemon does after a
+                  retrain, with window_max_age 14 days), the campaign and rare benign events fall
+                  in the scored days, and only those are measured (false/week = count * 7 / D)
 ${HUNT_USAGE}`;
 
 /** Attack uid → scenario name. */
@@ -107,6 +111,7 @@ export async function run(args: string[]): Promise<number> {
         'held-out-from': { type: 'string' },
         'max-records': { type: 'string' },
         days: { type: 'string' },
+        'history-days': { type: 'string' },
       },
       USAGE,
       true,
@@ -124,6 +129,7 @@ export async function run(args: string[]): Promise<number> {
         heldOut: Array.from({ length: heldOut }, (_, i) => heldOutFrom + i),
         maxRecordsPerWeek: intOption('max-records', values['max-records'], 100) ?? 1_000_000,
         days: intOption('days', values.days, 1) ?? 7,
+        historyDays: intOption('history-days', values['history-days'], 0) ?? 0,
         progress: (line: string) => process.stderr.write(`${line}\n`),
       };
       const results = await runSweep(options);

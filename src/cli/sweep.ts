@@ -9,10 +9,15 @@
  * - `all records`: trained on every record of the week, attacks included (the daemon's situation
  *   after a retrain whose window took in the attack);
  * - `attack-free days`: trained on the days without any attack record, scored on the whole week.
+ *
+ * With `historyDays` H each network is H + `days` days long, as the daemon sees it after a
+ * retrain (its window keeps `window_max_age`, 14 days by default): both situations train on the
+ * whole span, and only the last `days` days (the scored days) are measured. The generator puts the
+ * campaign and the rare benign events inside the scored days, so every seed is judged on them.
  */
 import { parseConfigText, type Config } from '../config/index.js';
 import { DEFAULT_START_TS } from '../generate/generator.js';
-import { generatePersonalityWeek, renderPersonalityIni, type LabelledRecord } from '../generate/index.js';
+import { generatePersonalityWeek, renderPersonalityIni, type LabelledRecord, type Personality } from '../generate/index.js';
 import { BzarBaseline, SigmaBaseline, type BaselineRule } from '../score/baselines.js';
 import { RecordEvaluator, scoringRuleFrom } from '../score/index.js';
 import { TrainingWindow } from '../state/index.js';
@@ -38,6 +43,8 @@ export interface SweepOptions {
   /** Cap on the drawn weekly volume (time). */
   maxRecordsPerWeek: number;
   days: number;
+  /** Days of history before the scored days: trained on, never measured. @default 0 */
+  historyDays?: number;
   /** Called with a line of progress per seed (stderr). */
   progress?: (line: string) => void;
 }
@@ -48,6 +55,10 @@ export interface SweepResult {
   set: SeedSet;
   mode: string;
   rule: string;
+  /** Days trained on but not measured, then days measured. */
+  historyDays: number;
+  scoredDays: number;
+  /** Every record of the network, history included. */
   records: number;
   recordsPerWeek: number;
   attackUids: number;
@@ -73,19 +84,27 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult[]> {
   ];
   for (const [seed, set] of seeds) {
     const started = performance.now();
-    const { personality, records } = generatePersonalityWeek({ seed, startTs: DEFAULT_START_TS, days: options.days, maxRecordsPerWeek: options.maxRecordsPerWeek });
+    const historyDays = options.historyDays ?? 0;
+    const { personality, records } = generatePersonalityWeek({
+      seed,
+      startTs: DEFAULT_START_TS,
+      days: historyDays + options.days,
+      maxRecordsPerWeek: options.maxRecordsPerWeek,
+      ...(historyDays > 0 ? { eventsFromDay: historyDays } : {}),
+    });
     const config = parseConfigText(renderPersonalityIni(personality), `personality-${seed}.ini`);
     const attackDays = new Set(records.filter((r) => r.scenario !== null).map((r) => Math.floor((r.ts - DEFAULT_START_TS) / 86_400)));
-    const recordsPerWeek = Math.round((records.length * 7) / options.days);
-    const base = { seed, set, records: records.length, recordsPerWeek };
+    const recordsPerWeek = Math.round((records.length * 7) / (historyDays + options.days));
+    const scored = scoredRecords(records, personality, historyDays);
+    const base = { seed, set, historyDays, scoredDays: options.days, records: records.length, recordsPerWeek };
     for (const mode of MODES) {
       const training = mode === 'all records' ? records : records.filter((r) => !attackDays.has(Math.floor((r.ts - DEFAULT_START_TS) / 86_400)));
       if (training.length === 0) continue;
       const evaluators = await rulesFor(config, training);
-      for (const [rule, judge] of evaluators) results.push({ ...base, mode, rule, ...measure(records, judge) });
+      for (const [rule, judge] of evaluators) results.push({ ...base, mode, rule, ...measure(scored, judge) });
     }
     for (const baseline of [new BzarBaseline(), new SigmaBaseline()]) {
-      const measured = measure(records, baselineJudge(baseline));
+      const measured = measure(scored, baselineJudge(baseline));
       for (const mode of MODES) results.push({ ...base, mode, rule: baseline.name, ...measured });
     }
     const own = results.filter((r) => r.seed === seed && r.rule === 'default (technique)');
@@ -98,9 +117,21 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult[]> {
   return results;
 }
 
+/**
+ * The records of the scored days: from the network's local midnight of day `historyDays` on (the
+ * generator's days, habits and campaign alike, are local days, so an attack at 02:00 local time on
+ * the first scored day is scored even where that is the previous UTC day). Without history, every
+ * record of the span.
+ */
+export function scoredRecords(records: readonly LabelledRecord[], personality: Personality, historyDays: number): readonly LabelledRecord[] {
+  if (historyDays <= 0) return records;
+  const from = DEFAULT_START_TS + historyDays * 86_400 - personality.tzOffsetHours * 3600;
+  return records.filter((r) => r.ts >= from);
+}
+
 type Judge = (record: LabelledRecord) => boolean;
 
-async function rulesFor(config: Config, training: readonly LabelledRecord[]): Promise<[string, Judge][]> {
+export async function rulesFor(config: Config, training: readonly LabelledRecord[]): Promise<[string, Judge][]> {
   // Default settings: sample_every = auto keeps every record of a week up to window_max_rows.
   const plan = trainPlan(config, {});
   const builder = trainingSetBuilder(config);
@@ -122,7 +153,7 @@ function baselineJudge(baseline: BaselineRule): Judge {
   return (record) => baseline.flags(record);
 }
 
-function measure(records: readonly LabelledRecord[], judge: Judge): Omit<SweepResult, 'seed' | 'set' | 'mode' | 'rule' | 'records' | 'recordsPerWeek'> {
+function measure(records: readonly LabelledRecord[], judge: Judge): Omit<SweepResult, 'seed' | 'set' | 'mode' | 'rule' | 'historyDays' | 'scoredDays' | 'records' | 'recordsPerWeek'> {
   const attack = new Map<string, string>();
   const detected = new Set<string>();
   let falseAlerts = 0;
@@ -151,12 +182,17 @@ const median = (values: number[]): number => {
 
 /** The sweep's table: per training situation, seed set and rule. */
 export function renderSweep(results: readonly SweepResult[], options: SweepOptions): string {
+  const historyDays = options.historyDays ?? 0;
+  const span =
+    historyDays > 0
+      ? `${historyDays + options.days} days each (${historyDays} days of history, trained on, then ${options.days} scored days, measured; campaign and rare events in the scored days)`
+      : `${options.days} days each`;
   const lines: string[] = [
-    `sweep over ${options.tuning.length + (options.development?.length ?? 0) + options.heldOut.length} personality seeds, ${options.days} days each, weekly volume capped at ${options.maxRecordsPerWeek}`,
+    `sweep over ${options.tuning.length + (options.development?.length ?? 0) + options.heldOut.length} personality seeds, ${span}, weekly volume capped at ${options.maxRecordsPerWeek}`,
     `tuning seeds: ${options.tuning.join(' ') || '-'}`,
     ...(options.development === undefined || options.development.length === 0 ? [] : [`development seeds (debugged on, not judged on): ${options.development.join(' ')}`]),
     `held-out seeds: ${options.heldOut.join(' ') || '-'}`,
-    `recall = attack uids with a flagged record; big networks (>= ${BIG_NETWORK_RECORDS} records/week) judged per 10k normal records, small ones per week`,
+    `recall = attack uids with a flagged record${historyDays > 0 ? ', false alerts per week = count * 7 / scored days, both over the scored days only' : ''}; big networks (>= ${BIG_NETWORK_RECORDS} records/week) judged per 10k normal records, small ones per week`,
   ];
   const header = ['rule', 'seeds', 'recall med', 'recall worst', 'big: false/10k med', 'worst', 'small: false/week med', 'worst', 'missed uids by scenario'];
   for (const mode of MODES) {

@@ -128,10 +128,19 @@ export function generatePersonalityWeek(options: PersonalityOptions): { personal
     for (const event of p.events) writeEvent(rng, p, pools, emitter, out, event, day, options.startTs);
   }
   const budget = Math.max(0, total - out.length);
+  // Each hour writes whole flows and so overshoots its quota; on a small network the budget runs out
+  // days before the end of the span (a 14-day network of 1,500 records may leave its last week
+  // nearly empty). With scored days at the end (eventsFromDay) each hour's quota is what is due by
+  // then minus what was written, so the overshoot is paid back; without it the old pacing stays,
+  // so that earlier networks and their documented figures are unchanged.
+  const paced = (options.eventsFromDay ?? 0) > 0;
+  let due = 0;
   let written = 0;
   for (let h = 0; h < hours && written < budget; h++) {
     const hourStart = options.startTs + h * 3600;
-    const quota = Math.round(budget * (p.backgroundShare / hours + ((1 - p.backgroundShare) * (weights[h] as number)) / weightSum));
+    const share = p.backgroundShare / hours + ((1 - p.backgroundShare) * (weights[h] as number)) / weightSum;
+    due += share;
+    const quota = paced ? Math.round(budget * due) - written : Math.round(budget * share);
     const before = out.length;
     while (out.length - before < quota) {
       const background = rng.chance(p.backgroundShare * 0.5 / (p.backgroundShare * 0.5 + (weights[h] as number)));

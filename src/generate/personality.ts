@@ -81,6 +81,15 @@ export interface PersonalityOptions {
    * earlier records sit in the training window when it retrains.
    */
   campaignDays?: readonly number[];
+  /**
+   * First day index of the span that is scored: the campaign and the rare benign events are drawn
+   * within days `eventsFromDay`.. instead of the whole span (habits and base traffic still cover
+   * every day). The sweep's networks with history use it so every seed has its attack and its rare
+   * events in the scored week. The RNG draws are the same in number and order, so the rest of the
+   * network is the one drawn without it. It also paces the base traffic to the end of the span
+   * (personality-week.ts says why), so the scored days carry their share of the volume. @default 0
+   */
+  eventsFromDay?: number;
 }
 
 const SPORADIC_TECHNIQUE_FLOWS = new Set(['software-deployment', 'inventory-wmi']);
@@ -151,8 +160,9 @@ export function drawPersonality(options: PersonalityOptions): Personality {
   if (room < 1) for (const habit of personality.habits) habit.perDay *= room;
   // A habit is regular by definition: too little volume for that, and the network has none.
   personality.habits = personality.habits.filter((h) => h.perDay * h.dayChance >= 0.5);
-  personality.events = drawEvents(rng, personality, options.days);
-  personality.campaign = drawCampaign(rng, personality, options.days);
+  const eventsFrom = Math.min(Math.max(0, Math.floor(options.eventsFromDay ?? 0)), Math.max(0, Math.floor(options.days) - 1));
+  personality.events = drawEvents(rng, personality, options.days - eventsFrom).map((event) => ({ ...event, day: event.day + eventsFrom }));
+  personality.campaign = drawCampaign(rng, personality, options.days, eventsFrom);
   return personality;
 }
 
@@ -261,10 +271,12 @@ export const ATTACKS: Record<string, { operations: string[]; target: Role; sessi
 /** Scenario names the personality generator plants. */
 export const PERSONALITY_SCENARIOS = Object.keys(ATTACKS);
 
-function drawCampaign(rng: Rng, p: Personality, days: number): Personality['campaign'] {
+function drawCampaign(rng: Rng, p: Personality, days: number, fromDay: number): Personality['campaign'] {
   const whole = Math.max(1, Math.floor(days));
-  const length = whole >= 4 && rng.chance(0.4) ? 2 : 1;
-  const day = rng.int(Math.max(1, whole - length + 1));
+  const scored = whole - fromDay;
+  // The two-day draw depends on the whole span only, so the draws stay the same in number.
+  const length = whole >= 4 && rng.chance(0.4) && scored >= 2 ? 2 : 1;
+  const day = fromDay + rng.int(Math.max(1, scored - length + 1));
   const candidates = hostsOf(byRole(p, 'workstation', 'vpn', 'admin', 'app'));
   const footholds = sample(rng, candidates, 0, rng.chance(0.3) ? 2 : 1);
   const scenarios = rng.shuffled(PERSONALITY_SCENARIOS).slice(0, rng.range(4, Math.min(10, PERSONALITY_SCENARIOS.length)));

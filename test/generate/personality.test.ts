@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { test } from 'node:test';
 import { drawPersonality, generatePersonalityWeek, renderPersonalityIni } from '../../src/generate/index.js';
 import { DEFAULT_START_TS } from '../../src/generate/generator.js';
@@ -80,4 +81,44 @@ void test('a small sweep measures every rule on tuning, development and held-out
   assert.match(text, /development seeds \(debugged on, not judged on\): 1001\n/);
   assert.match(text, /held-out seeds: 1002\n/);
   assert.match(text, /training on all records, development seeds:/);
+});
+
+void test('without eventsFromDay (or with 0) a network is the one drawn before the option existed', () => {
+  // sha256 of the records as drawn on d737c96, before the option.
+  const frozen: [number, number, string][] = [
+    [1001, 7, 'c2160d10eb638706'],
+    [1002, 14, '39f8f95208f5d3ca'],
+    [5001, 7, '827ad4ed34dc5be6'],
+  ];
+  for (const [seed, days, digest] of frozen) {
+    for (const eventsFromDay of [undefined, 0]) {
+      const { records } = generatePersonalityWeek({ seed, startTs: DEFAULT_START_TS, days, maxRecordsPerWeek: 20_000, ...(eventsFromDay === undefined ? {} : { eventsFromDay }) });
+      assert.equal(createHash('sha256').update(JSON.stringify(records)).digest('hex').slice(0, 16), digest, `seed ${seed}, ${days} days, eventsFromDay ${eventsFromDay}`);
+    }
+  }
+});
+
+void test('eventsFromDay: campaign and rare events fall in the scored days, the network is otherwise the same, the scored days carry their volume', () => {
+  for (const seed of [1002, 5001, 5002, 5015, 5034]) {
+    const plain = generatePersonalityWeek({ seed, startTs: DEFAULT_START_TS, days: 14, maxRecordsPerWeek: 20_000 });
+    const scoredLater = generatePersonalityWeek({ seed, startTs: DEFAULT_START_TS, days: 14, maxRecordsPerWeek: 20_000, eventsFromDay: 7 });
+    const p = scoredLater.personality;
+    // Same number of draws: groups, habits, footholds and scenarios are the network drawn without it.
+    assert.deepEqual(p.groups, plain.personality.groups);
+    assert.deepEqual(p.habits, plain.personality.habits);
+    assert.deepEqual({ ...p.campaign, day: 0 }, { ...plain.personality.campaign, day: 0 });
+    assert.deepEqual(p.events.map((e) => e.name), plain.personality.events.map((e) => e.name));
+    for (const event of p.events) assert.ok(event.day >= 7 && event.day <= 13, `seed ${seed} ${event.name} on day ${event.day}`);
+    assert.ok(p.campaign.day >= 7 && p.campaign.day + p.campaign.days <= 14, `seed ${seed}: campaign on day ${p.campaign.day}`);
+    const scoredFrom = DEFAULT_START_TS + 7 * 86_400 - p.tzOffsetHours * 3600;
+    const attacks = scoredLater.records.filter((r) => r.scenario !== null);
+    assert.ok(attacks.length > 0);
+    assert.ok(attacks.every((r) => r.ts >= scoredFrom), `seed ${seed}: every attack record in the scored days`);
+    // Habits still run over the history days.
+    const habitOps = new Set(p.habits.flatMap((h) => h.operations));
+    if (habitOps.size > 0) assert.ok(scoredLater.records.some((r) => r.ts < scoredFrom && habitOps.has(r.operation as string)), `seed ${seed}: habits in the history`);
+    // The scored week carries about half the volume (5015's last week had a quarter of it before the pacing).
+    const share = scoredLater.records.filter((r) => r.ts >= scoredFrom).length / scoredLater.records.length;
+    assert.ok(share > 0.4 && share < 0.6, `seed ${seed}: scored days hold ${(share * 100).toFixed(0)} % of the records`);
+  }
 });
