@@ -458,6 +458,15 @@ async function warmUp(consumer: Consumer): Promise<void> {
       const source = pass === 0 ? plain : gzipped;
       await scanLogFile(WARM_UP_NAME, scan, undefined, data.splittable ? scan.range : undefined, { format: scan.format, source, inflateOnThisThread: true });
     }
+    // Once more as a part of a split file (from the second quarter to the middle), where the
+    // run's last file is split between workers: lines before the part (skipped, meta lines
+    // decoded), a line past its end (stop, close the inflater early). First taken at the run's
+    // end otherwise, after the read loop was compiled: a deopt and a recompile of it in each
+    // worker, both at once (`--trace-deopt`, -j 2).
+    if (data.splittable) {
+      const scan = new UnitScan(consumer, { kind: 'file', index: -1, file: -1, path: WARM_UP_NAME, from: size >> 2, to: size >> 1, size });
+      await scanLogFile(WARM_UP_NAME, scan, undefined, scan.range, { format: scan.format, source: gzipped, inflateOnThisThread: true });
+    }
   } catch {
     // Only for speed: nothing it meets may fail a run that would succeed without it (the real
     // files go through the same code and report their own problems).

@@ -13,7 +13,7 @@ import { FanoutTracker } from './fanout.js';
 import { isPrintClientCall } from './print-servers.js';
 import { isAdministrationTechnique } from './admin-hosts.js';
 import type { RoutineIndex } from './routine-index.js';
-import { Scorer, type ScoringRule, type Verdict } from './scorer.js';
+import { Scorer, verdictWith, type ScoringRule, type Verdict } from './scorer.js';
 import type { Technique } from './techniques.js';
 
 const CONTEXT_FEATURES = ['orig_ip_group', 'resp_ip_group', 'time_of_day_bin'] as const;
@@ -145,7 +145,7 @@ export class RecordEvaluator {
       if (!verdict.anomalous) {
         const responders = this.#fanout?.responders(op, record.origHost);
         const sweep = routine.sweep(record.operation, record.origHost, context.origGroup, record.ts, verdict.technique, live, live > 0 ? responders : undefined);
-        if (sweep.flagged) verdict = { ...verdict, anomalous: true, reason: sweep.reason };
+        if (sweep.flagged) verdict = verdictWith(verdict, true, sweep.reason);
       }
     }
     // Directory replication between two DCs is no DCSync, whatever the DCs' group shows: only
@@ -157,7 +157,7 @@ export class RecordEvaluator {
       this.scorer.rule.kind === 'technique' &&
       routine.replicationBetweenDirectoryServers(verdict.technique, record.origHost, record.respHost)
     ) {
-      verdict = { ...verdict, anomalous: false, reason: '' };
+      verdict = verdictWith(verdict, false, '');
     }
     // A value the model does not know, called by as many distinct hosts as a fleet change has (a
     // new server role going live), or by a few hosts on more days: established by what the stream
@@ -165,7 +165,7 @@ export class RecordEvaluator {
     if (routine !== null && verdict.anomalous && verdict.newValue !== undefined && this.#fanout !== null && record.origHost !== null) {
       const fleet = this.#fanout.fleet;
       const hosts = fleet.count(verdict.newValue, record.origHost, record.ts, routine.fleetHosts);
-      if (routine.fleetEstablished(hosts, fleet.days(verdict.newValue))) verdict = { ...verdict, anomalous: false, reason: '' };
+      if (routine.fleetEstablished(hosts, fleet.days(verdict.newValue))) verdict = verdictWith(verdict, false, '');
     }
     let suppressedBy: AllowRule | undefined;
     if (verdict.anomalous && this.#allow.size > 0) {
@@ -211,13 +211,13 @@ export class RecordEvaluator {
     if (routine.printServer(respHost, record.origHost) !== null) return verdict.anomalous ? this.scorer.asPlainCall(verdict, record.endpoint, record.operation, origGroup) : verdict;
     const technique = verdict.technique as Technique;
     const head = `${technique.id} ${technique.label}`;
-    if (verdict.anomalous) return verdict.reason.startsWith(head) ? { ...verdict, reason: `${verdict.reason}; to ${respHost}, no print server on this network` } : verdict;
+    if (verdict.anomalous) return verdict.reason.startsWith(head) ? verdictWith(verdict, true, `${verdict.reason}; to ${respHost}, no print server on this network`) : verdict;
     if (routine.spoolerHabit(respHost)) return verdict;
-    return {
-      ...verdict,
-      anomalous: true,
-      reason: `${head}: ${record.operation as string} to ${respHost}, no print server on this network (routine for ${origGroup} only as print clients of the network's print servers)`,
-    };
+    return verdictWith(
+      verdict,
+      true,
+      `${head}: ${record.operation as string} to ${respHost}, no print server on this network (routine for ${origGroup} only as print clients of the network's print servers)`,
+    );
   }
 
   #contextOf(record: DceRpcRecord, row: string[]): RecordContext {

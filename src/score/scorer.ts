@@ -109,6 +109,18 @@ function settleVerdictShape(): Verdict[] {
 }
 settleVerdictShape();
 
+/**
+ * `verdict` with another outcome, as a literal of #compute's keys in #compute's order, so that
+ * every Verdict has the one hidden class settled above. A spread (`{ ...verdict, anomalous }`)
+ * made objects of other classes, first met by the evaluator's compiled code after the warm-up:
+ * "wrong map" deopts and recompiles of RecordEvaluator.evaluate in every worker (`--trace-deopt`),
+ * TurboFan work that at -j 2 takes the cores from the workers.
+ */
+export function verdictWith(verdict: Verdict, anomalous: boolean, reason: string, newValue: string | undefined = verdict.newValue): Verdict {
+  const { cluster, distance, mismatched, unseen, support, originSupport, rarity, technique } = verdict;
+  return { cluster, distance, mismatched, unseen, support, originSupport, rarity, technique, anomalous, reason, newValue };
+}
+
 /** Compiles a model and a rule into a fast row scorer. */
 export class Scorer {
   readonly model: KModesModel;
@@ -276,7 +288,8 @@ export class Scorer {
    */
   asPlainCall(verdict: Verdict, endpoint: string | null, operation: string | null, origGroup: string): Verdict {
     if (this.routine === null || this.rule.kind !== 'technique') return verdict;
-    return { ...verdict, ...this.#withRarity(this.routine.judge(endpoint, operation, origGroup, undefined), verdict.rarity) };
+    const { anomalous, reason, newValue } = this.#withRarity(this.routine.judge(endpoint, operation, origGroup, undefined), verdict.rarity);
+    return verdictWith(verdict, anomalous, reason, newValue);
   }
 
   /** A routine verdict combined with the rarity part of the technique rule. */

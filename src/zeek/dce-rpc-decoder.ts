@@ -39,13 +39,13 @@ const R_COUNT = 4;
 const R_ORIG_P = 5;
 const R_RESP_P = 6;
 const R_PORT = 7;
-const R_ORIG_H = 8;
-const R_ADDR = 9;
-const R_BOOL = 10;
-const R_UID = 11;
+const R_ADDR = 8;
+const R_BOOL = 9;
+const R_UID = 10;
 /** Not decoded (not wanted, or a string that is always valid): only scanned for its end. */
-const R_SKIP = 12;
-// Interned columns last: `role >= R_RESP_H`.
+const R_SKIP = 11;
+// Interned columns last: `role >= R_ORIG_H`, the addresses first (`role <= R_RESP_H`).
+const R_ORIG_H = 12;
 const R_RESP_H = 13;
 const R_PIPE = 14;
 const R_ENDPOINT = 15;
@@ -72,36 +72,55 @@ const DCE_ROLES: ReadonlyMap<string, { role: number; type: string }> = new Map([
 
 /** Interned values no longer than this (bytes); longer ones are sliced every time. */
 const MAX_INTERNED = 64;
-const INTERNER_BUCKETS = 64;
+/**
+ * Buckets a column: hundreds of distinct hosts and dozens of pipes are a sensor's working set
+ * (the hunt bench's week: 237 responders, 61 pipe spellings), and a value that misses costs a
+ * string, its check and (pipes) its unescaping.
+ */
+const INTERNER_BUCKETS = 256;
 const INTERNER_WAYS = 4;
 
 /**
  * Strings that repeat from line to line (hosts, pipes, endpoints, operations), one column each.
- * A bucket, chosen by a column's first two bytes, holds the raw bytes and decoded values of the
+ * A bucket, chosen by a hash of the field's bytes, holds the raw bytes and decoded values of the
  * last few distinct texts seen there. A line's field is matched against them before it is
- * scanned, so a hit costs one comparison pass and no string: the remembered bytes were checked
- * (ASCII, no NUL or tab) when they were first decoded, and the byte after them must end the field.
+ * scanned, so a hit costs a hashing and a comparison pass and no string: the remembered bytes
+ * were checked (ASCII, no NUL or tab) when they were first decoded.
  */
 class Interner {
   /**
    * The remembered texts' bytes, MAX_INTERNED a slot, in one array: remembering copies into it
-   * and allocates nothing (a copy per miss was a Buffer a record where a column churns, such as
-   * the responders of `10.x` addresses, which all share a bucket).
+   * and allocates nothing (a copy per miss was a Buffer a record where a column churns).
    */
   readonly #bytes = new Uint8Array(INTERNER_BUCKETS * INTERNER_WAYS * MAX_INTERNED);
   /** Each slot's text length; -1 for an empty slot. */
   readonly length = new Int16Array(INTERNER_BUCKETS * INTERNER_WAYS).fill(-1);
   readonly value: (string | null)[] = new Array<string | null>(INTERNER_BUCKETS * INTERNER_WAYS).fill(null);
 
-  /** The slot whose text is exactly the field starting at `start` (ending at a tab or `n`), or -1. */
+  /**
+   * The slot whose text is exactly the field starting at `start` (ending at a tab or `n`), or -1.
+   * Hashed over the whole field, not its first bytes: addresses of one network (`10.…`) and pipe
+   * names (`\\pipe\\…`) share their first bytes, and a bucket by those held 4 of them, so nearly
+   * every responder and pipe missed.
+   */
   find(bytes: Buffer, start: number, n: number): number {
-    const base = bucketOf(bytes, start, n);
+    const limit = Math.min(n, start + MAX_INTERNED + 1);
+    let hash = 0;
+    let end = start;
+    for (; end < limit; end++) {
+      const code = bytes[end] as number;
+      if (code === 9) break;
+      hash = (Math.imul(hash, 31) + code) | 0;
+    }
+    const length = end - start;
+    // Longer than any remembered text.
+    if (length > MAX_INTERNED) return -1;
+    const base = bucketOf(hash);
     const raw = this.#bytes;
     for (let slot = base; slot < base + INTERNER_WAYS; slot++) {
-      const length = this.length[slot] as number;
-      if (length < 0) return -1;
-      const end = start + length;
-      if (end > n || (end < n && bytes[end] !== 9)) continue;
+      const known = this.length[slot] as number;
+      if (known < 0) return -1;
+      if (known !== length) continue;
       const at = slot * MAX_INTERNED;
       let k = 0;
       while (k < length && bytes[start + k] === raw[at + k]) k++;
@@ -113,7 +132,9 @@ class Interner {
   /** Remembers a field's checked bytes and value, newest first in its bucket. */
   remember(bytes: Buffer, start: number, end: number, value: string | null): void {
     if (end - start > MAX_INTERNED) return;
-    const base = bucketOf(bytes, start, end);
+    let hash = 0;
+    for (let p = start; p < end; p++) hash = (Math.imul(hash, 31) + (bytes[p] as number)) | 0;
+    const base = bucketOf(hash);
     const raw = this.#bytes;
     // The older entries move down one way; the oldest is dropped.
     raw.copyWithin((base + 1) * MAX_INTERNED, base * MAX_INTERNED, (base + INTERNER_WAYS - 1) * MAX_INTERNED);
@@ -129,15 +150,9 @@ class Interner {
   }
 }
 
-/**
- * A field's bucket, from its first two bytes, found before its end is known: a tab or the line's
- * end counts as a 9 and stops the reading, so `find` (given the line's end) and `remember`
- * (given the field's) place a one-byte or empty field such as `-` in the same bucket.
- */
-function bucketOf(bytes: Buffer, start: number, n: number): number {
-  const first = start < n ? (bytes[start] as number) : 9;
-  const second = first !== 9 && start + 1 < n ? (bytes[start + 1] as number) : 9;
-  return ((first * 7 + second * 31) & (INTERNER_BUCKETS - 1)) * INTERNER_WAYS;
+/** A field's first slot, from the hash of its bytes (the high bits mixed in: `31^k` spreads them). */
+function bucketOf(hash: number): number {
+  return ((hash ^ (hash >>> 11) ^ (hash >>> 22)) & (INTERNER_BUCKETS - 1)) * INTERNER_WAYS;
 }
 
 /**
@@ -204,8 +219,14 @@ export class DceRpcLineDecoder {
   readonly #columns: ReadonlySet<string> | null;
   #layout: TsvLayout | null = null;
   #plan: Uint8Array | null = null;
-  /** One per interned column, indexed by `role - R_RESP_H`. */
-  readonly #interners = [new Interner(), new Interner(), new Interner(), new Interner()];
+  /**
+   * One per interned column, indexed by `role - R_ORIG_H`. Originators too: a sensor's clients
+   * are a few hundred hosts, and a hit makes no string (one a record, sliced afresh, was an eighth
+   * of a hunt worker's allocation).
+   */
+  readonly #interners = [new Interner(), new Interner(), new Interner(), new Interner(), new Interner()];
+  /** Interned fields decoded afresh (not found in their column's Interner): a cost counter. */
+  internMisses = 0;
 
   constructor(options: ZeekLineDecoderOptions) {
     this.file = options.file;
@@ -300,42 +321,38 @@ export class DceRpcLineDecoder {
         else if (role === R_ORIG_P) origPort = value;
         else if (role === R_RESP_P) respPort = value;
         else if (role === R_RTT) rtt = value;
-      } else if (role >= R_RESP_H) {
-        const interner = this.#interners[role - R_RESP_H] as Interner;
+      } else if (role >= R_ORIG_H) {
+        const interner = this.#interners[role - R_ORIG_H] as Interner;
         let value: string | null;
         const slot = interner.find(bytes, start, n);
         if (slot !== -1) {
           p = start + (interner.length[slot] as number);
           value = interner.value[slot] ?? null;
         } else {
+          this.internMisses += 1;
           const field = scanAsciiText(bytes, start, n);
           if (field === -1) return SLOW;
           p = field >> 1;
-          const decoded = role === R_RESP_H ? addressValue(bytes, start, p) : stringValue(bytes, start, p, (field & 1) === 1);
+          const decoded = role <= R_RESP_H ? addressValue(bytes, start, p) : stringValue(bytes, start, p, (field & 1) === 1);
           if (decoded === SLOW) return SLOW;
           // Only valid values are remembered, so a hit needs no check.
           interner.remember(bytes, start, p, decoded);
           value = decoded;
         }
-        if (role === R_RESP_H) respHost = value;
+        if (role === R_ORIG_H) origHost = value;
+        else if (role === R_RESP_H) respHost = value;
         else if (role === R_PIPE) namedPipe = value;
         else if (role === R_ENDPOINT) endpoint = value;
         else operation = value;
-      } else if (role === R_ORIG_H || role === R_ADDR) {
-        // The common case, a dotted quad, is checked while its end is found.
+      } else if (role === R_ADDR) {
+        // Checked, not kept. The common case, a dotted quad, is checked while its end is found.
         p = scanIPv4(bytes, start, n);
-        let value: string | null;
-        if (p !== -1) {
-          value = role === R_ORIG_H ? fastSlices(bytes).latin1Slice(start, p) : null;
-        } else {
+        if (p === -1) {
           const field = scanAsciiText(bytes, start, n);
           if (field === -1) return SLOW;
           p = field >> 1;
-          const decoded = addressValue(bytes, start, p);
-          if (decoded === SLOW) return SLOW;
-          value = decoded;
+          if (addressValue(bytes, start, p) === SLOW) return SLOW;
         }
-        if (role === R_ORIG_H) origHost = value;
       } else {
         const field = scanAsciiText(bytes, start, n);
         if (field === -1) return SLOW;

@@ -212,7 +212,7 @@ void test('the fast path equals the generic path on every tricky text in every c
 });
 
 void test('remembered values: prefixes, extensions, crowded buckets and escapes match the generic path', () => {
-  // The interned columns (id.resp_h, named_pipe, endpoint, operation) are matched against texts
+  // The interned columns (id.orig_h, id.resp_h, named_pipe, endpoint, operation) are matched against texts
   // seen before they are scanned. These values share first bytes (one bucket, more texts than it
   // holds), are prefixes and extensions of each other, differ only in escapes or a last byte,
   // and include unset, empty, invalid and over-long texts, in random order so each is seen both
@@ -221,12 +221,15 @@ void test('remembered values: prefixes, extensions, crowded buckets and escapes 
     '\\pipe\\lsas', '\\pipe\\lsassX', '\\pipe\\samr', '\\pipe\\srvsvc', '\\pipe\\x41', '\\x41', 'A',
     'é', 'x\x80', 'ls\x00a', 'L'.repeat(64), 'L'.repeat(65), 'L'.repeat(66), '10.0.0.1', '10.0.0.10', '10.0.0.1a', '10.0.0.256',
     '1.2.3.4', '1.2.3.45', 'fe80::1', 'fe80::1g', '::'];
+  const originators = ['10.0.0.1', '10.0.0.10', '10.0.0.100', '10.0.0.11', '1.2.3.4', '1.2.3.45', 'fe80::1', 'fe80::10', '::', '-'];
   const random = prng(99);
   const base = [...DCE_ROW];
   const lines: string[] = [header(DCE_FIELDS)];
   for (let i = 0; i < 20_000; i++) {
     const fields = [...base];
     for (const column of [4, 7, 8, 9]) fields[column] = pick(random, shared);
+    // Valid ones only (invalid addresses take the same path in id.resp_h): most lines stay records.
+    fields[2] = pick(random, originators);
     lines.push(`${fields.join('\t')}${random() < 0.1 ? '\r' : ''}\n`);
   }
   for (const tally of compare(Buffer.from(lines.join(''), 'utf8'), 'remembered')) {
@@ -234,6 +237,42 @@ void test('remembered values: prefixes, extensions, crowded buckets and escapes 
     assert.ok(tally.records > 2_000, `records decoded (${tally.records})`);
     assert.ok(tally.lines - tally.slow > 2_000, `fast path used (${tally.lines - tally.slow})`);
   }
+});
+
+void test("a sensor's working set is remembered: hundreds of hosts and dozens of pipes sharing first bytes", () => {
+  // What a network logs: originators and responders of one prefix, pipe names that all begin `\\pipe\\` or
+  // `\\PIPE\\`. Once each was seen, a record's interned columns are found, not decoded again
+  // (a bucket by the first two bytes held 4 such texts: nearly every line missed). Then a churn
+  // of thousands of distinct values, which evicts from every bucket, still matching the generic path.
+  const responders = Array.from({ length: 240 }, (_, i) => `10.${(i * 7) % 3}.${(i * 13) % 256}.${i}`);
+  const pipes = Array.from({ length: 40 }, (_, i) => `\\${i % 2 === 0 ? 'pipe' : 'PIPE'}\\svc${i}`);
+  const row = (respHost: string, pipe: string, origHost = respHost): string => {
+    const fields = [...DCE_ROW];
+    fields[2] = origHost;
+    fields[4] = respHost;
+    fields[7] = pipe;
+    return `${fields.join('\t')}\n`;
+  };
+  const decoder = new DceRpcLineDecoder({ file: 'x.log' });
+  const decodeAll = (text: string): void => {
+    const splitter = new LineSplitter();
+    splitter.push(Buffer.from(text, 'utf8'), (bytes, line, offset) => decoder.decode(bytes, line, offset), () => assert.fail('no over-long lines here'));
+  };
+  const cycle = responders.map((respHost, i) => row(respHost, pipes[i % pipes.length] as string)).join('');
+  decodeAll(header(DCE_FIELDS) + cycle);
+  const firstSeen = decoder.internMisses;
+  assert.ok(firstSeen >= 2 * responders.length + pipes.length, `every value decoded once (${firstSeen})`);
+  for (let round = 0; round < 5; round++) decodeAll(cycle);
+  // Hash collisions may cost a few (a bucket holds 4): far below one a line, 1,200 lines of 3.
+  assert.ok(decoder.internMisses - firstSeen < 60, `misses after the first sight: ${decoder.internMisses - firstSeen}`);
+
+  const random = prng(7);
+  const churn = [header(DCE_FIELDS)];
+  for (let i = 0; i < 20_000; i++) {
+    const many = `10.${Math.floor(random() * 40)}.${Math.floor(random() * 256)}.${Math.floor(random() * 4)}`;
+    churn.push(row(random() < 0.5 ? many : pick(random, responders), random() < 0.3 ? `\\pipe\\p${Math.floor(random() * 3000)}` : pick(random, pipes), random() < 0.5 ? pick(random, responders) : many));
+  }
+  for (const tally of compare(Buffer.from(churn.join(''), 'utf8'), 'churn')) assert.equal(tally.records, 20_000);
 });
 
 /** A header block for `fields` (name and type), with optional marker overrides. */
