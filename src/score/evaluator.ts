@@ -121,7 +121,7 @@ export class RecordEvaluator {
         verdict = this.scorer.asPlainCall(verdict, record.endpoint, record.operation, context.origGroup);
       } else {
         const unpractised = routine.unpractised(record.origHost, record.endpoint, record.respHost, day);
-        if (unpractised !== null) verdict = { ...verdict, reason: `${verdict.reason}; ${unpractised}` };
+        if (unpractised !== null) verdict = verdictWith(verdict, verdict.anomalous, `${verdict.reason}; ${unpractised}`);
       }
     }
     // A discovery call to a server that many hosts routinely ask it (routine-index.ts
