@@ -214,41 +214,46 @@ export class AdminHosts {
   }
 
   /**
-   * Why `origHost` administers `respHost` through `endpoint` (null: it does not): it called that
-   * interface of `minHosts` hosts on `habitDays` days, and it called that interface of
-   * `respHost` on a day other than `day` (the record's), or, on a day before it, another
-   * administration interface of `respHost` that it also uses as a habit (an admin who has been
-   * managing a server's services and registers a task on it for the first time). A new target,
-   * or one reached only on the record's own day, is no administration: an intruder on an admin
-   * host moving to a host that host never manages. The other interface counts only before the
-   * record: a host first reached on the task scheduler and queried on its service manager days
-   * later was no managed host when the task came (the demo week's labelled remote task,
-   * samples/week.log.gz, trained on itself, is that). And it made the interface's administration
-   * call itself (created a service, registered a task) on a day other than `day`: the interface
-   * habit alone is what an intruder holding the host has without trying (unpractised).
+   * How an administration call from `origHost` to `respHost` through `endpoint` on `day` is
+   * judged (null: `origHost` is no administration host of `respHost` there).
+   *
+   * It administers `respHost` when it called that interface of `minHosts` hosts on `habitDays`
+   * days, and it called that interface of `respHost` on a day other than `day` (the record's), or,
+   * on a day before it, another administration interface of `respHost` that it also uses as a
+   * habit (an admin who has been managing a server's services and registers a task on it for the
+   * first time). A new target, or one reached only on the record's own day, is no administration:
+   * an intruder on an admin host moving to a host that host never manages. The other interface
+   * counts only before the record: a host first reached on the task scheduler and queried on its
+   * service manager days later was no managed host when the task came (the demo week's labelled
+   * remote task, samples/week.log.gz, trained on itself, is that).
+   *
+   * The call is `admitted` only when the host also made the interface's administration call
+   * itself (created a service, registered a task) on a day other than `day`. Otherwise the reason
+   * says so and the call stays its technique: an intruder on an admin host gets the interface habit
+   * for free (the admin's own queries of service states or keys), and when the model retrains on
+   * every record its own calls are in training, so the plain-call test would admit them: `eval
+   * --sweep --history-days 7` missed PsExec from it_admin footholds on 8002, 8039 and 8041 that way.
    */
-  administers(origHost: string, endpoint: string, respHost: string, day: number): string | null {
+  judge(origHost: string, endpoint: string, respHost: string, day: number): { admitted: boolean; reason: string } | null {
     const entry = this.#pairs.get(pairKey(origHost, endpoint.toLowerCase()));
     if (entry === undefined || !this.#qualifies(entry)) return null;
-    const practised = practisedDays(entry, day);
-    if (practised === 0) return null;
     const managed = this.#manages(entry, respHost, day);
-    return managed === null ? null : `${this.#habit(entry, origHost, endpoint)}${managed}; it made such calls on ${counted(practised, 'other day')}`;
+    if (managed === null) return null;
+    const practised = practisedDays(entry, day);
+    if (practised === 0) return { admitted: false, reason: `${origHost} administers ${respHost} through ${endpoint} but made no such call on another day` };
+    return { admitted: true, reason: `${this.#habit(entry, origHost, endpoint)}${managed}; it made such calls on ${counted(practised, 'other day')}` };
   }
 
-  /**
-   * Why an administration host's dangerous call is still judged as its technique (null: it is no
-   * administration host of `respHost` through `endpoint`, or administers admits the call): it
-   * manages the target through the interface, but never made the interface's administration call
-   * on another day. An intruder on an admin host gets the interface habit for free (the admin's
-   * own queries of service states or keys), and when the model retrains on every record its own
-   * calls are in training, so the plain-call test left admits them: `eval --sweep --history-days
-   * 7` missed PsExec from it_admin footholds on 8002, 8039 and 8041 that way.
-   */
+  /** Why `origHost`'s administration call is admitted as its job (judge), or null. */
+  administers(origHost: string, endpoint: string, respHost: string, day: number): string | null {
+    const judged = this.judge(origHost, endpoint, respHost, day);
+    return judged?.admitted === true ? judged.reason : null;
+  }
+
+  /** Why an administration host's call is still judged as its technique (judge), or null. */
   unpractised(origHost: string, endpoint: string, respHost: string, day: number): string | null {
-    const entry = this.#pairs.get(pairKey(origHost, endpoint.toLowerCase()));
-    if (entry === undefined || !this.#qualifies(entry) || practisedDays(entry, day) > 0 || this.#manages(entry, respHost, day) === null) return null;
-    return `${origHost} administers ${respHost} through ${endpoint} but made no such call on another day`;
+    const judged = this.judge(origHost, endpoint, respHost, day);
+    return judged?.admitted === false ? judged.reason : null;
   }
 
   #habit(entry: AdminHostEntry, origHost: string, endpoint: string): string {

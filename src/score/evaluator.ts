@@ -116,13 +116,9 @@ export class RecordEvaluator {
       record.endpoint !== null &&
       record.respHost !== null
     ) {
-      const day = Math.floor(record.ts / 86_400);
-      if (routine.administers(record.origHost, record.endpoint, record.respHost, day) !== null) {
-        verdict = this.scorer.asPlainCall(verdict, record.endpoint, record.operation, context.origGroup);
-      } else {
-        const unpractised = routine.unpractised(record.origHost, record.endpoint, record.respHost, day);
-        if (unpractised !== null) verdict = verdictWith(verdict, verdict.anomalous, `${verdict.reason}; ${unpractised}`);
-      }
+      const judged = routine.administration(record.origHost, record.endpoint, record.respHost, Math.floor(record.ts / 86_400));
+      if (judged?.admitted === true) verdict = this.scorer.asPlainCall(verdict, record.endpoint, record.operation, context.origGroup);
+      else if (judged !== null) verdict = verdictWith(verdict, verdict.anomalous, `${verdict.reason}; ${judged.reason}`);
     }
     // A discovery call to a server that many hosts routinely ask it (routine-index.ts
     // askedOfService): a client's question, whatever the caller's group did before. Only what the

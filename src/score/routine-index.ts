@@ -368,18 +368,9 @@ export class RoutineIndex {
     return this.#printServers.established(responder, caller);
   }
 
-  /**
-   * Why `origHost` is an administration host of `endpoint`'s kind (null: it is not, or the model
-   * predates the statistic): it called that interface of `minHosts` hosts on `habitDays` days,
-   * and that of `respHost` on another day than `day`.
-   */
-  administers(origHost: string, endpoint: string, respHost: string, day: number): string | null {
-    return this.#adminHosts.administers(origHost, endpoint, respHost, day);
-  }
-
-  /** Why an administration host's call on `day` is still its technique: it never made it before (admin-hosts.ts). */
-  unpractised(origHost: string, endpoint: string, respHost: string, day: number): string | null {
-    return this.#adminHosts.unpractised(origHost, endpoint, respHost, day);
+  /** How an administration call on `day` is judged: admitted as the host's job, or still its technique, with why (admin-hosts.ts). */
+  administration(origHost: string, endpoint: string, respHost: string, day: number): { admitted: boolean; reason: string } | null {
+    return this.#adminHosts.judge(origHost, endpoint, respHost, day);
   }
 
   /** Whether some host called `responder`'s spooler on `habitDays` days: a print server of its own clients. */

@@ -218,15 +218,15 @@ export class RoutineStats {
     this.#touchGroup(origGroup, host, day);
     this.#touch(valueKey(endpoint), ANY_GROUP, host, day, ts);
     this.#touch(operationKey(endpoint, operation), ANY_GROUP, host, day, ts);
+    const technique = techniqueFor(operation);
     if (respHost !== null) {
       this.#fanout.observeCall(origHost, respHost);
       const lowerEndpoint = endpoint === null ? null : endpoint.toLowerCase();
       if (isPrintEndpoint(lowerEndpoint)) this.#printServers.observe(respHost, origHost, day);
       if (respHost !== origHost && lowerEndpoint !== null && DIRECTORY_ENDPOINTS.has(lowerEndpoint)) this.#directoryServer(hostKey(respHost), day);
-      if (respHost !== origHost && isAdminEndpoint(lowerEndpoint)) this.#adminHosts.observe(origHost, lowerEndpoint as string, respHost, day, isAdministrationTechnique(techniqueFor(operation)));
+      if (respHost !== origHost && isAdminEndpoint(lowerEndpoint)) this.#adminHosts.observe(origHost, lowerEndpoint as string, respHost, day, isAdministrationTechnique(technique));
     }
     if (operation !== null) {
-      const technique = techniqueFor(operation);
       if (technique === undefined) return;
       const key = techniqueKey(operation);
       this.#touch(key, origGroup, host, day, ts);
