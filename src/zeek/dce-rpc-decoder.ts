@@ -96,6 +96,8 @@ class Interner {
   /** Each slot's text length; -1 for an empty slot. */
   readonly length = new Int16Array(INTERNER_BUCKETS * INTERNER_WAYS).fill(-1);
   readonly value: (string | null)[] = new Array<string | null>(INTERNER_BUCKETS * INTERNER_WAYS).fill(null);
+  /** The bucket of the field the last `find` looked up (-1: too long to remember). */
+  #missedBase = -1;
 
   /**
    * The slot whose text is exactly the field starting at `start` (ending at a tab or `n`), or -1.
@@ -114,8 +116,12 @@ class Interner {
     }
     const length = end - start;
     // Longer than any remembered text.
-    if (length > MAX_INTERNED) return -1;
+    if (length > MAX_INTERNED) {
+      this.#missedBase = -1;
+      return -1;
+    }
     const base = bucketOf(hash);
+    this.#missedBase = base;
     const raw = this.#bytes;
     for (let slot = base; slot < base + INTERNER_WAYS; slot++) {
       const known = this.length[slot] as number;
@@ -129,12 +135,13 @@ class Interner {
     return -1;
   }
 
-  /** Remembers a field's checked bytes and value, newest first in its bucket. */
-  remember(bytes: Buffer, start: number, end: number, value: string | null): void {
-    if (end - start > MAX_INTERNED) return;
-    let hash = 0;
-    for (let p = start; p < end; p++) hash = (Math.imul(hash, 31) + (bytes[p] as number)) | 0;
-    const base = bucketOf(hash);
+  /**
+   * Remembers the checked bytes and value of the field the last `find` missed, newest first in
+   * the bucket that `find` hashed it to (so a miss hashes the field once).
+   */
+  rememberMiss(bytes: Buffer, start: number, end: number, value: string | null): void {
+    const base = this.#missedBase;
+    if (base < 0 || end - start > MAX_INTERNED) return;
     const raw = this.#bytes;
     // The older entries move down one way; the oldest is dropped.
     raw.copyWithin((base + 1) * MAX_INTERNED, base * MAX_INTERNED, (base + INTERNER_WAYS - 1) * MAX_INTERNED);
@@ -336,7 +343,7 @@ export class DceRpcLineDecoder {
           const decoded = role <= R_RESP_H ? addressValue(bytes, start, p) : stringValue(bytes, start, p, (field & 1) === 1);
           if (decoded === SLOW) return SLOW;
           // Only valid values are remembered, so a hit needs no check.
-          interner.remember(bytes, start, p, decoded);
+          interner.rememberMiss(bytes, start, p, decoded);
           value = decoded;
         }
         if (role === R_ORIG_H) origHost = value;
