@@ -82,9 +82,9 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult[]> {
     ...(options.development ?? []).map((s): [number, SeedSet] => [s, 'development']),
     ...options.heldOut.map((s): [number, SeedSet] => [s, 'held-out']),
   ];
+  const historyDays = options.historyDays ?? 0;
   for (const [seed, set] of seeds) {
     const started = performance.now();
-    const historyDays = options.historyDays ?? 0;
     const { personality, records } = generatePersonalityWeek({
       seed,
       startTs: DEFAULT_START_TS,
@@ -93,12 +93,12 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult[]> {
       ...(historyDays > 0 ? { eventsFromDay: historyDays } : {}),
     });
     const config = parseConfigText(renderPersonalityIni(personality), `personality-${seed}.ini`);
-    const attackDays = new Set(records.filter((r) => r.scenario !== null).map((r) => Math.floor((r.ts - DEFAULT_START_TS) / 86_400)));
+    const attackDays = new Set(records.filter((r) => r.scenario !== null).map(spanDay));
     const recordsPerWeek = Math.round((records.length * 7) / (historyDays + options.days));
     const scored = scoredRecords(records, personality, historyDays);
     const base = { seed, set, historyDays, scoredDays: options.days, records: records.length, recordsPerWeek };
     for (const mode of MODES) {
-      const training = mode === 'all records' ? records : records.filter((r) => !attackDays.has(Math.floor((r.ts - DEFAULT_START_TS) / 86_400)));
+      const training = mode === 'all records' ? records : records.filter((r) => !attackDays.has(spanDay(r)));
       if (training.length === 0) continue;
       const evaluators = await rulesFor(config, training);
       for (const [rule, judge] of evaluators) results.push({ ...base, mode, rule, ...measure(scored, judge) });
@@ -128,6 +128,9 @@ export function scoredRecords(records: readonly LabelledRecord[], personality: P
   const from = DEFAULT_START_TS + historyDays * 86_400 - personality.tzOffsetHours * 3600;
   return records.filter((r) => r.ts >= from);
 }
+
+/** The UTC day of the span a record falls on (0 = the first). */
+const spanDay = (record: LabelledRecord): number => Math.floor((record.ts - DEFAULT_START_TS) / 86_400);
 
 type Judge = (record: LabelledRecord) => boolean;
 
